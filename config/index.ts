@@ -1,0 +1,196 @@
+/**
+ * Assay's configuration: the only reader of `process.env`.
+ *
+ * One zod schema turns the environment into a frozen, typed `Config`. Every problem is reported at
+ * once at boot, so an operator fixes a bad deployment in one round instead of one variable at a time.
+ */
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const optionalUrl = z.string().trim().min(1).url().optional();
+
+/** Per-model prices in USD per million tokens, e.g. `{"gpt-4.1-mini": {"input": 0.4, "output": 1.6}}`. */
+const priceTable = z.record(
+  z.string(),
+  z.object({ input: z.number().nonnegative(), output: z.number().nonnegative() }),
+);
+
+const jsonPrices = z
+  .string()
+  .transform((text, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be a JSON object' });
+      return z.NEVER;
+    }
+  })
+  .pipe(priceTable);
+
+const envSchema = z.object({
+  /** Address the HTTP API binds to. Default 127.0.0.1 (loopback only). */
+  ASSAY_HOST: z.string().min(1).default('127.0.0.1'),
+  /** HTTP port. Default 5050. */
+  ASSAY_PORT: z.coerce.number().int().min(0).max(65535).default(5050),
+  /** Postgres connection string. Unset: embedded PGlite under ASSAY_DATA_DIR. */
+  DATABASE_URL: optionalUrl,
+  /** Redis connection string for BullMQ. Unset: jobs run in-process. */
+  REDIS_URL: optionalUrl,
+  /** Where embedded data lives. Default ./.assay */
+  ASSAY_DATA_DIR: z.string().min(1).default('./.assay'),
+  /** pino level. Default info. */
+  ASSAY_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Largest accepted request body, bytes. Default 10 MiB. */
+  ASSAY_BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(10 * 1024 * 1024),
+  /** BullMQ key prefix; use a hash tag such as `{assay}` on Redis Cluster. Default `assay`. */
+  ASSAY_QUEUE_PREFIX: z.string().min(1).default('assay'),
+  /** Jobs one worker process runs at a time. Default 8. */
+  ASSAY_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+  /** Cron expression of the scheduler's tick. Default every 30 seconds. */
+  ASSAY_SCHEDULER_CRON: z.string().min(1).default('*/30 * * * * *'),
+  /** Traces per monitoring chunk job. Default 500. */
+  ASSAY_MONITOR_CHUNK_SIZE: z.coerce.number().int().min(1).max(100_000).default(500),
+  /** OpenAI-compatible base URL of the judge. Unset: the OpenAI API. */
+  ASSAY_JUDGE_BASE_URL: optionalUrl,
+  /** Judge API key; falls back to OPENAI_API_KEY. */
+  ASSAY_JUDGE_API_KEY: z.string().min(1).optional(),
+  OPENAI_API_KEY: z.string().min(1).optional(),
+  /** Default judge model. Default gpt-4.1-mini. */
+  ASSAY_JUDGE_MODEL: z.string().min(1).default('gpt-4.1-mini'),
+  /** Concurrent judge calls per process. Default 16. */
+  ASSAY_JUDGE_CONCURRENCY: z.coerce.number().int().min(1).max(1024).default(16),
+  /** Deadline of one judge call, ms. Default 60000. */
+  ASSAY_JUDGE_TIMEOUT_MS: z.coerce.number().int().min(100).default(60_000),
+  /** Attempts per judge call for transient errors and rate limits. Default 5. */
+  ASSAY_JUDGE_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
+  /** Shared judge rate limit, requests per minute (all workers, through Redis when set). Unset: none. */
+  ASSAY_JUDGE_RPM: z.coerce.number().int().positive().optional(),
+  /** Shared judge rate limit, tokens per minute. Unset: none. */
+  ASSAY_JUDGE_TPM: z.coerce.number().int().positive().optional(),
+  /** Longest wait honoured from a 429 retry-after, ms. Default 60000. */
+  ASSAY_JUDGE_MAX_RETRY_AFTER_MS: z.coerce.number().int().min(0).default(60_000),
+  /** Price table JSON (USD per million tokens by model). */
+  ASSAY_JUDGE_PRICES: jsonPrices.optional(),
+  /** Use the built-in offline heuristic judge instead of a remote endpoint. */
+  ASSAY_OFFLINE_JUDGE: bool.optional(),
+  /** Most records one dataset may hold. Default 1,000,000. */
+  ASSAY_DATASET_MAX_RECORDS: z.coerce.number().int().positive().default(1_000_000),
+  /** Most expectations one record may hold. Default 100. */
+  ASSAY_DATASET_MAX_EXPECTATIONS: z.coerce.number().int().positive().default(100),
+});
+
+export type Mode = 'embedded' | 'distributed';
+
+export interface Config {
+  readonly host: string;
+  readonly port: number;
+  readonly databaseUrl: string | undefined;
+  readonly redisUrl: string | undefined;
+  readonly dataDir: string;
+  readonly logLevel: z.infer<typeof envSchema>['ASSAY_LOG_LEVEL'];
+  readonly bodyLimitBytes: number;
+  readonly queuePrefix: string;
+  readonly workerConcurrency: number;
+  readonly schedulerCron: string;
+  readonly monitorChunkSize: number;
+  readonly judge: {
+    readonly baseUrl: string | undefined;
+    readonly apiKey: string | undefined;
+    readonly model: string;
+    readonly concurrency: number;
+    readonly timeoutMs: number;
+    readonly maxAttempts: number;
+    readonly rpm: number | undefined;
+    readonly tpm: number | undefined;
+    readonly maxRetryAfterMs: number;
+    readonly prices: Readonly<Record<string, { input: number; output: number }>>;
+    /** True when no endpoint or key is configured, or ASSAY_OFFLINE_JUDGE says so. */
+    readonly offline: boolean;
+  };
+  readonly datasets: { readonly maxRecords: number; readonly maxExpectations: number };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads the environment; throws one `ConfigError` listing every problem. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  const e = parsed.data;
+  const apiKey = e.ASSAY_JUDGE_API_KEY ?? e.OPENAI_API_KEY;
+  const config: Config = {
+    host: e.ASSAY_HOST,
+    port: e.ASSAY_PORT,
+    databaseUrl: e.DATABASE_URL,
+    redisUrl: e.REDIS_URL,
+    dataDir: e.ASSAY_DATA_DIR,
+    logLevel: e.ASSAY_LOG_LEVEL,
+    bodyLimitBytes: e.ASSAY_BODY_LIMIT_BYTES,
+    queuePrefix: e.ASSAY_QUEUE_PREFIX,
+    workerConcurrency: e.ASSAY_WORKER_CONCURRENCY,
+    schedulerCron: e.ASSAY_SCHEDULER_CRON,
+    monitorChunkSize: e.ASSAY_MONITOR_CHUNK_SIZE,
+    judge: {
+      baseUrl: e.ASSAY_JUDGE_BASE_URL,
+      apiKey,
+      model: e.ASSAY_JUDGE_MODEL,
+      concurrency: e.ASSAY_JUDGE_CONCURRENCY,
+      timeoutMs: e.ASSAY_JUDGE_TIMEOUT_MS,
+      maxAttempts: e.ASSAY_JUDGE_MAX_ATTEMPTS,
+      rpm: e.ASSAY_JUDGE_RPM,
+      tpm: e.ASSAY_JUDGE_TPM,
+      maxRetryAfterMs: e.ASSAY_JUDGE_MAX_RETRY_AFTER_MS,
+      prices: e.ASSAY_JUDGE_PRICES ?? {},
+      offline: e.ASSAY_OFFLINE_JUDGE ?? (e.ASSAY_JUDGE_BASE_URL === undefined && apiKey === undefined),
+    },
+    datasets: { maxRecords: e.ASSAY_DATASET_MAX_RECORDS, maxExpectations: e.ASSAY_DATASET_MAX_EXPECTATIONS },
+  };
+  return deepFreeze(config);
+}
+
+/** The config as it may be logged: secrets and URL passwords replaced. */
+export function redactConfig(config: Config): Record<string, unknown> {
+  return {
+    ...config,
+    databaseUrl: redactUrl(config.databaseUrl),
+    redisUrl: redactUrl(config.redisUrl),
+    judge: { ...config.judge, apiKey: config.judge.apiKey ? '[redacted]' : undefined },
+  };
+}
+
+export function modeOf(config: Config): { database: 'postgres' | 'pglite'; queue: 'bullmq' | 'in-process' } {
+  return {
+    database: config.databaseUrl ? 'postgres' : 'pglite',
+    queue: config.redisUrl ? 'bullmq' : 'in-process',
+  };
+}
+
+function redactUrl(url: string | undefined): string | undefined {
+  if (!url) return url;
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = 'redacted';
+    return parsed.toString();
+  } catch {
+    return '[unparseable url]';
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}

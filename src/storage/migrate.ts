@@ -1,0 +1,30 @@
+/**
+ * Versioned migrations. Kysely's migrator takes a Postgres advisory lock for the whole run, so two
+ * processes starting at once do not both migrate: the second waits, then finds nothing to do.
+ */
+import { Migrator, type Kysely, type Migration, type MigrationResultSet } from 'kysely';
+import * as core from './migrations/001-core.ts';
+
+/** Every migration, in order. Add new ones at the end; never edit a released one. */
+const migrations: Record<string, Migration> = {
+  '001-core': core,
+};
+
+export async function migrateToLatest(db: Kysely<unknown>): Promise<string[]> {
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => migrations },
+    migrationTableSchema: 'assay',
+  });
+  const result: MigrationResultSet = await migrator.migrateToLatest();
+  if (result.error) {
+    const failed = result.results?.find((r) => r.status === 'Error');
+    throw new Error(`migration ${failed?.migrationName ?? '?'} failed`, { cause: result.error });
+  }
+  return (result.results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/** Lets feature modules register their migrations without this file importing them all by hand. */
+export function registerMigration(name: string, migration: Migration): void {
+  migrations[name] = migration;
+}

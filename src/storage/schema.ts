@@ -1,0 +1,101 @@
+/**
+ * Kysely's view of the internal `assay` schema. Column names are the API's snake_case names.
+ *
+ * int8 columns are read as JS numbers (see `connect.ts`); span times in nanoseconds exceed 2^53, so
+ * the span repository reads them as text.
+ */
+import type { ColumnType, Generated, JSONColumnType } from 'kysely';
+import type { JsonObject, JsonValue } from '../domain/trace.ts';
+
+type Json<T> = JSONColumnType<T, string, string>;
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+
+export interface ExperimentTable {
+  experiment_id: Generated<number>;
+  name: string;
+  tags: ColumnType<Record<string, string>, string | undefined, string>;
+  created_by: string | null;
+  created_at: Generated<Date>;
+}
+
+export interface TraceTable {
+  trace_id: string;
+  experiment_id: number;
+  client_request_id: string | null;
+  /** Epoch ms. */
+  request_time: number;
+  execution_duration_ms: number | null;
+  state: string;
+  request_preview: string | null;
+  response_preview: string | null;
+  /** Root span inputs/outputs, kept on the trace for search, scorers and copies. */
+  request: ColumnType<JsonValue | null, string | null, string | null>;
+  response: ColumnType<JsonValue | null, string | null, string | null>;
+  trace_metadata: ColumnType<Record<string, string>, string | undefined, string>;
+  tags: ColumnType<Record<string, string>, string | undefined, string>;
+  input_tokens: number | null;
+  output_tokens: number | null;
+  total_tokens: number | null;
+  cost: number | null;
+  /** Monotonic ingest sequence: stable order for monitors' chunks. */
+  seq: Generated<number>;
+  /** Transaction that last changed the trace (xid8, as text); the monitors' cursor compares it. */
+  change_xid: Generated<string>;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface SpanTable {
+  trace_id: string;
+  span_id: string;
+  parent_span_id: string | null;
+  name: string;
+  span_type: string;
+  status_code: string;
+  status_message: string;
+  start_time_ns: ColumnType<string, string | bigint, string | bigint>;
+  end_time_ns: ColumnType<string | null, string | bigint | null, string | bigint | null>;
+  inputs: ColumnType<JsonValue | null, string | null, string | null>;
+  outputs: ColumnType<JsonValue | null, string | null, string | null>;
+  attributes: Json<JsonObject>;
+  events: Json<JsonValue[]>;
+}
+
+export interface AssessmentTable {
+  assessment_id: string;
+  trace_id: string;
+  span_id: string | null;
+  name: string;
+  kind: 'feedback' | 'expectation';
+  value: ColumnType<JsonValue | null, string | null, string | null>;
+  rationale: string | null;
+  error: ColumnType<{ error_code: string; error_message: string } | null, string | null, string | null>;
+  source_type: string;
+  source_id: string | null;
+  metadata: ColumnType<Record<string, string>, string | undefined, string>;
+  overrides: string | null;
+  valid: Generated<boolean>;
+  /** Business identity of machine-written assessments (monitor scorer, evaluation row): unique. */
+  idempotency_key: string | null;
+  create_time: Timestamp;
+  last_update_time: Timestamp;
+}
+
+export interface ApiTokenTable {
+  token_id: Generated<number>;
+  name: string;
+  role: 'admin' | 'writer' | 'reader';
+  /** SHA-256 of the token, hex. The token itself is shown once and never stored. */
+  token_hash: string;
+  created_at: Generated<Date>;
+  revoked_at: Date | null;
+  last_used_at: Date | null;
+}
+
+export interface Database {
+  'assay.experiment': ExperimentTable;
+  'assay.trace': TraceTable;
+  'assay.span': SpanTable;
+  'assay.assessment': AssessmentTable;
+  'assay.api_token': ApiTokenTable;
+}
