@@ -7,7 +7,7 @@
 import type { ColumnType, Generated, JSONColumnType } from 'kysely';
 import type { JsonObject, JsonValue } from '../domain/trace.ts';
 
-type Json<T> = JSONColumnType<T, string, string>;
+type Json<T extends object | null> = JSONColumnType<T, string, string>;
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 
 export interface ExperimentTable {
