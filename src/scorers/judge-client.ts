@@ -1,0 +1,270 @@
+/**
+ * The one way Assay talks to an LLM judge: any OpenAI-compatible endpoint through the `openai`
+ * package, with our own retry policy (the package's retries are off), bounded concurrency, a shared
+ * rate limit, a deadline per attempt and the caller's AbortSignal.
+ */
+import OpenAI from 'openai';
+import type { Redis } from 'ioredis';
+import type { z } from 'zod';
+import type { Config } from '../../config/index.ts';
+import { AssayError, type ErrorCode } from '../domain/errors.ts';
+import type { JsonValue } from '../domain/trace.ts';
+import { backoffMs, classifyFailure, type FailureClass } from './judge-failure.ts';
+import { parseJudgeJson } from './judge-output.ts';
+import { acquireRate, createRateLimiter, type RateLimiter } from './rate-limiter.ts';
+import { abortableDelay, Semaphore } from './semaphore.ts';
+import { emptyStats, type JudgeStats } from './judge-stats.ts';
+
+export type { JudgeStats } from './judge-stats.ts';
+
+/** The subset of a pino logger the client uses. */
+export interface JudgeLogger {
+  warn(obj: object, msg: string): void;
+  debug(obj: object, msg: string): void;
+}
+
+export interface JudgeClientOptions {
+  /** OpenAI-compatible base URL (…/v1). Undefined: the OpenAI API. */
+  baseUrl?: string | undefined;
+  apiKey?: string | undefined;
+  /** Default model; a scorer may ask for another. */
+  model: string;
+  /** Calls in flight per process. */
+  concurrency: number;
+  /** Deadline of one attempt, ms; a timed-out attempt is retried like a transient error. */
+  timeoutMs: number;
+  /** Attempts for rate limits and transient errors (an unparseable answer gets one extra). */
+  maxAttempts: number;
+  /** Longest wait honoured from a 429's retry-after, ms. */
+  maxRetryAfterMs: number;
+  rpm?: number | undefined;
+  tpm?: number | undefined;
+  /** USD per million tokens by model. */
+  prices?: Readonly<Record<string, { input: number; output: number }>>;
+  /** Shares the rate limit with every process using the same Redis and prefix. */
+  redis?: Redis | undefined;
+  redisPrefix?: string | undefined;
+  logger?: JudgeLogger | undefined;
+  /** First backoff step, ms (default 250); tests make it small. */
+  backoffBaseMs?: number;
+}
+
+export interface JudgeRequest<T> {
+  system: string;
+  user: string;
+  model?: string | undefined;
+  signal?: AbortSignal | undefined;
+  /** Validates the parsed answer; a mismatch counts as unparseable output. */
+  schema?: z.ZodType<T>;
+}
+
+export interface JudgeCompletion<T> {
+  text: string;
+  parsed: T;
+  /** The model the endpoint says answered. */
+  model: string;
+  input_tokens: number;
+  output_tokens: number;
+  latency_ms: number;
+  /** USD; null when the price table does not know the model. */
+  cost: number | null;
+}
+
+/** Base URLs that refused `response_format`: asked once per process, then never again. */
+const jsonModeRefused = new Set<string>();
+
+/** Output tokens set aside per call for the tokens/minute budget, before the real count is known. */
+const OUTPUT_ALLOWANCE = 512;
+
+export class JudgeClient {
+  readonly model: string;
+  private readonly openai: OpenAI;
+  private readonly semaphore: Semaphore;
+  private readonly limiter: RateLimiter | null;
+  private readonly counters: JudgeStats = emptyStats();
+  private readonly endpointKey: string;
+
+  constructor(private readonly options: JudgeClientOptions) {
+    this.model = options.model;
+    this.endpointKey = options.baseUrl ?? 'https://api.openai.com/v1';
+    this.openai = new OpenAI({
+      baseURL: options.baseUrl,
+      // Local endpoints (vLLM, Ollama, the offline judge) need no key, but the package insists on one.
+      apiKey: options.apiKey ?? 'no-key',
+      maxRetries: 0,
+      // Our own deadline fires first; this one only guards against a bug in ours.
+      timeout: options.timeoutMs + 5_000,
+    });
+    this.semaphore = new Semaphore(options.concurrency);
+    this.limiter = createRateLimiter({ rpm: options.rpm, tpm: options.tpm }, options.redis, options.redisPrefix);
+  }
+
+  /** Counters since the client was made (a copy). */
+  stats(): JudgeStats {
+    return { ...this.counters, failures: { ...this.counters.failures }, in_flight: this.semaphore.inUse };
+  }
+
+  /**
+   * Asks the judge and returns its parsed JSON answer. Throws `AssayError` with a `JUDGE_*` code, or
+   * the signal's reason when the caller aborts.
+   */
+  async complete<T = { [key: string]: JsonValue }>(request: JudgeRequest<T>): Promise<JudgeCompletion<T>> {
+    const release = await this.semaphore.acquire(request.signal);
+    this.counters.calls++;
+    this.counters.peak_in_flight = Math.max(this.counters.peak_in_flight, this.semaphore.inUse);
+    try {
+      const result = await this.attempts(request);
+      this.counters.succeeded++;
+      this.counters.input_tokens += result.input_tokens;
+      this.counters.output_tokens += result.output_tokens;
+      this.counters.cost += result.cost ?? 0;
+      return result;
+    } catch (error) {
+      const code = error instanceof AssayError ? error.code : 'ABORTED';
+      this.counters.failures[code] = (this.counters.failures[code] ?? 0) + 1;
+      throw error;
+    } finally {
+      release();
+    }
+  }
+
+  private async attempts<T>(request: JudgeRequest<T>): Promise<JudgeCompletion<T>> {
+    const model = request.model ?? this.model;
+    const estimate = Math.ceil((request.system.length + request.user.length) / 4) + OUTPUT_ALLOWANCE;
+    let attempt = 0;
+    let outputRetried = false;
+    let last: FailureClass | null = null;
+    while (attempt < this.options.maxAttempts) {
+      attempt++;
+      if (this.limiter) await acquireRate(this.limiter, estimate, request.signal);
+      const jsonMode = !jsonModeRefused.has(this.endpointKey);
+      const started = performance.now();
+      const sent = await this.send(model, request, jsonMode);
+      const latency_ms = Math.round(performance.now() - started);
+      this.counters.attempts++;
+      if (sent.ok) {
+        const completion = sent.completion;
+        const text = completion.choices[0]?.message?.content ?? '';
+        const parsed = this.parse(text, request.schema);
+        if (parsed === undefined) {
+          if (!outputRetried) {
+            // An unparseable answer is usually a one-off; one more try does not use up an attempt.
+            outputRetried = true;
+            attempt--;
+            this.counters.output_retries++;
+            continue;
+          }
+          throw new AssayError('JUDGE_OUTPUT_INVALID', `judge answer is not the expected JSON: ${preview(text)}`);
+        }
+        const input_tokens = completion.usage?.prompt_tokens ?? estimate - OUTPUT_ALLOWANCE;
+        const output_tokens = completion.usage?.completion_tokens ?? Math.ceil(text.length / 4);
+        const answeredBy = completion.model || model;
+        return { text, parsed, model: answeredBy, input_tokens, output_tokens, latency_ms, cost: this.cost(model, answeredBy, input_tokens, output_tokens) };
+      }
+      const failure = sent.failure;
+      last = failure;
+      this.options.logger?.warn({ attempt, kind: failure.kind, endpoint: this.endpointKey, model }, `judge attempt failed: ${failure.message}`);
+      if (failure.kind === 'unrecoverable') throw new AssayError('JUDGE_UNRECOVERABLE', failure.message);
+      if (failure.kind === 'response_format_refused') {
+        jsonModeRefused.add(this.endpointKey);
+        attempt--;
+        continue;
+      }
+      if (attempt >= this.options.maxAttempts) break;
+      this.counters.retries++;
+      const wait =
+        failure.kind === 'rate_limited'
+          ? Math.min(failure.retryAfterMs ?? backoffMs(attempt, this.options.backoffBaseMs), this.options.maxRetryAfterMs)
+          : backoffMs(attempt, this.options.backoffBaseMs);
+      await abortableDelay(wait, request.signal);
+    }
+    throw finalError(last, this.options.maxAttempts);
+  }
+
+  /** One HTTP attempt; failures come back as values so the loop above reads as policy. */
+  private async send<T>(model: string, request: JudgeRequest<T>, jsonMode: boolean) {
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(new Error('judge deadline')), this.options.timeoutMs);
+    const signal = request.signal ? AbortSignal.any([request.signal, deadline.signal]) : deadline.signal;
+    try {
+      const completion = await this.openai.chat.completions.create(
+        {
+          model,
+          temperature: 0,
+          messages: [
+            { role: 'system', content: request.system },
+            { role: 'user', content: request.user },
+          ],
+          ...(jsonMode ? { response_format: { type: 'json_object' as const } } : {}),
+        },
+        { signal, maxRetries: 0 },
+      );
+      return { ok: true as const, completion };
+    } catch (error) {
+      if (request.signal?.aborted) throw request.signal.reason;
+      if (deadline.signal.aborted) {
+        this.counters.timeouts++;
+        return { ok: false as const, failure: { kind: 'timeout', message: `judge call exceeded ${this.options.timeoutMs} ms` } satisfies FailureClass };
+      }
+      const failure = classifyFailure(error, jsonMode);
+      if (failure.kind === 'rate_limited') this.counters.rate_limited_responses++;
+      return { ok: false as const, failure };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private parse<T>(text: string, schema: z.ZodType<T> | undefined): T | undefined {
+    const json = parseJudgeJson(text);
+    if (json === null) return undefined;
+    if (!schema) return json as T;
+    const checked = schema.safeParse(json);
+    return checked.success ? checked.data : undefined;
+  }
+
+  private cost(requested: string, answered: string, input: number, output: number): number | null {
+    const price = this.options.prices?.[requested] ?? this.options.prices?.[answered];
+    return price ? (input * price.input + output * price.output) / 1_000_000 : null;
+  }
+}
+
+/** What createJudgeClient needs besides the config. */
+export interface JudgeDeps {
+  redis?: Redis | undefined;
+  logger?: JudgeLogger | undefined;
+  /** URL of a running offline judge (startOfflineJudge), required when `config.judge.offline`. */
+  offlineJudgeUrl?: string | undefined;
+}
+
+/** The judge client the config describes (the offline judge's URL when the config says offline). */
+export function createJudgeClient(config: Config, deps: JudgeDeps = {}): JudgeClient {
+  const judge = config.judge;
+  if (judge.offline && !deps.offlineJudgeUrl) {
+    throw new AssayError('NOT_READY', 'the judge is offline: start the offline judge and pass its url as offlineJudgeUrl');
+  }
+  return new JudgeClient({
+    baseUrl: judge.offline ? deps.offlineJudgeUrl : judge.baseUrl,
+    apiKey: judge.offline ? undefined : judge.apiKey,
+    model: judge.model,
+    concurrency: judge.concurrency,
+    timeoutMs: judge.timeoutMs,
+    maxAttempts: judge.maxAttempts,
+    maxRetryAfterMs: judge.maxRetryAfterMs,
+    rpm: judge.rpm,
+    tpm: judge.tpm,
+    prices: judge.prices,
+    redis: deps.redis,
+    redisPrefix: `${config.queuePrefix}:judge`,
+    logger: deps.logger,
+  });
+}
+
+function finalError(last: FailureClass | null, attempts: number): AssayError {
+  const code: ErrorCode =
+    last?.kind === 'rate_limited' ? 'JUDGE_RATE_LIMITED' : last?.kind === 'timeout' ? 'JUDGE_TIMEOUT' : 'JUDGE_TRANSIENT';
+  return new AssayError(code, `gave up after ${attempts} attempts: ${last?.message ?? 'no attempt made'}`);
+}
+
+function preview(text: string): string {
+  return JSON.stringify(text.length > 200 ? `${text.slice(0, 200)}…` : text);
+}
