@@ -76,6 +76,10 @@ const envSchema = z.object({
   ASSAY_JUDGE_PRICES: jsonPrices.optional(),
   /** Use the built-in offline heuristic judge instead of a remote endpoint. */
   ASSAY_OFFLINE_JUDGE: bool.optional(),
+  /** CLI: the Assay API the resource commands talk to. Default http://127.0.0.1:5050 */
+  ASSAY_URL: z.string().url().default('http://127.0.0.1:5050'),
+  /** CLI: the API token the resource commands send. */
+  ASSAY_TOKEN: z.string().min(1).optional(),
   /** Most records one dataset may hold. Default 1,000,000. */
   ASSAY_DATASET_MAX_RECORDS: z.coerce.number().int().positive().default(1_000_000),
   /** Most expectations one record may hold. Default 100. */
@@ -111,6 +115,8 @@ export interface Config {
     readonly offline: boolean;
   };
   readonly datasets: { readonly maxRecords: number; readonly maxExpectations: number };
+  /** Where CLI resource commands send their requests. */
+  readonly client: { readonly url: string; readonly token: string | undefined };
 }
 
 export class ConfigError extends Error {
@@ -155,6 +161,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       offline: e.ASSAY_OFFLINE_JUDGE ?? (e.ASSAY_JUDGE_BASE_URL === undefined && apiKey === undefined),
     },
     datasets: { maxRecords: e.ASSAY_DATASET_MAX_RECORDS, maxExpectations: e.ASSAY_DATASET_MAX_EXPECTATIONS },
+    client: { url: e.ASSAY_URL, token: e.ASSAY_TOKEN },
   };
   return deepFreeze(config);
 }
@@ -166,6 +173,7 @@ export function redactConfig(config: Config): Record<string, unknown> {
     databaseUrl: redactUrl(config.databaseUrl),
     redisUrl: redactUrl(config.redisUrl),
     judge: { ...config.judge, apiKey: config.judge.apiKey ? '[redacted]' : undefined },
+    client: { ...config.client, token: config.client.token ? '[redacted]' : undefined },
   };
 }
 

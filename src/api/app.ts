@@ -1,0 +1,56 @@
+/** The HTTP application: plugins, auth, error mapping, and every route module. */
+import swagger from '@fastify/swagger';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { httpRequests } from '../observability/metrics.ts';
+import { registerAuth } from './auth.ts';
+import type { AppContext } from './context.ts';
+import { errorResponse } from './error-status.ts';
+import { assessmentRoutes } from './routes/assessments.ts';
+import { experimentRoutes } from './routes/experiments.ts';
+import { healthRoutes } from './routes/health.ts';
+import { otlpRoutes } from './routes/otlp.ts';
+import { traceRoutes } from './routes/traces.ts';
+
+/** Route modules, registered in this order. Add new resources here. */
+const ROUTES: Array<(app: FastifyInstance, ctx: AppContext) => Promise<void>> = [
+  healthRoutes,
+  experimentRoutes,
+  traceRoutes,
+  assessmentRoutes,
+  otlpRoutes,
+];
+
+export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
+  const app: FastifyInstance = Fastify({
+    loggerInstance: ctx.log.child({ component: 'http' }) as FastifyBaseLogger,
+    disableRequestLogging: true,
+    bodyLimit: ctx.config.bodyLimitBytes,
+    // Big batches of traces take time to parse; a slow client is not an error.
+    requestTimeout: 120_000,
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Assay API', version: '1', description: 'Quality monitoring for GenAI applications' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+
+  app.setErrorHandler((error, request, reply) => {
+    const { status, body } = errorResponse(error);
+    if (status >= 500) request.log.error({ err: error, url: request.url }, 'request failed');
+    return reply.code(status).send(body);
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({ error_code: 'ENDPOINT_NOT_FOUND', message: `no route ${request.method} ${request.url}` }),
+  );
+  app.addHook('onResponse', async (request, reply) => {
+    httpRequests.inc({ method: request.method, route: request.routeOptions.url ?? 'unknown', status: reply.statusCode });
+  });
+
+  registerAuth(app, ctx);
+  for (const routes of ROUTES) await routes(app, ctx);
+  app.get('/api/v1/openapi.json', { config: { role: 'public' } }, async () => app.swagger());
+  return app;
+}

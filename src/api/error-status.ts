@@ -1,0 +1,66 @@
+/** The one place that maps error codes to HTTP statuses and builds error bodies. */
+import type { FastifyError } from 'fastify';
+import { ZodError } from 'zod';
+import { AssayError, type ErrorCode } from '../domain/errors.ts';
+
+const STATUS: Record<ErrorCode, number> = {
+  INVALID_PARAMETER_VALUE: 400,
+  RESOURCE_DOES_NOT_EXIST: 404,
+  RESOURCE_ALREADY_EXISTS: 409,
+  RESOURCE_CONFLICT: 409,
+  PRECONDITION_FAILED: 412,
+  UNAUTHENTICATED: 401,
+  PERMISSION_DENIED: 403,
+  REQUEST_LIMIT_EXCEEDED: 413,
+  RATE_LIMITED: 429,
+  NOT_READY: 503,
+  JUDGE_RATE_LIMITED: 502,
+  JUDGE_TRANSIENT: 502,
+  JUDGE_UNRECOVERABLE: 502,
+  JUDGE_OUTPUT_INVALID: 502,
+  JUDGE_TIMEOUT: 504,
+  TARGET_ERROR: 502,
+  INTERNAL_ERROR: 500,
+};
+
+export interface ErrorBody {
+  error_code: string;
+  message: string;
+  details?: Record<string, unknown>;
+}
+
+export function errorResponse(error: unknown): { status: number; body: ErrorBody } {
+  if (error instanceof AssayError) {
+    return {
+      status: STATUS[error.code],
+      body: { error_code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) },
+    };
+  }
+  if (error instanceof ZodError) {
+    return { status: 400, body: { error_code: 'INVALID_PARAMETER_VALUE', message: zodMessage(error) } };
+  }
+  const fastifyError = error as Partial<FastifyError>;
+  if (fastifyError.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    return { status: 413, body: { error_code: 'REQUEST_LIMIT_EXCEEDED', message: `body: ${fastifyError.message}` } };
+  }
+  if (typeof fastifyError.statusCode === 'number' && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
+    return {
+      status: fastifyError.statusCode,
+      body: { error_code: 'INVALID_PARAMETER_VALUE', message: `body: ${fastifyError.message ?? 'invalid request'}` },
+    };
+  }
+  return { status: 500, body: { error_code: 'INTERNAL_ERROR', message: 'internal error; see the server log' } };
+}
+
+/** Every zod issue as `path: message`, joined. */
+export function zodMessage(error: ZodError, prefix = ''): string {
+  return error.issues
+    .map((i) => {
+      const path = [prefix, ...i.path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p)))]
+        .filter(Boolean)
+        .join('.')
+        .replaceAll('.[', '[');
+      return `${path || 'body'}: ${i.message}`;
+    })
+    .join('; ');
+}

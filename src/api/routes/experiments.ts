@@ -1,0 +1,28 @@
+/** Experiments: create, list, get. */
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { createExperiment, getExperiment, listExperiments } from '../../storage/experiment-repository.ts';
+import type { AppContext } from '../context.ts';
+import { parseWith } from '../validate.ts';
+
+const createBody = z.object({
+  name: z.string().trim().min(1, 'must be a non-empty string').max(500),
+  tags: z.record(z.string(), z.string()).optional(),
+});
+
+export async function experimentRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  app.post('/api/v1/experiments', { config: { role: 'writer' } }, async (request, reply) => {
+    const body = parseWith(createBody, request.body);
+    const experiment = await createExperiment(ctx.db, { ...body, created_by: request.principal.name });
+    return reply.code(201).send(experiment);
+  });
+
+  app.get('/api/v1/experiments', async (request) => {
+    const query = parseWith(z.object({ name: z.string().optional() }), request.query);
+    return { experiments: await listExperiments(ctx.db, query) };
+  });
+
+  app.get<{ Params: { id: string } }>('/api/v1/experiments/:id', async (request) =>
+    getExperiment(ctx.db, request.params.id),
+  );
+}

@@ -1,0 +1,60 @@
+/** Trace ingest in MLflow JSON, trace reads and a simple per-experiment list. */
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { notFound } from '../../domain/errors.ts';
+import { parseMlflowPayload } from '../../domain/mlflow-trace.ts';
+import { ingestRejected } from '../../observability/metrics.ts';
+import { ingestTraces } from '../../services/ingest.ts';
+import { getExperiment } from '../../storage/experiment-repository.ts';
+import { listTraceInfos, loadStoredTraces } from '../../storage/trace-repository.ts';
+import type { AppContext } from '../context.ts';
+import { decodePageToken, encodePageToken } from '../page-token.ts';
+import { traceInfoToJson, traceToJson } from '../trace-json.ts';
+import { parseWith } from '../validate.ts';
+import { errorResponse } from '../error-status.ts';
+
+const listQuery = z.object({
+  max_results: z.coerce.number().int().min(1).max(1000).default(100),
+  page_token: z.string().optional(),
+});
+const cursor = z.object({ t: z.number(), id: z.string() });
+
+export async function traceRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  app.post<{ Params: { id: string } }>(
+    '/api/v1/experiments/:id/traces',
+    { config: { role: 'writer' } },
+    async (request, reply) => {
+      try {
+        const incoming = parseMlflowPayload(request.body);
+        const result = await ingestTraces(ctx.db, request.params.id, incoming, 'rest');
+        return reply.code(200).send(result);
+      } catch (error) {
+        ingestRejected.inc({ protocol: 'rest', code: errorResponse(error).body.error_code });
+        throw error;
+      }
+    },
+  );
+
+  app.get<{ Params: { id: string } }>('/api/v1/experiments/:id/traces', async (request) => {
+    const experiment = await getExperiment(ctx.db, request.params.id);
+    const query = parseWith(listQuery, request.query);
+    const after = query.page_token ? decodePageToken(query.page_token, cursor) : undefined;
+    const infos = await listTraceInfos(ctx.db, Number(experiment.experiment_id), {
+      limit: query.max_results,
+      ...(after ? { after: { request_time: after.t, trace_id: after.id } } : {}),
+    });
+    const last = infos.at(-1);
+    return {
+      traces: infos.map((info) => traceInfoToJson(info)),
+      ...(last && infos.length === query.max_results
+        ? { next_page_token: encodePageToken({ t: last.request_time, id: last.trace_id }) }
+        : {}),
+    };
+  });
+
+  app.get<{ Params: { traceId: string } }>('/api/v1/traces/:traceId', async (request) => {
+    const [trace] = await loadStoredTraces(ctx.db, [request.params.traceId]);
+    if (!trace) throw notFound(`trace_id: trace '${request.params.traceId}' does not exist`);
+    return traceToJson(trace);
+  });
+}

@@ -1,0 +1,24 @@
+/** The `assay` command line. Each command lives in its own file and registers itself here. */
+import { Command } from 'commander';
+import { ConfigError } from '../../config/index.ts';
+import { registerMigrate } from './migrate.ts';
+import { registerServe } from './serve.ts';
+import { registerTokens } from './tokens.ts';
+
+const program = new Command()
+  .name('assay')
+  .description('Self-hosted quality monitoring, evaluation datasets and evaluations for GenAI applications')
+  .showHelpAfterError();
+
+for (const register of [registerServe, registerMigrate, registerTokens]) register(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof ConfigError) {
+    console.error(error.message);
+    process.exit(2);
+  }
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+}

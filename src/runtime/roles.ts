@@ -1,0 +1,44 @@
+/** The three roles a process can play: api, worker, scheduler (and all of them at once). */
+import { isIP } from 'node:net';
+import { buildApp } from '../api/app.ts';
+import { anyActiveToken } from '../storage/token-repository.ts';
+import { jobHandlers } from '../../workers/index.ts';
+import { startScheduler } from '../queue/scheduler.ts';
+import type { Runtime } from './runtime.ts';
+
+export type Role = 'api' | 'worker' | 'scheduler';
+
+export async function startRoles(runtime: Runtime, roles: readonly Role[]): Promise<{ url?: string }> {
+  const { ctx } = runtime;
+  let url: string | undefined;
+  if (roles.includes('worker')) {
+    await ctx.queue.startWorker(jobHandlers(ctx), { concurrency: ctx.config.workerConcurrency });
+    ctx.log.info({ concurrency: ctx.config.workerConcurrency, queue: ctx.queue.kind }, 'worker started');
+  }
+  if (roles.includes('scheduler')) {
+    const scheduler = await startScheduler(ctx);
+    runtime.onShutdown(() => scheduler.stop());
+    ctx.log.info({ cron: ctx.config.schedulerCron }, 'scheduler started');
+  }
+  if (roles.includes('api')) {
+    if (!isLoopback(ctx.config.host) && !(await anyActiveToken(ctx.db))) {
+      throw new Error(
+        `refusing to listen on ${ctx.config.host}: no API token exists, so the API would be open to the network. ` +
+          'Create one with `assay tokens create --name NAME --role admin`, or listen on 127.0.0.1.',
+      );
+    }
+    const app = await buildApp(ctx);
+    url = await app.listen({ host: ctx.config.host, port: ctx.config.port });
+    // Registered last, so it runs first: intake stops before jobs drain.
+    runtime.onShutdown(() => app.close());
+    ctx.log.info({ url }, 'api listening');
+  }
+  return url ? { url } : {};
+}
+
+function isLoopback(host: string): boolean {
+  if (host === 'localhost') return true;
+  if (isIP(host) === 4) return host.startsWith('127.');
+  if (isIP(host) === 6) return host === '::1';
+  return false;
+}

@@ -1,0 +1,78 @@
+/**
+ * A process's shared components, opened in order and closed in the reverse order:
+ * stop intake → drain jobs → close Redis → close the database → flush logs.
+ */
+import type { Config } from '../../config/index.ts';
+import { modeOf, redactConfig } from '../../config/index.ts';
+import type { AppContext } from '../api/context.ts';
+import type { Logger } from '../observability/logger.ts';
+import { createQueue } from '../queue/create-queue.ts';
+import { connectDatabase, type DatabaseHandle } from '../storage/connect.ts';
+import { migrateToLatest } from '../storage/migrate.ts';
+
+export interface Runtime {
+  readonly ctx: AppContext;
+  /** Registers a step to run at shutdown, before the queue and database close. Runs newest first. */
+  onShutdown(step: () => Promise<void>): void;
+  /** The ordered, idempotent shutdown. */
+  shutdown(): Promise<void>;
+}
+
+export async function openRuntime(config: Config, log: Logger, options: { migrate?: boolean } = {}): Promise<Runtime> {
+  log.info({ config: redactConfig(config), mode: modeOf(config) }, 'starting');
+  const database: DatabaseHandle = await connectDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  if (options.migrate ?? true) {
+    const applied = await migrateToLatest(database.db as never);
+    if (applied.length > 0) log.info({ applied }, 'migrations applied');
+  }
+  const queue = createQueue(config, log.child({ component: 'queue' }));
+  const ctx: AppContext = {
+    config,
+    db: database.db,
+    dbKind: database.kind,
+    queue,
+    log,
+    lifecycle: { shuttingDown: false },
+    services: new Map(),
+  };
+  const steps: Array<() => Promise<void>> = [];
+  let closing: Promise<void> | undefined;
+  return {
+    ctx,
+    onShutdown: (step) => steps.push(step),
+    shutdown: () => {
+      closing ??= (async () => {
+        ctx.lifecycle.shuttingDown = true;
+        log.info('shutting down');
+        for (const step of steps.reverse()) {
+          await step().catch((err: unknown) => log.error({ err }, 'shutdown step failed'));
+        }
+        await queue.stopWorker(10_000).catch((err: unknown) => log.error({ err }, 'draining jobs failed'));
+        await queue.close().catch((err: unknown) => log.error({ err }, 'closing queue failed'));
+        await database.close().catch((err: unknown) => log.error({ err }, 'closing database failed'));
+        log.info('stopped');
+        log.flush?.();
+      })();
+      return closing;
+    },
+  };
+}
+
+/** Runs `shutdown` on SIGTERM/SIGINT; a second signal forces exit. */
+export function handleSignals(runtime: Runtime, log: Logger): void {
+  let signalled = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (signalled) {
+      log.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    signalled = true;
+    log.info({ signal }, 'signal received');
+    void runtime.shutdown().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+}

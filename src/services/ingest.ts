@@ -1,0 +1,110 @@
+/**
+ * Trace ingest: one transaction per request, so a rejected batch writes nothing.
+ *
+ * MLflow JSON brings whole traces; their summary is computed from what arrived. OTLP brings spans
+ * that may be spread over several requests; after writing them, the summary of each touched trace
+ * is recomputed from every span stored for it, so the trace completes when its root span ends.
+ */
+import { AssayError, invalid } from '../domain/errors.ts';
+import type { IncomingTrace, Span } from '../domain/trace.ts';
+import { summarizeTrace } from '../domain/trace-summary.ts';
+import { spansIngested, tracesIngested } from '../observability/metrics.ts';
+import { insertAssessments } from '../storage/assessment-repository.ts';
+import type { Db } from '../storage/connect.ts';
+import { getExperiment } from '../storage/experiment-repository.ts';
+import { loadSpans, upsertSpans, upsertTraces, type Executor, type TraceWrite } from '../storage/trace-repository.ts';
+
+export interface IngestResult {
+  traces: number;
+  spans: number;
+  trace_ids: string[];
+}
+
+export async function ingestTraces(
+  db: Db,
+  experimentId: string,
+  incoming: readonly IncomingTrace[],
+  protocol: 'rest' | 'otlp',
+): Promise<IngestResult> {
+  const experiment = await getExperiment(db, experimentId);
+  const numericId = Number(experiment.experiment_id);
+  const merged = mergeByTrace(incoming);
+  const spans = merged.flatMap((t) => t.spans);
+
+  await db.transaction().execute(async (trx) => {
+    await assertTracesInExperiment(trx, numericId, merged.map((t) => t.trace_id));
+    if (spans.length > 0) await upsertSpans(trx, spans);
+    // OTLP traces are summarised from everything stored so far, including earlier requests.
+    const partial = merged.filter((t) => t.info === null).map((t) => t.trace_id);
+    const stored = partial.length > 0 ? groupSpans(await loadSpans(trx, partial)) : new Map<string, Span[]>();
+    const writes: TraceWrite[] = merged.map((t) => {
+      const traceSpans = t.info === null ? (stored.get(t.trace_id) ?? []) : t.spans;
+      return {
+        trace_id: t.trace_id,
+        experiment_id: numericId,
+        client_request_id: t.info?.client_request_id ?? null,
+        trace_metadata: t.info?.trace_metadata ?? {},
+        tags: t.info?.tags ?? {},
+        summary: summarizeTrace(traceSpans, t.info),
+      };
+    });
+    await upsertTraces(trx, writes);
+    const assessments = merged.flatMap((t) => t.assessments.map((a) => ({ ...a, trace_id: t.trace_id })));
+    if (assessments.length > 0) await insertAssessments(trx, assessments);
+  });
+
+  tracesIngested.inc({ protocol }, merged.length);
+  spansIngested.inc({ protocol }, spans.length);
+  return { traces: merged.length, spans: spans.length, trace_ids: merged.map((t) => t.trace_id) };
+}
+
+/** One entry per trace id (a batch may carry the same trace twice, OTLP often does). */
+function mergeByTrace(incoming: readonly IncomingTrace[]): IncomingTrace[] {
+  const byId = new Map<string, IncomingTrace>();
+  for (const trace of incoming) {
+    const seen = byId.get(trace.trace_id);
+    if (!seen) {
+      byId.set(trace.trace_id, { ...trace, spans: [...trace.spans], assessments: [...trace.assessments] });
+      continue;
+    }
+    if ((seen.info === null) !== (trace.info === null)) {
+      throw invalid(`trace_id: trace '${trace.trace_id}' appears twice in one request in different forms`);
+    }
+    seen.spans.push(...trace.spans);
+    seen.assessments.push(...trace.assessments);
+    if (seen.info && trace.info) seen.info = { ...seen.info, ...trace.info };
+  }
+  // A span sent twice in one batch: the later copy wins, as it would across requests.
+  for (const trace of byId.values()) {
+    trace.spans = [...new Map(trace.spans.map((s) => [s.span_id, s])).values()];
+  }
+  return [...byId.values()];
+}
+
+function groupSpans(spans: Span[]): Map<string, Span[]> {
+  const out = new Map<string, Span[]>();
+  for (const span of spans) {
+    const list = out.get(span.trace_id);
+    if (list) list.push(span);
+    else out.set(span.trace_id, [span]);
+  }
+  return out;
+}
+
+/** A trace belongs to one experiment for good: re-sending it to another one is a conflict. */
+async function assertTracesInExperiment(db: Executor, experimentId: number, traceIds: string[]): Promise<void> {
+  if (traceIds.length === 0) return;
+  const clash = await db
+    .selectFrom('assay.trace')
+    .select(['trace_id', 'experiment_id'])
+    .where('trace_id', 'in', traceIds)
+    .where('experiment_id', '!=', experimentId)
+    .limit(1)
+    .executeTakeFirst();
+  if (clash) {
+    throw new AssayError(
+      'RESOURCE_CONFLICT',
+      `trace_id: trace '${clash.trace_id}' already belongs to experiment '${clash.experiment_id}'`,
+    );
+  }
+}

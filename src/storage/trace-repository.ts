@@ -1,0 +1,283 @@
+/**
+ * Traces, their spans and assessments: writes for ingest, reads for the API, scorers and copies.
+ */
+import { sql, type Transaction } from 'kysely';
+import type { Assessment } from '../domain/assessment.ts';
+import type { JsonValue, Span, SpanStatusCode, StoredTrace, TraceInfo, TraceState, TraceSummary } from '../domain/trace.ts';
+import type { Db } from './connect.ts';
+import { batches, toJsonb } from './json.ts';
+import type { Database } from './schema.ts';
+import { rowToAssessment } from './assessment-repository.ts';
+
+export type Executor = Db | Transaction<Database>;
+
+export interface TraceWrite {
+  trace_id: string;
+  experiment_id: number;
+  client_request_id: string | null;
+  trace_metadata: Record<string, string>;
+  tags: Record<string, string>;
+  summary: TraceSummary;
+}
+
+/**
+ * Inserts or updates trace headers. Metadata is immutable (keys already stored win); tags are
+ * mutable (new values win). Every write marks the trace changed for monitors.
+ */
+export async function upsertTraces(db: Executor, traces: readonly TraceWrite[]): Promise<void> {
+  for (const batch of batches(traces, 18)) {
+    await db
+      .insertInto('assay.trace')
+      .values(
+        batch.map((t) => ({
+          trace_id: t.trace_id,
+          experiment_id: t.experiment_id,
+          client_request_id: t.client_request_id,
+          request_time: t.summary.request_time,
+          execution_duration_ms: t.summary.execution_duration_ms,
+          state: t.summary.state,
+          request_preview: t.summary.request_preview,
+          response_preview: t.summary.response_preview,
+          request: toJsonb(t.summary.request),
+          response: toJsonb(t.summary.response),
+          trace_metadata: JSON.stringify(t.trace_metadata),
+          tags: JSON.stringify(t.tags),
+          input_tokens: t.summary.input_tokens,
+          output_tokens: t.summary.output_tokens,
+          total_tokens: t.summary.total_tokens,
+          cost: t.summary.cost,
+        })),
+      )
+      .onConflict((oc) =>
+        oc.column('trace_id').doUpdateSet((eb) => ({
+          client_request_id: sql`coalesce(excluded.client_request_id, ${eb.ref('assay.trace.client_request_id')})`,
+          request_time: eb.ref('excluded.request_time'),
+          execution_duration_ms: eb.ref('excluded.execution_duration_ms'),
+          state: eb.ref('excluded.state'),
+          request_preview: eb.ref('excluded.request_preview'),
+          response_preview: eb.ref('excluded.response_preview'),
+          request: eb.ref('excluded.request'),
+          response: eb.ref('excluded.response'),
+          trace_metadata: sql`excluded.trace_metadata || assay.trace.trace_metadata`,
+          tags: sql`assay.trace.tags || excluded.tags`,
+          input_tokens: eb.ref('excluded.input_tokens'),
+          output_tokens: eb.ref('excluded.output_tokens'),
+          total_tokens: eb.ref('excluded.total_tokens'),
+          cost: eb.ref('excluded.cost'),
+          seq: sql`nextval('assay.trace_seq')`,
+          change_xid: sql`pg_current_xact_id()`,
+          updated_at: sql`now()`,
+        })),
+      )
+      .execute();
+  }
+}
+
+/** Inserts spans; a re-sent span (same trace_id, span_id) replaces the earlier copy. */
+export async function upsertSpans(db: Executor, spans: readonly Span[]): Promise<void> {
+  for (const batch of batches(spans, 13)) {
+    await db
+      .insertInto('assay.span')
+      .values(batch.map(spanToRow))
+      .onConflict((oc) =>
+        oc.columns(['trace_id', 'span_id']).doUpdateSet((eb) => ({
+          parent_span_id: eb.ref('excluded.parent_span_id'),
+          name: eb.ref('excluded.name'),
+          span_type: eb.ref('excluded.span_type'),
+          status_code: eb.ref('excluded.status_code'),
+          status_message: eb.ref('excluded.status_message'),
+          start_time_ns: eb.ref('excluded.start_time_ns'),
+          end_time_ns: eb.ref('excluded.end_time_ns'),
+          inputs: eb.ref('excluded.inputs'),
+          outputs: eb.ref('excluded.outputs'),
+          attributes: eb.ref('excluded.attributes'),
+          events: eb.ref('excluded.events'),
+        })),
+      )
+      .execute();
+  }
+}
+
+function spanToRow(s: Span) {
+  return {
+    trace_id: s.trace_id,
+    span_id: s.span_id,
+    parent_span_id: s.parent_span_id || null,
+    name: s.name,
+    span_type: s.span_type,
+    status_code: s.status_code,
+    status_message: s.status_message,
+    start_time_ns: s.start_time_ns.toString(),
+    end_time_ns: s.end_time_ns === null ? null : s.end_time_ns.toString(),
+    inputs: toJsonb(s.inputs),
+    outputs: toJsonb(s.outputs),
+    attributes: JSON.stringify(s.attributes),
+    events: JSON.stringify(s.events),
+  };
+}
+
+/** Spans of the given traces, ordered by start time. */
+export async function loadSpans(db: Executor, traceIds: readonly string[]): Promise<Span[]> {
+  if (traceIds.length === 0) return [];
+  const rows = await db
+    .selectFrom('assay.span')
+    .select([
+      'trace_id',
+      'span_id',
+      'parent_span_id',
+      'name',
+      'span_type',
+      'status_code',
+      'status_message',
+      sql<string>`start_time_ns::text`.as('start_ns'),
+      sql<string | null>`end_time_ns::text`.as('end_ns'),
+      'inputs',
+      'outputs',
+      'attributes',
+      'events',
+    ])
+    .where('trace_id', 'in', traceIds)
+    .orderBy('trace_id')
+    .orderBy('start_time_ns')
+    .execute();
+  return rows.map((r) => ({
+    trace_id: r.trace_id,
+    span_id: r.span_id,
+    parent_span_id: r.parent_span_id,
+    name: r.name,
+    span_type: r.span_type,
+    status_code: r.status_code as SpanStatusCode,
+    status_message: r.status_message,
+    start_time_ns: BigInt(r.start_ns),
+    end_time_ns: r.end_ns === null ? null : BigInt(r.end_ns),
+    inputs: r.inputs,
+    outputs: r.outputs,
+    attributes: r.attributes,
+    events: r.events,
+  }));
+}
+
+const infoColumns = [
+  'trace_id',
+  'experiment_id',
+  'client_request_id',
+  'request_time',
+  'execution_duration_ms',
+  'state',
+  'request_preview',
+  'response_preview',
+  'trace_metadata',
+  'tags',
+  'request',
+  'response',
+  'input_tokens',
+  'output_tokens',
+  'total_tokens',
+  'cost',
+] as const;
+
+type InfoRow = {
+  trace_id: string;
+  experiment_id: number;
+  client_request_id: string | null;
+  request_time: number;
+  execution_duration_ms: number | null;
+  state: string;
+  request_preview: string | null;
+  response_preview: string | null;
+  trace_metadata: Record<string, string>;
+  tags: Record<string, string>;
+  request: JsonValue | null;
+  response: JsonValue | null;
+  input_tokens: number | null;
+  output_tokens: number | null;
+  total_tokens: number | null;
+  cost: number | null;
+};
+
+export function rowToInfo(r: InfoRow): StoredTrace['info'] {
+  return { ...r, experiment_id: String(r.experiment_id), state: r.state as TraceState };
+}
+
+/** Trace headers by id, in the order asked (missing ids skipped). */
+export async function loadTraceInfos(db: Executor, traceIds: readonly string[]): Promise<StoredTrace['info'][]> {
+  if (traceIds.length === 0) return [];
+  const rows = await db.selectFrom('assay.trace').select(infoColumns).where('trace_id', 'in', traceIds).execute();
+  const byId = new Map(rows.map((r) => [r.trace_id, rowToInfo(r)]));
+  return traceIds.flatMap((id) => byId.get(id) ?? []);
+}
+
+/** Whole traces (header, spans, every assessment) by id, in the order asked; missing ids skipped. */
+export async function loadStoredTraces(db: Executor, traceIds: readonly string[]): Promise<StoredTrace[]> {
+  const infos = await loadTraceInfos(db, traceIds);
+  if (infos.length === 0) return [];
+  const ids = infos.map((i) => i.trace_id);
+  const [spans, assessments] = await Promise.all([loadSpans(db, ids), loadAssessments(db, ids)]);
+  const spansBy = groupBy(spans, (s) => s.trace_id);
+  const assessmentsBy = groupBy(assessments, (a) => a.trace_id);
+  return infos.map((info) => ({
+    info,
+    spans: spansBy.get(info.trace_id) ?? [],
+    assessments: assessmentsBy.get(info.trace_id) ?? [],
+  }));
+}
+
+export async function loadAssessments(db: Executor, traceIds: readonly string[]): Promise<Assessment[]> {
+  if (traceIds.length === 0) return [];
+  const rows = await db
+    .selectFrom('assay.assessment')
+    .selectAll()
+    .where('trace_id', 'in', traceIds)
+    .orderBy('create_time')
+    .orderBy('assessment_id')
+    .execute();
+  return rows.map(rowToAssessment);
+}
+
+/** One page of an experiment's traces, newest first; the cursor is the last row's (time, id). */
+export async function listTraceInfos(
+  db: Executor,
+  experimentId: number,
+  page: { limit: number; after?: { request_time: number; trace_id: string } },
+): Promise<StoredTrace['info'][]> {
+  let query = db
+    .selectFrom('assay.trace')
+    .select(infoColumns)
+    .where('experiment_id', '=', experimentId)
+    .orderBy('request_time', 'desc')
+    .orderBy('trace_id', 'asc')
+    .limit(page.limit);
+  if (page.after) {
+    const { request_time, trace_id } = page.after;
+    query = query.where((eb) =>
+      eb.or([
+        eb('request_time', '<', request_time),
+        eb.and([eb('request_time', '=', request_time), eb('trace_id', '>', trace_id)]),
+      ]),
+    );
+  }
+  return (await query.execute()).map(rowToInfo);
+}
+
+/** Marks traces changed (a human label, a tag edit) so monitors copy them again. */
+export async function touchTraces(db: Executor, traceIds: readonly string[]): Promise<void> {
+  if (traceIds.length === 0) return;
+  await db
+    .updateTable('assay.trace')
+    .set({ seq: sql`nextval('assay.trace_seq')`, change_xid: sql`pg_current_xact_id()`, updated_at: sql`now()` })
+    .where('trace_id', 'in', traceIds)
+    .execute();
+}
+
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const list = out.get(k);
+    if (list) list.push(item);
+    else out.set(k, [item]);
+  }
+  return out;
+}
+
+export type { TraceInfo };

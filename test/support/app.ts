@@ -1,0 +1,71 @@
+/**
+ * A whole Assay API over a fresh test database, for route tests through `app.inject`.
+ * `queue: 'bullmq'` uses the local Redis under a unique prefix.
+ */
+import type { FastifyInstance } from 'fastify';
+import { loadConfig, type Config } from '../../config/index.ts';
+import { buildApp } from '../../src/api/app.ts';
+import type { AppContext } from '../../src/api/context.ts';
+import { silentLogger } from '../../src/observability/logger.ts';
+import { BullmqQueue } from '../../src/queue/bullmq-queue.ts';
+import { InProcessQueue } from '../../src/queue/in-process-queue.ts';
+import type { JobQueue } from '../../src/queue/queue.ts';
+import { createToken, type Role } from '../../src/storage/token-repository.ts';
+import { createTestDatabase, REDIS_URL, testQueuePrefix, type TestDbKind, type TestDatabase } from './database.ts';
+
+export interface TestApp {
+  app: FastifyInstance;
+  ctx: AppContext;
+  database: TestDatabase;
+  /** Creates a token with the role and returns headers that carry it. */
+  tokenHeaders(role: Role, name?: string): Promise<Record<string, string>>;
+  close(): Promise<void>;
+}
+
+export interface TestAppOptions {
+  db?: TestDbKind;
+  queue?: 'in-process' | 'bullmq';
+  env?: Record<string, string>;
+}
+
+export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const database = await createTestDatabase(options.db ?? 'postgres');
+  const prefix = testQueuePrefix();
+  const config: Config = loadConfig({
+    ASSAY_LOG_LEVEL: 'silent',
+    ASSAY_OFFLINE_JUDGE: 'true',
+    ...(options.queue === 'bullmq' ? { REDIS_URL } : {}),
+    ASSAY_QUEUE_PREFIX: prefix,
+    ...options.env,
+  });
+  const queue: JobQueue =
+    options.queue === 'bullmq' ? new BullmqQueue(REDIS_URL, prefix, silentLogger) : new InProcessQueue(silentLogger);
+  const ctx: AppContext = {
+    config,
+    db: database.db,
+    dbKind: database.kind,
+    queue,
+    log: silentLogger,
+    lifecycle: { shuttingDown: false },
+    services: new Map(),
+  };
+  const app = await buildApp(ctx);
+  await app.ready();
+  let counter = 0;
+  return {
+    app,
+    ctx,
+    database,
+    async tokenHeaders(role, name) {
+      counter += 1;
+      const { token } = await createToken(database.db, name ?? `${role}-${counter}`, role);
+      return { authorization: `Bearer ${token}` };
+    },
+    async close() {
+      await app.close();
+      if (queue instanceof BullmqQueue) await queue.obliterate().catch(() => {});
+      await queue.close();
+      await database.drop();
+    },
+  };
+}
