@@ -1,0 +1,115 @@
+/**
+ * Decoded OTLP spans → IncomingTrace per trace. Spans of one trace may arrive over several
+ * requests, so each IncomingTrace holds only the spans of this request; the ingest service
+ * summarizes the trace from everything stored for it.
+ */
+import { interpretSpan, type SpanEventJson } from './otlp-conventions.ts';
+import { keyValuesToJson, type OtlpResourceSpans, type OtlpSpan } from './otlp-types.ts';
+import { fieldError, joinPath } from './payload-errors.ts';
+import { bytesToHex, SPAN_ID_BYTES, TRACE_ID_BYTES, traceIdFromHex } from './trace-ids.ts';
+import type { IncomingTrace, JsonObject, Span } from './trace.ts';
+
+// Resource attributes naming the experiment; Assay's own first.
+const EXPERIMENT_KEYS = ['assay.experiment_id', 'mlflow.experimentId'] as const;
+// Span (or resource) attributes → trace metadata. OpenInference first, then GenAI.
+const METADATA_KEYS: readonly (readonly [string, string])[] = [
+  ['session.id', 'mlflow.trace.session'],
+  ['gen_ai.conversation.id', 'mlflow.trace.session'],
+  ['user.id', 'mlflow.trace.user'],
+];
+
+/**
+ * Groups the spans of an OTLP export by trace (`tr-<32 hex>`) and maps each onto MLflow's span
+ * model. `info` is null unless a span names a session or user, then `{trace_metadata}` only.
+ * A span sent twice in one request keeps its last copy. Throws `INVALID_PARAMETER_VALUE` naming
+ * the field (`resourceSpans[0].scopeSpans[0].spans[2].traceId: must be 16 bytes`).
+ */
+export function mapOtlpSpans(resourceSpans: readonly OtlpResourceSpans[]): IncomingTrace[] {
+  const traces = new Map<string, { trace: IncomingTrace; spanIndex: Map<string, number> }>();
+  resourceSpans.forEach((rs, r) => {
+    const resource = keyValuesToJson(rs.resource?.attributes ?? []);
+    const hint = experimentHint(resource);
+    rs.scopeSpans.forEach((ss, s) => {
+      ss.spans.forEach((otlpSpan, i) => {
+        const { span, metadata } = mapSpan(otlpSpan, joinPath('resourceSpans', r, 'scopeSpans', s, 'spans', i), resource);
+        let entry = traces.get(span.trace_id);
+        if (entry === undefined) {
+          const trace: IncomingTrace = { trace_id: span.trace_id, info: null, experiment_hint: hint, spans: [], assessments: [] };
+          entry = { trace, spanIndex: new Map() };
+          traces.set(span.trace_id, entry);
+        }
+        const { trace, spanIndex } = entry;
+        trace.experiment_hint ??= hint;
+        const existing = spanIndex.get(span.span_id);
+        if (existing === undefined) spanIndex.set(span.span_id, trace.spans.push(span) - 1);
+        else trace.spans[existing] = span;
+        if (Object.keys(metadata).length > 0) {
+          trace.info ??= {};
+          trace.info.trace_metadata = { ...trace.info.trace_metadata, ...metadata };
+        }
+      });
+    });
+  });
+  return [...traces.values()].map((entry) => entry.trace);
+}
+
+function mapSpan(otlp: OtlpSpan, path: string, resource: JsonObject): { span: Span; metadata: Record<string, string> } {
+  const traceHex = idHex(otlp.traceId, TRACE_ID_BYTES, joinPath(path, 'traceId'));
+  const spanId = idHex(otlp.spanId, SPAN_ID_BYTES, joinPath(path, 'spanId'));
+  const parentId =
+    otlp.parentSpanId === null || otlp.parentSpanId.length === 0
+      ? null
+      : idHex(otlp.parentSpanId, SPAN_ID_BYTES, joinPath(path, 'parentSpanId'));
+  if (otlp.endTimeUnixNano !== null && otlp.endTimeUnixNano < otlp.startTimeUnixNano) {
+    throw fieldError(joinPath(path, 'endTimeUnixNano'), 'is before startTimeUnixNano');
+  }
+  const events: SpanEventJson[] = otlp.events.map((e) => ({
+    name: e.name,
+    time_unix_nano: Number(e.timeUnixNano),
+    attributes: keyValuesToJson(e.attributes),
+  }));
+  const raw = keyValuesToJson(otlp.attributes);
+  const { span_type, inputs, outputs, attributes } = interpretSpan(raw, events);
+  const span: Span = {
+    trace_id: traceIdFromHex(traceHex),
+    span_id: spanId,
+    parent_span_id: parentId,
+    name: otlp.name,
+    span_type,
+    // OTLP leaves most successful spans UNSET; MLflow's model reads that as OK.
+    status_code: otlp.status.code === 'ERROR' ? 'ERROR' : 'OK',
+    status_message: otlp.status.message,
+    start_time_ns: otlp.startTimeUnixNano,
+    end_time_ns: otlp.endTimeUnixNano,
+    inputs,
+    outputs,
+    attributes,
+    events,
+  };
+  return { span, metadata: traceMetadata(raw, resource) };
+}
+
+function idHex(bytes: Uint8Array, byteLength: number, path: string): string {
+  if (bytes.length !== byteLength) throw fieldError(path, `must be ${byteLength} bytes, got ${bytes.length}`);
+  // The OpenTelemetry spec calls an all-zero id invalid.
+  if (bytes.every((b) => b === 0)) throw fieldError(path, 'must not be all zeros');
+  return bytesToHex(bytes);
+}
+
+function experimentHint(resource: JsonObject): string | null {
+  for (const key of EXPERIMENT_KEYS) {
+    const value = resource[key];
+    if ((typeof value === 'string' && value !== '') || typeof value === 'number') return String(value);
+  }
+  return null;
+}
+
+function traceMetadata(span: JsonObject, resource: JsonObject): Record<string, string> {
+  const metadata: Record<string, string> = {};
+  for (const [key, target] of METADATA_KEYS) {
+    if (metadata[target] !== undefined) continue;
+    const value = span[key] ?? resource[key];
+    if ((typeof value === 'string' && value !== '') || typeof value === 'number') metadata[target] = String(value);
+  }
+  return metadata;
+}
