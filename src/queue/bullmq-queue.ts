@@ -23,7 +23,7 @@ export class BullmqQueue implements JobQueue {
   private readonly connection: Redis;
   private readonly queue: Queue;
   private worker: Worker | undefined;
-  private readonly abort = new AbortController();
+  private abort = new AbortController();
   private closed = false;
 
   constructor(
@@ -44,17 +44,18 @@ export class BullmqQueue implements JobQueue {
 
   async enqueue(name: string, payload: unknown, options: EnqueueOptions = {}): Promise<{ jobId: string }> {
     const job = await this.queue.add(name, payload, {
-      ...(options.jobId ? { jobId: options.jobId } : {}),
+      ...(options.jobId ? { jobId: toBullmqId(options.jobId) } : {}),
       ...(options.delayMs ? { delay: options.delayMs } : {}),
       attempts: options.attempts ?? DEFAULT_ATTEMPTS,
       backoff: { type: 'exponential', delay: options.backoffMs ?? DEFAULT_BACKOFF_MS, jitter: 0.5 },
       removeOnComplete: { age: 3600, count: 1000 },
       removeOnFail: { age: 7 * 24 * 3600 },
     });
-    return { jobId: job.id ?? options.jobId ?? '' };
+    return { jobId: options.jobId ?? job.id ?? '' };
   }
 
   async startWorker(handlers: JobHandlers, options: { concurrency: number }): Promise<void> {
+    if (this.abort.signal.aborted) this.abort = new AbortController();
     const workerConnection = this.connection.duplicate();
     workerConnection.on('error', (err) => this.log.warn({ err: err.message }, 'redis worker connection error'));
     this.worker = new Worker(
@@ -65,7 +66,7 @@ export class BullmqQueue implements JobQueue {
         const combined = signal ? AbortSignal.any([signal, this.abort.signal]) : this.abort.signal;
         try {
           await handler(job.data, {
-            jobId: job.id ?? '',
+            jobId: fromBullmqId(job.id ?? ''),
             name: job.name,
             attempt: job.attemptsMade + 1,
             maxAttempts: job.opts.attempts ?? 1,
@@ -121,4 +122,18 @@ export class BullmqQueue implements JobQueue {
   async obliterate(): Promise<void> {
     await this.queue.obliterate({ force: true });
   }
+}
+
+/**
+ * BullMQ refuses custom ids that contain ':' or look like integers, which the in-process queue
+ * accepts. Ids are escaped reversibly so the same deterministic id works on both queues.
+ */
+export function toBullmqId(id: string): string {
+  const escaped = id.replaceAll('%', '%25').replaceAll(':', '%3A');
+  return String(parseInt(escaped, 10)) === escaped ? `%i${escaped}` : escaped;
+}
+
+function fromBullmqId(id: string): string {
+  const plain = id.startsWith('%i') ? id.slice(2) : id;
+  return plain.replace(/%(25|3A)/g, (_, code: string) => (code === '25' ? '%' : ':'));
 }

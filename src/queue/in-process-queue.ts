@@ -16,6 +16,12 @@ import {
   type QueueCounts,
 } from './queue.ts';
 
+// BullMQ keeps finished jobs for a while (see bullmq-queue.ts) and, while it does, a job with the
+// same id is not added again. Kept the same here so a deterministic id means the same on both.
+const KEEP_COMPLETED_MS = 3600_000;
+const KEEP_FAILED_MS = 7 * 24 * 3600_000;
+const KEEP_FINISHED_MAX = 10_000;
+
 interface PendingJob {
   id: string;
   name: string;
@@ -32,6 +38,8 @@ export class InProcessQueue implements JobQueue {
   /** Ids of jobs waiting, delayed or running: a deterministic id is not enqueued twice meanwhile. */
   private readonly known = new Set<string>();
   private readonly running = new Map<string, Promise<void>>();
+  /** Ids of finished jobs → when to forget them; oldest first. */
+  private readonly finished = new Map<string, number>();
   private handlers: JobHandlers | undefined;
   private concurrency = 1;
   private stopping = false;
@@ -44,7 +52,8 @@ export class InProcessQueue implements JobQueue {
 
   async enqueue(name: string, payload: unknown, options: EnqueueOptions = {}): Promise<{ jobId: string }> {
     const id = options.jobId ?? randomUUID();
-    if (this.known.has(id)) return { jobId: id };
+    this.forgetFinished();
+    if (this.known.has(id) || this.finished.has(id)) return { jobId: id };
     this.known.add(id);
     const job: PendingJob = {
       id,
@@ -138,6 +147,7 @@ export class InProcessQueue implements JobQueue {
       });
       this.completed += 1;
       this.known.delete(job.id);
+      this.finished.set(job.id, Date.now() + KEEP_COMPLETED_MS);
     } catch (error) {
       const permanent = error instanceof PermanentJobError;
       if (this.abort.signal.aborted) {
@@ -148,11 +158,21 @@ export class InProcessQueue implements JobQueue {
       if (permanent || job.attempt >= job.attempts) {
         this.failed += 1;
         this.known.delete(job.id);
+        this.finished.set(job.id, Date.now() + KEEP_FAILED_MS);
         log.error({ err: error }, 'job failed');
         return;
       }
       log.warn({ err: error }, 'job failed, will retry');
       this.schedule({ ...job, attempt: job.attempt + 1 }, backoffDelay(job.attempt, job.backoffMs));
+    }
+  }
+
+  /** Oldest first; a failed id may outlive a later completed one by a little, which is harmless. */
+  private forgetFinished(): void {
+    const now = Date.now();
+    for (const [id, until] of this.finished) {
+      if (until > now && this.finished.size <= KEEP_FINISHED_MAX) break;
+      this.finished.delete(id);
     }
   }
 

@@ -5,6 +5,7 @@
  * that may be spread over several requests; after writing them, the summary of each touched trace
  * is recomputed from every span stored for it, so the trace completes when its root span ends.
  */
+import { sql } from 'kysely';
 import { AssayError, invalid } from '../domain/errors.ts';
 import type { IncomingTrace, Span } from '../domain/trace.ts';
 import { summarizeTrace } from '../domain/trace-summary.ts';
@@ -32,13 +33,13 @@ export async function ingestTraces(
   const spans = merged.flatMap((t) => t.spans);
 
   await db.transaction().execute(async (trx) => {
-    await assertTracesInExperiment(trx, numericId, merged.map((t) => t.trace_id));
-    if (spans.length > 0) await upsertSpans(trx, spans);
-    // OTLP traces are summarised from everything stored so far, including earlier requests.
+    // OTLP traces are summarised from everything stored so far plus this request's spans.
     const partial = merged.filter((t) => t.info === null).map((t) => t.trace_id);
+    await lockTraces(trx, partial);
+    await assertTracesInExperiment(trx, numericId, merged.map((t) => t.trace_id));
     const stored = partial.length > 0 ? groupSpans(await loadSpans(trx, partial)) : new Map<string, Span[]>();
     const writes: TraceWrite[] = merged.map((t) => {
-      const traceSpans = t.info === null ? (stored.get(t.trace_id) ?? []) : t.spans;
+      const traceSpans = t.info === null ? withStored(stored.get(t.trace_id), t.spans) : t.spans;
       return {
         trace_id: t.trace_id,
         experiment_id: numericId,
@@ -48,7 +49,9 @@ export async function ingestTraces(
         summary: summarizeTrace(traceSpans, t.info),
       };
     });
+    // Trace rows first: spans reference them.
     await upsertTraces(trx, writes);
+    if (spans.length > 0) await upsertSpans(trx, spans);
     const assessments = merged.flatMap((t) => t.assessments.map((a) => ({ ...a, trace_id: t.trace_id })));
     if (assessments.length > 0) await insertAssessments(trx, assessments);
   });
@@ -79,6 +82,25 @@ function mergeByTrace(incoming: readonly IncomingTrace[]): IncomingTrace[] {
     trace.spans = [...new Map(trace.spans.map((s) => [s.span_id, s])).values()];
   }
   return [...byId.values()];
+}
+
+/** Stored spans with this request's copies replacing the ones they re-send. */
+function withStored(stored: Span[] | undefined, incoming: Span[]): Span[] {
+  if (!stored || stored.length === 0) return incoming;
+  const fresh = new Set(incoming.map((s) => s.span_id));
+  return [...stored.filter((s) => !fresh.has(s.span_id)), ...incoming];
+}
+
+/**
+ * Serialises concurrent requests carrying spans of the same trace: each must see the other's spans
+ * when it summarises, or the later commit could leave a finished trace marked IN_PROGRESS.
+ * Locks are taken in a fixed order so two requests never wait on each other in a cycle.
+ */
+async function lockTraces(db: Executor, traceIds: readonly string[]): Promise<void> {
+  if (traceIds.length === 0) return;
+  const keys = [...new Set(traceIds)].sort();
+  await sql`select pg_advisory_xact_lock(hashtextextended(id, 0))
+            from unnest(${keys}::text[]) with ordinality as k(id, n) order by n`.execute(db);
 }
 
 function groupSpans(spans: Span[]): Map<string, Span[]> {

@@ -1,0 +1,162 @@
+/**
+ * One set of handlers, run on both queue implementations: they must behave the same, since job
+ * handlers never know whether they run embedded or distributed.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../src/observability/logger.ts';
+import { BullmqQueue } from '../../src/queue/bullmq-queue.ts';
+import { InProcessQueue } from '../../src/queue/in-process-queue.ts';
+import { PermanentJobError, type JobQueue } from '../../src/queue/queue.ts';
+import { REDIS_URL, testQueuePrefix } from '../support/database.ts';
+import { deferred, waitFor } from '../support/wait-for.ts';
+
+type Kind = 'in-process' | 'bullmq';
+
+describe.each<Kind>(['in-process', 'bullmq'])('queue on %s', (kind) => {
+  let queue: JobQueue;
+
+  beforeEach(() => {
+    queue = kind === 'bullmq' ? new BullmqQueue(REDIS_URL, testQueuePrefix(), silentLogger) : new InProcessQueue(silentLogger);
+  });
+
+  afterEach(async () => {
+    await queue.stopWorker(0);
+    if (queue instanceof BullmqQueue) await queue.obliterate();
+    await queue.close();
+  });
+
+  const counts = () => queue.counts();
+
+  it('retries a failing job with growing backoff until it succeeds', async () => {
+    const tries: Array<{ attempt: number; max: number; at: number; payload: unknown }> = [];
+    await queue.startWorker(
+      {
+        flaky: async (payload, ctx) => {
+          tries.push({ attempt: ctx.attempt, max: ctx.maxAttempts, at: Date.now(), payload });
+          if (ctx.attempt < 3) throw new Error('transient failure');
+        },
+      },
+      { concurrency: 2 },
+    );
+    await queue.enqueue('flaky', { trace: 'tr-1' }, { attempts: 4, backoffMs: 200 });
+
+    await waitFor(async () => (await counts()).completed === 1, { what: 'the job to complete' });
+    expect(tries.map((t) => t.attempt)).toEqual([1, 2, 3]);
+    expect(tries.every((t) => t.max === 4)).toBe(true);
+    expect(tries[0]?.payload).toEqual({ trace: 'tr-1' });
+    // Exponential with jitter: at least half of 200 ms, then of 400 ms (minus timer slack).
+    const [first, second, third] = tries;
+    expect(second!.at - first!.at).toBeGreaterThanOrEqual(90);
+    expect(third!.at - second!.at).toBeGreaterThanOrEqual(180);
+    expect((await counts()).failed).toBe(0);
+  });
+
+  it('fails a job for good after its last attempt', async () => {
+    let calls = 0;
+    await queue.startWorker(
+      {
+        broken: async () => {
+          calls += 1;
+          throw new Error('still broken');
+        },
+      },
+      { concurrency: 1 },
+    );
+    await queue.enqueue('broken', {}, { attempts: 2, backoffMs: 20 });
+    await waitFor(async () => (await counts()).failed === 1, { what: 'the job to fail' });
+    expect(calls).toBe(2);
+  });
+
+  it('does not retry a PermanentJobError, nor a job without a handler', async () => {
+    let calls = 0;
+    await queue.startWorker(
+      {
+        hopeless: async () => {
+          calls += 1;
+          throw new PermanentJobError('payload can never be processed');
+        },
+      },
+      { concurrency: 1 },
+    );
+    await queue.enqueue('hopeless', {}, { attempts: 5, backoffMs: 20 });
+    await queue.enqueue('nobody-handles-this', {}, { attempts: 5, backoffMs: 20 });
+    await waitFor(async () => (await counts()).failed === 2, { what: 'both jobs to fail' });
+    expect(calls).toBe(1);
+  });
+
+  it('runs a deterministic job id once, while queued and after it completed', async () => {
+    const seen: string[] = [];
+    const handlers = {
+      record: async (_payload: unknown, ctx: { jobId: string }) => {
+        seen.push(ctx.jobId);
+      },
+    };
+    // Ids of the shapes the scheduler uses: colons and bare numbers are fine on both queues.
+    const first = await queue.enqueue('record', { n: 1 }, { jobId: 'monitor:7:window:1' });
+    const again = await queue.enqueue('record', { n: 2 }, { jobId: 'monitor:7:window:1' });
+    await queue.enqueue('record', {}, { jobId: '42' });
+    await queue.enqueue('record', {}, { jobId: '42' });
+    expect(first.jobId).toBe('monitor:7:window:1');
+    expect(again.jobId).toBe('monitor:7:window:1');
+
+    await queue.startWorker(handlers, { concurrency: 1 });
+    await waitFor(async () => (await counts()).completed === 2, { what: 'two jobs to complete' });
+    expect(seen.sort()).toEqual(['42', 'monitor:7:window:1']);
+
+    // A finished job is remembered: enqueueing it again is a no-op. The sentinel behind it in the
+    // FIFO queue proves the duplicate had its chance to run.
+    await queue.enqueue('record', {}, { jobId: 'monitor:7:window:1' });
+    await queue.enqueue('record', {}, { jobId: 'sentinel' });
+    await waitFor(async () => (await counts()).completed === 3, { what: 'the sentinel to complete' });
+    expect(seen.filter((id) => id === 'monitor:7:window:1')).toHaveLength(1);
+  });
+
+  it('lets a running job finish within the grace period on stopWorker', async () => {
+    const started = deferred();
+    const release = deferred();
+    let aborted = false;
+    await queue.startWorker(
+      {
+        slow: async (_payload, ctx) => {
+          ctx.signal.addEventListener('abort', () => (aborted = true));
+          started.resolve();
+          await release.promise;
+        },
+      },
+      { concurrency: 1 },
+    );
+    await queue.enqueue('slow', {}, { attempts: 1 });
+    await started.promise;
+    const stopping = queue.stopWorker(10_000);
+    release.resolve();
+    await stopping;
+    expect(aborted).toBe(false);
+    expect((await counts()).completed).toBe(1);
+  });
+
+  it('aborts a job that outlives the grace period on stopWorker', async () => {
+    const started = deferred();
+    let reason: unknown;
+    await queue.startWorker(
+      {
+        stuck: (_payload, ctx) => {
+          started.resolve();
+          return new Promise<void>((_resolve, reject) =>
+            ctx.signal.addEventListener('abort', () => {
+              reason = ctx.signal.reason;
+              reject(new Error('aborted'));
+            }),
+          );
+        },
+      },
+      { concurrency: 1 },
+    );
+    await queue.enqueue('stuck', {}, { attempts: 1 });
+    await started.promise;
+    const before = Date.now();
+    await queue.stopWorker(300);
+    expect(Date.now() - before).toBeGreaterThanOrEqual(280);
+    expect(reason).toBeInstanceOf(Error);
+    expect(String((reason as Error).message)).toMatch(/shutting down/);
+  });
+});
