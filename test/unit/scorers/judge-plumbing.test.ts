@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { backoffMs, retryAfterMs } from '../../../src/scorers/judge-failure.ts';
+import { parseJudgeJson, stripFences } from '../../../src/scorers/judge-output.ts';
+import { LocalRateLimiter } from '../../../src/scorers/rate-limiter.ts';
+import { Semaphore } from '../../../src/scorers/semaphore.ts';
+
+describe('judge output parsing', () => {
+  it('strips fences and finds the object inside prose', () => {
+    expect(stripFences('```json\n{"result": "yes"}\n```')).toBe('{"result": "yes"}');
+    expect(stripFences('```\n{"a":1}```')).toBe('{"a":1}');
+    expect(parseJudgeJson('Sure! {"rationale": "ok", "result": "no"} Hope that helps.')).toEqual({ rationale: 'ok', result: 'no' });
+    expect(parseJudgeJson('yes')).toBeNull();
+    expect(parseJudgeJson('[1, 2]')).toBeNull();
+  });
+});
+
+describe('retry policy pieces', () => {
+  it('reads retry-after in ms, seconds or as a date', () => {
+    expect(retryAfterMs(new Headers({ 'retry-after-ms': '250' }))).toBe(250);
+    expect(retryAfterMs(new Headers({ 'retry-after': '3' }))).toBe(3000);
+    expect(retryAfterMs(new Headers({ 'retry-after': new Date(Date.now() + 60_000).toUTCString() }))).toBeGreaterThan(50_000);
+    expect(retryAfterMs(new Headers())).toBeNull();
+  });
+
+  it('backs off exponentially within jitter bounds, up to a cap', () => {
+    for (let attempt = 1; attempt <= 10; attempt++) {
+      const ceiling = Math.min(20_000, 250 * 2 ** (attempt - 1));
+      const wait = backoffMs(attempt);
+      expect(wait).toBeGreaterThanOrEqual(ceiling / 2);
+      expect(wait).toBeLessThanOrEqual(ceiling);
+    }
+  });
+});
+
+describe('LocalRateLimiter', () => {
+  it('admits rpm requests per minute and refills continuously', async () => {
+    let now = 0;
+    const limiter = new LocalRateLimiter({ rpm: 60 }, () => now);
+    for (let i = 0; i < 60; i++) expect(await limiter.reserve(1)).toBe(0);
+    expect(await limiter.reserve(1)).toBe(1000);
+    now = 1000;
+    expect(await limiter.reserve(1)).toBe(0);
+  });
+
+  it('limits tokens, and lets a call larger than the budget through on a full bucket', async () => {
+    let now = 0;
+    const limiter = new LocalRateLimiter({ tpm: 600 }, () => now);
+    expect(await limiter.reserve(500)).toBe(0);
+    expect(await limiter.reserve(200)).toBe(10_000);
+    now = 60_000;
+    expect(await limiter.reserve(5_000)).toBe(0);
+  });
+});
+
+describe('Semaphore', () => {
+  it('hands slots over in order and lets a waiter give up', async () => {
+    const semaphore = new Semaphore(1);
+    const release = await semaphore.acquire();
+    const controller = new AbortController();
+    const abandoned = semaphore.acquire(controller.signal);
+    const next = semaphore.acquire();
+    controller.abort(new Error('gone'));
+    await expect(abandoned).rejects.toThrow('gone');
+    release();
+    release(); // harmless
+    const releaseNext = await next;
+    expect(semaphore.inUse).toBe(1);
+    releaseNext();
+    expect(semaphore.inUse).toBe(0);
+  });
+});
