@@ -23,9 +23,11 @@ const requestType = (
 ).opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 
 const int64Text = z.union([z.number().int(), z.string().regex(/^-?\d+$/), z.bigint()]);
+const NANOS_ERROR = 'must be a non-negative integer number of nanoseconds';
+// The message sits on each member too: zod reports the member whose type matched.
 const nanos = z
-  .union([z.number().int().nonnegative(), z.string().regex(/^\d+$/), z.bigint().nonnegative()], {
-    error: 'must be a non-negative integer number of nanoseconds',
+  .union([z.number().int(NANOS_ERROR).nonnegative(NANOS_ERROR), z.string().regex(/^\d+$/, NANOS_ERROR), z.bigint().nonnegative(NANOS_ERROR)], {
+    error: NANOS_ERROR,
   })
   .transform((v) => BigInt(v));
 const bytesOrText = z.union([z.instanceof(Uint8Array), z.string()], { error: 'must be bytes (hex or base64)' });

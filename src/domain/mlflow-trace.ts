@@ -12,12 +12,23 @@ import type { IncomingTrace, JsonObject, JsonValue, Span, SpanStatusCode, TraceI
 const json = z.json() as z.ZodType<JsonValue>;
 const jsonObject = z.record(z.string(), json, { error: 'must be an object' });
 
+const NANOS_ERROR = 'must be a non-negative integer number of nanoseconds';
+// The message sits on each member too: zod reports the member whose type matched.
 const nanos = z
-  .union([z.number().nonnegative(), z.string().regex(/^\d+$/), z.bigint().nonnegative()], {
-    error: 'must be a non-negative integer number of nanoseconds',
+  .union([z.number().nonnegative(NANOS_ERROR), z.string().regex(/^\d+$/, NANOS_ERROR), z.bigint().nonnegative(NANOS_ERROR)], {
+    error: NANOS_ERROR,
   })
-  // Numbers past 2^53 have already lost their last digits in JSON.parse; keep what is left.
-  .transform((value) => (typeof value === 'number' ? BigInt(Math.trunc(value)) : BigInt(value)));
+  .transform((value) => (typeof value === 'number' ? numberToNanos(value) : BigInt(value)));
+
+/**
+ * Epoch nanoseconds as a JSON number are past 2^53 and lost their last digits (up to ±128 ns) in
+ * JSON.parse. Rounding to the microsecond restores the exact value of any microsecond-aligned time,
+ * which is what clocks behind most tracers give.
+ */
+function numberToNanos(value: number): bigint {
+  if (Number.isSafeInteger(value)) return BigInt(value);
+  return BigInt(Math.round(value / 1000)) * 1000n;
+}
 
 const statusCode = z.string().transform((value, ctx): SpanStatusCode => {
   const code = value.toUpperCase().replace(/^STATUS_CODE_/, '');
