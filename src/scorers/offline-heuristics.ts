@@ -49,7 +49,14 @@ function verdict(ok: boolean, why: string): { [key: string]: JsonValue } {
 
 const pct = (x: number) => `${Math.round(x * 100)}%`;
 
-const truth = (s: Record<string, string>) => s['EXPECTED FACTS'] ?? s['EXPECTED RESPONSE'] ?? '';
+/** Each expected fact (or the expected response as one) must be mostly present in `target`. */
+function groundTruthCheck(s: Record<string, string>, target: string, where: string): { [key: string]: JsonValue } {
+  const facts = s['EXPECTED FACTS']
+    ? s['EXPECTED FACTS'].split('\n').map((l) => l.replace(/^- /, '')).filter((l) => l.trim() !== '')
+    : [s['EXPECTED RESPONSE'] ?? ''];
+  const found = facts.filter((fact) => coverage(fact, target) >= 0.6).length;
+  return verdict(found === facts.length, `${found} of ${facts.length} expected facts appear in the ${where}`);
+}
 
 /** Guidelines whose quoted phrases must (or, with "not"/"never"/"avoid", must not) appear. */
 function guidelineCheck(s: Record<string, string>): { [key: string]: JsonValue } {
@@ -98,20 +105,14 @@ export const offlineHandlers = new Map<string, OfflineHandler>([
   }],
   ['retrieval_groundedness', ({ sections }) => {
     const c = coverage(sections.RESPONSE ?? '', sections['RETRIEVED CONTEXT'] ?? '');
-    return verdict(c >= 0.5, `${pct(c)} of the response's terms appear in the retrieved context`);
+    return verdict(c >= 0.75, `${pct(c)} of the response's terms appear in the retrieved context`);
   }],
   ['retrieval_relevance', ({ sections }) => {
     const c = coverage(sections.REQUEST ?? '', sections.DOCUMENT ?? '');
     return verdict(c >= 0.2, `${pct(c)} of the request's terms appear in the document`);
   }],
-  ['retrieval_sufficiency', ({ sections }) => {
-    const c = coverage(truth(sections), sections['RETRIEVED CONTEXT'] ?? '');
-    return verdict(c >= 0.5, `${pct(c)} of the expected terms appear in the retrieved context`);
-  }],
-  ['correctness', ({ sections }) => {
-    const c = coverage(truth(sections), sections.RESPONSE ?? '');
-    return verdict(c >= 0.5, `${pct(c)} of the expected terms appear in the response`);
-  }],
+  ['retrieval_sufficiency', ({ sections }) => groundTruthCheck(sections, sections['RETRIEVED CONTEXT'] ?? '', 'retrieved context')],
+  ['correctness', ({ sections }) => groundTruthCheck(sections, sections.RESPONSE ?? '', 'response')],
   ['equivalence', ({ sections }) => {
     const a = sections.RESPONSE ?? '';
     const b = sections['EXPECTED RESPONSE'] ?? '';
