@@ -1,0 +1,60 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../config/index.ts';
+import { JudgeClient } from '../../../src/scorers/judge-client.ts';
+import { startOfflineJudge, type OfflineJudge } from '../../../src/scorers/offline-judge.ts';
+import { openJudge } from '../../../src/scorers/open-judge.ts';
+import { buildScorer, listScorers } from '../../../src/scorers/registry.ts';
+import { scorerInputFromTrace } from '../../../src/scorers/scorer-input.ts';
+import { chatTrace, ragTrace } from '../../fixtures/scorer-traces.ts';
+
+let offline: OfflineJudge;
+let judge: JudgeClient;
+
+beforeAll(async () => {
+  offline = await startOfflineJudge();
+  judge = new JudgeClient({ baseUrl: offline.url, model: 'any', concurrency: 4, timeoutMs: 5_000, maxAttempts: 2, maxRetryAfterMs: 100 });
+});
+afterAll(() => offline.close());
+
+describe('offline judge', () => {
+  it('answers every predefined judge on a RAG trace, labelled offline-heuristic', async () => {
+    const input = scorerInputFromTrace(ragTrace());
+    const judges = listScorers().filter((s) => s.kind === 'llm_judge' && s.name !== 'custom_judge' && s.name !== 'guidelines');
+    for (const { name } of judges) {
+      const scorer = buildScorer(name, { model: 'any' });
+      if (!scorer.applicability(input).applies) continue;
+      const feedback = await scorer.score(input, { judge });
+      expect(feedback.length).toBeGreaterThan(0);
+      for (const f of feedback) {
+        expect(f.error, `${name}: ${f.error?.error_message}`).toBeNull();
+        expect(f.source).toEqual({ source_type: 'LLM_JUDGE', source_id: 'offline-heuristic' });
+        if (!f.name.endsWith('/precision')) expect(f.rationale).toContain('offline-heuristic');
+      }
+    }
+    const [grounded] = await buildScorer('retrieval_groundedness', { model: 'any' }).score(input, { judge });
+    expect(grounded?.value).toBe('no'); // the first retriever did not return the price
+  });
+
+  it('answers guidelines and custom judges', async () => {
+    const input = scorerInputFromTrace(chatTrace());
+    const [rule] = await buildScorer({ name: 'g', type: 'guidelines', guidelines: ['Never mention "30 days"'] }, { model: 'any' }).score(input, { judge });
+    expect(rule?.value).toBe('no');
+    const [custom] = await buildScorer({ name: 'c', type: 'custom_judge', instructions: 'Does {{ outputs }} answer {{ inputs }}?' }, { model: 'any' }).score(input, { judge });
+    expect(custom?.error).toBeNull();
+  });
+
+  it('refuses a prompt it has no heuristic for', async () => {
+    await expect(judge.complete({ system: 'hello', user: 'world' })).rejects.toMatchObject({ code: 'JUDGE_UNRECOVERABLE' });
+  });
+
+  it('is what openJudge starts when no endpoint is configured', async () => {
+    const opened = await openJudge(loadConfig({}));
+    try {
+      expect(opened.offline).toBe(true);
+      const [feedback] = await buildScorer('safety', { model: 'x' }).score(scorerInputFromTrace(chatTrace()), { judge: opened.judge });
+      expect(feedback?.source.source_id).toBe('offline-heuristic');
+    } finally {
+      await opened.close();
+    }
+  });
+});
