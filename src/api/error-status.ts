@@ -43,6 +43,9 @@ export function errorResponse(error: unknown): { status: number; body: ErrorBody
   if (fastifyError.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
     return { status: 413, body: { error_code: 'REQUEST_LIMIT_EXCEEDED', message: `body: ${fastifyError.message}` } };
   }
+  if (fastifyError.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+    return { status: 415, body: { error_code: 'INVALID_PARAMETER_VALUE', message: `content-type: ${fastifyError.message}` } };
+  }
   if (typeof fastifyError.statusCode === 'number' && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
     return {
       status: fastifyError.statusCode,

@@ -2,8 +2,8 @@
  * Trace ingest: one transaction per request, so a rejected batch writes nothing.
  *
  * MLflow JSON brings whole traces; their summary is computed from what arrived. OTLP brings spans
- * that may be spread over several requests; after writing them, the summary of each touched trace
- * is recomputed from every span stored for it, so the trace completes when its root span ends.
+ * that may be spread over several requests; each touched trace is summarised from the spans stored
+ * for it plus the new ones, so the trace completes when its root span ends.
  */
 import { sql } from 'kysely';
 import { AssayError, invalid } from '../domain/errors.ts';
@@ -33,13 +33,15 @@ export async function ingestTraces(
   const spans = merged.flatMap((t) => t.spans);
 
   await db.transaction().execute(async (trx) => {
-    // OTLP traces are summarised from everything stored so far plus this request's spans.
-    const partial = merged.filter((t) => t.info === null).map((t) => t.trace_id);
+    // OTLP traces are summarised from everything stored so far plus this request's spans. Their
+    // `info` may still be set (session/user metadata), so the protocol decides, not `info`.
+    const isPartial = (t: IncomingTrace) => protocol === 'otlp' || t.info === null;
+    const partial = merged.filter(isPartial).map((t) => t.trace_id);
     await lockTraces(trx, partial);
     await assertTracesInExperiment(trx, numericId, merged.map((t) => t.trace_id));
     const stored = partial.length > 0 ? groupSpans(await loadSpans(trx, partial)) : new Map<string, Span[]>();
     const writes: TraceWrite[] = merged.map((t) => {
-      const traceSpans = t.info === null ? withStored(stored.get(t.trace_id), t.spans) : t.spans;
+      const traceSpans = isPartial(t) ? withStored(stored.get(t.trace_id), t.spans) : t.spans;
       return {
         trace_id: t.trace_id,
         experiment_id: numericId,

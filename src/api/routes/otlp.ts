@@ -14,9 +14,17 @@ import type { AppContext } from '../context.ts';
 import { errorResponse } from '../error-status.ts';
 
 export async function otlpRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  // Encapsulated, so the protobuf parser applies here only, and any other media type gets the 415
+  // the OTLP/HTTP spec asks for instead of reaching the decoder as text.
+  await app.register(async (scope) => otlpRoute(scope, ctx));
+}
+
+async function otlpRoute(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  app.removeAllContentTypeParsers();
   app.addContentTypeParser(['application/x-protobuf', 'application/protobuf'], { parseAs: 'buffer' }, (_req, body, done) =>
     done(null, body),
   );
+  app.addContentTypeParser(['application/json'], { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
   app.post('/v1/traces', { config: { role: 'writer' } }, async (request, reply) => {
     try {
