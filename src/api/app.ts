@@ -6,6 +6,7 @@ import { registerAuth } from './auth.ts';
 import type { AppContext } from './context.ts';
 import { errorResponse } from './error-status.ts';
 import { assessmentRoutes } from './routes/assessments.ts';
+import { datasetRoutes } from './routes/datasets.ts';
 import { experimentRoutes } from './routes/experiments.ts';
 import { healthRoutes } from './routes/health.ts';
 import { otlpRoutes } from './routes/otlp.ts';
@@ -18,6 +19,7 @@ const ROUTES: Array<(app: FastifyInstance, ctx: AppContext) => Promise<void>> = 
   traceRoutes,
   assessmentRoutes,
   otlpRoutes,
+  datasetRoutes,
 ];
 
 export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {

@@ -4,10 +4,12 @@
  */
 import { Migrator, type Kysely, type Migration, type MigrationResultSet } from 'kysely';
 import * as core from './migrations/001-core.ts';
+import * as datasets from './migrations/003-datasets.ts';
 
 /** Every migration, in order. Add new ones at the end; never edit a released one. */
 const migrations: Record<string, Migration> = {
   '001-core': core,
+  '003-datasets': datasets,
 };
 
 export async function migrateToLatest(db: Kysely<unknown>): Promise<string[]> {

@@ -99,3 +99,61 @@ export interface Database {
   'assay.assessment': AssessmentTable;
   'assay.api_token': ApiTokenTable;
 }
+
+export interface DatasetTable {
+  dataset_id: Generated<number>;
+  /** `schema.table`, lower-cased. */
+  name: string;
+  schema_name: string;
+  table_name: string;
+  experiment_ids: ColumnType<string[], string | undefined, string>;
+  tags: ColumnType<Record<string, string>, string | undefined, string>;
+  current_version: Generated<number>;
+  record_count: Generated<number>;
+  /** XOR of the current records' content hashes (hex); see `src/domain/dataset-merge.ts`. */
+  digest: string;
+  created_at: Generated<Date>;
+  created_by: string | null;
+  updated_at: Generated<Date>;
+  last_updated_by: string | null;
+}
+
+export interface DatasetVersionTable {
+  dataset_id: number;
+  version: number;
+  operation: 'merge' | 'update' | 'delete';
+  created_at: Generated<Date>;
+  created_by: string | null;
+  inserted: number;
+  updated: number;
+  deleted: number;
+  record_count: number;
+  digest: string;
+}
+
+/** One version of one record, valid for dataset versions valid_from <= K < coalesce(valid_to, ∞). */
+export interface DatasetRecordVersionTable {
+  id: Generated<number>;
+  dataset_id: number;
+  record_id: string;
+  record_seq: number;
+  inputs_hash: string;
+  content_hash: string;
+  valid_from: number;
+  valid_to: number | null;
+  inputs: ColumnType<JsonObject, string, string>;
+  outputs: ColumnType<JsonValue | null, string | null, string | null>;
+  expectations: ColumnType<JsonObject, string | undefined, string>;
+  tags: ColumnType<Record<string, string>, string | undefined, string>;
+  source: ColumnType<JsonObject | null, string | null, string | null>;
+  create_time: Timestamp;
+  created_by: string | null;
+  last_update_time: Timestamp;
+  last_updated_by: string | null;
+}
+
+export interface Database {
+  'assay.dataset': DatasetTable;
+  'assay.dataset_version': DatasetVersionTable;
+  'assay.dataset_record_version': DatasetRecordVersionTable;
+}

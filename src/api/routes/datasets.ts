@@ -1,0 +1,108 @@
+/**
+ * Evaluation datasets (DESIGN §6): create, list, read, tag, link to experiments, delete. Records,
+ * merges and versions live in `dataset-records.ts`, registered from here.
+ */
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { parseDatasetName } from '../../domain/dataset-name.ts';
+import { deleteDataset, listDatasets, toDataset, updateDatasetMeta } from '../../storage/dataset-repository.ts';
+import { checkExperiments, createDataset, getDataset } from '../../services/datasets.ts';
+import type { AppContext } from '../context.ts';
+import { decodePageToken, encodePageToken } from '../page-token.ts';
+import { parseWith } from '../validate.ts';
+import { datasetRecordRoutes } from './dataset-records.ts';
+
+const tagMap = z.record(z.string().min(1), z.string({ error: 'tag values must be strings' }));
+
+const createBody = z
+  .object({
+    name: z.string({ error: "must be a string '<schema>.<table>'" }),
+    experiment_ids: z.array(z.union([z.string(), z.number()]).transform(String)).optional(),
+    tags: tagMap.optional(),
+  })
+  .strict();
+
+const patchBody = z
+  .object({
+    /** Merged key by key; a null value removes the tag. */
+    tags: z.record(z.string().min(1), z.string().nullable()).optional(),
+    experiment_ids: z.array(z.union([z.string(), z.number()]).transform(String)).optional(),
+  })
+  .strict();
+
+const ORDER = /^(name|created_time|last_update_time)(\s+(asc|desc))?$/i;
+
+const listQuery = z
+  .object({
+    name: z.string().optional(),
+    created_by: z.string().optional(),
+    experiment_id: z.string().optional(),
+    order_by: z.string().regex(ORDER, 'must be name, created_time or last_update_time, then optionally ASC or DESC').optional(),
+    max_results: z.coerce.number().int().min(1).max(1000).default(100),
+    page_token: z.string().optional(),
+  })
+  .loose();
+
+const offsetCursor = z.object({ o: z.number().int().min(0) });
+
+type NameParams = { Params: { name: string } };
+
+export async function datasetRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  app.post('/api/v1/datasets', { config: { role: 'writer' } }, async (request, reply) => {
+    const body = parseWith(createBody, request.body);
+    const dataset = await createDataset(ctx.db, { ...body, user: request.principal.name });
+    return reply.code(201).send({ dataset });
+  });
+
+  // Tags filter as `tag.<key>=<value>`; every given tag must match.
+  app.get<{ Querystring: Record<string, string> }>('/api/v1/datasets', async (request) => {
+    const query = parseWith(listQuery, request.query);
+    const tags: Record<string, string> = {};
+    for (const [key, value] of Object.entries(request.query)) {
+      if (key.startsWith('tag.') && typeof value === 'string') tags[key.slice(4)] = value;
+    }
+    const [, field, , direction] = ORDER.exec(query.order_by ?? 'name') ?? [];
+    const offset = query.page_token ? decodePageToken(query.page_token, offsetCursor).o : 0;
+    const rows = await listDatasets(ctx.db, {
+      nameLike: query.name,
+      createdBy: query.created_by,
+      experimentId: query.experiment_id,
+      tags,
+      orderBy: (field?.toLowerCase() ?? 'name') as 'name' | 'created_time' | 'last_update_time',
+      descending: direction?.toLowerCase() === 'desc',
+      limit: query.max_results,
+      offset,
+    });
+    return {
+      datasets: rows.map(toDataset),
+      ...(rows.length === query.max_results ? { next_page_token: encodePageToken({ o: offset + rows.length }) } : {}),
+    };
+  });
+
+  // `{dataset}` leaves room for siblings such as the evaluation runs that used it.
+  app.get<NameParams>('/api/v1/datasets/:name', async (request) => ({
+    dataset: await getDataset(ctx.db, request.params.name),
+  }));
+
+  app.patch<NameParams>('/api/v1/datasets/:name', { config: { role: 'writer' } }, async (request) => {
+    const body = parseWith(patchBody, request.body);
+    const name = parseDatasetName(request.params.name).full;
+    const experimentIds = body.experiment_ids ? await checkExperiments(ctx.db, body.experiment_ids) : undefined;
+    const row = await ctx.db.transaction().execute((trx) =>
+      updateDatasetMeta(trx, name, {
+        ...(body.tags ? { tags: body.tags } : {}),
+        ...(experimentIds ? { experiment_ids: experimentIds } : {}),
+        user: request.principal.name,
+      }),
+    );
+    return { dataset: toDataset(row) };
+  });
+
+  app.delete<NameParams>('/api/v1/datasets/:name', { config: { role: 'writer' } }, async (request, reply) => {
+    const name = parseDatasetName(request.params.name).full;
+    await ctx.db.transaction().execute((trx) => deleteDataset(trx, name));
+    return reply.code(204).send();
+  });
+
+  await datasetRecordRoutes(app, ctx);
+}

@@ -1,0 +1,117 @@
+/**
+ * merge_records: records, traces by id and traces found by a search become one batch that is
+ * merged into a dataset as one new version. Everything is checked before anything is written:
+ * unknown trace ids, invalid expectations and limits reject the whole batch.
+ */
+import { randomUUID } from 'node:crypto';
+import { contentHash, collapseBatch, mergeRecord, traceToRecordInput } from '../domain/dataset-merge.ts';
+import { expectationsSchema, type RecordInput } from '../domain/dataset-record.ts';
+import { invalid } from '../domain/errors.ts';
+import type { StoredTrace } from '../domain/trace.ts';
+import type { Db } from '../storage/connect.ts';
+import { loadCurrentByHashes, type RecordVersionWrite } from '../storage/dataset-record-repository.ts';
+import { loadStoredTraces } from '../storage/trace-repository.ts';
+import { changeDataset, checkExpectationCount, type DatasetLimits } from './dataset-change.ts';
+
+/** A trace search, exactly as `POST /api/v1/traces/search` takes it. */
+export interface TraceSearchSpec {
+  experiment_ids: string[];
+  filter_string?: string | undefined;
+  order_by?: string[] | undefined;
+  max_results?: number | undefined;
+}
+
+/** What a merge may bring; any combination. */
+export interface MergeRequest {
+  records?: readonly RecordInput[] | undefined;
+  trace_ids?: readonly string[] | undefined;
+  search?: TraceSearchSpec | undefined;
+}
+
+export interface MergeResult {
+  inserted: number;
+  updated: number;
+  /** The dataset version after the merge (unchanged when the batch was empty). */
+  version: number;
+}
+
+/** Finds trace ids for a search; supplied by the caller so this service does not own search. */
+export type TraceSearcher = (db: Db, spec: TraceSearchSpec) => Promise<string[]>;
+
+export interface MergeOptions {
+  /** The caller's name: created_by / last_updated_by, and the default human source. */
+  user: string;
+  limits: DatasetLimits;
+  searchTraces?: TraceSearcher | undefined;
+}
+
+/** A new record id, MLflow style (`dr-` and 32 hex digits). */
+export function newRecordId(): string {
+  return `dr-${randomUUID().replaceAll('-', '')}`;
+}
+
+export async function mergeDatasetRecords(
+  db: Db,
+  name: string,
+  request: MergeRequest,
+  options: MergeOptions,
+): Promise<MergeResult> {
+  const { user, limits } = options;
+  const records = request.records ?? [];
+  records.forEach((r, i) => checkExpectationCount(`records[${i}].expectations`, r.expectations, limits));
+  // Traces are read before the transaction: on embedded PGlite a transaction holds the only connection.
+  const traces = [...(await tracesById(db, request.trace_ids ?? [])), ...(await tracesBySearch(db, request.search, options))];
+  const fromTraces = traces.map((t) => {
+    const input = traceToRecordInput(t);
+    validateTraceExpectations(t.info.trace_id, input, limits);
+    return input;
+  });
+  const batch = collapseBatch([...records, ...fromTraces], user);
+  const now = new Date();
+
+  const result = await changeDataset(db, name, user, limits, async (trx, dataset) => {
+    if (batch.length === 0) return null;
+    const existing = await loadCurrentByHashes(trx, dataset.dataset_id, batch.map((b) => b.hash));
+    const byHash = new Map(existing.map((e) => [e.inputs_hash, e]));
+    const written: RecordVersionWrite[] = [];
+    for (const { hash, input } of batch) {
+      const match = byHash.get(hash);
+      const record = mergeRecord(match?.record, input, { user, now, newId: newRecordId });
+      checkExpectationCount(`records: record with inputs ${JSON.stringify(input.inputs).slice(0, 80)}`, record.expectations, limits);
+      written.push({ record, inputs_hash: hash, content_hash: contentHash(record), record_seq: match?.record_seq ?? null });
+    }
+    return { operation: 'merge', closed: existing, written, inserted: batch.length - existing.length, updated: existing.length, deleted: 0 };
+  });
+  return { inserted: result.inserted, updated: result.updated, version: result.version };
+}
+
+async function tracesById(db: Db, ids: readonly string[]): Promise<StoredTrace[]> {
+  if (ids.length === 0) return [];
+  const unique = [...new Set(ids)];
+  const traces = await loadStoredTraces(db, unique);
+  if (traces.length < unique.length) {
+    const found = new Set(traces.map((t) => t.info.trace_id));
+    const unknown = unique.filter((id) => !found.has(id));
+    throw invalid(`trace_ids: unknown trace ids: ${unknown.join(', ')}`, { unknown_trace_ids: unknown });
+  }
+  return traces;
+}
+
+async function tracesBySearch(db: Db, spec: TraceSearchSpec | undefined, options: MergeOptions): Promise<StoredTrace[]> {
+  if (!spec) return [];
+  if (!options.searchTraces) throw invalid('search: trace search is not available in this build');
+  const ids = await options.searchTraces(db, spec);
+  return loadStoredTraces(db, ids);
+}
+
+/** Expectations logged on a trace must meet the same rules as those sent in a record. */
+function validateTraceExpectations(traceId: string, input: RecordInput, limits: DatasetLimits): void {
+  const field = `trace_ids: trace '${traceId}' expectations`;
+  checkExpectationCount(field, input.expectations, limits);
+  if (!input.expectations) return;
+  const parsed = expectationsSchema.safeParse(input.expectations);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw invalid(`${field}.${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`);
+  }
+}
