@@ -26,7 +26,7 @@ export function joinPath(base: string, ...segments: readonly PropertyKey[]): str
  * megabyte of messages.
  */
 export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, base: string): z.output<S> {
-  const result = schema.safeParse(value);
+  const result = schema.safeParse(value, { reportInput: true });
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   if (issue === undefined) throw fieldError(base, 'invalid value');
@@ -34,7 +34,8 @@ export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, bas
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {
-  // zod's default wording for a missing key is "expected string, received undefined".
-  if (issue.code === 'invalid_type' && issue.message.endsWith('received undefined')) return 'required';
+  // A missing field fails its type check with zod's wording ("expected string, received undefined").
+  const missing = (issue.code === 'invalid_type' || issue.code === 'invalid_union') && issue.input === undefined;
+  if (missing) return 'required';
   return issue.message;
 }

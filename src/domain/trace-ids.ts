@@ -33,14 +33,20 @@ export function bytesToHex(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
 }
 
-/** Hex or base64 id text to bytes (any length); null when it is neither. */
+/**
+ * Hex or base64 id text to bytes; the length is not checked here, so the caller can name the field
+ * and the size it got. null when the text is neither.
+ */
 export function idTextToBytes(text: string, expectedBytes: number): Uint8Array | null {
   let t = text.trim();
   if (/^0x/i.test(t)) t = t.slice(2);
-  if (t.length === expectedBytes * 2 && HEX.test(t)) return new Uint8Array(Buffer.from(t, 'hex'));
   if (t === '') return new Uint8Array(0);
-  if (!BASE64.test(t)) return null;
-  return new Uint8Array(Buffer.from(t, 'base64'));
+  const hex = HEX.test(t) && t.length % 2 === 0;
+  if (hex && t.length === expectedBytes * 2) return new Uint8Array(Buffer.from(t, 'hex'));
+  const base64 = BASE64.test(t) ? new Uint8Array(Buffer.from(t, 'base64')) : null;
+  // A wrong-sized id is reported by its size: read it as whichever encoding looks intended.
+  if (hex && base64?.length !== expectedBytes) return new Uint8Array(Buffer.from(t, 'hex'));
+  return base64;
 }
 
 /** `tr-<32 hex>` from a `tr-` id, 32 hex digits or base64 of 16 bytes; null when it is none of these. */
