@@ -7,7 +7,6 @@ import type { Span } from '../../src/domain/trace.ts';
 
 const fixtureText = readFileSync(new URL('../fixtures/otlp-genai-agent.json', import.meta.url), 'utf8');
 const T0 = 1772450000000000000n;
-const MS = 1_000_000n;
 
 describe('mapOtlpSpans: a GenAI agent trace over two resources (OTLP JSON)', () => {
   const traces = mapOtlpSpans(decodeOtlpRequest(Buffer.from(fixtureText), 'application/json'));
