@@ -10,6 +10,7 @@ import { datasetRoutes } from './routes/datasets.ts';
 import { experimentRoutes } from './routes/experiments.ts';
 import { healthRoutes } from './routes/health.ts';
 import { otlpRoutes } from './routes/otlp.ts';
+import { searchRoutes } from './routes/search.ts';
 import { traceRoutes } from './routes/traces.ts';
 
 /** Route modules, registered in this order. Add new resources here. */
@@ -19,6 +20,7 @@ const ROUTES: Array<(app: FastifyInstance, ctx: AppContext) => Promise<void>> = 
   traceRoutes,
   assessmentRoutes,
   otlpRoutes,
+  searchRoutes,
   datasetRoutes,
 ];
 

@@ -4,11 +4,13 @@
  */
 import { Migrator, type Kysely, type Migration, type MigrationResultSet } from 'kysely';
 import * as core from './migrations/001-core.ts';
+import * as searchIndexes from './migrations/002-search-indexes.ts';
 import * as datasets from './migrations/003-datasets.ts';
 
 /** Every migration, in order. Add new ones at the end; never edit a released one. */
 const migrations: Record<string, Migration> = {
   '001-core': core,
+  '002-search-indexes': searchIndexes,
   '003-datasets': datasets,
 };
 

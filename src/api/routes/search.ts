@@ -1,0 +1,35 @@
+/** `POST /api/v1/traces/search`: MLflow's search_traces over one or more experiments. */
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { searchTracesRequest } from '../../services/search-traces.ts';
+import { DEFAULT_MAX_RESULTS, MAX_RESULTS_LIMIT } from '../../storage/trace-search.ts';
+import type { AppContext } from '../context.ts';
+import { traceInfoToJson } from '../trace-json.ts';
+import { parseWith } from '../validate.ts';
+
+const experimentId = z.union([z.string(), z.number().int().nonnegative()]).transform(String);
+
+const searchBody = z.object({
+  experiment_ids: z.array(experimentId).min(1, 'must name at least one experiment').max(100),
+  filter_string: z.string().nullish(),
+  order_by: z.array(z.string()).max(20).nullish(),
+  max_results: z.number().int().min(1).max(MAX_RESULTS_LIMIT).default(DEFAULT_MAX_RESULTS),
+  page_token: z.string().nullish(),
+});
+
+export async function searchRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  app.post('/api/v1/traces/search', { config: { role: 'reader' } }, async (request) => {
+    const body = parseWith(searchBody, request.body ?? {});
+    const result = await searchTracesRequest(ctx.db, {
+      experiment_ids: body.experiment_ids,
+      filter_string: body.filter_string ?? undefined,
+      order_by: body.order_by ?? undefined,
+      max_results: body.max_results,
+      page_token: body.page_token ?? undefined,
+    });
+    return {
+      traces: result.traces.map(({ assessments, ...info }) => traceInfoToJson(info, assessments)),
+      ...(result.next_page_token ? { next_page_token: result.next_page_token } : {}),
+    };
+  });
+}

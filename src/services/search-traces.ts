@@ -1,0 +1,41 @@
+/**
+ * The trace search use case: check the experiments, parse the filter, run the search. Filter errors
+ * come back prefixed with the field that carried the filter, so the message names it.
+ */
+import { AssayError, invalid } from '../domain/errors.ts';
+import { parseFilter } from '../domain/filter/parse-filter.ts';
+import type { Filter } from '../domain/filter/filter.ts';
+import type { Db } from '../storage/connect.ts';
+import { getExperiment } from '../storage/experiment-repository.ts';
+import { searchTraces, type SearchTracesResult } from '../storage/trace-search.ts';
+
+export interface SearchTracesRequest {
+  experiment_ids: readonly string[];
+  filter_string?: string | undefined;
+  order_by?: readonly string[] | undefined;
+  max_results?: number | undefined;
+  page_token?: string | undefined;
+}
+
+export async function searchTracesRequest(db: Db, request: SearchTracesRequest): Promise<SearchTracesResult> {
+  const filter = parseFilterField(request.filter_string ?? '', 'filter_string');
+  const ids: number[] = [];
+  for (const id of new Set(request.experiment_ids)) ids.push(Number((await getExperiment(db, id)).experiment_id));
+  return searchTraces(db, {
+    experiment_ids: ids,
+    filter,
+    order_by: request.order_by,
+    max_results: request.max_results,
+    page_token: request.page_token,
+  });
+}
+
+/** Parses a filter carried by a named field; errors read `<field>: Invalid …`. */
+export function parseFilterField(text: string, field: string): Filter {
+  try {
+    return parseFilter(text);
+  } catch (error) {
+    if (error instanceof AssayError && error.code === 'INVALID_PARAMETER_VALUE') throw invalid(`${field}: ${error.message}`);
+    throw error;
+  }
+}

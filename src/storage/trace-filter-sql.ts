@@ -1,0 +1,192 @@
+/**
+ * Compiles a parsed trace filter to a kysely condition on `assay.trace`. Every value is a bind
+ * parameter and so is every tag, metadata, attribute and assessment key; the only SQL text comes
+ * from this file (operators from a fixed table, column references by name).
+ */
+import { sql, type Expression, type ExpressionBuilder, type RawBuilder, type SqlBool } from 'kysely';
+import { invalid } from '../domain/errors.ts';
+import {
+  regexPatterns,
+  type Comparison,
+  type Filter,
+  type KeyedComparison,
+  type NumericAttributeComparison,
+  type SpanComparison,
+  type StringAttributeComparison,
+} from '../domain/filter/filter.ts';
+import type { Executor } from './trace-repository.ts';
+import type { Database } from './schema.ts';
+
+/** A condition over rows of `assay.trace` (unaliased), for `.where(condition)`. */
+export type TraceCondition = (eb: ExpressionBuilder<Database, 'assay.trace'>) => Expression<SqlBool>;
+
+const TEXT_OPERATORS = { '=': '=', '!=': '<>', LIKE: 'like', ILIKE: 'ilike', RLIKE: '~' } as const;
+const NUMERIC_OPERATORS = { '=': '=', '!=': '<>', '>': '>', '>=': '>=', '<': '<', '<=': '<=' } as const;
+
+const trace = (column: string) => sql.ref(`assay.trace.${column}`);
+const span = (column: string) => sql.ref(`assay.span.${column}`);
+const assessment = (column: string) => sql.ref(`assay.assessment.${column}`);
+
+/**
+ * The SQL condition of a filter: use as `db.selectFrom('assay.trace').where(traceFilterCondition(f))`.
+ * The table must not be aliased (columns are referenced as `assay.trace.*`). Filters with RLIKE
+ * should pass `checkFilterRegexes` once first, so a bad pattern is a 400 rather than a query error.
+ */
+export function traceFilterCondition(filter: Filter): TraceCondition {
+  const spanConditions = filter.filter((c): c is SpanComparison => c.entity === 'span');
+  const traceConditions = filter.filter((c): c is TraceComparison => c.entity !== 'span');
+  return (eb) => {
+    const parts: Expression<SqlBool>[] = traceConditions.map((c) => comparisonSql(c));
+    // All span conditions must hold on one and the same span: a single EXISTS carries them all.
+    if (spanConditions.length > 0) {
+      parts.push(
+        eb.exists(
+          eb
+            .selectFrom('assay.span')
+            .select(sql.lit(1).as('one'))
+            .whereRef('assay.span.trace_id', '=', 'assay.trace.trace_id')
+            .where(() => sql<SqlBool>`${sql.join(spanConditions.map(spanSql), sql` and `)}`),
+        ),
+      );
+    }
+    return parts.length === 0 ? sql<SqlBool>`true` : eb.and(parts);
+  };
+}
+
+/**
+ * Compiles every RLIKE pattern of the filter in the database (Postgres' regex dialect is its own),
+ * turning a pattern Postgres rejects into a 400 that quotes it.
+ */
+export async function checkFilterRegexes(db: Executor, filter: Filter): Promise<void> {
+  for (const pattern of regexPatterns(filter)) {
+    try {
+      await sql`select '' ~ ${pattern} as ok`.execute(db);
+    } catch (error) {
+      if (!isRegexError(error)) throw error;
+      throw invalid(`Invalid regular expression '${pattern.slice(0, 200)}' for RLIKE: ${(error as Error).message}`);
+    }
+  }
+}
+
+/** Postgres' SQLSTATE for a regular expression it cannot compile or run. */
+export function isRegexError(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '2201B';
+}
+
+type TraceComparison = Exclude<Comparison, SpanComparison>;
+
+function comparisonSql(c: TraceComparison): RawBuilder<SqlBool> {
+  if (c.entity !== 'attributes') {
+    if (c.entity === 'tags') return keyedSql(c, 'tags');
+    if (c.entity === 'metadata') return keyedSql(c, 'trace_metadata');
+    return assessmentSql(c);
+  }
+  if (typeof c.value === 'number') return numericSql(c as NumericAttributeComparison);
+  const text = c as StringAttributeComparison;
+  const column = { request_id: 'trace_id', status: 'state', client_request_id: 'client_request_id' }[text.key];
+  return textSql(trace(column), text.comparator, text.value);
+}
+
+function textSql(
+  subject: RawBuilder<unknown>,
+  comparator: SpanComparison['comparator'],
+  value: string | readonly string[],
+): RawBuilder<SqlBool> {
+  if (typeof value !== 'string') {
+    const list = sql.join(value.map((v) => sql`${v}`));
+    return comparator === 'NOT IN' ? sql`${subject} not in (${list})` : sql`${subject} in (${list})`;
+  }
+  if (comparator === 'IN' || comparator === 'NOT IN') throw new Error('list comparator without a list');
+  return sql`${subject} ${sql.raw(TEXT_OPERATORS[comparator])} ${value}`;
+}
+
+/** Tags and metadata: `=` as containment (GIN-indexed); `!=` and patterns only where the key exists. */
+function keyedSql(c: KeyedComparison, column: 'tags' | 'trace_metadata'): RawBuilder<SqlBool> {
+  const value = sql`${trace(column)} ->> ${c.key}::text`;
+  switch (c.comparator) {
+    case 'IS NULL':
+      return sql`${value} is null`;
+    case 'IS NOT NULL':
+      return sql`${value} is not null`;
+    case '=':
+      return sql`${trace(column)} @> ${JSON.stringify({ [c.key]: c.value })}::jsonb`;
+    default:
+      // `->>` of an absent key is null, and null never satisfies `<>` or a pattern.
+      return sql`${value} ${sql.raw(TEXT_OPERATORS[c.comparator])} ${c.value ?? ''}`;
+  }
+}
+
+/**
+ * Valid assessments only. Values compare as text (`value #>> '{}'`): a JSON string unquoted, true
+ * as 'true', 5 as '5', so the filter's quoted values match what users see.
+ */
+function assessmentSql(c: KeyedComparison): RawBuilder<SqlBool> {
+  const base = sql`${assessment('trace_id')} = ${trace('trace_id')} and ${assessment('kind')} = ${c.entity}
+    and ${assessment('name')} = ${c.key} and ${assessment('valid')}`;
+  if (c.comparator === 'IS NULL') return sql`not exists (select 1 from assay.assessment where ${base})`;
+  if (c.comparator === 'IS NOT NULL') return sql`exists (select 1 from assay.assessment where ${base})`;
+  const text = sql`(${assessment('value')} #>> '{}')`;
+  const op = sql.raw(TEXT_OPERATORS[c.comparator]);
+  return sql`exists (select 1 from assay.assessment where ${base} and ${text} ${op} ${c.value ?? ''})`;
+}
+
+function numericSql(c: NumericAttributeComparison): RawBuilder<SqlBool> {
+  const subject =
+    c.key === 'timestamp_ms'
+      ? trace('request_time')
+      : c.key === 'execution_time_ms'
+        ? trace('execution_duration_ms')
+        : sql`(${trace('request_time')} + coalesce(${trace('execution_duration_ms')}, 0))`;
+  const bound = integerBound(c.comparator, c.value);
+  if (bound === 'none') return sql<SqlBool>`false`;
+  if (bound === 'all') return sql`${subject} is not null`;
+  return sql`${subject} ${sql.raw(NUMERIC_OPERATORS[bound.op])} ${bound.value}`;
+}
+
+type Bound = 'all' | 'none' | { op: NumericAttributeComparison['comparator']; value: number };
+
+/**
+ * The columns are bigint: a fractional or out-of-range bound is rewritten to an equivalent integer
+ * one, so the parameter binds as bigint and the index stays usable (a numeric cast would not).
+ */
+export function integerBound(op: NumericAttributeComparison['comparator'], value: number): Bound {
+  if (Math.abs(value) > Number.MAX_SAFE_INTEGER) {
+    const above = value > 0;
+    if (op === '=') return 'none';
+    if (op === '!=') return 'all';
+    const wantsGreater = op === '>' || op === '>=';
+    return wantsGreater === above ? 'none' : 'all';
+  }
+  if (Number.isInteger(value)) return { op, value };
+  switch (op) {
+    case '=':
+      return 'none';
+    case '!=':
+      return 'all';
+    case '>':
+    case '>=':
+      return { op: '>=', value: Math.ceil(value) };
+    default:
+      return { op: '<=', value: Math.floor(value) };
+  }
+}
+
+function spanSql(c: SpanComparison): RawBuilder<SqlBool> {
+  switch (c.key) {
+    case 'name':
+      return textSql(span('name'), c.comparator, c.value);
+    case 'type':
+      return textSql(span('span_type'), c.comparator, c.value);
+    case 'status':
+      return textSql(span('status_code'), c.comparator, c.value);
+    case 'content':
+      return textSql(spanContentSql(), c.comparator, c.value);
+    default:
+      return textSql(sql`(${span('attributes')} ->> ${c.attribute ?? ''}::text)`, c.comparator, c.value);
+  }
+}
+
+/** A span's searchable content: its inputs, outputs and attributes as JSON text. */
+export function spanContentSql(): RawBuilder<string> {
+  return sql`concat_ws(' ', ${span('inputs')}::text, ${span('outputs')}::text, ${span('attributes')}::text)`;
+}

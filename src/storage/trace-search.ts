@@ -1,0 +1,117 @@
+/**
+ * Trace search: a parsed filter, an order and a page over one or more experiments, in one query
+ * that also brings each trace's valid assessments.
+ */
+import { sql } from 'kysely';
+import type { Assessment } from '../domain/assessment.ts';
+import { invalid } from '../domain/errors.ts';
+import type { Filter } from '../domain/filter/filter.ts';
+import { regexPatterns } from '../domain/filter/filter.ts';
+import { parseOrderBy } from '../domain/filter/order-by.ts';
+import type { StoredTrace } from '../domain/trace.ts';
+import { rowToAssessment } from './assessment-repository.ts';
+import type { AssessmentTable } from './schema.ts';
+import { checkFilterRegexes, isRegexError, traceFilterCondition } from './trace-filter-sql.ts';
+import { afterCondition, decodeCursor, encodeCursor, orderModifier, sortColumns } from './trace-search-order.ts';
+import { rowToInfo, type Executor } from './trace-repository.ts';
+import type { Selectable } from 'kysely';
+
+export { checkFilterRegexes, traceFilterCondition, type TraceCondition } from './trace-filter-sql.ts';
+
+/** Largest page, and the page size when none is asked for. */
+export const MAX_RESULTS_LIMIT = 50_000;
+export const DEFAULT_MAX_RESULTS = 100;
+
+export interface SearchTracesInput {
+  /** Numeric ids of experiments known to exist. */
+  experiment_ids: readonly number[];
+  filter: Filter;
+  /** `key [ASC|DESC]` items, as the spec's `order_by`. */
+  order_by?: readonly string[] | undefined;
+  /** 1 to 50,000; default 100. */
+  max_results?: number | undefined;
+  page_token?: string | undefined;
+}
+
+/** A trace header with its valid assessments (oldest first). */
+export type SearchedTrace = StoredTrace['info'] & { assessments: Assessment[] };
+
+export interface SearchTracesResult {
+  traces: SearchedTrace[];
+  /** Present when more traces follow. */
+  next_page_token: string | undefined;
+}
+
+const INFO_COLUMNS = [
+  'trace_id',
+  'experiment_id',
+  'client_request_id',
+  'request_time',
+  'execution_duration_ms',
+  'state',
+  'request_preview',
+  'response_preview',
+  'trace_metadata',
+  'tags',
+  'request',
+  'response',
+  'input_tokens',
+  'output_tokens',
+  'total_tokens',
+  'cost',
+] as const;
+
+/** One page of matching traces; see the spec for order, ties and missing values. */
+export async function searchTraces(db: Executor, input: SearchTracesInput): Promise<SearchTracesResult> {
+  const maxResults = input.max_results ?? DEFAULT_MAX_RESULTS;
+  if (!Number.isInteger(maxResults) || maxResults < 1 || maxResults > MAX_RESULTS_LIMIT) {
+    throw invalid(`max_results: must be an integer from 1 to ${MAX_RESULTS_LIMIT}, got ${maxResults}`);
+  }
+  const keys = parseOrderBy(input.order_by ?? []);
+  const columns = sortColumns(keys);
+  const after = input.page_token ? decodeCursor(input.page_token, keys, columns) : undefined;
+  if (input.experiment_ids.length === 0) return { traces: [], next_page_token: undefined };
+  if (regexPatterns(input.filter).length > 0) await checkFilterRegexes(db, input.filter);
+
+  let query = db
+    .selectFrom('assay.trace')
+    .select(INFO_COLUMNS.map((c) => `assay.trace.${c}` as const))
+    .select(
+      sql<AssessmentJson[]>`coalesce((select json_agg(a order by a.create_time, a.assessment_id)
+        from assay.assessment a where a.trace_id = assay.trace.trace_id and a.valid), '[]'::json)`.as('assessments'),
+    )
+    .where('assay.trace.experiment_id', 'in', [...input.experiment_ids])
+    .where(traceFilterCondition(input.filter));
+  if (after) query = query.where(() => afterCondition(columns, after));
+  for (const column of columns) query = query.orderBy(sql`${column.sql} ${sql.raw(orderModifier(column))}`);
+  query = query.limit(maxResults + 1);
+
+  let rows;
+  try {
+    rows = await query.execute();
+  } catch (error) {
+    // A pattern that compiles may still fail while matching (too complex for this input).
+    if (isRegexError(error)) throw invalid(`filter_string: RLIKE failed: ${(error as Error).message}`);
+    throw error;
+  }
+  const page = rows.slice(0, maxResults).map(({ assessments, ...row }) => ({
+    ...rowToInfo(row),
+    assessments: assessments.map(jsonToAssessment),
+  }));
+  const last = page.at(-1);
+  const more = rows.length > maxResults && last !== undefined;
+  return {
+    traces: page,
+    next_page_token: more ? encodeCursor(keys, columns.map((c) => c.valueOf(last))) : undefined,
+  };
+}
+
+/** An assessment row as `json_agg` renders it: times as text. */
+type AssessmentJson = Omit<Selectable<AssessmentTable>, 'create_time' | 'last_update_time'> & {
+  create_time: string;
+  last_update_time: string;
+};
+
+function jsonToAssessment(row: AssessmentJson): Assessment {
+  return rowToAssessment({ ...row, create_time: new Date(row.create_time), last_update_time: new Date(row.last_update_time) });
+}
