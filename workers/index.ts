@@ -4,7 +4,13 @@
  */
 import type { AppContext } from '../src/api/context.ts';
 import type { JobHandlers } from '../src/queue/queue.ts';
+import { JOB_MONITOR_CHUNK, JOB_MONITOR_RUN } from '../src/services/monitor-plan.ts';
+import { monitorChunkProcessor } from './monitor-chunk.ts';
+import { monitorRunProcessor } from './monitor-run.ts';
 
-export function jobHandlers(_ctx: AppContext): JobHandlers {
-  return {};
+export function jobHandlers(ctx: AppContext): JobHandlers {
+  return {
+    [JOB_MONITOR_RUN]: monitorRunProcessor(ctx),
+    [JOB_MONITOR_CHUNK]: monitorChunkProcessor(ctx),
+  };
 }

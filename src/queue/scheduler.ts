@@ -1,10 +1,85 @@
-/** Decides when each monitor is due and enqueues its run. Filled in with monitoring. */
+/**
+ * The scheduler: on every node-cron tick, each monitor that is due and not paused gets one run.
+ *
+ * Several replicas may tick at once. The due monitor's row is locked (`for update skip locked`)
+ * while its next due time is moved forward and its run inserted, and the run's key
+ * (`scheduled:<experiment>:<due time>`) and the one-active-run index are unique in Postgres, so no
+ * replica ever enqueues the same run twice. Each tick also re-enqueues active runs under their
+ * deterministic job ids, which finishes work whose queue state was lost (an embedded process that
+ * restarted, a Redis that was flushed); a job that still exists is not duplicated.
+ */
+import cron from 'node-cron';
+import { sql } from 'kysely';
 import type { AppContext } from '../api/context.ts';
+import { activeRuns } from '../storage/monitor-repository.ts';
+import { createMonitorRun, enqueueRun } from '../services/monitor-runs.ts';
 
 export interface Scheduler {
+  /** Runs one tick now (tests, `assay monitor run`). */
+  tick(): Promise<void>;
   stop(): Promise<void>;
 }
 
-export async function startScheduler(_ctx: AppContext): Promise<Scheduler> {
-  return { stop: async () => {} };
+export async function startScheduler(ctx: AppContext, options: { cron?: string } = {}): Promise<Scheduler> {
+  let running: Promise<void> | undefined;
+  const tick = async () => {
+    if (running) return running;
+    running = schedulerTick(ctx)
+      .then(() => undefined)
+      .catch((err: unknown) => ctx.log.error({ err }, 'scheduler tick failed'))
+      .finally(() => (running = undefined));
+    return running;
+  };
+  const task = cron.schedule(options.cron ?? ctx.config.schedulerCron, () => void tick(), { noOverlap: true });
+  void tick();
+  return {
+    tick,
+    stop: async () => {
+      await task.stop();
+      await running;
+    },
+  };
+}
+
+/** One pass: start due runs, then re-enqueue active ones. */
+export async function schedulerTick(ctx: AppContext): Promise<{ started: string[] }> {
+  const started: string[] = [];
+  for (;;) {
+    const runId = await startOneDueRun(ctx);
+    if (runId === null) break;
+    if (runId) started.push(runId);
+  }
+  for (const run of await activeRuns(ctx.db)) await enqueueRun(ctx, run.run_id);
+  if (started.length) ctx.log.info({ runs: started }, 'monitor runs scheduled');
+  return { started };
+}
+
+/** Takes one due monitor; returns its new run id, '' when it was skipped, null when none is due. */
+async function startOneDueRun(ctx: AppContext): Promise<string | null> {
+  return ctx.db.transaction().execute(async (trx) => {
+    const due = await trx
+      .selectFrom('assay.monitor')
+      .select(['experiment_id', 'config', 'next_due_at'])
+      .where('next_due_at', '<=', sql<Date>`now()`)
+      .where(sql<boolean>`not coalesce((config->>'paused')::boolean, false)`)
+      .orderBy('next_due_at')
+      .limit(1)
+      .forUpdate()
+      .skipLocked()
+      .executeTakeFirst();
+    if (!due) return null;
+    await trx
+      .updateTable('assay.monitor')
+      .set({ next_due_at: sql`now() + make_interval(mins => ${due.config.interval_minutes})` })
+      .where('experiment_id', '=', due.experiment_id)
+      .execute();
+    const run = await createMonitorRun(trx, {
+      experimentId: due.experiment_id,
+      kind: 'scheduled',
+      runKey: `scheduled:${due.experiment_id}:${due.next_due_at.getTime()}`,
+      config: due.config,
+    });
+    // No run when one is still active: it will pick up this interval's traces as well.
+    return run?.run_id ?? '';
+  });
 }

@@ -92,12 +92,18 @@ export interface ApiTokenTable {
   last_used_at: Date | null;
 }
 
+import type { MonitorRunChunkTable, MonitorRunTable, MonitorRunTraceTable, MonitorTable } from './monitor-schema.ts';
+
 export interface Database {
   'assay.experiment': ExperimentTable;
   'assay.trace': TraceTable;
   'assay.span': SpanTable;
   'assay.assessment': AssessmentTable;
   'assay.api_token': ApiTokenTable;
+  'assay.monitor': MonitorTable;
+  'assay.monitor_run': MonitorRunTable;
+  'assay.monitor_run_trace': MonitorRunTraceTable;
+  'assay.monitor_run_chunk': MonitorRunChunkTable;
 }
 
 export interface DatasetTable {

@@ -1,0 +1,118 @@
+/**
+ * The monitor config document: written whole, read whole. A PUT replaces everything; a field left
+ * out is gone. Validation reports every problem at once, each named by its path.
+ */
+import { z } from 'zod';
+import type { JsonValue } from './trace.ts';
+
+export const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/** One scorer of a monitor. Type-specific fields (guidelines, instructions, model, …) pass through. */
+export interface MonitorScorer {
+  /** The feedback name; unique within the monitor. */
+  name: string;
+  /** The predefined scorer type; defaults to `name`. */
+  type?: string;
+  /** Share of traces this scorer runs on, [0, 1]; defaults to the monitor's `sample`. */
+  sample_rate?: number;
+  /** Only traces matching this filter (search filter language). */
+  filter_string?: string;
+  [field: string]: JsonValue | undefined;
+}
+
+export interface MonitorConfig {
+  /** Postgres schema of the results table. Set at creation, never changed. */
+  results_schema: string;
+  /** Default scorer rate, [0, 1]. Default 1. */
+  sample: number;
+  /** A paused monitor is not scheduled. Default false. */
+  paused: boolean;
+  /** Minutes between runs. Default 15. */
+  interval_minutes: number;
+  /** Monitor-wide filter: only matching traces are scored (every trace is still copied). */
+  filter_string?: string;
+  scorers: MonitorScorer[];
+}
+
+const rate = z.number().min(0, 'must be in [0, 1]').max(1, 'must be in [0, 1]');
+
+const scorerShape = z
+  .object({
+    name: z.string().trim().min(1, 'must be a non-empty string').max(200),
+    type: z.string().min(1).optional(),
+    sample_rate: rate.optional(),
+    filter_string: z.string().optional(),
+  })
+  .passthrough();
+
+const configShape = z
+  .object({
+    results_schema: z.string().regex(IDENTIFIER, 'must be a lower-case SQL identifier (letters, digits, _; at most 63)'),
+    sample: rate.default(1),
+    paused: z.boolean().default(false),
+    interval_minutes: z.number().int('must be a whole number').min(1).max(7 * 24 * 60).default(15),
+    filter_string: z.string().optional(),
+    scorers: z.array(z.unknown()).max(50, 'at most 50 scorers'),
+  })
+  .strict();
+
+export interface ConfigChecks {
+  /** Every problem of the scorer entries as `scorers[i].field: reason`. */
+  validateScorers(entries: unknown[]): string[];
+  /** The parser's message for a bad filter, or null. */
+  filterError(filter: string): string | null;
+}
+
+/** Parses a config document; returns it, or every problem found. */
+export function validateMonitorConfig(
+  body: unknown,
+  checks: ConfigChecks,
+): { ok: true; config: MonitorConfig } | { ok: false; problems: string[] } {
+  const problems: string[] = [];
+  const parsed = configShape.safeParse(body);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) problems.push(`${pathOf(issue.path) || 'body'}: ${issue.message}`);
+  }
+  const raw = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
+  const entries = Array.isArray(raw.scorers) ? raw.scorers : [];
+  const scorers: MonitorScorer[] = [];
+  const names = new Map<string, number>();
+  entries.forEach((entry, i) => {
+    const shape = scorerShape.safeParse(entry);
+    if (!shape.success) {
+      for (const issue of shape.error.issues) problems.push(`${pathOf(['scorers', i, ...issue.path])}: ${issue.message}`);
+      return;
+    }
+    const scorer = shape.data as MonitorScorer;
+    const first = names.get(scorer.name);
+    if (first !== undefined) problems.push(`scorers[${i}].name: duplicate scorer name '${scorer.name}' (also scorers[${first}])`);
+    else names.set(scorer.name, i);
+    if (scorer.filter_string !== undefined) {
+      const error = checks.filterError(scorer.filter_string);
+      if (error) problems.push(`scorers[${i}].filter_string: ${error}`);
+    }
+    scorers.push(scorer);
+  });
+  problems.push(...checks.validateScorers(entries));
+  if (typeof raw.filter_string === 'string') {
+    const error = checks.filterError(raw.filter_string);
+    if (error) problems.push(`filter_string: ${error}`);
+  }
+  if (problems.length > 0 || !parsed.success) return { ok: false, problems: [...new Set(problems)] };
+  const { filter_string, ...rest } = parsed.data;
+  return {
+    ok: true,
+    config: { ...rest, ...(filter_string !== undefined ? { filter_string } : {}), scorers },
+  };
+}
+
+/** The rate a scorer runs at. */
+export function scorerRate(config: MonitorConfig, scorer: MonitorScorer): number {
+  return scorer.sample_rate ?? config.sample;
+}
+
+function pathOf(path: ReadonlyArray<PropertyKey>): string {
+  return path
+    .map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`))
+    .join('');
+}

@@ -1,0 +1,122 @@
+/**
+ * `POST …/monitor/backfill`: judges past traces of a time range. The first call only estimates
+ * (traces, judge calls per scorer, tokens and cost); the run starts when called with `confirm: true`.
+ * Creating a monitor never judges old traces by itself.
+ */
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import { z } from 'zod';
+import type { AppContext } from '../api/context.ts';
+import { parseWith } from '../api/validate.ts';
+import { invalid, notFound } from '../domain/errors.ts';
+import { scorerRate } from '../domain/monitor-config.ts';
+import { isSampled } from '../domain/sampling.ts';
+import { buildScorer } from '../scorers/registry.ts';
+import { getExperiment } from '../storage/experiment-repository.ts';
+import { findMonitor, type MonitorRunRow } from '../storage/monitor-repository.ts';
+import { feedbackKey } from './monitor-chunk.ts';
+import { tracesMatching } from './monitor-filters.ts';
+import { activeConflict, createMonitorRun, enqueueRun, runView } from './monitor-runs.ts';
+
+const time = z.union([z.number().int().nonnegative(), z.iso.datetime({ offset: true }).transform((s) => Date.parse(s))]);
+const body = z.object({
+  start_time: time,
+  end_time: time,
+  scorers: z.array(z.string()).optional(),
+  confirm: z.boolean().default(false),
+});
+
+/** Rough size of one judge call beyond the trace's own text: instructions and answer. */
+const PROMPT_OVERHEAD_TOKENS = 350;
+const ANSWER_TOKENS = 80;
+const PAGE = 20_000;
+
+export async function backfill(ctx: AppContext, experimentId: string, raw: unknown): Promise<Record<string, unknown>> {
+  const input = parseWith(body, raw);
+  if (input.end_time <= input.start_time) throw invalid('end_time: must be after start_time');
+  const experiment = await getExperiment(ctx.db, experimentId);
+  const id = Number(experiment.experiment_id);
+  const monitor = await findMonitor(ctx.db, id);
+  if (!monitor) throw notFound(`experiment_id: experiment '${experimentId}' has no monitor`);
+  const unknown = (input.scorers ?? []).filter((n) => !monitor.config.scorers.some((s) => s.name === n));
+  if (unknown.length) throw invalid(`scorers: not in this monitor: ${unknown.join(', ')}`);
+  const scorers = monitor.config.scorers.filter((s) => !input.scorers || input.scorers.includes(s.name));
+  const config = { ...monitor.config, scorers };
+
+  const estimate = await estimate_(ctx, id, config, input.start_time, input.end_time);
+  if (!input.confirm) return { confirmed: false, estimate, message: 'nothing started; send again with "confirm": true' };
+  const run: MonitorRunRow | undefined = await createMonitorRun(ctx.db, {
+    experimentId: id,
+    kind: 'backfill',
+    runKey: `backfill:${randomUUID()}`,
+    config,
+    backfill: { from: input.start_time, to: input.end_time },
+  });
+  if (!run) throw await activeConflict(ctx, id);
+  await enqueueRun(ctx, run.run_id);
+  return { confirmed: true, estimate, run: runView(run) };
+}
+
+async function estimate_(
+  ctx: AppContext,
+  experimentId: number,
+  config: NonNullable<Awaited<ReturnType<typeof findMonitor>>>['config'],
+  from: number,
+  to: number,
+) {
+  const perScorer = new Map(config.scorers.map((s) => [s.name, { name: s.name, sampled: 0, already_scored: 0, judge_calls: 0 }]));
+  let traces = 0;
+  let textChars = 0;
+  let after = '';
+  for (;;) {
+    const page = await ctx.db
+      .selectFrom('assay.trace')
+      .select(['trace_id', sql<number>`length(coalesce(request_preview, '')) + length(coalesce(response_preview, ''))`.as('chars')])
+      .where('experiment_id', '=', experimentId)
+      .where('state', '!=', 'IN_PROGRESS')
+      .where('request_time', '>=', from)
+      .where('request_time', '<', to)
+      .where('trace_id', '>', after)
+      .orderBy('trace_id')
+      .limit(PAGE)
+      .execute();
+    if (page.length === 0) break;
+    after = page.at(-1)!.trace_id;
+    traces += page.length;
+    const ids = page.map((r) => r.trace_id);
+    for (const r of page) textChars += Number(r.chars ?? 0);
+    for (const entry of config.scorers) {
+      const tally = perScorer.get(entry.name)!;
+      const filters = [config.filter_string, entry.filter_string].filter((f): f is string => Boolean(f));
+      const eligible = filters.length ? await tracesMatching(ctx.db, ids, filters) : null;
+      const sampled = ids.filter((t) => (!eligible || eligible.has(t)) && isSampled(t, scorerRate(config, entry)));
+      const keys = sampled.map((t) => feedbackKey(experimentId, entry.name, t));
+      const existing = keys.length
+        ? await ctx.db.selectFrom('assay.assessment').select('idempotency_key').where('idempotency_key', 'in', keys).execute()
+        : [];
+      const isJudge = buildScorer(entry as never, { model: ctx.config.judge.model }).kind === 'llm_judge';
+      tally.sampled += sampled.length;
+      tally.already_scored += existing.length;
+      if (isJudge) tally.judge_calls += sampled.length - existing.length;
+    }
+    if (page.length < PAGE) break;
+  }
+  const calls = [...perScorer.values()].reduce((n, s) => n + s.judge_calls, 0);
+  // Previews are capped at 1,000 characters, so this undercounts long traces: a floor, not a quote.
+  const tokensPerCall = PROMPT_OVERHEAD_TOKENS + Math.ceil((traces ? textChars / traces : 0) / 4);
+  const inputTokens = calls * tokensPerCall;
+  const outputTokens = calls * ANSWER_TOKENS;
+  const price = ctx.config.judge.prices[ctx.config.judge.model];
+  return {
+    start_time: new Date(from).toISOString(),
+    end_time: new Date(to).toISOString(),
+    traces,
+    judge_calls: calls,
+    scorers: [...perScorer.values()],
+    model: ctx.config.judge.model,
+    input_tokens: inputTokens,
+    output_tokens: outputTokens,
+    cost: price ? (inputTokens * price.input + outputTokens * price.output) / 1_000_000 : null,
+    cost_note: price ? 'estimate at the configured price' : `no price configured for ${ctx.config.judge.model} (ASSAY_JUDGE_PRICES)`,
+  };
+}

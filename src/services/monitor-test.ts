@@ -1,0 +1,102 @@
+/**
+ * `POST …/monitor/test`: runs the scorers on the latest traces without writing anything and says,
+ * per scorer, how many traces it applies to, which it does not and why, and what it answered.
+ * This is how a user learns that a retrieval scorer does nothing on traces without RETRIEVER spans.
+ */
+import type { AppContext } from '../api/context.ts';
+import type { MonitorScorer } from '../domain/monitor-config.ts';
+import { buildScorer } from '../scorers/registry.ts';
+import { scorerInputFromTrace } from '../scorers/scorer-input.ts';
+import { getExperiment } from '../storage/experiment-repository.ts';
+import { findMonitor } from '../storage/monitor-repository.ts';
+import { loadStoredTraces } from '../storage/trace-repository.ts';
+import { getJudge } from './judge-provider.ts';
+import { parseMonitorConfig } from './monitor-config.ts';
+import { tracesMatching } from './monitor-filters.ts';
+import { runPool } from './pool.ts';
+import { invalid } from '../domain/errors.ts';
+
+export interface ScorerTestReport {
+  name: string;
+  type: string;
+  traces: number;
+  applied: number;
+  not_applicable: number;
+  filtered_out: number;
+  reasons: Record<string, number>;
+  errors: string[];
+  samples: Array<{ trace_id: string; value: unknown; rationale: string | null; error: unknown }>;
+}
+
+export async function testMonitor(
+  ctx: AppContext,
+  experimentId: string,
+  body: { max_traces?: number; scorers?: unknown[]; filter_string?: string },
+  signal?: AbortSignal,
+): Promise<{ traces: number; scorers: ScorerTestReport[] }> {
+  const experiment = await getExperiment(ctx.db, experimentId);
+  const id = Number(experiment.experiment_id);
+  const maxTraces = body.max_traces ?? 10;
+  if (!Number.isInteger(maxTraces) || maxTraces < 1 || maxTraces > 200) throw invalid('max_traces: must be an integer from 1 to 200');
+  const monitor = await findMonitor(ctx.db, id);
+  const scorers = body.scorers
+    ? parseMonitorConfig({ results_schema: 'test', scorers: body.scorers }).scorers
+    : (monitor?.config.scorers ?? []);
+  if (scorers.length === 0) throw invalid('scorers: give scorers, or create the monitor first');
+  const monitorFilter = body.filter_string ?? monitor?.config.filter_string;
+
+  const latest = await ctx.db
+    .selectFrom('assay.trace')
+    .select('trace_id')
+    .where('experiment_id', '=', id)
+    .where('state', '!=', 'IN_PROGRESS')
+    .orderBy('request_time', 'desc')
+    .orderBy('trace_id')
+    .limit(maxTraces)
+    .execute();
+  const traces = await loadStoredTraces(ctx.db, latest.map((r) => r.trace_id));
+  const { judge } = await getJudge(ctx);
+  const reports: ScorerTestReport[] = [];
+  for (const entry of scorers) {
+    reports.push(await testOne(ctx, entry, traces, monitorFilter, judge, signal));
+  }
+  return { traces: traces.length, scorers: reports };
+}
+
+async function testOne(
+  ctx: AppContext,
+  entry: MonitorScorer,
+  traces: Awaited<ReturnType<typeof loadStoredTraces>>,
+  monitorFilter: string | undefined,
+  judge: Awaited<ReturnType<typeof getJudge>>['judge'],
+  signal: AbortSignal | undefined,
+): Promise<ScorerTestReport> {
+  const scorer = buildScorer(entry as never, { model: ctx.config.judge.model });
+  const filters = [monitorFilter, entry.filter_string].filter((f): f is string => Boolean(f));
+  const ids = traces.map((t) => t.info.trace_id);
+  const eligible = filters.length ? await tracesMatching(ctx.db, ids, filters) : new Set(ids);
+  const report: ScorerTestReport = {
+    name: entry.name, type: scorer.type, traces: traces.length, applied: 0, not_applicable: 0,
+    filtered_out: traces.length - eligible.size, reasons: {}, errors: [], samples: [],
+  };
+  const runnable = traces.filter((trace) => {
+    if (!eligible.has(trace.info.trace_id)) return false;
+    const applicability = scorer.applicability(scorerInputFromTrace(trace));
+    if (applicability.applies) return true;
+    report.not_applicable += 1;
+    report.reasons[applicability.reason] = (report.reasons[applicability.reason] ?? 0) + 1;
+    return false;
+  });
+  report.applied = runnable.length;
+  await runPool(runnable, 8, signal, async (trace) => {
+    const drafts = await scorer.score(scorerInputFromTrace(trace), { judge, signal });
+    for (const d of drafts) {
+      if (d.error) report.errors.push(`${trace.info.trace_id}: ${d.error.error_code}: ${d.error.error_message}`);
+      if (report.samples.length < 5) {
+        report.samples.push({ trace_id: trace.info.trace_id, value: d.value, rationale: d.rationale, error: d.error });
+      }
+    }
+  });
+  return report;
+}
+

@@ -1,0 +1,120 @@
+/** Monitors (config documents with a version and an etag) and their runs. */
+import { createHash } from 'node:crypto';
+import { sql, type Selectable } from 'kysely';
+import type { MonitorConfig } from '../domain/monitor-config.ts';
+import type { MonitorRunTable, MonitorTable, RunKind } from './monitor-schema.ts';
+import type { Executor } from './trace-repository.ts';
+
+export type MonitorRow = Selectable<MonitorTable>;
+export type MonitorRunRow = Selectable<MonitorRunTable>;
+
+export function etagOf(config: MonitorConfig, version: number): string {
+  const digest = createHash('sha256').update(JSON.stringify(config)).update(String(version)).digest('hex');
+  return `"${version}-${digest.slice(0, 16)}"`;
+}
+
+export async function findMonitor(db: Executor, experimentId: number, lock = false): Promise<MonitorRow | undefined> {
+  let query = db.selectFrom('assay.monitor').selectAll().where('experiment_id', '=', experimentId);
+  if (lock) query = query.forUpdate();
+  return query.executeTakeFirst();
+}
+
+/** Writes the whole config; the first write also fixes the results schema and starts the cursor now. */
+export async function saveMonitor(
+  db: Executor,
+  input: { experimentId: number; config: MonitorConfig; previous: MonitorRow | undefined; user: string; dueNow: boolean },
+): Promise<MonitorRow> {
+  const version = (input.previous?.version ?? 0) + 1;
+  const etag = etagOf(input.config, version);
+  if (!input.previous) {
+    return db
+      .insertInto('assay.monitor')
+      .values({
+        experiment_id: input.experimentId,
+        config: JSON.stringify(input.config),
+        version,
+        etag,
+        results_schema: input.config.results_schema,
+        created_by: input.user,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  }
+  return db
+    .updateTable('assay.monitor')
+    .set({
+      config: JSON.stringify(input.config),
+      version,
+      etag,
+      updated_at: sql`now()`,
+      ...(input.dueNow ? { next_due_at: sql`now()` } : {}),
+    })
+    .where('experiment_id', '=', input.experimentId)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export async function deleteMonitor(db: Executor, experimentId: number): Promise<boolean> {
+  const result = await db.deleteFrom('assay.monitor').where('experiment_id', '=', experimentId).executeTakeFirst();
+  return result.numDeletedRows > 0n;
+}
+
+/**
+ * Creates a run unless one with the same key exists or the monitor already has an active run
+ * (the partial unique index). Returns undefined when nothing was created.
+ */
+export async function createRun(
+  db: Executor,
+  input: {
+    runId: string;
+    experimentId: number;
+    runKey: string;
+    kind: RunKind;
+    config: MonitorConfig;
+    backfill?: { from: number; to: number };
+  },
+): Promise<MonitorRunRow | undefined> {
+  return db
+    .insertInto('assay.monitor_run')
+    .values({
+      run_id: input.runId,
+      experiment_id: input.experimentId,
+      run_key: input.runKey,
+      kind: input.kind,
+      status: 'queued',
+      config: JSON.stringify(input.config),
+      backfill_from: input.backfill?.from ?? null,
+      backfill_to: input.backfill?.to ?? null,
+    })
+    .onConflict((oc) => oc.doNothing())
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export async function findRun(db: Executor, runId: string): Promise<MonitorRunRow | undefined> {
+  return db.selectFrom('assay.monitor_run').selectAll().where('run_id', '=', runId).executeTakeFirst();
+}
+
+export async function activeRun(db: Executor, experimentId: number): Promise<MonitorRunRow | undefined> {
+  return db
+    .selectFrom('assay.monitor_run')
+    .selectAll()
+    .where('experiment_id', '=', experimentId)
+    .where('status', 'in', ['queued', 'running'])
+    .executeTakeFirst();
+}
+
+export async function activeRuns(db: Executor): Promise<MonitorRunRow[]> {
+  return db.selectFrom('assay.monitor_run').selectAll().where('status', 'in', ['queued', 'running']).execute();
+}
+
+export async function listRuns(db: Executor, experimentId: number, limit: number): Promise<MonitorRunRow[]> {
+  return db
+    .selectFrom('assay.monitor_run')
+    .selectAll()
+    .where('experiment_id', '=', experimentId)
+    .orderBy('created_at', 'desc')
+    .orderBy('run_id', 'desc')
+    .limit(limit)
+    .execute();
+}

@@ -1,0 +1,73 @@
+/** Kysely's view of the monitor tables (migration 004). */
+import type { ColumnType, Generated } from 'kysely';
+import type { MonitorConfig } from '../domain/monitor-config.ts';
+
+export interface MonitorTable {
+  experiment_id: number;
+  config: ColumnType<MonitorConfig, string, string>;
+  version: Generated<number>;
+  etag: string;
+  results_schema: string;
+  cursor_xid: Generated<string>;
+  next_due_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  created_by: string | null;
+  created_at: Generated<Date>;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export type RunKind = 'scheduled' | 'manual' | 'backfill';
+export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed';
+
+export interface MonitorRunTable {
+  run_id: string;
+  experiment_id: number;
+  run_key: string;
+  kind: RunKind;
+  status: RunStatus;
+  config: ColumnType<MonitorConfig, string, string>;
+  window_from: string | null;
+  window_to: string | null;
+  backfill_from: number | null;
+  backfill_to: number | null;
+  chunks: number | null;
+  traces_seen: Generated<number>;
+  counts: ColumnType<RunCounts, string | undefined, string>;
+  error: string | null;
+  created_at: Generated<Date>;
+  started_at: Date | null;
+  finished_at: Date | null;
+}
+
+export interface MonitorRunTraceTable {
+  run_id: string;
+  chunk: number;
+  trace_id: string;
+}
+
+export interface MonitorRunChunkTable {
+  run_id: string;
+  chunk: number;
+  done: Generated<boolean>;
+  counts: ColumnType<RunCounts, string | undefined, string>;
+  finished_at: Date | null;
+}
+
+/** Per-scorer tallies of a chunk or a run. */
+export interface ScorerCounts {
+  sampled: number;
+  scored: number;
+  errored: number;
+  not_applicable: number;
+  skipped_existing: number;
+}
+
+export interface RunCounts {
+  traces_copied?: number;
+  judge_calls?: number;
+  input_tokens?: number;
+  output_tokens?: number;
+  cost?: number;
+  assessments_written?: number;
+  scorers?: Record<string, ScorerCounts>;
+  errors?: string[];
+}

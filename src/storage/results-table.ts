@@ -1,0 +1,94 @@
+/**
+ * The results table users query with SQL: `<schema>.trace_logs_<experiment_id>`, one row per trace
+ * (upserted by trace_id), and the view `<schema>.assessment_logs_<experiment_id>`, one row per
+ * valid assessment. The schema name is validated by the monitor config; the table name is built
+ * from the numeric experiment id; both go through `sql.id`.
+ */
+import { sql, type RawBuilder } from 'kysely';
+import type { Executor } from './trace-repository.ts';
+
+export function traceLogsTable(schema: string, experimentId: number): RawBuilder<unknown> {
+  return sql.id(schema, `trace_logs_${experimentId}`);
+}
+
+export function assessmentLogsView(schema: string, experimentId: number): RawBuilder<unknown> {
+  return sql.id(schema, `assessment_logs_${experimentId}`);
+}
+
+/** Creates the schema, table and view when missing. Safe to call on every run. */
+export async function ensureResultsTable(db: Executor, schema: string, experimentId: number): Promise<void> {
+  const table = traceLogsTable(schema, experimentId);
+  const view = assessmentLogsView(schema, experimentId);
+  // Concurrent first runs of two monitors in one schema would race on `create schema`.
+  await sql`select pg_advisory_xact_lock(hashtext(${`assay.results.${schema}`}))`.execute(db);
+  await sql`create schema if not exists ${sql.id(schema)}`.execute(db);
+  await sql`
+    create table if not exists ${table} (
+      trace_id text primary key,
+      experiment_id text not null,
+      client_request_id text,
+      request_time timestamptz not null,
+      execution_duration_ms bigint,
+      state text not null,
+      request jsonb,
+      response jsonb,
+      request_preview text,
+      response_preview text,
+      trace_metadata jsonb not null,
+      tags jsonb not null,
+      input_tokens bigint,
+      output_tokens bigint,
+      total_tokens bigint,
+      cost double precision,
+      assessments jsonb not null,
+      copied_at timestamptz not null
+    )`.execute(db);
+  await sql`
+    create or replace view ${view} as
+    select l.trace_id, l.request_time, a.assessment_id, a.name, a.kind, a.value,
+           case jsonb_typeof(a.value)
+             when 'number' then (a.value #>> '{}')::double precision
+             when 'boolean' then case when (a.value #>> '{}') = 'true' then 1 else 0 end
+             when 'string' then case lower(a.value #>> '{}') when 'yes' then 1 when 'no' then 0 end
+           end as numeric_value,
+           a.rationale, a.source_type, a.source_id, a.error, a.span_id, a.create_time
+    from ${table} l
+    cross join lateral jsonb_to_recordset(l.assessments) as a(
+      assessment_id text, name text, kind text, value jsonb, rationale text, source_type text,
+      source_id text, error jsonb, span_id text, create_time timestamptz)`.execute(db);
+}
+
+/** Copies traces (with their valid assessments) into the results table; a trace copied before is replaced. */
+export async function copyTraces(db: Executor, schema: string, experimentId: number, traceIds: readonly string[]): Promise<number> {
+  if (traceIds.length === 0) return 0;
+  const table = traceLogsTable(schema, experimentId);
+  const result = await sql`
+    insert into ${table} as l (
+      trace_id, experiment_id, client_request_id, request_time, execution_duration_ms, state, request, response,
+      request_preview, response_preview, trace_metadata, tags, input_tokens, output_tokens, total_tokens, cost,
+      assessments, copied_at)
+    select t.trace_id, t.experiment_id::text, t.client_request_id, to_timestamp(t.request_time / 1000.0),
+           t.execution_duration_ms, t.state, t.request, t.response, t.request_preview, t.response_preview,
+           t.trace_metadata, t.tags, t.input_tokens, t.output_tokens, t.total_tokens, t.cost,
+           coalesce(a.list, '[]'::jsonb), now()
+    from assay.trace t
+    left join lateral (
+      select jsonb_agg(jsonb_build_object(
+               'assessment_id', x.assessment_id, 'name', x.name, 'kind', x.kind, 'value', x.value,
+               'rationale', x.rationale, 'source_type', x.source_type, 'source_id', x.source_id,
+               'error', x.error, 'span_id', x.span_id, 'metadata', x.metadata, 'create_time', x.create_time)
+             order by x.create_time, x.assessment_id) as list
+      from assay.assessment x
+      where x.trace_id = t.trace_id and x.valid
+    ) a on true
+    where t.trace_id = any(${[...traceIds]}::text[])
+    on conflict (trace_id) do update set
+      client_request_id = excluded.client_request_id, request_time = excluded.request_time,
+      execution_duration_ms = excluded.execution_duration_ms, state = excluded.state,
+      request = excluded.request, response = excluded.response, request_preview = excluded.request_preview,
+      response_preview = excluded.response_preview, trace_metadata = excluded.trace_metadata, tags = excluded.tags,
+      input_tokens = excluded.input_tokens, output_tokens = excluded.output_tokens,
+      total_tokens = excluded.total_tokens, cost = excluded.cost, assessments = excluded.assessments,
+      copied_at = excluded.copied_at`.execute(db);
+  return Number(result.numAffectedRows ?? 0n);
+}
