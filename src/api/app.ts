@@ -1,6 +1,6 @@
 /** The HTTP application: plugins, auth, error mapping, and every route module. */
 import swagger from '@fastify/swagger';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { httpRequests } from '../observability/metrics.ts';
 import { registerAuth } from './auth.ts';
 import type { AppContext } from './context.ts';
@@ -9,6 +9,7 @@ import { assessmentRoutes } from './routes/assessments.ts';
 import { datasetRoutes } from './routes/datasets.ts';
 import { experimentRoutes } from './routes/experiments.ts';
 import { healthRoutes } from './routes/health.ts';
+import { monitorRoutes } from './routes/monitors.ts';
 import { otlpRoutes } from './routes/otlp.ts';
 import { searchRoutes } from './routes/search.ts';
 import { traceRoutes } from './routes/traces.ts';
@@ -20,6 +21,7 @@ const ROUTES: Array<(app: FastifyInstance, ctx: AppContext) => Promise<void>> = 
   traceRoutes,
   assessmentRoutes,
   otlpRoutes,
+  monitorRoutes,
   searchRoutes,
   datasetRoutes,
 ];
@@ -27,7 +29,8 @@ const ROUTES: Array<(app: FastifyInstance, ctx: AppContext) => Promise<void>> = 
 export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   const app: FastifyInstance = Fastify({
     loggerInstance: ctx.log.child({ component: 'http' }) as FastifyBaseLogger,
-    disableRequestLogging: true,
+    // Requests are counted in /metrics; a log line each would drown everything else at ingest rates.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: ctx.config.bodyLimitBytes,
     // Big batches of traces take time to parse; a slow client is not an error.
     requestTimeout: 120_000,
