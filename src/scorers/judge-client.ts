@@ -183,9 +183,13 @@ export class JudgeClient {
 
   /** One HTTP attempt; failures come back as values so the loop above reads as policy. */
   private async send<T>(model: string, request: JudgeRequest<T>, jsonMode: boolean) {
+    // One controller for both the deadline and the caller: cheaper than AbortSignal.any on every attempt,
+    // and the listener is removed below so long-lived caller signals do not collect them.
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(new Error('judge deadline')), this.options.timeoutMs);
-    const signal = request.signal ? AbortSignal.any([request.signal, deadline.signal]) : deadline.signal;
+    const onCallerAbort = () => deadline.abort(request.signal?.reason);
+    request.signal?.addEventListener('abort', onCallerAbort, { once: true });
+    const signal = deadline.signal;
     try {
       const completion = await this.openai.chat.completions.create(
         {
@@ -211,6 +215,7 @@ export class JudgeClient {
       return { ok: false as const, failure };
     } finally {
       clearTimeout(timer);
+      request.signal?.removeEventListener('abort', onCallerAbort);
     }
   }
 

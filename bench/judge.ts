@@ -1,0 +1,131 @@
+/**
+ * `judge.throughput`: judge calls per second through JudgeClient against the fake judge at 100 ms
+ * latency and concurrency 64, beside the ideal (concurrency ÷ latency). The fake runs in a child
+ * process, so CPU milliseconds per call (in params) are the client's own, beside the same figure for
+ * raw `fetch` calls. Run alone with `npx tsx bench/judge.ts`.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import Table from 'cli-table3';
+import { JudgeClient } from '../src/scorers/judge-client.ts';
+import { buildScorer } from '../src/scorers/registry.ts';
+import { scorerInputFromRecord } from '../src/scorers/scorer-input.ts';
+import { median, round, type BenchResult } from './result.ts';
+
+const LATENCY_MS = 100;
+const CONCURRENCY = 64;
+const CALLS = CONCURRENCY * 15;
+const ROUNDS = 3;
+
+interface Measure {
+  perSecond: number;
+  cpuMsPerCall: number;
+}
+
+/** Runs `calls` tasks, `concurrency` at a time, timing wall clock and process CPU. */
+async function measure(calls: number, concurrency: number, task: () => Promise<unknown>): Promise<Measure> {
+  let next = 0;
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next++ < calls) await task();
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  const used = process.cpuUsage(cpu);
+  return { perSecond: calls / seconds, cpuMsPerCall: (used.user + used.system) / 1000 / calls };
+}
+
+/** Starts the fake judge in a child process and returns its URL. */
+async function startRemoteFake(): Promise<{ url: string; child: ChildProcess; peak(): Promise<number> }> {
+  const child = fork(fileURLToPath(new URL('./fake-judge-process.ts', import.meta.url)), {
+    execArgv: ['--import', 'tsx'],
+    env: { ...process.env, FAKE_JUDGE_LATENCY_MS: String(LATENCY_MS) },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const [first] = (await once(child, 'message')) as [{ url: string }];
+  return {
+    url: first.url,
+    child,
+    peak: async () => {
+      child.send('stats');
+      const [stats] = (await once(child, 'message')) as [{ peak: number }];
+      return stats.peak;
+    },
+  };
+}
+
+export async function run(): Promise<BenchResult[]> {
+  const fake = await startRemoteFake();
+  try {
+    const judge = new JudgeClient({
+      baseUrl: fake.url,
+      apiKey: 'bench',
+      model: 'bench-model',
+      concurrency: CONCURRENCY,
+      timeoutMs: 10_000,
+      maxAttempts: 3,
+      maxRetryAfterMs: 1_000,
+    });
+    // A real scorer per call: prompt building, the client, parsing and feedback, as a monitor pays them.
+    const scorer = buildScorer('relevance_to_query', { model: 'bench-model' });
+    const input = scorerInputFromRecord({
+      inputs: { messages: [{ role: 'user', content: 'How long does shipping to Canada take?' }] },
+      outputs: 'Shipping to Canada takes 5 to 7 business days. '.repeat(20),
+    });
+    const scoreOnce = async () => {
+      const [feedback] = await scorer.score(input, { judge });
+      if (feedback?.error) throw new Error(feedback.error.error_message);
+    };
+    const body = JSON.stringify({ model: 'bench-model', messages: [{ role: 'system', content: '[assay-judge: relevance_to_query]' }, { role: 'user', content: 'x' }] });
+    const rawOnce = async () => {
+      const res = await fetch(`${fake.url}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      await res.json();
+    };
+
+    await measure(CONCURRENCY * 2, CONCURRENCY, scoreOnce); // warm-up: connections, JIT
+    await measure(CONCURRENCY * 2, CONCURRENCY, rawOnce);
+    const assay: Measure[] = [];
+    const raw: Measure[] = [];
+    for (let i = 0; i < ROUNDS; i++) {
+      assay.push(await measure(CALLS, CONCURRENCY, scoreOnce));
+      raw.push(await measure(CALLS, CONCURRENCY, rawOnce));
+    }
+    const value = median(assay.map((m) => m.perSecond));
+    const ideal = CONCURRENCY / (LATENCY_MS / 1000);
+    return [
+      {
+        name: 'judge.throughput',
+        value: round(value, 1),
+        unit: 'calls/s',
+        baseline: ideal,
+        ratio: round(value / ideal, 3),
+        aim: '>= 0.9',
+        params: {
+          latency_ms: LATENCY_MS,
+          concurrency: CONCURRENCY,
+          calls: CALLS,
+          rounds: ROUNDS,
+          peak_concurrency_seen: await fake.peak(),
+          cpu_ms_per_call: round(median(assay.map((m) => m.cpuMsPerCall)), 3),
+          raw_fetch_calls_per_s: round(median(raw.map((m) => m.perSecond)), 1),
+          raw_fetch_cpu_ms_per_call: round(median(raw.map((m) => m.cpuMsPerCall)), 3),
+        },
+      },
+    ];
+  } finally {
+    fake.child.send('close');
+    await once(fake.child, 'exit');
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const results = await run();
+  const table = new Table({ head: ['benchmark', 'value', 'unit', 'baseline', 'ratio', 'aim', 'cpu ms/call', 'raw cpu ms/call'] });
+  for (const r of results) {
+    table.push([r.name, r.value, r.unit, r.baseline ?? '', r.ratio ?? '', r.aim, String(r.params.cpu_ms_per_call), String(r.params.raw_fetch_cpu_ms_per_call)]);
+  }
+  console.log(table.toString());
+}
