@@ -1,6 +1,7 @@
 /** The `assay` command line. Each command lives in its own file and registers itself here. */
 import { Command } from 'commander';
 import { ConfigError } from '../../config/index.ts';
+import { registerDatasets } from './datasets.ts';
 import { registerMigrate } from './migrate.ts';
 import { registerServe } from './serve.ts';
 import { registerTokens } from './tokens.ts';
@@ -10,7 +11,7 @@ const program = new Command()
   .description('Self-hosted quality monitoring, evaluation datasets and evaluations for GenAI applications')
   .showHelpAfterError();
 
-for (const register of [registerServe, registerMigrate, registerTokens]) register(program);
+for (const register of [registerServe, registerMigrate, registerTokens, registerDatasets]) register(program);
 
 try {
   await program.parseAsync(process.argv);

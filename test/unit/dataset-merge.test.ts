@@ -125,7 +125,8 @@ describe('merge rules', () => {
     const all = updateDigest(EMPTY_DIGEST, [], h);
     expect(updateDigest(EMPTY_DIGEST, [], [h[2]!, h[0]!, h[1]!])).toBe(all);
     expect(updateDigest(all, [h[1]!], [])).toBe(updateDigest(EMPTY_DIGEST, [], [h[0]!, h[2]!]));
-    expect(contentHash({ ...existing, created_by: 'someone else' })).toBe(h[0]);
+    const byOther: DatasetRecord = { ...existing, created_by: 'someone else', last_update_time: now };
+    expect(contentHash(byOther)).toBe(h[0]);
   });
 });
 
