@@ -3,6 +3,7 @@
  * a second enqueue of the same work a no-op while the first job exists (and Postgres unique keys
  * guard the business effect after BullMQ has forgotten it).
  */
+import { setMaxListeners } from 'node:events';
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from '../observability/logger.ts';
@@ -64,6 +65,8 @@ export class BullmqQueue implements JobQueue {
         const handler = handlers[job.name];
         if (!handler) throw new UnrecoverableError(`no handler for job '${job.name}'`);
         const combined = signal ? AbortSignal.any([signal, this.abort.signal]) : this.abort.signal;
+        // Every judge call of a job listens on this one signal.
+        setMaxListeners(0, combined);
         try {
           await handler(job.data, {
             jobId: fromBullmqId(job.id ?? ''),

@@ -4,6 +4,7 @@
  * database; a restarted process finds unfinished work again (the scheduler re-enqueues it).
  */
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import type { Logger } from '../observability/logger.ts';
 import {
   backoffDelay,
@@ -72,6 +73,8 @@ export class InProcessQueue implements JobQueue {
     this.concurrency = options.concurrency;
     this.stopping = false;
     this.abort = new AbortController();
+    // Every judge call of every running job listens on this one signal.
+    setMaxListeners(0, this.abort.signal);
     this.pump();
   }
 

@@ -1,0 +1,35 @@
+/** Helpers for monitoring tests: sample traces in, runs started and awaited. */
+import type { AppContext } from '../../src/api/context.ts';
+import { sampleTraces, type SampleOptions } from '../../src/samples/sample-traces.ts';
+import { parseMlflowPayload } from '../../src/domain/mlflow-trace.ts';
+import { ingestTraces } from '../../src/services/ingest.ts';
+import { createExperiment } from '../../src/storage/experiment-repository.ts';
+import { findRun } from '../../src/storage/monitor-repository.ts';
+import { waitFor } from './wait.ts';
+
+export async function newExperiment(ctx: AppContext, name = `exp-${Math.random().toString(36).slice(2)}`): Promise<string> {
+  return (await createExperiment(ctx.db, { name })).experiment_id;
+}
+
+/** Ingests `count` sample traces in batches of 500, as the REST API would. */
+export async function ingestSamples(ctx: AppContext, experimentId: string, count: number, options: SampleOptions & { from?: number } = {}): Promise<string[]> {
+  const ids: string[] = [];
+  for (let offset = 0; offset < count; offset += 500) {
+    const batch = sampleTraces(Math.min(500, count - offset), { ...options, from: (options.from ?? 0) + offset });
+    const result = await ingestTraces(ctx.db, experimentId, parseMlflowPayload({ traces: batch }), 'rest');
+    ids.push(...result.trace_ids);
+  }
+  return ids;
+}
+
+export async function waitForRun(ctx: AppContext, runId: string, timeoutMs = 120_000) {
+  return waitFor(
+    async () => {
+      const run = await findRun(ctx.db, runId);
+      if (run?.status === 'failed') throw new Error(`run ${runId} failed: ${run.error}`);
+      return run?.status === 'succeeded' ? run : undefined;
+    },
+    `monitor run ${runId}`,
+    timeoutMs,
+  );
+}
