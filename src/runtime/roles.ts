@@ -11,26 +11,27 @@ export type Role = 'api' | 'worker' | 'scheduler';
 export async function startRoles(runtime: Runtime, roles: readonly Role[]): Promise<{ url?: string }> {
   const { ctx } = runtime;
   let url: string | undefined;
+  // Checked before anything starts, so a refused API leaves no worker running half-configured.
+  if (roles.includes('api') && !isLoopback(ctx.config.host) && !(await anyActiveToken(ctx.db))) {
+    throw new Error(
+      `refusing to listen on ${ctx.config.host}: no API token exists, so the API would be open to the network. ` +
+        'Create one with `assay tokens create --name NAME --role admin`, or listen on 127.0.0.1.',
+    );
+  }
   if (roles.includes('worker')) {
     await ctx.queue.startWorker(jobHandlers(ctx), { concurrency: ctx.config.workerConcurrency });
     ctx.log.info({ concurrency: ctx.config.workerConcurrency, queue: ctx.queue.kind }, 'worker started');
   }
   if (roles.includes('scheduler')) {
     const scheduler = await startScheduler(ctx);
-    runtime.onShutdown(() => scheduler.stop());
+    runtime.onShutdown('scheduler stopped', () => scheduler.stop());
     ctx.log.info({ cron: ctx.config.schedulerCron }, 'scheduler started');
   }
   if (roles.includes('api')) {
-    if (!isLoopback(ctx.config.host) && !(await anyActiveToken(ctx.db))) {
-      throw new Error(
-        `refusing to listen on ${ctx.config.host}: no API token exists, so the API would be open to the network. ` +
-          'Create one with `assay tokens create --name NAME --role admin`, or listen on 127.0.0.1.',
-      );
-    }
     const app = await buildApp(ctx);
     url = await app.listen({ host: ctx.config.host, port: ctx.config.port });
     // Registered last, so it runs first: intake stops before jobs drain.
-    runtime.onShutdown(() => app.close());
+    runtime.onShutdown('api closed', () => app.close());
     ctx.log.info({ url }, 'api listening');
   }
   return url ? { url } : {};

@@ -12,8 +12,11 @@ import { migrateToLatest } from '../storage/migrate.ts';
 
 export interface Runtime {
   readonly ctx: AppContext;
-  /** Registers a step to run at shutdown, before the queue and database close. Runs newest first. */
-  onShutdown(step: () => Promise<void>): void;
+  /**
+   * Registers a step to run at shutdown, before the queue and database close. Runs newest first;
+   * `done` is logged when it has finished, so the order can be read from the log.
+   */
+  onShutdown(done: string, step: () => Promise<void>): void;
   /** The ordered, idempotent shutdown. */
   shutdown(): Promise<void>;
 }
@@ -35,21 +38,27 @@ export async function openRuntime(config: Config, log: Logger, options: { migrat
     lifecycle: { shuttingDown: false },
     services: new Map(),
   };
-  const steps: Array<() => Promise<void>> = [];
+  const steps: Array<{ done: string; step: () => Promise<void> }> = [];
   let closing: Promise<void> | undefined;
   return {
     ctx,
-    onShutdown: (step) => steps.push(step),
+    onShutdown: (done, step) => steps.push({ done, step }),
     shutdown: () => {
       closing ??= (async () => {
         ctx.lifecycle.shuttingDown = true;
         log.info('shutting down');
-        for (const step of steps.reverse()) {
-          await step().catch((err: unknown) => log.error({ err }, 'shutdown step failed'));
-        }
-        await queue.stopWorker(10_000).catch((err: unknown) => log.error({ err }, 'draining jobs failed'));
-        await queue.close().catch((err: unknown) => log.error({ err }, 'closing queue failed'));
-        await database.close().catch((err: unknown) => log.error({ err }, 'closing database failed'));
+        const run = async (done: string, step: () => Promise<void>) => {
+          try {
+            await step();
+            log.info(done);
+          } catch (err) {
+            log.error({ err }, `shutdown step failed before '${done}'`);
+          }
+        };
+        for (const { done, step } of [...steps].reverse()) await run(done, step);
+        await run('jobs drained', () => queue.stopWorker(10_000));
+        await run('queue closed', () => queue.close());
+        await run('database closed', () => database.close());
         log.info('stopped');
         log.flush?.();
       })();

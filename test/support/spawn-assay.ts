@@ -1,0 +1,90 @@
+/**
+ * Runs the `assay` CLI as a child process, the way an operator does: `node bin/assay.mjs …` with
+ * its own environment, output collected for assertions on what it printed and logged.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const ROOT = resolve(import.meta.dirname, '../..');
+
+export interface AssayProcess {
+  readonly child: ChildProcess;
+  /** Everything written so far. */
+  stdout(): string;
+  stderr(): string;
+  /** stdout lines that are JSON log records. */
+  logs(): Array<Record<string, unknown>>;
+  /** Resolves with the exit code (or the signal's name). */
+  readonly exited: Promise<number | string>;
+}
+
+/** The parent's environment without anything that would point the child at shared services. */
+function baseEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const key of Object.keys(env)) {
+    if (key.startsWith('ASSAY_') || key === 'DATABASE_URL' || key === 'REDIS_URL' || key === 'OPENAI_API_KEY') delete env[key];
+  }
+  return env;
+}
+
+export function spawnAssay(args: string[], env: Record<string, string>): AssayProcess {
+  const child = spawn(process.execPath, ['bin/assay.mjs', ...args], {
+    cwd: ROOT,
+    env: { ...baseEnv(), NODE_ENV: 'production', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  const exited = new Promise<number | string>((resolveExit) =>
+    child.on('exit', (code, signal) => resolveExit(code ?? signal ?? 'unknown')),
+  );
+  return {
+    child,
+    stdout: () => out,
+    stderr: () => err,
+    logs: () =>
+      out.split('\n').flatMap((line) => {
+        try {
+          const parsed: unknown = JSON.parse(line);
+          return typeof parsed === 'object' && parsed !== null ? [parsed as Record<string, unknown>] : [];
+        } catch {
+          return [];
+        }
+      }),
+    exited,
+  };
+}
+
+/** Runs a CLI command to completion. */
+export async function runAssay(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number | string; stdout: string; stderr: string }> {
+  const p = spawnAssay(args, env);
+  const code = await p.exited;
+  return { code, stdout: p.stdout(), stderr: p.stderr() };
+}
+
+/** A port nobody listens on right now. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+/** A fresh data directory; `cleanup` removes it. */
+export function tempDataDir(): { dir: string; cleanup(): void } {
+  const dir = mkdtempSync(join(tmpdir(), 'assay-test-'));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
