@@ -9,6 +9,8 @@ import { validateScorerEntries } from '../scorers/registry.ts';
 import { getExperiment } from '../storage/experiment-repository.ts';
 import { deleteMonitor, findMonitor, saveMonitor, type MonitorRow } from '../storage/monitor-repository.ts';
 import { filterError } from './monitor-filters.ts';
+import { parseFilter } from '../domain/filter/index.ts';
+import { checkFilterRegexes } from '../storage/trace-search.ts';
 
 export interface MonitorView {
   experiment_id: string;
@@ -56,6 +58,7 @@ export async function putMonitor(
 ): Promise<{ view: MonitorView; created: boolean }> {
   const experiment = await getExperiment(ctx.db, experimentId);
   const config = parseMonitorConfig(body);
+  await checkRegexes(ctx, config);
   const id = Number(experiment.experiment_id);
   return ctx.db.transaction().execute(async (trx) => {
     const previous = await findMonitor(trx, id, true);
@@ -81,5 +84,21 @@ export async function removeMonitor(ctx: AppContext, experimentId: string): Prom
   const experiment = await getExperiment(ctx.db, experimentId);
   if (!(await deleteMonitor(ctx.db, Number(experiment.experiment_id)))) {
     throw notFound(`experiment_id: experiment '${experimentId}' has no monitor`);
+  }
+}
+
+/** RLIKE patterns are compiled by Postgres: a bad one must fail the PUT, not every later run. */
+async function checkRegexes(ctx: AppContext, config: MonitorConfig): Promise<void> {
+  const filters: Array<[string, string | undefined]> = [
+    ['filter_string', config.filter_string],
+    ...config.scorers.map((s, i): [string, string | undefined] => [`scorers[${i}].filter_string`, s.filter_string]),
+  ];
+  for (const [field, text] of filters) {
+    if (!text) continue;
+    try {
+      await checkFilterRegexes(ctx.db, parseFilter(text));
+    } catch (error) {
+      throw invalid(`${field}: ${(error as Error).message}`);
+    }
   }
 }

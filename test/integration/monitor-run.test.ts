@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { schedulerTick } from '../../src/queue/scheduler.ts';
 import { isSampled } from '../../src/domain/sampling.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
-import { ingestSamples, newExperiment, waitForRun } from '../support/monitor.ts';
+import { ingestSamples, newExperiment, startMonitorRun, waitForRun } from '../support/monitor.ts';
 import { jobHandlers } from '../../workers/index.ts';
 import { activeRun } from '../../src/storage/monitor-repository.ts';
 
@@ -47,13 +47,7 @@ describe('monitoring run on Postgres + BullMQ', () => {
     await t?.close();
   });
 
-  async function runOnce(): Promise<string> {
-    const response = await t.app.inject({ method: 'POST', url: `/api/v1/experiments/${experimentId}/monitor/run`, headers: admin });
-    expect(response.statusCode, response.body).toBe(202);
-    const runId = response.json().run.run_id as string;
-    await waitForRun(t.ctx, runId);
-    return runId;
-  }
+  const runOnce = () => startMonitorRun(t, admin, experimentId);
 
   async function feedbackTraces(name: string): Promise<Set<string>> {
     const { rows } = await sql.query(`select trace_id from assay.assessment where kind = 'feedback' and name = $1`, [name]);

@@ -1,5 +1,7 @@
 /** Helpers for monitoring tests: sample traces in, runs started and awaited. */
+import { expect } from 'vitest';
 import type { AppContext } from '../../src/api/context.ts';
+import type { TestApp } from './app.ts';
 import { sampleTraces, type SampleOptions } from '../../src/samples/sample-traces.ts';
 import { parseMlflowPayload } from '../../src/domain/mlflow-trace.ts';
 import { ingestTraces } from '../../src/services/ingest.ts';
@@ -32,4 +34,13 @@ export async function waitForRun(ctx: AppContext, runId: string, timeoutMs = 120
     `monitor run ${runId}`,
     timeoutMs,
   );
+}
+
+/** `POST …/monitor/run` and wait until the run succeeded; returns the run id. */
+export async function startMonitorRun(t: TestApp, headers: Record<string, string>, experimentId: string): Promise<string> {
+  const response = await t.app.inject({ method: 'POST', url: `/api/v1/experiments/${experimentId}/monitor/run`, headers });
+  expect(response.statusCode, response.body).toBe(202);
+  const runId = response.json().run.run_id as string;
+  await waitForRun(t.ctx, runId);
+  return runId;
 }
