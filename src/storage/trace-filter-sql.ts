@@ -55,15 +55,15 @@ export function traceFilterCondition(filter: Filter): TraceCondition {
 
 /**
  * Compiles every RLIKE pattern of the filter in the database (Postgres' regex dialect is its own),
- * turning a pattern Postgres rejects into a 400 that quotes it.
+ * turning a pattern Postgres rejects into a 400 that quotes it; `field` prefixes the message.
  */
-export async function checkFilterRegexes(db: Executor, filter: Filter): Promise<void> {
+export async function checkFilterRegexes(db: Executor, filter: Filter, field = 'filter_string'): Promise<void> {
   for (const pattern of regexPatterns(filter)) {
     try {
       await sql`select '' ~ ${pattern} as ok`.execute(db);
     } catch (error) {
       if (!isRegexError(error)) throw error;
-      throw invalid(`Invalid regular expression '${pattern.slice(0, 200)}' for RLIKE: ${(error as Error).message}`);
+      throw invalid(`${field}: Invalid regular expression '${pattern.slice(0, 200)}' for RLIKE: ${(error as Error).message}`);
     }
   }
 }

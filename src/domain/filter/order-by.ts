@@ -73,6 +73,8 @@ function parseItem(item: string): OrderKey {
   const text = (match ? match[1]! : item).trim();
   const direction = match ? (match[2]!.toUpperCase() as 'ASC' | 'DESC') : 'ASC';
   if (text === '') throw invalid(`order_by: empty clause '${item}'`);
+  // Keys reach Postgres as text parameters, which cannot hold NUL.
+  if (text.includes('\u0000')) throw invalid(`order_by: invalid character '\\u0000' in '${text.slice(0, 200).replaceAll('\u0000', '\\u0000')}'`);
   const dot = text.indexOf('.');
   const prefix = dot > 0 ? text.slice(0, dot) : '';
   const keyed = Object.hasOwn(KEYED, prefix) ? KEYED[prefix] : undefined;
