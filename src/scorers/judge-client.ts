@@ -9,7 +9,7 @@ import type { z } from 'zod';
 import type { Config } from '../../config/index.ts';
 import { AssayError, type ErrorCode } from '../domain/errors.ts';
 import type { JsonValue } from '../domain/trace.ts';
-import { backoffMs, classifyFailure, type FailureClass } from './judge-failure.ts';
+import { backoffMs, classifyFailure, redactSecrets, type FailureClass } from './judge-failure.ts';
 import { parseJudgeJson } from './judge-output.ts';
 import { acquireRate, createRateLimiter, type RateLimiter } from './rate-limiter.ts';
 import { abortableDelay, Semaphore } from './semaphore.ts';
@@ -136,7 +136,7 @@ export class JudgeClient {
     let last: FailureClass | null = null;
     while (attempt < this.options.maxAttempts) {
       attempt++;
-      if (this.limiter) await acquireRate(this.limiter, estimate, request.signal);
+      if (this.limiter) await this.admit(estimate, request.signal);
       const jsonMode = !jsonModeRefused.has(this.endpointKey);
       const started = performance.now();
       const sent = await this.send(model, request, jsonMode);
@@ -210,12 +210,23 @@ export class JudgeClient {
         this.counters.timeouts++;
         return { ok: false as const, failure: { kind: 'timeout', message: `judge call exceeded ${this.options.timeoutMs} ms` } satisfies FailureClass };
       }
-      const failure = classifyFailure(error, jsonMode);
+      const classified = classifyFailure(error, jsonMode);
+      const failure = { ...classified, message: redactSecrets(classified.message, this.options.apiKey) };
       if (failure.kind === 'rate_limited') this.counters.rate_limited_responses++;
       return { ok: false as const, failure };
     } finally {
       clearTimeout(timer);
       request.signal?.removeEventListener('abort', onCallerAbort);
+    }
+  }
+
+  /** Waits for the rate limit; a limiter that cannot be reached is a transient judge failure. */
+  private async admit(tokens: number, signal: AbortSignal | undefined): Promise<void> {
+    try {
+      await acquireRate(this.limiter!, tokens, signal);
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      throw new AssayError('JUDGE_TRANSIENT', `judge rate limiter unavailable: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }
   }
 

@@ -50,8 +50,14 @@ export function backoffMs(attempt: number, baseMs = 250, capMs = 20_000): number
   return ceiling / 2 + Math.random() * (ceiling / 2);
 }
 
+/** Key-shaped strings out of endpoint messages (OpenAI echoes part of a bad key in its 401 text). */
+export function redactSecrets(text: string, apiKey?: string): string {
+  const masked = apiKey && apiKey.length >= 4 ? text.replaceAll(apiKey, '[redacted]') : text;
+  return masked.replace(/\b(sk|rk|pk)-[A-Za-z0-9_*-]{6,}/g, '$1-[redacted]');
+}
+
 function messageOf(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
+  const text = redactSecrets(error instanceof Error ? error.message : String(error));
   // Error bodies are the endpoint's words; keep them short in feedback and logs.
   return text.length > 300 ? `${text.slice(0, 300)}…` : text;
 }

@@ -130,7 +130,8 @@ export async function startFakeJudge(options: FakeJudgeOptions = {}): Promise<Fa
       case 'server_error':
         return sendError(res, behaviour.status ?? 500, 'internal error');
       case 'unauthorized':
-        return sendError(res, 401, 'Incorrect API key provided');
+        // Like OpenAI, echo the key back, so tests can prove Assay never passes it on.
+        return sendError(res, 401, `Incorrect API key provided: ${(call.authorization ?? '').replace(/^Bearer /, '')}`);
       case 'refuse_response_format':
         if (call.response_format !== null) {
           return sendError(res, 400, "Invalid parameter: 'response_format' of type 'json_object' is not supported with this model.", { param: 'response_format' });

@@ -146,10 +146,17 @@ describe('JudgeClient against the fake judge', () => {
     expect(fake.calls).toHaveLength(1);
   });
 
-  it('stops at once on 401 (unrecoverable, one call)', async () => {
+  it('stops at once on 401 (unrecoverable, one call) and never repeats the key', async () => {
     fake.setBehaviour({ type: 'unauthorized' });
-    const judge = client();
-    expect(await failure(judge.complete(ask))).toBe('JUDGE_UNRECOVERABLE');
+    const logged: string[] = [];
+    const logger = { warn: (obj: object, msg: string) => logged.push(JSON.stringify(obj) + msg), debug: () => {} };
+    const judge = client({ logger });
+    const error = await judge.complete(ask).catch((e: unknown) => e as Error & { code: string });
+    expect(error.code).toBe('JUDGE_UNRECOVERABLE');
+    expect(error.message).toContain('Incorrect API key provided: sk-[redacted]');
+    expect(error.message).not.toContain('sk-test-secret');
+    expect(logged.join('\n')).not.toContain('sk-test-secret');
+    expect(logged.length).toBeGreaterThan(0);
     expect(fake.calls).toHaveLength(1);
     expect(judge.stats().failures).toEqual({ JUDGE_UNRECOVERABLE: 1 });
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffMs, retryAfterMs } from '../../../src/scorers/judge-failure.ts';
+import { backoffMs, redactSecrets, retryAfterMs } from '../../../src/scorers/judge-failure.ts';
 import { parseJudgeJson, stripFences } from '../../../src/scorers/judge-output.ts';
 import { LocalRateLimiter } from '../../../src/scorers/rate-limiter.ts';
 import { Semaphore } from '../../../src/scorers/semaphore.ts';
@@ -20,6 +20,11 @@ describe('retry policy pieces', () => {
     expect(retryAfterMs(new Headers({ 'retry-after': '3' }))).toBe(3000);
     expect(retryAfterMs(new Headers({ 'retry-after': new Date(Date.now() + 60_000).toUTCString() }))).toBeGreaterThan(50_000);
     expect(retryAfterMs(new Headers())).toBeNull();
+  });
+
+  it('redacts keys from endpoint messages', () => {
+    expect(redactSecrets('Incorrect API key provided: sk-proj-abc123XYZ****wxyz.')).toBe('Incorrect API key provided: sk-[redacted].');
+    expect(redactSecrets('bad key my-local-key here', 'my-local-key')).toBe('bad key [redacted] here');
   });
 
   it('backs off exponentially within jitter bounds, up to a cap', () => {
