@@ -151,7 +151,7 @@ describe('JudgeClient against the fake judge', () => {
     const logged: string[] = [];
     const logger = { warn: (obj: object, msg: string) => logged.push(JSON.stringify(obj) + msg), debug: () => {} };
     const judge = client({ logger });
-    const error = await judge.complete(ask).catch((e: unknown) => e as Error & { code: string });
+    const error = (await judge.complete(ask).catch((e: unknown) => e)) as Error & { code: string };
     expect(error.code).toBe('JUDGE_UNRECOVERABLE');
     expect(error.message).toContain('Incorrect API key provided: sk-[redacted]');
     expect(error.message).not.toContain('sk-test-secret');
