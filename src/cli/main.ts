@@ -5,13 +5,14 @@ import { registerDatasets } from './datasets.ts';
 import { registerMigrate } from './migrate.ts';
 import { registerServe } from './serve.ts';
 import { registerTokens } from './tokens.ts';
+import { registerTraces } from './traces.ts';
 
 const program = new Command()
   .name('assay')
   .description('Self-hosted quality monitoring, evaluation datasets and evaluations for GenAI applications')
   .showHelpAfterError();
 
-for (const register of [registerServe, registerMigrate, registerTokens, registerDatasets]) register(program);
+for (const register of [registerServe, registerMigrate, registerTokens, registerDatasets, registerTraces]) register(program);
 
 try {
   await program.parseAsync(process.argv);

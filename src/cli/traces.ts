@@ -1,0 +1,74 @@
+/** `assay traces search`: find traces with MLflow's filter language through the HTTP API. */
+import type { Command } from 'commander';
+import { apiRequest } from './api-client.ts';
+import { printTable } from './table.ts';
+
+interface SearchOptions {
+  experimentId: string[];
+  filter?: string;
+  orderBy?: string[];
+  maxResults?: string;
+  pageToken?: string;
+  json?: boolean;
+}
+
+interface TraceJson {
+  trace_id: string;
+  request_time: string;
+  execution_duration_ms: number | null;
+  state: string;
+  request_preview: string | null;
+  tags: Record<string, string>;
+  assessments?: Array<{ assessment_name: string; feedback?: { value: unknown }; expectation?: { value: unknown } }>;
+}
+
+export function registerTraces(program: Command): void {
+  const traces = program.command('traces').description('search traces');
+  traces
+    .command('search')
+    .description("find traces, e.g. --filter \"tags.env = 'prod' AND feedback.correctness = 'no'\"")
+    .requiredOption('-x, --experiment-id <ids...>', 'experiments to search (one or more)')
+    .option('-f, --filter <filter>', "MLflow search_traces filter, e.g. \"status = 'ERROR'\"")
+    .option('-o, --order-by <items...>', "order, e.g. 'timestamp_ms DESC' 'tag.env'")
+    .option('-n, --max-results <n>', 'traces per page, 1 to 50000 (default 100)')
+    .option('--page-token <token>', 'continue after the page that printed this token')
+    .option('--json', 'print the API answer as JSON')
+    .action(async (options: SearchOptions) => {
+      const body = {
+        experiment_ids: options.experimentId,
+        ...(options.filter !== undefined ? { filter_string: options.filter } : {}),
+        ...(options.orderBy ? { order_by: options.orderBy } : {}),
+        ...(options.maxResults !== undefined ? { max_results: Number(options.maxResults) } : {}),
+        ...(options.pageToken ? { page_token: options.pageToken } : {}),
+      };
+      const result = await apiRequest<{ traces: TraceJson[]; next_page_token?: string }>('POST', '/api/v1/traces/search', body);
+      if (options.json) {
+        console.log(JSON.stringify(result, null, 2));
+        return;
+      }
+      printTable(
+        ['trace_id', 'request_time', 'state', 'ms', 'name', 'request', 'assessments'],
+        result.traces.map((t) => [
+          t.trace_id,
+          t.request_time,
+          t.state,
+          t.execution_duration_ms,
+          t.tags['mlflow.traceName'],
+          clip(t.request_preview ?? '', 50),
+          clip((t.assessments ?? []).map(assessmentText).join(', '), 60),
+        ]),
+      );
+      // On stderr, so a table piped elsewhere stays clean.
+      console.error(`${result.traces.length} traces${result.next_page_token ? `; next page: --page-token ${result.next_page_token}` : ''}`);
+    });
+}
+
+function assessmentText(a: NonNullable<TraceJson['assessments']>[number]): string {
+  const value = a.feedback ? a.feedback.value : a.expectation?.value;
+  return `${a.assessment_name}=${typeof value === 'string' ? value : JSON.stringify(value)}`;
+}
+
+function clip(text: string, length: number): string {
+  const flat = text.replace(/\s+/g, ' ');
+  return flat.length > length ? `${flat.slice(0, length - 1)}…` : flat;
+}
