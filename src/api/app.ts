@@ -11,7 +11,6 @@ import { experimentRoutes } from './routes/experiments.ts';
 import { healthRoutes } from './routes/health.ts';
 import { monitorRoutes } from './routes/monitors.ts';
 import { otlpRoutes } from './routes/otlp.ts';
-import { searchRoutes } from './routes/search.ts';
 import { scorerRoutes } from './routes/scorers.ts';
 import { searchRoutes } from './routes/search.ts';
 import { traceRoutes } from './routes/traces.ts';
@@ -23,7 +22,6 @@ const ROUTES: Array<(app: FastifyInstance, ctx: AppContext) => Promise<void>> = 
   traceRoutes,
   assessmentRoutes,
   otlpRoutes,
-  searchRoutes,
   monitorRoutes,
   searchRoutes,
   datasetRoutes,
