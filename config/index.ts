@@ -202,3 +202,25 @@ function deepFreeze<T>(value: T): T {
   }
   return value;
 }
+
+/**
+ * The value of one environment variable named by a request: an evaluation target's API key
+ * (`api_key_env`). Only names ending in `_API_KEY` or `_TOKEN` are read, and never Assay's own
+ * (`ASSAY_*`), so a request cannot send the database URL or the judge's key to an endpoint it chose.
+ * Undefined when unset or not allowed.
+ */
+export function readSecretEnv(name: string, env: Record<string, string | undefined> = process.env): string | undefined {
+  if (!isReadableSecretName(name)) return undefined;
+  const value = env[name];
+  return value === undefined || value === '' ? undefined : value;
+}
+
+/** Whether `readSecretEnv` may read this variable. */
+export function isReadableSecretName(name: string): boolean {
+  return /^[A-Z][A-Z0-9_]*(_API_KEY|_TOKEN)$/.test(name) && !name.startsWith('ASSAY_');
+}
+
+/** The environment with some variables replaced (an empty string unsets one): for commands such as the demo. */
+export function loadConfigWith(overrides: Record<string, string>): Config {
+  return loadConfig({ ...process.env, ...overrides });
+}

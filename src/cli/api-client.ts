@@ -17,11 +17,16 @@ export class ApiError extends Error {
 }
 
 /** Sends one JSON request and returns the parsed JSON answer (undefined for an empty body). */
-export async function apiRequest<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
+export async function apiRequest<T = unknown>(
+  method: string,
+  path: string,
+  body?: unknown,
+  extraHeaders: Record<string, string> = {},
+): Promise<T> {
   const { client } = loadConfig();
   // Relative to the base URL, so an API served under a path prefix keeps it.
   const url = new URL(path.replace(/^\//, ''), client.url.endsWith('/') ? client.url : `${client.url}/`);
-  const headers: Record<string, string> = { accept: 'application/json' };
+  const headers: Record<string, string> = { accept: 'application/json', ...extraHeaders };
   if (client.token) headers.authorization = `Bearer ${client.token}`;
   if (body !== undefined) headers['content-type'] = 'application/json';
   let response: Response;

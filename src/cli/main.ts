@@ -2,7 +2,9 @@
 import { Command } from 'commander';
 import { ConfigError } from '../../config/index.ts';
 import { registerDatasets } from './datasets.ts';
+import { registerDemo } from './demo.ts';
 import { registerMigrate } from './migrate.ts';
+import { registerMonitor } from './monitor.ts';
 import { registerServe } from './serve.ts';
 import { registerTokens } from './tokens.ts';
 import { registerTraces } from './traces.ts';
@@ -12,7 +14,16 @@ const program = new Command()
   .description('Self-hosted quality monitoring, evaluation datasets and evaluations for GenAI applications')
   .showHelpAfterError();
 
-for (const register of [registerServe, registerMigrate, registerTokens, registerDatasets, registerTraces]) register(program);
+const COMMANDS = [
+  registerServe,
+  registerMigrate,
+  registerTokens,
+  registerTraces,
+  registerMonitor,
+  registerDatasets,
+  registerDemo,
+];
+for (const register of COMMANDS) register(program);
 
 try {
   await program.parseAsync(process.argv);
