@@ -38,8 +38,10 @@ export async function ingestTraces(
     const isPartial = (t: IncomingTrace) => protocol === 'otlp' || t.info === null;
     const partial = merged.filter(isPartial).map((t) => t.trace_id);
     await lockTraces(trx, partial);
-    await assertTracesInExperiment(trx, numericId, merged.map((t) => t.trace_id));
-    const stored = partial.length > 0 ? groupSpans(await loadSpans(trx, partial)) : new Map<string, Span[]>();
+    const existing = await existingTraces(trx, numericId, merged.map((t) => t.trace_id));
+    // A trace seen for the first time has nothing stored to read back (the usual case).
+    const earlier = partial.filter((id) => existing.has(id));
+    const stored = earlier.length > 0 ? groupSpans(await loadSpans(trx, earlier)) : new Map<string, Span[]>();
     const writes: TraceWrite[] = merged.map((t) => {
       const traceSpans = isPartial(t) ? withStored(stored.get(t.trace_id), t.spans) : t.spans;
       return {
@@ -115,20 +117,23 @@ function groupSpans(spans: Span[]): Map<string, Span[]> {
   return out;
 }
 
-/** A trace belongs to one experiment for good: re-sending it to another one is a conflict. */
-async function assertTracesInExperiment(db: Executor, experimentId: number, traceIds: string[]): Promise<void> {
-  if (traceIds.length === 0) return;
-  const clash = await db
+/**
+ * The ids among `traceIds` already stored. A trace belongs to one experiment for good: re-sending
+ * it to another one is a conflict.
+ */
+async function existingTraces(db: Executor, experimentId: number, traceIds: string[]): Promise<Set<string>> {
+  if (traceIds.length === 0) return new Set();
+  const rows = await db
     .selectFrom('assay.trace')
     .select(['trace_id', 'experiment_id'])
     .where('trace_id', 'in', traceIds)
-    .where('experiment_id', '!=', experimentId)
-    .limit(1)
-    .executeTakeFirst();
+    .execute();
+  const clash = rows.find((r) => Number(r.experiment_id) !== experimentId);
   if (clash) {
     throw new AssayError(
       'RESOURCE_CONFLICT',
       `trace_id: trace '${clash.trace_id}' already belongs to experiment '${clash.experiment_id}'`,
     );
   }
+  return new Set(rows.map((r) => r.trace_id));
 }
