@@ -4,7 +4,10 @@
  */
 import type { AppContext } from '../src/api/context.ts';
 import type { JobHandlers } from '../src/queue/queue.ts';
+import { JOB_EVALUATION_ROWS, JOB_EVALUATION_RUN } from '../src/services/evaluation-plan.ts';
 import { JOB_MONITOR_CHUNK, JOB_MONITOR_RUN } from '../src/services/monitor-plan.ts';
+import { evaluationRowsProcessor } from './evaluation-rows.ts';
+import { evaluationRunProcessor } from './evaluation-run.ts';
 import { monitorChunkProcessor } from './monitor-chunk.ts';
 import { monitorRunProcessor } from './monitor-run.ts';
 
@@ -12,5 +15,7 @@ export function jobHandlers(ctx: AppContext): JobHandlers {
   return {
     [JOB_MONITOR_RUN]: monitorRunProcessor(ctx),
     [JOB_MONITOR_CHUNK]: monitorChunkProcessor(ctx),
+    [JOB_EVALUATION_RUN]: evaluationRunProcessor(ctx),
+    [JOB_EVALUATION_ROWS]: evaluationRowsProcessor(ctx),
   };
 }

@@ -7,6 +7,7 @@ import type { AppContext } from './context.ts';
 import { errorResponse } from './error-status.ts';
 import { assessmentRoutes } from './routes/assessments.ts';
 import { datasetRoutes } from './routes/datasets.ts';
+import { evaluationRoutes } from './routes/evaluations.ts';
 import { experimentRoutes } from './routes/experiments.ts';
 import { healthRoutes } from './routes/health.ts';
 import { monitorRoutes } from './routes/monitors.ts';
@@ -26,6 +27,7 @@ const ROUTES: Array<(app: FastifyInstance, ctx: AppContext) => Promise<void>> = 
   searchRoutes,
   datasetRoutes,
   scorerRoutes,
+  evaluationRoutes,
 ];
 
 export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {

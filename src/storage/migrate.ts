@@ -7,6 +7,7 @@ import * as core from './migrations/001-core.ts';
 import * as searchIndexes from './migrations/002-search-indexes.ts';
 import * as datasets from './migrations/003-datasets.ts';
 import * as monitors from './migrations/004-monitors.ts';
+import * as evaluations from './migrations/005-evaluations.ts';
 
 /** Every migration, in order. Add new ones at the end; never edit a released one. */
 const migrations: Record<string, Migration> = {
@@ -14,6 +15,7 @@ const migrations: Record<string, Migration> = {
   '002-search-indexes': searchIndexes,
   '003-datasets': datasets,
   '004-monitors': monitors,
+  '005-evaluations': evaluations,
 };
 
 export async function migrateToLatest(db: Kysely<unknown>): Promise<string[]> {

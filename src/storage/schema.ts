@@ -163,3 +163,11 @@ export interface Database {
   'assay.dataset_version': DatasetVersionTable;
   'assay.dataset_record_version': DatasetRecordVersionTable;
 }
+
+import type { EvaluationMetricsTable, EvaluationRowTable, EvaluationRunTable } from './evaluation-schema.ts';
+
+export interface Database {
+  'assay.evaluation_run': EvaluationRunTable;
+  'assay.evaluation_row': EvaluationRowTable;
+  'assay.evaluation_metrics': EvaluationMetricsTable;
+}

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { parseDatasetName } from '../../domain/dataset-name.ts';
 import { deleteDataset, listDatasets, toDataset, updateDatasetMeta } from '../../storage/dataset-repository.ts';
 import { checkExperiments, createDataset, getDataset } from '../../services/datasets.ts';
+import { runsUsingDataset } from '../../storage/evaluation-repository.ts';
 import type { AppContext } from '../context.ts';
 import { decodePageToken, encodePageToken } from '../page-token.ts';
 import { parseWith } from '../validate.ts';
@@ -82,6 +83,7 @@ export async function datasetRoutes(app: FastifyInstance, ctx: AppContext): Prom
   // `{dataset}` leaves room for siblings such as the evaluation runs that used it.
   app.get<NameParams>('/api/v1/datasets/:name', async (request) => ({
     dataset: await getDataset(ctx.db, request.params.name),
+    evaluation_runs: await runsUsingDataset(ctx.db, parseDatasetName(request.params.name).full),
   }));
 
   app.patch<NameParams>('/api/v1/datasets/:name', { config: { role: 'writer' } }, async (request) => {

@@ -1,0 +1,145 @@
+/**
+ * Starting an evaluation run: validate the request (every problem named by its field), read the
+ * data (pinning the dataset version for lineage), store the run and its rows, enqueue the run.
+ */
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import type { AppContext } from '../api/context.ts';
+import { AGGREGATIONS } from '../domain/evaluation-metrics.ts';
+import { parseEvalRecord, type EvalRecord } from '../domain/evaluation-record.ts';
+import { invalid } from '../domain/errors.ts';
+import { validateScorerEntries, type ScorerEntry } from '../scorers/registry.ts';
+import { insertRows, insertRun, type EvaluationRunRow } from '../storage/evaluation-repository.ts';
+import { createExperiment, getExperiment, listExperiments } from '../storage/experiment-repository.ts';
+import { toJsonb } from '../storage/json.ts';
+import { readDatasetRecords } from './datasets.ts';
+import { JOB_EVALUATION_RUN } from './evaluation-plan.ts';
+import { targetSchema } from './evaluation-target.ts';
+
+/** Most inline records one request may carry. */
+const MAX_INLINE_RECORDS = 50_000;
+
+export const createEvaluationBody = z
+  .object({
+    name: z.string().trim().min(1).max(200).optional(),
+    experiment_id: z.union([z.string(), z.number()]).transform(String).optional(),
+    data: z
+      .object({
+        name: z.string().min(1).optional(),
+        version: z.number().int().min(0).optional(),
+        records: z.array(z.unknown()).max(MAX_INLINE_RECORDS).optional(),
+      })
+      .strict()
+      .refine((d) => (d.name === undefined) !== (d.records === undefined), 'give a dataset name or inline records, not both'),
+    target: targetSchema.optional(),
+    scorers: z.array(z.union([z.string().min(1), z.record(z.string(), z.unknown())])).min(1).max(50).optional(),
+    /** Rows in flight at once across all workers. Default 8. */
+    concurrency: z.number().int().min(1).max(256).default(8),
+    /** Aggregations beyond `mean`. */
+    metrics: z.array(z.enum(AGGREGATIONS)).optional(),
+  })
+  .strict();
+export type CreateEvaluation = z.infer<typeof createEvaluationBody>;
+
+export async function createEvaluation(ctx: AppContext, body: CreateEvaluation, user: string): Promise<EvaluationRunRow> {
+  const scorers = body.scorers?.map((s) => (typeof s === 'string' ? { name: s } : s));
+  const problems = scorers ? validateScorerEntries(scorers) : [];
+  if (problems.length > 0) throw invalid(problems.join('; '), { problems });
+
+  const { records, dataset } = await readData(ctx, body.data);
+  if (records.length === 0) throw invalid('data: there are no records to evaluate');
+  if (!body.target) {
+    const lacking = records.flatMap((r, i) => (r.outputs === undefined && r.error === null && r.trace === null ? [i] : []));
+    if (lacking.length > 0) {
+      const shown = lacking.slice(0, 20).join(', ') + (lacking.length > 20 ? `, … (${lacking.length} in all)` : '');
+      throw invalid(`data: without a target every record must carry its outputs; rows ${shown} have none`, { rows_without_outputs: lacking });
+    }
+  }
+  const name = body.name ?? dataset?.name ?? 'inline';
+  const experimentId = body.experiment_id ?? (await evaluationExperiment(ctx, name, user));
+  if (body.experiment_id !== undefined) await getExperiment(ctx.db, body.experiment_id);
+
+  const runId = `ev-${randomUUID().replaceAll('-', '')}`;
+  const run = await ctx.db.transaction().execute(async (trx) => {
+    const inserted = await insertRun(trx, {
+      run_id: runId,
+      name,
+      experiment_id: Number(experimentId),
+      dataset_name: dataset?.name ?? null,
+      dataset_version: dataset?.version ?? null,
+      target: toJsonb(body.target ?? null),
+      scorers: toJsonb((scorers as ScorerEntry[] | undefined) ?? null),
+      aggregations: JSON.stringify(body.metrics ?? []),
+      concurrency: body.concurrency,
+      status: 'queued',
+      rows_total: records.length,
+      created_by: user,
+    });
+    await insertRows(
+      trx,
+      records.map((r, i) => ({
+        run_id: runId,
+        row_index: i,
+        inputs: JSON.stringify(r.inputs),
+        outputs: toJsonb(body.target ? null : (r.outputs ?? null)),
+        expectations: JSON.stringify(r.expectations),
+        retrieved_context: toJsonb(r.retrieved_context),
+        given_trace: toJsonb(r.trace),
+        request_id: r.request_id,
+        // Rows that bring their output (or the caller's trace) never call a target.
+        output_recorded: !body.target,
+        error: r.error,
+      })),
+    );
+    return inserted;
+  });
+  await ctx.queue.enqueue(JOB_EVALUATION_RUN, { run_id: runId }, { jobId: runId });
+  ctx.log.info({ run_id: runId, rows: records.length, dataset: dataset?.name, version: dataset?.version }, 'evaluation run created');
+  return run;
+}
+
+async function readData(
+  ctx: AppContext,
+  data: CreateEvaluation['data'],
+): Promise<{ records: EvalRecord[]; dataset: { name: string; version: number } | null }> {
+  if (data.name !== undefined) {
+    const read = await readDatasetRecords(ctx.db, data.name, data.version);
+    const records = read.records.map((r): EvalRecord => ({
+      inputs: r.inputs,
+      ...(r.outputs !== null ? { outputs: r.outputs } : {}),
+      expectations: r.expectations,
+      retrieved_context: null,
+      trace: null,
+      request_id: r.dataset_record_id,
+      error: null,
+    }));
+    return { records, dataset: { name: read.dataset.name, version: read.version } };
+  }
+  const problems: string[] = [];
+  const records: EvalRecord[] = [];
+  (data.records ?? []).forEach((raw, i) => {
+    const parsed = parseEvalRecord(raw, `data.records[${i}]`);
+    if (Array.isArray(parsed)) problems.push(...parsed);
+    else records.push(parsed);
+  });
+  if (problems.length > 0) {
+    const shown = problems.slice(0, 20);
+    throw invalid(shown.join('; ') + (problems.length > 20 ? `; … (${problems.length} problems in all)` : ''), { problems: shown });
+  }
+  return { records, dataset: null };
+}
+
+/** The experiment `evaluation:<run name>`, created on first use. */
+async function evaluationExperiment(ctx: AppContext, runName: string, user: string): Promise<string> {
+  const experimentName = `evaluation:${runName}`;
+  const [existing] = await listExperiments(ctx.db, { name: experimentName });
+  if (existing) return existing.experiment_id;
+  try {
+    return (await createExperiment(ctx.db, { name: experimentName, created_by: user })).experiment_id;
+  } catch {
+    // Two runs creating it at once: the other one won.
+    const [created] = await listExperiments(ctx.db, { name: experimentName });
+    if (!created) throw new Error(`could not create experiment ${experimentName}`);
+    return created.experiment_id;
+  }
+}

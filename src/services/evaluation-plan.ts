@@ -1,0 +1,105 @@
+/**
+ * Planning and finishing an evaluation run on the queue.
+ *
+ * A run's rows are split into slices (row_index mod slices), one `evaluation.rows` job each, with
+ * deterministic job ids; each slice runs `concurrency ÷ slices` rows at a time, so the run never
+ * has more than `concurrency` rows in flight however many workers take its jobs. Planning again
+ * (a retried or duplicated `evaluation.run`) re-enqueues only slices with rows left to do.
+ */
+import { sql } from 'kysely';
+import type { AppContext } from '../api/context.ts';
+import { computeMetrics, type Aggregation } from '../domain/evaluation-metrics.ts';
+import { allRows, appendMetrics, rowCounts, type EvaluationRunRow } from '../storage/evaluation-repository.ts';
+
+export const JOB_EVALUATION_RUN = 'evaluation.run';
+export const JOB_EVALUATION_ROWS = 'evaluation.rows';
+
+/** Rows one slice job runs at a time at most. */
+export const LANES_PER_SLICE = 8;
+
+export const rowsJobId = (runId: string, slice: number) => `${runId}.rows-${slice}`;
+
+/** How a run's rows are divided among jobs, from what the run row fixes. */
+export function slicing(run: Pick<EvaluationRunRow, 'concurrency' | 'rows_total'>): { slices: number; lanes: number } {
+  const slices = Math.max(1, Math.min(Math.ceil(run.concurrency / LANES_PER_SLICE), run.rows_total));
+  return { slices, lanes: Math.max(1, Math.ceil(run.concurrency / slices)) };
+}
+
+/** Marks the run running and enqueues every slice that has rows left. Safe to call again. */
+export async function planRun(ctx: AppContext, runId: string): Promise<void> {
+  const run = await ctx.db
+    .updateTable('assay.evaluation_run')
+    .set({ status: 'running', started_at: sql`coalesce(started_at, now())` })
+    .where('run_id', '=', runId)
+    .where('status', 'in', ['queued', 'running'])
+    .returningAll()
+    .executeTakeFirst();
+  if (!run) return;
+  const { slices } = slicing(run);
+  const pending = await ctx.db
+    .selectFrom('assay.evaluation_row')
+    .select(sql<number>`row_index % ${slices}`.as('slice'))
+    .distinct()
+    .where('run_id', '=', runId)
+    .where('status', '=', 'pending')
+    .execute();
+  for (const { slice } of pending) {
+    await ctx.queue.enqueue(JOB_EVALUATION_ROWS, { run_id: runId, slice: Number(slice) }, { jobId: rowsJobId(runId, Number(slice)) });
+  }
+  ctx.log.info({ run_id: runId, rows: run.rows_total, slices, pending_slices: pending.length }, 'evaluation run planned');
+  if (pending.length === 0) await finishRunIfDone(ctx, runId);
+}
+
+/**
+ * Finishes the run once no row is pending: counts, metrics, and the metrics table for dashboards,
+ * in one transaction under the run's row lock, so two slices ending together finish it once.
+ */
+export async function finishRunIfDone(ctx: AppContext, runId: string): Promise<boolean> {
+  const finished = await ctx.db.transaction().execute(async (trx) => {
+    const run = await trx.selectFrom('assay.evaluation_run').selectAll().where('run_id', '=', runId).forUpdate().executeTakeFirst();
+    if (!run || run.status !== 'running') return undefined;
+    const { pending, ...counts } = await rowCounts(trx, runId);
+    if (pending > 0) return undefined;
+    const rows = await allRows(trx, runId);
+    const judgeCost = await sql<{ cost: number | null }>`
+      select sum((a.metadata->>'assay.judge.cost')::float8) as cost
+      from assay.assessment a join assay.evaluation_row r on r.trace_id = a.trace_id
+      where r.run_id = ${runId} and a.metadata->>'assay.evaluation.run_id' = ${runId}`.execute(trx);
+    const metrics = computeMetrics(
+      rows.map((r) => ({
+        status: r.status,
+        passed: r.passed,
+        verdicts: r.verdicts,
+        latency_ms: r.target_latency_ms,
+        input_tokens: r.input_tokens,
+        output_tokens: r.output_tokens,
+        total_tokens: r.total_tokens,
+        cost: r.cost,
+      })),
+      run.aggregations as Aggregation[],
+    );
+    const spent = judgeCost.rows[0]?.cost;
+    if (spent !== null && spent !== undefined) metrics['judge_cost/total'] = Number(spent);
+    await trx
+      .updateTable('assay.evaluation_run')
+      .set({ status: 'succeeded', counts: JSON.stringify(counts), metrics: JSON.stringify(metrics), finished_at: new Date() })
+      .where('run_id', '=', runId)
+      .execute();
+    await appendMetrics(trx, run, metrics);
+    return { counts, metrics };
+  });
+  if (!finished) return false;
+  ctx.log.info({ run_id: runId, ...finished.counts, pass_rate: finished.metrics.pass_rate }, 'evaluation run finished');
+  return true;
+}
+
+/** Marks a run failed for good (a job ran out of attempts). */
+export async function failRun(ctx: AppContext, runId: string, reason: string): Promise<void> {
+  await ctx.db
+    .updateTable('assay.evaluation_run')
+    .set({ status: 'failed', error: reason.slice(0, 2000), finished_at: new Date() })
+    .where('run_id', '=', runId)
+    .where('status', 'in', ['queued', 'running'])
+    .execute();
+}
+
