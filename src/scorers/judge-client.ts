@@ -163,7 +163,9 @@ export class JudgeClient {
       }
       const failure = sent.failure;
       last = failure;
-      this.options.logger?.warn({ attempt, kind: failure.kind, endpoint: this.endpointKey, model }, `judge attempt failed: ${failure.message}`);
+      // A 429 storm is expected under load and handled; only the other failures deserve a warning.
+      const log = failure.kind === 'rate_limited' ? this.options.logger?.debug : this.options.logger?.warn;
+      log?.call(this.options.logger, { attempt, kind: failure.kind, endpoint: this.endpointKey, model }, `judge attempt failed: ${failure.message}`);
       if (failure.kind === 'unrecoverable') throw new AssayError('JUDGE_UNRECOVERABLE', failure.message);
       if (failure.kind === 'response_format_refused') {
         jsonModeRefused.add(this.endpointKey);
@@ -185,6 +187,7 @@ export class JudgeClient {
   private async send<T>(model: string, request: JudgeRequest<T>, jsonMode: boolean) {
     // One controller for both the deadline and the caller: cheaper than AbortSignal.any on every attempt,
     // and the listener is removed below so long-lived caller signals do not collect them.
+    request.signal?.throwIfAborted();
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(new Error('judge deadline')), this.options.timeoutMs);
     const onCallerAbort = () => deadline.abort(request.signal?.reason);
