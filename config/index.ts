@@ -49,6 +49,8 @@ const envSchema = z.object({
   ASSAY_QUEUE_PREFIX: z.string().min(1).default('assay'),
   /** Jobs one worker process runs at a time. Default 8. */
   ASSAY_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+  /** How long a worker's claim on a job lasts without renewal, ms; a killed worker's jobs go to another after it. Default 30000. */
+  ASSAY_JOB_LOCK_MS: z.coerce.number().int().min(1000).default(30_000),
   /** Cron expression of the scheduler's tick. Default every 30 seconds. */
   ASSAY_SCHEDULER_CRON: z.string().min(1).default('*/30 * * * * *'),
   /** Traces per monitoring chunk job. Default 500. */
@@ -98,6 +100,7 @@ export interface Config {
   readonly bodyLimitBytes: number;
   readonly queuePrefix: string;
   readonly workerConcurrency: number;
+  readonly jobLockMs: number;
   readonly schedulerCron: string;
   readonly monitorChunkSize: number;
   readonly judge: {
@@ -145,6 +148,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     bodyLimitBytes: e.ASSAY_BODY_LIMIT_BYTES,
     queuePrefix: e.ASSAY_QUEUE_PREFIX,
     workerConcurrency: e.ASSAY_WORKER_CONCURRENCY,
+    jobLockMs: e.ASSAY_JOB_LOCK_MS,
     schedulerCron: e.ASSAY_SCHEDULER_CRON,
     monitorChunkSize: e.ASSAY_MONITOR_CHUNK_SIZE,
     judge: {

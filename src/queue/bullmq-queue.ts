@@ -31,6 +31,7 @@ export class BullmqQueue implements JobQueue {
     redisUrl: string,
     private readonly prefix: string,
     private readonly log: Logger,
+    private readonly lockMs = 30_000,
   ) {
     // BullMQ needs maxRetriesPerRequest null so blocking commands wait through reconnects.
     this.connection = new Redis(redisUrl, { maxRetriesPerRequest: null, lazyConnect: false });
@@ -83,7 +84,16 @@ export class BullmqQueue implements JobQueue {
           throw error;
         }
       },
-      { connection: workerConnection, prefix: this.prefix, concurrency: options.concurrency, autorun: true },
+      {
+        connection: workerConnection,
+        prefix: this.prefix,
+        concurrency: options.concurrency,
+        autorun: true,
+        // A worker that dies (SIGKILL, OOM) stops renewing its locks; its jobs are then stalled and
+        // moved back to waiting for another worker after about this long.
+        lockDuration: this.lockMs,
+        stalledInterval: this.lockMs,
+      },
     );
     this.worker.on('failed', (job, err) =>
       this.log.warn({ job: job?.name, jobId: job?.id, err: err.message }, 'job attempt failed'),

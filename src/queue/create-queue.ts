@@ -5,8 +5,8 @@ import { InProcessQueue } from './in-process-queue.ts';
 import type { JobQueue } from './queue.ts';
 
 /** BullMQ when Redis is configured, otherwise the in-process queue. */
-export function createQueue(config: Pick<Config, 'redisUrl' | 'queuePrefix'>, log: Logger): JobQueue {
+export function createQueue(config: Pick<Config, 'redisUrl' | 'queuePrefix' | 'jobLockMs'>, log: Logger): JobQueue {
   return config.redisUrl
-    ? new BullmqQueue(config.redisUrl, config.queuePrefix, log)
+    ? new BullmqQueue(config.redisUrl, config.queuePrefix, log, config.jobLockMs)
     : new InProcessQueue(log);
 }

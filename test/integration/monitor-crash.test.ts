@@ -1,0 +1,101 @@
+/**
+ * A worker killed with SIGKILL in the middle of a run: another worker finishes the run; every
+ * sampled (trace, scorer) has exactly one feedback, every trace exactly one row, and nothing that
+ * was already stored was judged again.
+ */
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from '../support/app.ts';
+import { spawnAssay, type Child } from '../support/child.ts';
+import { REDIS_URL } from '../support/database.ts';
+import { startFakeJudge, type FakeJudge } from '../support/fake-judge.ts';
+import { ingestSamples, newExperiment, waitForRun } from '../support/monitor.ts';
+import { waitFor } from '../support/wait.ts';
+import { isSampled } from '../../src/domain/sampling.ts';
+
+const N = 600;
+
+describe('monitoring survives a killed worker', () => {
+  let t: TestApp;
+  let judge: FakeJudge;
+  let sql: pg.Client;
+  const children: Child[] = [];
+
+  beforeAll(async () => {
+    t = await startTestApp({ queue: 'bullmq' });
+    judge = await startFakeJudge({ latencyMs: 40 });
+    sql = new pg.Client({ connectionString: t.database.url });
+    await sql.connect();
+  });
+  afterAll(async () => {
+    for (const c of children) c.process.kill('SIGKILL');
+    await sql?.end();
+    await judge?.close();
+    await t?.close();
+  });
+
+  const workerEnv = () => ({
+    DATABASE_URL: t.database.url!,
+    REDIS_URL,
+    ASSAY_QUEUE_PREFIX: t.ctx.config.queuePrefix,
+    ASSAY_JUDGE_BASE_URL: `${judge.url}/v1`,
+    ASSAY_JUDGE_API_KEY: 'test-key',
+    ASSAY_JUDGE_CONCURRENCY: '8',
+    ASSAY_MONITOR_CHUNK_SIZE: '100',
+    ASSAY_WORKER_CONCURRENCY: '2',
+    ASSAY_JOB_LOCK_MS: '2000',
+    ASSAY_LOG_LEVEL: 'warn',
+  });
+
+  it('finishes the run on another worker with exactly one feedback per sampled pair', async () => {
+    const admin = await t.tokenHeaders('admin');
+    const id = await newExperiment(t.ctx);
+    const put = await t.app.inject({
+      method: 'PUT',
+      url: `/api/v1/experiments/${id}/monitor`,
+      headers: admin,
+      payload: { results_schema: 'crash', scorers: [{ name: 'safety' }, { name: 'relevance_to_query', sample_rate: 0.5 }] },
+    });
+    expect(put.statusCode, put.body).toBe(201);
+    const traceIds = await ingestSamples(t.ctx, id, N, { seed: 'crash' });
+
+    const first = spawnAssay(['worker'], workerEnv());
+    children.push(first);
+    const started = await t.app.inject({ method: 'POST', url: `/api/v1/experiments/${id}/monitor/run`, headers: admin });
+    expect(started.statusCode, started.body).toBe(202);
+    const runId = started.json().run.run_id as string;
+
+    const feedbackCount = async () =>
+      Number((await sql.query(`select count(*)::int as n from assay.assessment where kind = 'feedback'`)).rows[0].n);
+    // Kill it mid-run: some feedback stored, far from all.
+    await waitFor(async () => ((await feedbackCount()) >= 150 ? true : undefined), 'feedback before the kill', 60_000);
+    first.process.kill('SIGKILL');
+    await first.exited;
+    const storedAtKill = await feedbackCount();
+    const callsAtKill = judge.calls.length;
+    expect(storedAtKill).toBeLessThan(N * 1.5);
+
+    const second = spawnAssay(['worker'], workerEnv());
+    children.push(second);
+    await waitForRun(t.ctx, runId, 120_000);
+    second.process.kill('SIGTERM');
+    await second.exited;
+
+    const sampled = traceIds.length + traceIds.filter((tid) => isSampled(tid, 0.5)).length;
+    const { rows: pairs } = await sql.query(
+      `select trace_id, name, count(*)::int as n from assay.assessment where kind = 'feedback' group by trace_id, name`,
+    );
+    expect(pairs.length).toBe(sampled);
+    expect(pairs.every((p: { n: number }) => p.n === 1)).toBe(true);
+    const { rows } = await sql.query(`select count(*)::int as n, count(distinct trace_id)::int as d from crash.trace_logs_${id}`);
+    expect(rows[0]).toEqual({ n: N, d: N });
+    // Judge calls after the kill cover only what was not stored yet; calls in flight at the kill
+    // (at most the first worker's judge concurrency per running chunk) were lost and repeated.
+    const errors = await sql.query(`select count(*)::int as n from assay.assessment where error is not null`);
+    expect(errors.rows[0].n).toBe(0);
+    expect(judge.calls.length).toBeGreaterThanOrEqual(sampled);
+    const callsAfterKill = judge.calls.length - callsAtKill;
+    expect(callsAfterKill).toBeLessThanOrEqual(sampled - storedAtKill + 16);
+    expect(judge.calls.length).toBeLessThanOrEqual(sampled + 16 + (callsAtKill - storedAtKill));
+  });
+});
