@@ -162,6 +162,23 @@ describe('bad input', () => {
     expect(await rowCounts()).toEqual(before);
   });
 
+  it('writes nothing of an OTLP request when one resource names an unknown experiment', async () => {
+    const known = otlpJsonRequest(newTraceHex(), [{ id: 1, name: 'a', startMs: 0, endMs: 1 }], {
+      'assay.experiment_id': experimentId,
+    }) as Json;
+    const unknown = otlpJsonRequest(newTraceHex(), [{ id: 1, name: 'b', startMs: 0, endMs: 1 }], {
+      'assay.experiment_id': '424242',
+    }) as Json;
+    const before = await rowCounts();
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/v1/traces',
+      payload: { resourceSpans: [...known.resourceSpans, ...unknown.resourceSpans] },
+    });
+    expect(expectError(res, 404, 'RESOURCE_DOES_NOT_EXIST')).toMatch(/424242/);
+    expect(await rowCounts()).toEqual(before);
+  });
+
   it('rejects an unsupported content type on the OTLP route', async () => {
     const res = await t.app.inject({
       method: 'POST',

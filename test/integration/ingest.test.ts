@@ -128,6 +128,31 @@ describe.each(['postgres', 'pglite'] as const)('ingest on %s', (db) => {
     expect(trace.info.tags.environment).toBe('production');
   });
 
+  it('imports info.assessments with the trace, once however often it is sent', async () => {
+    const hex = newTraceHex();
+    const trace = chatTrace(hex);
+    (trace.info as Json).assessments = [
+      {
+        assessment_id: 'a-imported-1',
+        assessment_name: 'relevance_to_query',
+        source: { source_type: 'AI_JUDGE', source_id: 'gpt-4.1-mini' },
+        create_time: '2026-03-02T10:31:00Z',
+        feedback: { value: 'yes' },
+        rationale: 'On topic.',
+      },
+      { assessment_id: 'a-imported-2', assessment_name: 'expected_response', expectation: { value: '30 days' } },
+    ];
+    expect((await post(trace)).statusCode).toBe(200);
+    expect((await post(trace)).statusCode).toBe(200);
+    const assessments: Json[] = (await getTrace(`tr-${hex}`)).info.assessments;
+    expect(assessments.map((a) => a.assessment_id).sort()).toEqual(['a-imported-1', 'a-imported-2']);
+    expect(assessments.find((a) => a.assessment_id === 'a-imported-1')).toMatchObject({
+      source: { source_type: 'LLM_JUDGE', source_id: 'gpt-4.1-mini' },
+      feedback: { value: 'yes' },
+      create_time: '2026-03-02T10:31:00.000Z',
+    });
+  });
+
   it('sums token usage without counting a child under a parent that reports it', async () => {
     const hex = newTraceHex();
     await post(

@@ -10,6 +10,7 @@ import { mapOtlpSpans } from '../../domain/otlp-mapping.ts';
 import type { IncomingTrace } from '../../domain/trace.ts';
 import { ingestRejected } from '../../observability/metrics.ts';
 import { ingestTraces } from '../../services/ingest.ts';
+import { getExperiment } from '../../storage/experiment-repository.ts';
 import type { AppContext } from '../context.ts';
 import { errorResponse } from '../error-status.ts';
 
@@ -32,8 +33,12 @@ async function otlpRoute(app: FastifyInstance, ctx: AppContext): Promise<void> {
       const traces = mapOtlpSpans(decodeOtlpRequest(request.body as Buffer | unknown, contentType));
       const header = request.headers['x-assay-experiment-id'] ?? request.headers['x-mlflow-experiment-id'];
       const fromHeader = Array.isArray(header) ? header[0] : header;
+      const groups = groupByExperiment(traces, fromHeader);
+      // Every experiment is checked before anything is written: a request naming an unknown one
+      // (resource attributes may differ per resource) writes nothing.
+      for (const experimentId of groups.keys()) await getExperiment(ctx.db, experimentId);
       let spans = 0;
-      for (const [experimentId, group] of groupByExperiment(traces, fromHeader)) {
+      for (const [experimentId, group] of groups) {
         spans += (await ingestTraces(ctx.db, experimentId, group, 'otlp')).spans;
       }
       return send(reply, contentType, { partialSuccess: {}, spans });
