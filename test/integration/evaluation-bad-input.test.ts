@@ -1,0 +1,102 @@
+/**
+ * Bad input to evaluation runs: unknown datasets and versions, records without inputs or outputs,
+ * unknown scorers, secrets that may not be read, and targets answering 500 or garbage (those rows
+ * errored with the reason while the run still completes).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jobHandlers } from '../../workers/index.ts';
+import { startTestApp, type TestApp } from '../support/app.ts';
+import { client } from '../support/dataset-fixtures.ts';
+import { allRunRows, startRun, waitForEvaluation, type Call } from '../support/evaluation.ts';
+import { startFakeTarget, type FakeTarget } from '../support/fake-target.ts';
+
+describe('evaluation runs: bad input', () => {
+  let t: TestApp;
+  let target: FakeTarget;
+  let call: Call;
+  let reader: Call;
+
+  beforeAll(async () => {
+    target = await startFakeTarget({
+      answer: (q) => {
+        if (q.endsWith('boom')) return { status: 500, body: '{"error": "database is down"}' };
+        if (q.endsWith('garbage')) return { status: 200, body: '{"unexpected": [1, 2]}' };
+        if (q.endsWith('html')) return { status: 200, body: '<html>oops', contentType: 'application/json' };
+        return `Answer: ${q}`;
+      },
+    });
+    // The offline judge: these tests are about what goes in, not about verdicts.
+    t = await startTestApp();
+    await t.ctx.queue.startWorker(jobHandlers(t.ctx), { concurrency: 2 });
+    call = client(t, await t.tokenHeaders('writer'));
+    reader = client(t, await t.tokenHeaders('reader'));
+    await call('POST', '/api/v1/datasets', { name: 'evals.small' });
+    await call('POST', '/api/v1/datasets/evals.small/merge', { records: [{ inputs: { q: 'one' } }] });
+  });
+
+  afterAll(async () => {
+    await t?.close();
+    await target?.close();
+  });
+
+  const post = (body: unknown) => call('POST', '/api/v1/evaluations', body);
+  const http = () => ({ type: 'http', url: `${target.url}/answer` });
+
+  it('refuses an unknown dataset or version with 404', async () => {
+    const missing = await post({ data: { name: 'evals.nope' }, target: http() });
+    expect(missing.status).toBe(404);
+    expect(missing.body.message).toContain('evals.nope');
+    const version = await post({ data: { name: 'evals.small', version: 7 }, target: http() });
+    expect(version.status).toBe(404);
+    expect(version.body.message).toMatch(/^version: .*7 does not exist/);
+  });
+
+  it('names records without inputs, and rows without outputs when there is no target', async () => {
+    const noInputs = await post({ data: { records: [{ inputs: { q: 'a' }, outputs: 'x' }, { outputs: 'y' }] } });
+    expect(noInputs.status).toBe(400);
+    expect(noInputs.body.message).toContain('data.records[1].inputs: required');
+    const noOutputs = await post({ data: { records: [{ inputs: { q: 'a' }, outputs: 'x' }, { inputs: { q: 'b' } }, { request: 'c' }] } });
+    expect(noOutputs.status).toBe(400);
+    expect(noOutputs.body.message).toContain('rows 1, 2 have none');
+    const empty = await post({ data: { records: [] }, target: http() });
+    expect(empty.status).toBe(400);
+    const both = await post({ data: { name: 'evals.small', records: [] } });
+    expect(both.status).toBe(400);
+    expect(both.body.message).toContain('not both');
+  });
+
+  it('names unknown scorers', async () => {
+    const res = await post({ data: { name: 'evals.small' }, target: http(), scorers: ['safety', 'truthiness', { name: 'x', type: 'vibes' }] });
+    expect(res.status).toBe(400);
+    expect(res.body.message).toContain("scorers[1].name: unknown scorer type 'truthiness'");
+    expect(res.body.message).toContain("scorers[2].type: unknown scorer type 'vibes'");
+  });
+
+  it('refuses to read Assay secrets or put keys in headers, and readers cannot start runs', async () => {
+    const secret = await post({ data: { name: 'evals.small' }, target: { type: 'openai_chat', base_url: 'http://127.0.0.1:1/v1', model: 'm', api_key_env: 'DATABASE_URL' } });
+    expect(secret.status).toBe(400);
+    expect(secret.body.message).toContain('target.api_key_env');
+    const header = await post({ data: { name: 'evals.small' }, target: { type: 'http', url: 'http://127.0.0.1:1/', headers: { Authorization: 'Bearer x' } } });
+    expect(header.status).toBe(400);
+    expect((await reader('POST', '/api/v1/evaluations', { data: { name: 'evals.small' }, target: http() })).status).toBe(403);
+    expect((await reader('GET', '/api/v1/evaluations/ev-missing')).status).toBe(404);
+    expect((await reader('GET', '/api/v1/evaluations/compare?run_ids=only-one')).status).toBe(400);
+  });
+
+  it('marks rows errored when the target answers 500 or garbage, and the run completes', async () => {
+    const records = ['fine', 'boom', 'garbage', 'html', 'also fine'].map((q) => ({ inputs: { question: `q ${q}` } }));
+    const runId = await startRun(call, { name: 'flaky', data: { records }, target: http(), scorers: ['safety'] });
+    const run = await waitForEvaluation(call, runId);
+    expect(run.progress).toMatchObject({ rows: 5, done: 2, errored: 3, passed: 2, pending: 0 });
+    expect(run.metrics.error_rate).toBeCloseTo(3 / 5, 10);
+    expect(run.metrics.pass_rate).toBe(1);
+    const errored = await allRunRows(call, runId, 'status=errored');
+    const reasons = Object.fromEntries(errored.map((r) => [r.inputs.question, r.error]));
+    expect(reasons['q boom']).toMatch(/HTTP 500: .*database is down/);
+    expect(reasons['q garbage']).toMatch(/expected a string, an OpenAI chat completion or \{content\}/);
+    expect(reasons['q html']).toMatch(/not valid JSON/);
+    expect(errored.every((r) => r.verdicts.length === 0 && r.passed === null && r.trace_id)).toBe(true);
+    const trace = await call('GET', `/api/v1/traces/${errored[0]!.trace_id}`);
+    expect((trace.body.trace?.info ?? trace.body.info).state).toBe('ERROR');
+  });
+});
