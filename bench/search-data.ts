@@ -1,0 +1,79 @@
+/**
+ * Data for bench/search: one experiment of `count` traces, one a second from T0, loaded with
+ * set-based SQL (`insert … select generate_series`) so a million traces take seconds, not hours.
+ *
+ * Shape: env cycles prod/dev/staging; every 20th trace is an ERROR; each trace has a CHAIN root and
+ * an LLM child whose prompt mentions a refund on every 50th trace; every third trace has a valid
+ * `correctness` feedback, 'no' on every 7th of those.
+ */
+import { sql, type Transaction } from 'kysely';
+import type { Db } from '../src/storage/connect.ts';
+import type { Database } from '../src/storage/schema.ts';
+
+/** Request time of trace 0, epoch ms. */
+export const T0 = 1_700_000_000_000;
+
+/**
+ * Loads the traces, spans and feedback, analyzes the tables and returns the experiment id.
+ * Secondary indexes are dropped for the load and rebuilt after it (a sorted build beats a million
+ * single inserts), and foreign-key triggers are skipped: the rows are consistent by construction.
+ */
+export async function loadSearchBenchData(db: Db, count: number): Promise<number> {
+  const experimentId = await db.transaction().execute(async (trx) => {
+    await sql`set local session_replication_role = replica`.execute(trx);
+    await sql`set local synchronous_commit = off`.execute(trx);
+    await sql`set local maintenance_work_mem = '256MB'`.execute(trx);
+    const { rows: indexes } = await sql<{ name: string; definition: string }>`
+      select i.indexrelid::regclass::text as name, pg_get_indexdef(i.indexrelid) as definition
+      from pg_index i join pg_class c on c.oid = i.indrelid join pg_namespace n on n.oid = c.relnamespace
+      where n.nspname = 'assay' and c.relname in ('trace', 'span', 'assessment')
+        and not exists (select 1 from pg_constraint k where k.conindid = i.indexrelid)`.execute(trx);
+    // Names and definitions come from the catalog, not from input.
+    for (const index of indexes) await sql.raw(`drop index ${index.name}`).execute(trx);
+    const id = await insertRows(trx, count);
+    for (const index of indexes) await sql.raw(index.definition).execute(trx);
+    return id;
+  });
+  await sql`analyze assay.trace, assay.span, assay.assessment`.execute(db);
+  return experimentId;
+}
+
+async function insertRows(db: Transaction<Database>, count: number): Promise<number> {
+  const experiment = await db
+    .insertInto('assay.experiment')
+    .values({ name: 'bench-search' })
+    .returning('experiment_id')
+    .executeTakeFirstOrThrow();
+  const e = experiment.experiment_id;
+  const traceId = sql.raw(`'tr-' || lpad(to_hex(g), 32, '0')`);
+  await sql`insert into assay.trace (trace_id, experiment_id, client_request_id, request_time, execution_duration_ms,
+      state, request_preview, response_preview, request, response, trace_metadata, tags)
+    select ${traceId}, ${e}, 'req-' || g, ${T0}::bigint + g * 1000, (g * 7919) % 5000,
+      case when g % 20 = 0 then 'ERROR' else 'OK' end, 'question ' || g, 'answer ' || g,
+      jsonb_build_object('question', 'question ' || g), jsonb_build_object('answer', 'answer ' || g),
+      jsonb_build_object('user', 'user-' || (g % 1000), 'mlflow.sourceRun', 'run-' || (g % 50)),
+      jsonb_build_object('env', (array['prod', 'dev', 'staging'])[1 + g % 3], 'mlflow.traceName', 'chat',
+        'customer', 'c-' || (g % 100))
+    from generate_series(0, ${count - 1}) g`.execute(db);
+  await sql`insert into assay.span (trace_id, span_id, parent_span_id, name, span_type, status_code, start_time_ns,
+      end_time_ns, inputs, outputs, attributes)
+    select ${traceId}, '0000000000000001', null, 'chat', 'CHAIN', case when g % 20 = 0 then 'ERROR' else 'OK' end,
+      (${T0}::bigint + g * 1000) * 1000000, (${T0}::bigint + g * 1000 + (g * 7919) % 5000) * 1000000,
+      jsonb_build_object('question', 'question ' || g), jsonb_build_object('answer', 'answer ' || g),
+      '{"mlflow.spanType": "CHAIN"}'::jsonb
+    from generate_series(0, ${count - 1}) g`.execute(db);
+  await sql`insert into assay.span (trace_id, span_id, parent_span_id, name, span_type, status_code, start_time_ns,
+      end_time_ns, inputs, outputs, attributes)
+    select ${traceId}, '0000000000000002', '0000000000000001', 'openai.chat', 'LLM', 'OK',
+      (${T0}::bigint + g * 1000 + 1) * 1000000, (${T0}::bigint + g * 1000 + 2) * 1000000,
+      jsonb_build_object('messages', jsonb_build_array(jsonb_build_object('role', 'user', 'content',
+        case when g % 50 = 0 then 'I want a refund for order ' || g else 'Tell me about product ' || g end))),
+      jsonb_build_object('content', 'Sure, here is what I know.'),
+      jsonb_build_object('mlflow.spanType', 'LLM', 'model', 'gpt-4o-mini')
+    from generate_series(0, ${count - 1}) g`.execute(db);
+  await sql`insert into assay.assessment (assessment_id, trace_id, name, kind, value, source_type, source_id, valid)
+    select 'a-' || g, ${traceId}, 'correctness', 'feedback',
+      to_jsonb(case when g % 7 = 0 then 'no' else 'yes' end), 'LLM_JUDGE', 'correctness', true
+    from generate_series(0, ${count - 1}, 3) g`.execute(db);
+  return e;
+}

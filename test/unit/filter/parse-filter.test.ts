@@ -1,0 +1,74 @@
+/** The parser's typed output (what monitors and datasets receive) and the integer bound rewrite. */
+import { describe, expect, it } from 'vitest';
+import { isAssayError } from '../../../src/domain/errors.ts';
+import { parseFilter, parseOrderBy } from '../../../src/domain/filter/index.ts';
+import { integerBound } from '../../../src/storage/trace-filter-sql.ts';
+
+describe('parseFilter', () => {
+  it('applies aliases and rewrites, splitting identifiers on the first dot', () => {
+    expect(
+      parseFilter(
+        "name = 'chat' AND run_id != \"r\" AND text ILIKE '%x%' AND `timestamp` >= 5 AND execution_time < 1.5e3 " +
+          "AND end_time = -2 AND metadata.mlflow.sourceRun IS NULL AND span.attributes.`llm.model` IN ('a', 'b') " +
+          "AND trace.status NOT IN ('OK') AND feedback.`my score` = '5' AND expectation.x IS NOT NULL",
+      ),
+    ).toEqual([
+      { entity: 'tags', key: 'mlflow.traceName', comparator: '=', value: 'chat' },
+      { entity: 'metadata', key: 'mlflow.sourceRun', comparator: '!=', value: 'r' },
+      { entity: 'span', key: 'content', attribute: null, comparator: 'ILIKE', value: '%x%' },
+      { entity: 'attributes', key: 'timestamp_ms', comparator: '>=', value: 5 },
+      { entity: 'attributes', key: 'execution_time_ms', comparator: '<', value: 1500 },
+      { entity: 'attributes', key: 'end_time_ms', comparator: '=', value: -2 },
+      { entity: 'metadata', key: 'mlflow.sourceRun', comparator: 'IS NULL', value: null },
+      { entity: 'span', key: 'attributes', attribute: 'llm.model', comparator: 'IN', value: ['a', 'b'] },
+      { entity: 'attributes', key: 'status', comparator: 'NOT IN', value: ['OK'] },
+      { entity: 'feedback', key: 'my score', comparator: '=', value: '5' },
+      { entity: 'expectation', key: 'x', comparator: 'IS NOT NULL', value: null },
+    ]);
+  });
+
+  it('keeps values exactly as quoted: no unescaping inside', () => {
+    expect(parseFilter(`tags.a = "it's \\n" AND tags.b LIKE '50\\%'`).map((c) => c.value)).toEqual(["it's \\n", '50\\%']);
+  });
+
+  it('throws INVALID_PARAMETER_VALUE errors that quote the offending part', () => {
+    for (const [text, message] of [
+      ["foo.x = 'a'", "Invalid entity type 'foo'"],
+      ["tags.x < 'a'", "Invalid comparator '<'"],
+      ["bogus = 'a'", "Invalid attribute key 'bogus'"],
+    ]) {
+      try {
+        parseFilter(text!);
+        expect.unreachable();
+      } catch (error) {
+        expect(isAssayError(error, 'INVALID_PARAMETER_VALUE')).toBe(true);
+        expect((error as Error).message).toContain(message);
+      }
+    }
+  });
+});
+
+describe('parseOrderBy', () => {
+  it('appends the tie-breakers it does not name and refuses duplicates', () => {
+    expect(parseOrderBy(['tag.env DESC']).map((k) => [k.field, k.name, k.direction])).toEqual([
+      ['tag', 'env', 'DESC'],
+      ['timestamp_ms', null, 'DESC'],
+      ['request_id', null, 'ASC'],
+    ]);
+    expect(parseOrderBy(['timestamp ASC']).map((k) => k.field)).toEqual(['timestamp_ms', 'request_id']);
+    expect(() => parseOrderBy(['status', 'attributes.status DESC'])).toThrow(/given twice/);
+  });
+});
+
+describe('integerBound', () => {
+  it('rewrites fractional and out-of-range bounds to integer ones', () => {
+    expect(integerBound('>', 1.5)).toEqual({ op: '>=', value: 2 });
+    expect(integerBound('<', 1.5)).toEqual({ op: '<=', value: 1 });
+    expect(integerBound('=', 1.5)).toBe('none');
+    expect(integerBound('!=', 1.5)).toBe('all');
+    expect(integerBound('<', 1e300)).toBe('all');
+    expect(integerBound('>=', -1e300)).toBe('all');
+    expect(integerBound('>', 1e300)).toBe('none');
+    expect(integerBound('>=', 7)).toEqual({ op: '>=', value: 7 });
+  });
+});
