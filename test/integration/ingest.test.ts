@@ -210,6 +210,23 @@ describe.each(['postgres', 'pglite'] as const)('ingest on %s', (db) => {
     }
   });
 
+  it('completes a trace whose spans arrive in concurrent requests', async () => {
+    const hexes = Array.from({ length: 8 }, () => newTraceHex());
+    await Promise.all(
+      hexes.flatMap((hex) => [
+        postOtlp(otlpJsonRequest(hex, [{ id: 1, name: 'root', startMs: 0, endMs: 100, attributes: { 'input.value': 'q' } }])),
+        postOtlp(otlpJsonRequest(hex, [{ id: 2, parent: 1, name: 'llm', startMs: 1, endMs: 90, attributes: { 'llm.token_count.total': 9 } }])),
+        postOtlp(otlpJsonRequest(hex, [{ id: 3, parent: 1, name: 'tool', startMs: 2, endMs: 80 }])),
+      ]),
+    );
+    for (const hex of hexes) {
+      const trace = await getTrace(`tr-${hex}`);
+      expect(trace.data.spans).toHaveLength(3);
+      // Each request saw the others' spans: none left the trace half-summarised.
+      expect(trace.info).toMatchObject({ state: 'OK', request_preview: 'q', token_usage: { total_tokens: 9 } });
+    }
+  });
+
   it('replaces an OTLP span sent again and marks a failed root as ERROR', async () => {
     const hex = newTraceHex();
     const open = otlpJsonRequest(hex, [{ id: 1, name: 'root', startMs: 0, attributes: { 'input.value': 'q' } }]);
