@@ -12,7 +12,7 @@ import { formatOf, readDatasetFile } from './dataset-file.ts';
 import { printTable } from './table.ts';
 
 /** Records per merge request: each request is one dataset version. */
-export const IMPORT_BATCH_SIZE = 1000;
+export const IMPORT_BATCH_SIZE = 5000;
 
 const path = (name: string, rest = '') => `/api/v1/datasets/${encodeURIComponent(name)}${rest}`;
 

@@ -114,10 +114,16 @@ function isObject(value: JsonValue | null | undefined): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** SHA-256 (hex) of what a record says (inputs, outputs, expectations, tags, source), not who or when. */
-export function contentHash(r: Pick<DatasetRecord, 'inputs' | 'outputs' | 'expectations' | 'tags' | 'source'>): string {
-  const content = { inputs: r.inputs, outputs: r.outputs, expectations: r.expectations, tags: r.tags, source: r.source };
-  return sha256Hex(canonicalJson(content as JsonValue));
+/**
+ * SHA-256 (hex) of what a record says, not who or when: its inputs (by their hash, already known)
+ * and the canonical JSON of `{outputs, expectations, tags, source}`.
+ */
+export function contentHash(
+  inputsHash: string,
+  r: Pick<DatasetRecord, 'outputs' | 'expectations' | 'tags' | 'source'>,
+): string {
+  const rest = { outputs: r.outputs, expectations: r.expectations, tags: r.tags, source: r.source };
+  return sha256Hex(`${inputsHash}\n${canonicalJson(rest as JsonValue)}`);
 }
 
 /** The digest of an empty dataset. */

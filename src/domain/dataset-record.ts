@@ -42,10 +42,30 @@ export const RESERVED_EXPECTATIONS = [
   'expected_retrieved_context',
 ] as const;
 
-export const jsonValue: z.ZodType<JsonValue> = z.lazy(() =>
-  z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(jsonValue), z.record(z.string(), jsonValue)]),
+/** True for a value JSON can carry (finite numbers; plain arrays and objects all the way down). */
+function isJson(value: unknown): value is JsonValue {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(value);
+    case 'object':
+      if (value === null) return true;
+      if (Array.isArray(value)) return value.every(isJson);
+      return Object.getPrototypeOf(value) === Object.prototype && Object.values(value).every(isJson);
+    default:
+      return false;
+  }
+}
+
+// A plain check rather than a recursive zod union: merges validate up to a million records, and
+// the union costs more than the database write.
+export const jsonValue = z.custom<JsonValue>(isJson, { error: 'must be a JSON value' });
+const jsonObject = z.custom<JsonObject>(
+  (v) => typeof v === 'object' && v !== null && !Array.isArray(v) && isJson(v),
+  { error: 'must be an object' },
 );
-const jsonObject = z.record(z.string(), jsonValue);
 
 const stringList = z.array(z.string(), { error: 'must be a list of strings' });
 
@@ -89,7 +109,7 @@ export const recordSourceSchema = z
  */
 export const recordInputSchema = z
   .object({
-    inputs: jsonObject.refine((v) => !Array.isArray(v), 'must be an object'),
+    inputs: jsonObject,
     outputs: jsonValue.optional(),
     expectations: expectationsSchema.optional(),
     tags: z.record(z.string(), z.string({ error: 'tag values must be strings' })).optional(),
@@ -108,6 +128,20 @@ export const recordInputSchema = z
     ...(r.tags !== undefined ? { tags: r.tags } : {}),
     ...(r.source ? { source: r.source } : {}),
   }));
+
+/**
+ * A record id: `dr-` and 32 hex digits, MLflow's shape. The first 12 digits are the record's place
+ * in its dataset's order (so a lookup by id is a primary-key lookup), the other 20 are random.
+ */
+export function recordIdFor(seq: number, random: string): string {
+  return `dr-${seq.toString(16).padStart(12, '0')}${random}`;
+}
+
+/** The order place an Assay record id carries, or undefined for anything else. */
+export function recordSeqOf(id: string): number | undefined {
+  const match = /^dr-([0-9a-f]{12})[0-9a-f]{20}$/.exec(id);
+  return match ? Number.parseInt(match[1]!, 16) : undefined;
+}
 
 /** MLflow's JSON form of a record. */
 export function recordToJson(r: DatasetRecord): Record<string, unknown> {

@@ -31,6 +31,8 @@ export interface RecordChange {
   operation: 'merge' | 'update' | 'delete';
   /** Current rows that stop being current (replaced or deleted). */
   closed: readonly CurrentRecord[];
+  /** True when the plan already closed them at the new version (a merge closes as it reads). */
+  closedByPlan?: boolean;
   /** New row versions (new records and new versions of replaced ones). */
   written: readonly RecordVersionWrite[];
   inserted: number;
@@ -70,7 +72,7 @@ export async function changeDataset(
       change.closed.map((c) => c.content_hash),
       change.written.map((w) => w.content_hash),
     );
-    await closeVersions(trx, change.closed.map((c) => c.id), version);
+    if (!change.closedByPlan) await closeVersions(trx, dataset.dataset_id, change.closed.map((c) => c.record_seq), version);
     await insertVersions(trx, dataset.dataset_id, version, change.written);
     await insertVersionRow(trx, {
       dataset_id: dataset.dataset_id,

@@ -42,7 +42,14 @@ export async function updateDatasetRecord(
     return {
       operation: 'update',
       closed: [current],
-      written: [{ record, inputs_hash: current.inputs_hash, content_hash: contentHash(record), record_seq: current.record_seq }],
+      written: [
+        {
+          record,
+          inputs_hash: current.inputs_hash,
+          content_hash: contentHash(current.inputs_hash, record),
+          record_seq: current.record_seq,
+        },
+      ],
       inserted: 0,
       updated: 1,
       deleted: 0,

@@ -3,13 +3,13 @@
  * merged into a dataset as one new version. Everything is checked before anything is written:
  * unknown trace ids, invalid expectations and limits reject the whole batch.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { contentHash, collapseBatch, mergeRecord, traceToRecordInput } from '../domain/dataset-merge.ts';
-import { expectationsSchema, type RecordInput } from '../domain/dataset-record.ts';
+import { expectationsSchema, recordIdFor, type RecordInput } from '../domain/dataset-record.ts';
 import { invalid } from '../domain/errors.ts';
 import type { StoredTrace } from '../domain/trace.ts';
 import type { Db } from '../storage/connect.ts';
-import { loadCurrentByHashes, type RecordVersionWrite } from '../storage/dataset-record-repository.ts';
+import { allocateRecordSeqs, closeCurrentByHashes, type RecordVersionWrite } from '../storage/dataset-record-repository.ts';
 import { loadStoredTraces } from '../storage/trace-repository.ts';
 import { changeDataset, checkExpectationCount, type DatasetLimits } from './dataset-change.ts';
 
@@ -45,11 +45,6 @@ export interface MergeOptions {
   searchTraces?: TraceSearcher | undefined;
 }
 
-/** A new record id, MLflow style (`dr-` and 32 hex digits). */
-export function newRecordId(): string {
-  return `dr-${randomUUID().replaceAll('-', '')}`;
-}
-
 export async function mergeDatasetRecords(
   db: Db,
   name: string,
@@ -71,16 +66,31 @@ export async function mergeDatasetRecords(
 
   const result = await changeDataset(db, name, user, limits, async (trx, dataset) => {
     if (batch.length === 0) return null;
-    const existing = await loadCurrentByHashes(trx, dataset.dataset_id, batch.map((b) => b.hash));
+    const version = dataset.current_version + 1;
+    const existing = await closeCurrentByHashes(trx, dataset.dataset_id, batch.map((b) => b.hash), version);
     const byHash = new Map(existing.map((e) => [e.inputs_hash, e]));
+    const seqs = await allocateRecordSeqs(trx, batch.length - existing.length);
+    const random = randomBytes(10 * seqs.length).toString('hex');
+    let next = 0;
     const written: RecordVersionWrite[] = [];
     for (const { hash, input } of batch) {
       const match = byHash.get(hash);
-      const record = mergeRecord(match?.record, input, { user, now, newId: newRecordId });
+      // New records take the next places in the order; their ids carry them.
+      const seq = match ? match.record_seq : seqs[next]!;
+      const id = match ? match.record.dataset_record_id : recordIdFor(seq, random.slice(20 * next, 20 * ++next));
+      const record = mergeRecord(match?.record, input, { user, now, newId: () => id });
       checkExpectationCount(`records: record with inputs ${JSON.stringify(input.inputs).slice(0, 80)}`, record.expectations, limits);
-      written.push({ record, inputs_hash: hash, content_hash: contentHash(record), record_seq: match?.record_seq ?? null });
+      written.push({ record, inputs_hash: hash, content_hash: contentHash(hash, record), record_seq: seq });
     }
-    return { operation: 'merge', closed: existing, written, inserted: batch.length - existing.length, updated: existing.length, deleted: 0 };
+    return {
+      operation: 'merge',
+      closed: existing,
+      closedByPlan: true,
+      written,
+      inserted: batch.length - existing.length,
+      updated: existing.length,
+      deleted: 0,
+    };
   });
   return { inserted: result.inserted, updated: result.updated, version: result.version };
 }

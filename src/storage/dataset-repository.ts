@@ -100,6 +100,7 @@ export async function getDatasetRow(db: Executor, name: string, options: { forUp
 export async function deleteDataset(trx: Executor, name: string): Promise<void> {
   const row = await getDatasetRow(trx, name, { forUpdate: true });
   await sql`drop view if exists ${sql.id(row.schema_name, row.table_name)}`.execute(trx);
+  await trx.deleteFrom('assay.dataset_record_version').where('dataset_id', '=', row.dataset_id).execute();
   await trx.deleteFrom('assay.dataset').where('dataset_id', '=', row.dataset_id).execute();
 }
 

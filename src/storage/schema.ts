@@ -139,7 +139,6 @@ export interface DatasetVersionTable {
 
 /** One version of one record, valid for dataset versions valid_from <= K < coalesce(valid_to, ∞). */
 export interface DatasetRecordVersionTable {
-  id: Generated<number>;
   dataset_id: number;
   record_id: string;
   record_seq: number;

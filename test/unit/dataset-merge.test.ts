@@ -121,12 +121,13 @@ describe('merge rules', () => {
   });
 
   it('keeps a digest that is order-free and updates incrementally', () => {
-    const h = [contentHash(existing), contentHash({ ...existing, outputs: 'new' }), contentHash({ ...existing, inputs: { q: 2 } })];
+    const hash = inputsHash(existing.inputs);
+    const h = [contentHash(hash, existing), contentHash(hash, { ...existing, outputs: 'new' }), contentHash(inputsHash({ q: 2 }), existing)];
     const all = updateDigest(EMPTY_DIGEST, [], h);
     expect(updateDigest(EMPTY_DIGEST, [], [h[2]!, h[0]!, h[1]!])).toBe(all);
     expect(updateDigest(all, [h[1]!], [])).toBe(updateDigest(EMPTY_DIGEST, [], [h[0]!, h[2]!]));
     const byOther: DatasetRecord = { ...existing, created_by: 'someone else', last_update_time: now };
-    expect(contentHash(byOther)).toBe(h[0]);
+    expect(contentHash(hash, byOther)).toBe(h[0]);
   });
 });
 
