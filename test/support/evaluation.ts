@@ -1,7 +1,7 @@
 /** Helpers for evaluation tests: start a run through the API and wait for it to finish. */
 import { expect } from 'vitest';
 import type { TestApp } from './app.ts';
-import { waitFor } from './wait.ts';
+import { waitFor } from './wait-for.ts';
 
 export type Call = (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: unknown) => Promise<{ status: number; body: Record<string, any> }>;
 
