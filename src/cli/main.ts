@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { ConfigError } from '../../config/index.ts';
 import { registerDatasets } from './datasets.ts';
 import { registerDemo } from './demo.ts';
+import { registerEvaluate } from './evaluate.ts';
 import { registerMigrate } from './migrate.ts';
 import { registerMonitor } from './monitor.ts';
 import { registerServe } from './serve.ts';
@@ -22,6 +23,7 @@ const COMMANDS = [
   registerMonitor,
   registerDatasets,
   registerDemo,
+  registerEvaluate,
 ];
 for (const register of COMMANDS) register(program);
 
