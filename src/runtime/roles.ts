@@ -1,9 +1,6 @@
 /** The three roles a process can play: api, worker, scheduler (and all of them at once). */
 import { isIP } from 'node:net';
-import { buildApp } from '../api/app.ts';
 import { anyActiveToken } from '../storage/token-repository.ts';
-import { jobHandlers } from '../../workers/index.ts';
-import { startScheduler } from '../queue/scheduler.ts';
 import type { Runtime } from './runtime.ts';
 
 export type Role = 'api' | 'worker' | 'scheduler';
@@ -18,16 +15,20 @@ export async function startRoles(runtime: Runtime, roles: readonly Role[]): Prom
         'Create one with `assay tokens create --name NAME --role admin`, or listen on 127.0.0.1.',
     );
   }
+  // Each role loads only its own modules: a worker does not need the HTTP stack in memory.
   if (roles.includes('worker')) {
+    const { jobHandlers } = await import('../../workers/index.ts');
     await ctx.queue.startWorker(jobHandlers(ctx), { concurrency: ctx.config.workerConcurrency });
     ctx.log.info({ concurrency: ctx.config.workerConcurrency, queue: ctx.queue.kind }, 'worker started');
   }
   if (roles.includes('scheduler')) {
+    const { startScheduler } = await import('../queue/scheduler.ts');
     const scheduler = await startScheduler(ctx);
     runtime.onShutdown('scheduler stopped', () => scheduler.stop());
     ctx.log.info({ cron: ctx.config.schedulerCron }, 'scheduler started');
   }
   if (roles.includes('api')) {
+    const { buildApp } = await import('../api/app.ts');
     const app = await buildApp(ctx);
     url = await app.listen({ host: ctx.config.host, port: ctx.config.port });
     // Registered last, so it runs first: intake stops before jobs drain.

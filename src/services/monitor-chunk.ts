@@ -14,7 +14,8 @@ import type { StoredTrace } from '../domain/trace.ts';
 import { monitorChunkDuration, monitorFeedbackLag, monitorJudgeCalls, monitorTracesCopied } from '../observability/monitor-metrics.ts';
 import { buildScorer, type Scorer } from '../scorers/registry.ts';
 import { scorerInputFromTrace } from '../scorers/scorer-input.ts';
-import { feedbackWrite, insertAssessments } from '../storage/assessment-repository.ts';
+import { feedbackWrite, insertAssessments, type AssessmentWrite } from '../storage/assessment-repository.ts';
+import { BatchWriter } from './batch-writer.ts';
 import type { RunCounts } from '../storage/monitor-schema.ts';
 import { findRun } from '../storage/monitor-repository.ts';
 import { copyTraces } from '../storage/results-table.ts';
@@ -54,10 +55,18 @@ export async function runChunk(ctx: AppContext, runId: string, chunk: number, si
   const tasks = await planTasks(ctx, run.experiment_id, run.config, traceIds, counts);
   if (tasks.length > 0) {
     const { judge } = await getJudge(ctx);
-    await runPool(tasks, ctx.config.judge.concurrency * 2, signal, async (task) => {
-      const drafts = await task.scorer.score(scorerInputFromTrace(task.trace), { judge, signal });
-      await writeFeedback(ctx, run.experiment_id, runId, task, drafts, counts);
+    // One item per (trace, scorer): its drafts always commit together.
+    const writer = new BatchWriter<AssessmentWrite[]>(async (groups) => {
+      counts.assessments_written! += (await insertAssessments(ctx.db, groups.flat())).length;
     });
+    try {
+      await runPool(tasks, ctx.config.judge.concurrency * 2, signal, async (task) => {
+        const drafts = await task.scorer.score(scorerInputFromTrace(task.trace), { judge, signal });
+        await writeFeedback(writer, run.experiment_id, runId, task, drafts, counts);
+      });
+    } finally {
+      await writer.flush();
+    }
   }
   signal.throwIfAborted();
 
@@ -137,7 +146,7 @@ async function planTasks(
 }
 
 async function writeFeedback(
-  ctx: AppContext,
+  writer: BatchWriter<AssessmentWrite[]>,
   experimentId: number,
   runId: string,
   task: Task,
@@ -152,7 +161,7 @@ async function writeFeedback(
       feedbackKey(experimentId, task.entry.name, traceId, i),
     ),
   );
-  const written = await insertAssessments(ctx.db, writes);
+  await writer.add(writes);
   const tally = counts.scorers![task.entry.name]!;
   const failed = drafts.some((d) => d.error);
   if (failed) {
@@ -163,7 +172,6 @@ async function writeFeedback(
     tally.scored += 1;
   }
   monitorJudgeCalls.inc({ scorer: task.entry.name, outcome: failed ? 'error' : 'ok' });
-  counts.assessments_written! += written.length;
   for (const d of drafts) {
     const meta = d.metadata ?? {};
     if (meta['assay.judge.model'] !== undefined) counts.judge_calls! += 1;

@@ -6,15 +6,15 @@
  * to the highest value seen" could step over a transaction that commits a moment later. Instead
  * the run takes a snapshot and its new cursor is the snapshot's xmin: every transaction below it
  * had finished when the snapshot was taken, so its rows are visible now or never will be. A
- * transaction still in flight has an xid ≥ xmin and is picked up by the next run. Rows seen now
- * above xmin may be seen again next time; that costs a re-copy, never a second judgement
- * (feedback is unique per trace and scorer).
+ * transaction still in flight has an xid ≥ xmin and is picked up by the next run. A row seen now
+ * above xmin comes up again next time; the results table remembers which version of each trace it
+ * holds, so it is skipped unless it changed (and feedback is unique per trace and scorer anyway).
  */
 import { sql } from 'kysely';
 import type { AppContext } from '../api/context.ts';
 import type { RunCounts, ScorerCounts } from '../storage/monitor-schema.ts';
 import { findMonitor, findRun, type MonitorRunRow } from '../storage/monitor-repository.ts';
-import { ensureResultsTable } from '../storage/results-table.ts';
+import { ensureResultsTable, traceLogsTable } from '../storage/results-table.ts';
 import { monitorRunsTotal } from '../observability/monitor-metrics.ts';
 
 export const JOB_MONITOR_RUN = 'monitor.run';
@@ -26,9 +26,10 @@ export const chunkJobId = (runId: string, chunk: number) => `${runId}.chunk-${ch
 export async function planRun(ctx: AppContext, runId: string): Promise<void> {
   let run = await findRun(ctx.db, runId);
   if (!run || run.status === 'succeeded' || run.status === 'failed') return;
-  if (run.chunks === null) run = await selectWindow(ctx, run);
-  if (run.chunks === null) return;
-  await ensureResultsTable(ctx.db, run.config.results_schema, run.experiment_id);
+  if (run.chunks === null) {
+    await ensureResultsTable(ctx.db, run.config.results_schema, run.experiment_id);
+    run = await selectWindow(ctx, run);
+  }
   if (run.chunks === 0) {
     await finishRunIfDone(ctx, runId);
     return;
@@ -64,7 +65,13 @@ async function selectWindow(ctx: AppContext, run: MonitorRunRow): Promise<Monito
       if (run.kind === 'backfill') {
         window = window.where('request_time', '>=', run.backfill_from ?? 0).where('request_time', '<', run.backfill_to ?? Number.MAX_SAFE_INTEGER);
       } else {
-        window = window.where(sql<boolean>`change_xid >= ${from}::xid8`);
+        // Above the cursor, and not already copied at this very version (a trace seen by the
+        // previous run because a transaction elsewhere held the snapshot's xmin back).
+        const copied = traceLogsTable(run.config.results_schema, run.experiment_id);
+        window = window
+          .where(sql<boolean>`change_xid >= ${from}::xid8`)
+          .where(sql<boolean>`not exists (select 1 from ${copied} c
+                                where c.trace_id = assay.trace.trace_id and c.trace_version = assay.trace.change_xid::text)`);
       }
       await trx
         .insertInto('assay.monitor_run_trace')

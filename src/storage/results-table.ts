@@ -1,7 +1,8 @@
 /**
  * The results table users query with SQL: `<schema>.trace_logs_<experiment_id>`, one row per trace
  * (upserted by trace_id), and the view `<schema>.assessment_logs_<experiment_id>`, one row per
- * valid assessment. The schema name is validated by the monitor config; the table name is built
+ * valid assessment. `trace_version` is the change of the trace that was copied (its change xid),
+ * so a run skips traces whose current version is already in the table. The schema name is validated by the monitor config; the table name is built
  * from the numeric experiment id; both go through `sql.id`.
  */
 import { sql, type RawBuilder } from 'kysely';
@@ -41,8 +42,11 @@ export async function ensureResultsTable(db: Executor, schema: string, experimen
       total_tokens bigint,
       cost double precision,
       assessments jsonb not null,
-      copied_at timestamptz not null
+      copied_at timestamptz not null,
+      trace_version text
     )`.execute(db);
+  // Tables created before trace_version existed get it on their next run.
+  await sql`alter table ${table} add column if not exists trace_version text`.execute(db);
   await sql`
     create or replace view ${view} as
     select l.trace_id, l.request_time, a.assessment_id, a.name, a.kind, a.value,
@@ -66,11 +70,11 @@ export async function copyTraces(db: Executor, schema: string, experimentId: num
     insert into ${table} as l (
       trace_id, experiment_id, client_request_id, request_time, execution_duration_ms, state, request, response,
       request_preview, response_preview, trace_metadata, tags, input_tokens, output_tokens, total_tokens, cost,
-      assessments, copied_at)
+      assessments, copied_at, trace_version)
     select t.trace_id, t.experiment_id::text, t.client_request_id, to_timestamp(t.request_time / 1000.0),
            t.execution_duration_ms, t.state, t.request, t.response, t.request_preview, t.response_preview,
            t.trace_metadata, t.tags, t.input_tokens, t.output_tokens, t.total_tokens, t.cost,
-           coalesce(a.list, '[]'::jsonb), now()
+           coalesce(a.list, '[]'::jsonb), now(), t.change_xid::text
     from assay.trace t
     left join lateral (
       select jsonb_agg(jsonb_build_object(
@@ -89,6 +93,6 @@ export async function copyTraces(db: Executor, schema: string, experimentId: num
       response_preview = excluded.response_preview, trace_metadata = excluded.trace_metadata, tags = excluded.tags,
       input_tokens = excluded.input_tokens, output_tokens = excluded.output_tokens,
       total_tokens = excluded.total_tokens, cost = excluded.cost, assessments = excluded.assessments,
-      copied_at = excluded.copied_at`.execute(db);
+      copied_at = excluded.copied_at, trace_version = excluded.trace_version`.execute(db);
   return Number(result.numAffectedRows ?? 0n);
 }

@@ -1,0 +1,197 @@
+/**
+ * Monitoring benchmarks, each beside a baseline measured in the same run:
+ * - `monitor.judge`: judge calls/s during a 20,000-trace run (a worker process, fake judge at
+ *   100 ms and 64 concurrent) vs the ideal 64 / 0.1 s;
+ * - `monitor.copy`: our copy into the results table (chunks, assessments aggregated) vs a raw
+ *   `INSERT … SELECT` of the same rows;
+ * - `monitor.incremental`: a run over 1,000 new traces in an experiment holding 200,000 old ones
+ *   vs the same run with the 1,000 alone (ratio of times);
+ * - `monitor.rss`: the worker's peak resident memory during the 20,000-trace run.
+ * Run alone with `npx tsx bench/monitor.ts`; sizes from BENCH_MONITOR_TRACES and BENCH_MONITOR_OLD.
+ */
+import { readFileSync } from 'node:fs';
+import { sql } from 'kysely';
+import { loadConfig } from '../config/index.ts';
+import type { AppContext } from '../src/api/context.ts';
+import { silentLogger } from '../src/observability/logger.ts';
+import { BullmqQueue } from '../src/queue/bullmq-queue.ts';
+import { putMonitor } from '../src/services/monitor-config.ts';
+import { startRunNow } from '../src/services/monitor-runs.ts';
+import { copyTraces, ensureResultsTable } from '../src/storage/results-table.ts';
+import { createTestDatabase, REDIS_URL, testQueuePrefix } from '../test/support/database.ts';
+import { spawnAssay } from '../test/support/child.ts';
+import { ingestSamples, newExperiment, waitForRun } from '../test/support/monitor.ts';
+import { startRemoteFakeJudge } from './remote-fake-judge.ts';
+import { median, round, type BenchResult } from './result.ts';
+
+const TRACES = Number(process.env.BENCH_MONITOR_TRACES ?? 20_000);
+const OLD = Number(process.env.BENCH_MONITOR_OLD ?? 200_000);
+const NEW = 1_000;
+const LATENCY_MS = 100;
+const CONCURRENCY = 64;
+
+export async function run(): Promise<BenchResult[]> {
+  const database = await createTestDatabase('postgres');
+  const prefix = testQueuePrefix();
+  const config = loadConfig({ ASSAY_LOG_LEVEL: 'silent', REDIS_URL, ASSAY_QUEUE_PREFIX: prefix, ASSAY_OFFLINE_JUDGE: 'true' });
+  const queue = new BullmqQueue(REDIS_URL, prefix, silentLogger);
+  const ctx: AppContext = {
+    config, db: database.db, dbKind: 'postgres', queue, log: silentLogger, lifecycle: { shuttingDown: false }, services: new Map(),
+  };
+  const judge = await startRemoteFakeJudge(LATENCY_MS);
+  try {
+    const results: BenchResult[] = [];
+    results.push(...(await judgeRun(ctx, database.url!, prefix, judge.url)));
+    results.push(await copy(ctx));
+    results.push(await incremental(ctx, database.url!, prefix, judge.url));
+    return results;
+  } finally {
+    await judge.close();
+    await queue.obliterate().catch(() => {});
+    await queue.close();
+    await database.drop();
+  }
+}
+
+function workerEnv(url: string, prefix: string, judgeUrl: string): Record<string, string> {
+  return {
+    DATABASE_URL: url,
+    REDIS_URL,
+    ASSAY_QUEUE_PREFIX: prefix,
+    ASSAY_JUDGE_BASE_URL: `${judgeUrl}/v1`,
+    ASSAY_JUDGE_API_KEY: 'bench',
+    ASSAY_JUDGE_CONCURRENCY: String(CONCURRENCY),
+    ASSAY_WORKER_CONCURRENCY: '4',
+    ASSAY_MONITOR_CHUNK_SIZE: '500',
+    ASSAY_LOG_LEVEL: 'warn',
+  };
+}
+
+async function monitored(ctx: AppContext, scorers: unknown[]): Promise<string> {
+  const id = await newExperiment(ctx);
+  await putMonitor(ctx, id, { results_schema: 'bench', scorers }, { ifMatch: undefined, user: 'bench' });
+  return id;
+}
+
+async function judgeRun(ctx: AppContext, url: string, prefix: string, judgeUrl: string): Promise<BenchResult[]> {
+  const id = await monitored(ctx, [{ name: 'safety' }]);
+  await ingestSamples(ctx, id, TRACES, { seed: 'bench-judge' });
+  const worker = spawnAssay(['worker'], workerEnv(url, prefix, judgeUrl));
+  let peakKb = 0;
+  const sampler = setInterval(() => (peakKb = Math.max(peakKb, rssKb(worker.process.pid))), 250);
+  try {
+    const started = performance.now();
+    const run = await startRunNow(ctx, id);
+    const done = await waitForRun(ctx, run.run_id, 30 * 60_000);
+    const seconds = (performance.now() - started) / 1000;
+    peakKb = Math.max(peakKb, peakRssKb(worker.process.pid));
+    const calls = done.counts.judge_calls ?? 0;
+    const perSecond = calls / seconds;
+    const ideal = CONCURRENCY / (LATENCY_MS / 1000);
+    const params = { traces: TRACES, latency_ms: LATENCY_MS, concurrency: CONCURRENCY, judge_calls: calls, seconds: round(seconds, 1) };
+    return [
+      { name: 'monitor.judge', value: round(perSecond, 1), unit: 'calls/s', baseline: ideal, ratio: round(perSecond / ideal), aim: '>= 0.9', params },
+      { name: 'monitor.rss', value: round(peakKb / 1024, 1), unit: 'MB', baseline: null, ratio: null, aim: '< 300', params: { traces: TRACES } },
+    ];
+  } finally {
+    clearInterval(sampler);
+    worker.process.kill('SIGTERM');
+    await worker.exited;
+  }
+}
+
+async function copy(ctx: AppContext): Promise<BenchResult> {
+  const { rows } = await sql<{ experiment_id: number; n: number }>`
+    select experiment_id, count(*)::int as n from assay.trace group by 1 order by 2 desc limit 1`.execute(ctx.db);
+  const experimentId = rows[0]!.experiment_id;
+  const ids = (await ctx.db.selectFrom('assay.trace').select('trace_id').where('experiment_id', '=', experimentId).orderBy('seq').execute()).map((r) => r.trace_id);
+  const ours: number[] = [];
+  const raw: number[] = [];
+  for (let round_ = 0; round_ < 3; round_ += 1) {
+    await sql`drop schema if exists bench_copy cascade`.execute(ctx.db);
+    await ensureResultsTable(ctx.db, 'bench_copy', experimentId);
+    let started = performance.now();
+    for (let i = 0; i < ids.length; i += 500) await copyTraces(ctx.db, 'bench_copy', experimentId, ids.slice(i, i + 500));
+    ours.push(ids.length / ((performance.now() - started) / 1000));
+
+    // The baseline writes the very same rows (same SELECT, assessments aggregated) in one plain
+    // INSERT … SELECT into an unindexed table: what copying costs without chunks and upserts.
+    await sql`drop table if exists bench_raw`.execute(ctx.db);
+    await sql`create table bench_raw as select * from bench_copy.${sql.id(`trace_logs_${experimentId}`)} with no data`.execute(ctx.db);
+    started = performance.now();
+    await sql`insert into bench_raw
+      select t.trace_id, t.experiment_id::text, t.client_request_id, to_timestamp(t.request_time / 1000.0),
+             t.execution_duration_ms, t.state, t.request, t.response, t.request_preview, t.response_preview,
+             t.trace_metadata, t.tags, t.input_tokens, t.output_tokens, t.total_tokens, t.cost,
+             coalesce((select jsonb_agg(jsonb_build_object(
+                 'assessment_id', x.assessment_id, 'name', x.name, 'kind', x.kind, 'value', x.value,
+                 'rationale', x.rationale, 'source_type', x.source_type, 'source_id', x.source_id,
+                 'error', x.error, 'span_id', x.span_id, 'metadata', x.metadata, 'create_time', x.create_time))
+               from assay.assessment x where x.trace_id = t.trace_id and x.valid), '[]'::jsonb),
+             now(), t.change_xid::text
+      from assay.trace t where t.experiment_id = ${experimentId}`.execute(ctx.db);
+    raw.push(ids.length / ((performance.now() - started) / 1000));
+  }
+  const value = median(ours);
+  const baseline = median(raw);
+  return { name: 'monitor.copy', value: round(value), unit: 'rows/s', baseline: round(baseline), ratio: round(value / baseline), aim: '>= 0.7', params: { traces: ids.length } };
+}
+
+async function incremental(ctx: AppContext, url: string, prefix: string, judgeUrl: string): Promise<BenchResult> {
+  const worker = spawnAssay(['worker'], workerEnv(url, prefix, judgeUrl));
+  try {
+    const alone = await monitored(ctx, [{ name: 'safety' }]);
+    const crowded = await monitored(ctx, [{ name: 'safety' }]);
+    // 200,000 old traces that the crowded monitor's cursor has already passed.
+    await sql`
+      insert into assay.trace (trace_id, experiment_id, request_time, execution_duration_ms, state, request_preview, response_preview, trace_metadata, tags)
+      select 'tr-old-' || g, ${Number(crowded)}::bigint, ${Date.now()}::bigint - g * 1000, 100, 'OK', 'old question', 'old answer', '{}', '{"environment": "production"}'
+      from generate_series(1, ${OLD}) g`.execute(ctx.db);
+    await sql`analyze assay.trace`.execute(ctx.db);
+    await startRunNow(ctx, crowded).then((r) => waitForRun(ctx, r.run_id, 10 * 60_000));
+    const timed = async (id: string, seed: string) => {
+      await ingestSamples(ctx, id, NEW, { seed });
+      const started = performance.now();
+      const run = await startRunNow(ctx, id);
+      await waitForRun(ctx, run.run_id, 10 * 60_000);
+      return (performance.now() - started) / 1000;
+    };
+    const aloneSeconds = await timed(alone, 'bench-alone');
+    const crowdedSeconds = await timed(crowded, 'bench-crowded');
+    return {
+      name: 'monitor.incremental',
+      value: round(crowdedSeconds, 2),
+      unit: 's',
+      baseline: round(aloneSeconds, 2),
+      ratio: round(crowdedSeconds / aloneSeconds),
+      aim: '<= 1.5',
+      params: { new_traces: NEW, old_traces: OLD },
+    };
+  } finally {
+    worker.process.kill('SIGTERM');
+    await worker.exited;
+  }
+}
+
+function rssKb(pid: number | undefined): number {
+  return readStatus(pid, 'VmRSS');
+}
+
+function peakRssKb(pid: number | undefined): number {
+  return readStatus(pid, 'VmHWM');
+}
+
+function readStatus(pid: number | undefined, field: string): number {
+  if (!pid) return 0;
+  try {
+    const match = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const results = await run();
+  console.table(results.map(({ params: _p, ...r }) => r));
+}

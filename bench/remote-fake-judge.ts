@@ -1,0 +1,35 @@
+/** The fake judge in a child process (bench/fake-judge-process.ts), so its CPU is not ours. */
+import { fork, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+
+export interface RemoteFakeJudge {
+  url: string;
+  child: ChildProcess;
+  /** Peak number of concurrent calls the fake saw. */
+  peak(): Promise<number>;
+  close(): Promise<void>;
+}
+
+export async function startRemoteFakeJudge(latencyMs: number): Promise<RemoteFakeJudge> {
+  const child = fork(fileURLToPath(new URL('./fake-judge-process.ts', import.meta.url)), {
+    execArgv: ['--import', 'tsx'],
+    env: { ...process.env, FAKE_JUDGE_LATENCY_MS: String(latencyMs) },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const [first] = (await once(child, 'message')) as [{ url: string }];
+  return {
+    url: first.url,
+    child,
+    peak: async () => {
+      child.send('stats');
+      const [stats] = (await once(child, 'message')) as [{ peak: number }];
+      return stats.peak;
+    },
+    close: async () => {
+      if (child.exitCode !== null) return;
+      child.send('close');
+      await once(child, 'exit');
+    },
+  };
+}
