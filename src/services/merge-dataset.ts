@@ -6,11 +6,13 @@
 import { randomBytes } from 'node:crypto';
 import { contentHash, collapseBatch, mergeRecord, traceToRecordInput } from '../domain/dataset-merge.ts';
 import { expectationsSchema, recordIdFor, type RecordInput } from '../domain/dataset-record.ts';
-import { invalid } from '../domain/errors.ts';
+import { invalid, isAssayError } from '../domain/errors.ts';
 import type { StoredTrace } from '../domain/trace.ts';
 import type { Db } from '../storage/connect.ts';
 import { allocateRecordSeqs, closeCurrentByHashes, type RecordVersionWrite } from '../storage/dataset-record-repository.ts';
+import { MAX_RESULTS_LIMIT } from '../storage/trace-search.ts';
 import { loadStoredTraces } from '../storage/trace-repository.ts';
+import { searchTracesRequest } from './search-traces.ts';
 import { changeDataset, checkExpectationCount, type DatasetLimits } from './dataset-change.ts';
 
 /** A trace search, exactly as `POST /api/v1/traces/search` takes it. */
@@ -35,14 +37,10 @@ export interface MergeResult {
   version: number;
 }
 
-/** Finds trace ids for a search; supplied by the caller so this service does not own search. */
-export type TraceSearcher = (db: Db, spec: TraceSearchSpec) => Promise<string[]>;
-
 export interface MergeOptions {
   /** The caller's name: created_by / last_updated_by, and the default human source. */
   user: string;
   limits: DatasetLimits;
-  searchTraces?: TraceSearcher | undefined;
 }
 
 export async function mergeDatasetRecords(
@@ -55,7 +53,7 @@ export async function mergeDatasetRecords(
   const records = request.records ?? [];
   records.forEach((r, i) => checkExpectationCount(`records[${i}].expectations`, r.expectations, limits));
   // Traces are read before the transaction: on embedded PGlite a transaction holds the only connection.
-  const traces = [...(await tracesById(db, request.trace_ids ?? [])), ...(await tracesBySearch(db, request.search, options))];
+  const traces = [...(await tracesById(db, request.trace_ids ?? [])), ...(await tracesBySearch(db, request.search))];
   const fromTraces = traces.map((t) => {
     const input = traceToRecordInput(t);
     validateTraceExpectations(t.info.trace_id, input, limits);
@@ -107,10 +105,29 @@ async function tracesById(db: Db, ids: readonly string[]): Promise<StoredTrace[]
   return traces;
 }
 
-async function tracesBySearch(db: Db, spec: TraceSearchSpec | undefined, options: MergeOptions): Promise<StoredTrace[]> {
+/** Every trace the search finds, up to its max_results, paging as trace search pages. */
+async function tracesBySearch(db: Db, spec: TraceSearchSpec | undefined): Promise<StoredTrace[]> {
   if (!spec) return [];
-  if (!options.searchTraces) throw invalid('search: trace search is not available in this build');
-  const ids = await options.searchTraces(db, spec);
+  const wanted = spec.max_results ?? 1000;
+  const ids: string[] = [];
+  let pageToken: string | undefined;
+  try {
+    do {
+      const page = await searchTracesRequest(db, {
+        experiment_ids: spec.experiment_ids,
+        filter_string: spec.filter_string,
+        order_by: spec.order_by,
+        max_results: Math.min(wanted - ids.length, MAX_RESULTS_LIMIT),
+        page_token: pageToken,
+      });
+      ids.push(...page.traces.map((t) => t.trace_id));
+      pageToken = page.next_page_token;
+    } while (pageToken && ids.length < wanted);
+  } catch (error) {
+    // Search names its own fields; here they sit under `search`.
+    if (isAssayError(error, 'INVALID_PARAMETER_VALUE')) throw invalid(`search.${error.message}`);
+    throw error;
+  }
   return loadStoredTraces(db, ids);
 }
 

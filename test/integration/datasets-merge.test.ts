@@ -182,4 +182,24 @@ describe.each(['postgres', 'pglite'] as const)('merge_records semantics (%s)', (
     const dataset = (await c.alice('GET', `/api/v1/datasets/${name}`)).body.dataset;
     expect(dataset).toMatchObject({ name, record_count: wanted.length, current_version: k.steps(c).length });
   });
+
+  it('merges the traces a search finds, and names search fields in errors', async () => {
+    const prod = [1, 2, 3].map((i) => traceWith(q(`prod ${i}`), `p${i}`, { expected_response: `r${i}` }, { env: 'prod' }));
+    const dev = traceWith(q('dev'), 'd', {}, { env: 'dev' });
+    const experimentId = await ingest(t, await t.tokenHeaders('writer'), [...prod, dev].map((x) => x.payload));
+    const name = `cases_${db}.searched`;
+    await c.alice('POST', '/api/v1/datasets', { name });
+    const search = { experiment_ids: [experimentId], filter_string: "tags.env = 'prod'", max_results: 2 };
+    const first = await c.alice('POST', `/api/v1/datasets/${name}/merge`, { search });
+    expect(first.body).toMatchObject({ inserted: 2, updated: 0, version: 1 });
+    const all = await c.alice('POST', `/api/v1/datasets/${name}/merge`, { search: { ...search, max_results: 100 } });
+    expect(all.body).toMatchObject({ inserted: 1, updated: 2, version: 2 });
+    const { records } = (await c.alice('GET', `/api/v1/datasets/${name}/records`)).body;
+    expect(records.map((r: { inputs: { question: string } }) => r.inputs.question).sort()).toEqual(['prod 1', 'prod 2', 'prod 3']);
+    expect(records[0].source).toHaveProperty('trace.trace_id');
+
+    const bad = await c.alice('POST', `/api/v1/datasets/${name}/merge`, { search: { ...search, filter_string: 'tags.env ==' } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.message).toMatch(/^search\.filter_string: /);
+  });
 });

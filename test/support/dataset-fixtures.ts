@@ -7,6 +7,7 @@ export function traceWith(
   inputs: unknown,
   outputs: unknown,
   expectations: Record<string, unknown> = {},
+  tags: Record<string, string> = {},
 ): { trace_id: string; payload: Record<string, unknown> } {
   const trace_id = `tr-${randomBytes(16).toString('hex')}`;
   const start = 1_772_446_530_250_000_000n;
@@ -17,6 +18,7 @@ export function traceWith(
         trace_id,
         request_time: '2026-03-02T10:15:30.250Z',
         state: 'OK',
+        tags,
         assessments: Object.entries(expectations).map(([name, value], i) => ({
           assessment_id: `a-${randomBytes(6).toString('hex')}`,
           assessment_name: name,

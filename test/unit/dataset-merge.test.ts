@@ -11,7 +11,7 @@ import {
   updateDigest,
 } from '../../src/domain/dataset-merge.ts';
 import { parseDatasetName } from '../../src/domain/dataset-name.ts';
-import type { DatasetRecord } from '../../src/domain/dataset-record.ts';
+import { recordIdFor, recordSeqOf, type DatasetRecord } from '../../src/domain/dataset-record.ts';
 import type { StoredTrace } from '../../src/domain/trace.ts';
 
 describe('canonicalJson', () => {
@@ -136,6 +136,18 @@ describe('dataset names', () => {
     expect(parseDatasetName('Evals.Golden_Set')).toEqual({ full: 'evals.golden_set', schema: 'evals', table: 'golden_set' });
     for (const bad of ['x', 'a.b.c', '9a.b', 'a.b;drop', 'assay.x', 'pg_temp.x', 'information_schema.x', '']) {
       expect(() => parseDatasetName(bad)).toThrow(/^name: /);
+    }
+  });
+});
+
+describe('record ids', () => {
+  it('carry their order place and are MLflow-shaped', () => {
+    const id = recordIdFor(0x1a2b, 'f'.repeat(20));
+    expect(id).toBe(`dr-000000001a2b${'f'.repeat(20)}`);
+    expect(id).toMatch(/^dr-[0-9a-f]{32}$/);
+    expect(recordSeqOf(id)).toBe(0x1a2b);
+    for (const other of ['dr-xyz', 'tr-000000001a2bffffffffffffffffffff', `dr-000000001a2b${'f'.repeat(21)}`]) {
+      expect(recordSeqOf(other)).toBeUndefined();
     }
   });
 });

@@ -12,7 +12,7 @@ import { getDatasetRow } from '../../storage/dataset-repository.ts';
 import { listVersions } from '../../storage/dataset-record-repository.ts';
 import { deleteDatasetRecords, updateDatasetRecord } from '../../services/edit-dataset.ts';
 import { readDatasetPage } from '../../services/datasets.ts';
-import { mergeDatasetRecords, type TraceSearcher } from '../../services/merge-dataset.ts';
+import { mergeDatasetRecords } from '../../services/merge-dataset.ts';
 import type { AppContext } from '../context.ts';
 import { decodePageToken, encodePageToken } from '../page-token.ts';
 import { parseWith } from '../validate.ts';
@@ -66,11 +66,7 @@ export async function datasetRecordRoutes(app: FastifyInstance, ctx: AppContext)
   app.post<NameParams>('/api/v1/datasets/:name/merge', { config: { role: 'writer' } }, async (request) => {
     const name = parseDatasetName(request.params.name).full;
     const body = parseWith(merge, request.body);
-    return mergeDatasetRecords(ctx.db, name, body, {
-      user: request.principal.name,
-      limits,
-      searchTraces: await traceSearcher(),
-    });
+    return mergeDatasetRecords(ctx.db, name, body, { user: request.principal.name, limits });
   });
 
   app.get<NameParams>('/api/v1/datasets/:name/records', async (request) => {
@@ -125,9 +121,4 @@ export async function datasetRecordRoutes(app: FastifyInstance, ctx: AppContext)
     const result = await deleteDatasetRecords(ctx.db, name, body.dataset_record_ids, { user: request.principal.name, limits });
     return { deleted: result.deleted, version: result.version };
   });
-}
-
-/** Trace search, once `src/storage/trace-search.ts` provides it. */
-async function traceSearcher(): Promise<TraceSearcher | undefined> {
-  return undefined;
 }
