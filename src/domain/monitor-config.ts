@@ -38,7 +38,7 @@ const rate = z.number().min(0, 'must be in [0, 1]').max(1, 'must be in [0, 1]');
 
 const scorerShape = z
   .object({
-    name: z.string().trim().min(1, 'must be a non-empty string').max(200),
+    name: z.string({ error: 'required: a non-empty string' }).trim().min(1, 'must be a non-empty string').max(200),
     type: z.string().min(1).optional(),
     sample_rate: rate.optional(),
     filter_string: z.string().optional(),
@@ -57,7 +57,7 @@ const configShape = z
   .strict();
 
 export interface ConfigChecks {
-  /** Every problem of the scorer entries as `scorers[i].field: reason`. */
+  /** Every problem of the scorer entries (types, type-specific fields, unique names) as `scorers[i].field: reason`. */
   validateScorers(entries: unknown[]): string[];
   /** The parser's message for a bad filter, or null. */
   filterError(filter: string): string | null;
@@ -76,7 +76,6 @@ export function validateMonitorConfig(
   const raw = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
   const entries = Array.isArray(raw.scorers) ? raw.scorers : [];
   const scorers: MonitorScorer[] = [];
-  const names = new Map<string, number>();
   entries.forEach((entry, i) => {
     const shape = scorerShape.safeParse(entry);
     if (!shape.success) {
@@ -84,9 +83,6 @@ export function validateMonitorConfig(
       return;
     }
     const scorer = shape.data as MonitorScorer;
-    const first = names.get(scorer.name);
-    if (first !== undefined) problems.push(`scorers[${i}].name: duplicate scorer name '${scorer.name}' (also scorers[${first}])`);
-    else names.set(scorer.name, i);
     if (scorer.filter_string !== undefined) {
       const error = checks.filterError(scorer.filter_string);
       if (error) problems.push(`scorers[${i}].filter_string: ${error}`);
