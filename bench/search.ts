@@ -16,7 +16,8 @@ import { createTestDatabase } from '../test/support/database.ts';
 import { loadSearchBenchData, T0 } from './search-data.ts';
 import { median, round, type BenchResult } from './result.ts';
 
-const RUNS = 9;
+const RUNS = 15;
+const WARMUP = 3;
 const PAGE = 100;
 const DAY_MS = 86_400_000;
 
@@ -93,10 +94,15 @@ export async function run(): Promise<BenchResult[]> {
       if (!same) throw new Error(`${c.name}: searchTraces and the hand-written SQL disagree`);
       const ourTimes: number[] = [];
       const theirTimes: number[] = [];
-      // Interleaved, so a neighbour's load on the shared machine hits both sides alike.
+      for (let i = 0; i < WARMUP; i += 1) {
+        await ours();
+        await theirs();
+      }
+      // Interleaved, alternating who goes first, so a neighbour's load on the shared machine and any
+      // cache warmed by the previous query favour neither side.
       for (let i = 0; i < RUNS; i += 1) {
-        ourTimes.push(await time(ours));
-        theirTimes.push(await time(theirs));
+        const pair = i % 2 === 0 ? [ours, theirs] : [theirs, ours];
+        for (const side of pair) (side === ours ? ourTimes : theirTimes).push(await time(side));
       }
       const value = median(ourTimes);
       const baseline = median(theirTimes);

@@ -180,13 +180,21 @@ function spanSql(c: SpanComparison): RawBuilder<SqlBool> {
     case 'status':
       return textSql(span('status_code'), c.comparator, c.value);
     case 'content':
-      return textSql(spanContentSql(), c.comparator, c.value);
+      return contentSql(c);
     default:
       return textSql(sql`(${span('attributes')} ->> ${c.attribute ?? ''}::text)`, c.comparator, c.value);
   }
 }
 
-/** A span's searchable content: its inputs, outputs and attributes as JSON text. */
-export function spanContentSql(): RawBuilder<string> {
-  return sql`concat_ws(' ', ${span('inputs')}::text, ${span('outputs')}::text, ${span('attributes')}::text)`;
+/**
+ * A span's content is its inputs, outputs and attributes as JSON text; the pattern is tried on each.
+ * Three plain LIKEs (rather than one over their concatenation) let the planner see a realistic
+ * selectivity, so a first page walks the newest traces and probes their spans instead of scanning
+ * every span; a pattern can therefore not straddle two of the three fields.
+ */
+function contentSql(c: SpanComparison): RawBuilder<SqlBool> {
+  const op = sql.raw(TEXT_OPERATORS[c.comparator === 'ILIKE' ? 'ILIKE' : 'LIKE']);
+  const value = typeof c.value === 'string' ? c.value : '';
+  const fields = ['inputs', 'outputs', 'attributes'].map((f) => sql`${span(f)}::text ${op} ${value}`);
+  return sql`(${sql.join(fields, sql` or `)})`;
 }
