@@ -36,10 +36,9 @@ export interface MonitorConfig {
 
 const rate = z.number().min(0, 'must be in [0, 1]').max(1, 'must be in [0, 1]');
 
+/** What the monitor owns in a scorer entry; names, types and type-specific fields are the registry's. */
 const scorerShape = z
   .object({
-    name: z.string({ error: 'required: a non-empty string' }).trim().min(1, 'must be a non-empty string').max(200),
-    type: z.string().min(1).optional(),
     sample_rate: rate.optional(),
     filter_string: z.string().optional(),
   })

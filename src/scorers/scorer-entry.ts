@@ -16,7 +16,7 @@ export type ResultType = z.infer<typeof resultTypeSchema>;
  */
 export const scorerEntrySchema = z.looseObject({
   /** The feedback name; unique within a monitor. */
-  name: z.string().trim().min(1),
+  name: z.string({ error: 'required: a non-empty string' }).trim().min(1, 'must be a non-empty string'),
   /** A predefined scorer type or alias, or `custom_judge`. Default: `name`. */
   type: z.string().trim().min(1).optional(),
   /** Fraction of traces scored, in [0, 1]; the monitor owns its meaning. */
