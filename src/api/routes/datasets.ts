@@ -12,6 +12,7 @@ import type { AppContext } from '../context.ts';
 import { decodePageToken, encodePageToken } from '../page-token.ts';
 import { parseWith } from '../validate.ts';
 import { datasetRecordRoutes } from './dataset-records.ts';
+import { datasetSynthesisRoutes } from './dataset-synthesis.ts';
 
 const tagMap = z.record(z.string().min(1), z.string({ error: 'tag values must be strings' }));
 
@@ -107,4 +108,5 @@ export async function datasetRoutes(app: FastifyInstance, ctx: AppContext): Prom
   });
 
   await datasetRecordRoutes(app, ctx);
+  await datasetSynthesisRoutes(app, ctx);
 }
