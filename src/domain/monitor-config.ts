@@ -70,23 +70,29 @@ export function validateMonitorConfig(
   const problems: string[] = [];
   const parsed = configShape.safeParse(body);
   if (!parsed.success) {
-    for (const issue of parsed.error.issues) problems.push(`${pathOf(issue.path) || 'body'}: ${issue.message}`);
+    for (const issue of parsed.error.issues) {
+      if (issue.code === 'unrecognized_keys') {
+        for (const key of issue.keys) problems.push(`${key}: unknown field (the document holds results_schema, sample, paused, interval_minutes, filter_string, scorers)`);
+      } else {
+        problems.push(`${pathOf(issue.path) || 'body'}: ${issue.message}`);
+      }
+    }
   }
   const raw = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
   const entries = Array.isArray(raw.scorers) ? raw.scorers : [];
   const scorers: MonitorScorer[] = [];
   entries.forEach((entry, i) => {
     const shape = scorerShape.safeParse(entry);
+    const filter = (entry as { filter_string?: unknown } | null)?.filter_string;
+    if (typeof filter === 'string') {
+      const error = checks.filterError(filter);
+      if (error) problems.push(`scorers[${i}].filter_string: ${error}`);
+    }
     if (!shape.success) {
       for (const issue of shape.error.issues) problems.push(`${pathOf(['scorers', i, ...issue.path])}: ${issue.message}`);
       return;
     }
-    const scorer = shape.data as MonitorScorer;
-    if (scorer.filter_string !== undefined) {
-      const error = checks.filterError(scorer.filter_string);
-      if (error) problems.push(`scorers[${i}].filter_string: ${error}`);
-    }
-    scorers.push(scorer);
+    scorers.push(shape.data as MonitorScorer);
   });
   problems.push(...checks.validateScorers(entries));
   if (typeof raw.filter_string === 'string') {
