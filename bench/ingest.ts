@@ -1,31 +1,35 @@
 /**
  * Ingest throughput: traces/s through the REST route (MLflow JSON batches) and the OTLP route
- * (protobuf), each beside a raw multi-row INSERT of the same rows into the same tables, measured in
- * the same run on a fresh Postgres database. Tables are emptied before each phase so every phase
+ * (protobuf), each beside a raw multi-row INSERT of the rows that route writes, into the same
+ * tables, measured in the same run on a fresh Postgres database. Tables are emptied before each phase so every phase
  * writes into the same state.
  *
  * Alone: `npx tsx bench/ingest.ts`; with the others: `npm run bench -- ingest`.
- * BENCH_INGEST_TRACES sets the number of traces per phase (default 20000).
+ * BENCH_INGEST_TRACES sets the number of traces per phase (default 20000),
+ * BENCH_INGEST_CONCURRENCY the requests (and baseline transactions) in flight (default 1).
  */
 import { pathToFileURL } from 'node:url';
 import { sql } from 'kysely';
 import pg from 'pg';
+import { decodeOtlpRequest } from '../src/api/otlp-decode.ts';
 import { parseMlflowPayload } from '../src/domain/mlflow-trace.ts';
+import { mapOtlpSpans } from '../src/domain/otlp-mapping.ts';
 import { summarizeTrace } from '../src/domain/trace-summary.ts';
 import type { IncomingTrace } from '../src/domain/trace.ts';
 import { startTestApp, type TestApp } from '../test/support/app.ts';
-import { chunk, makeTraces, otlpProtobuf, restBody, SPANS_PER_TRACE, type BenchTrace } from './ingest-data.ts';
+import { chunk, makeTraces, otlpProtobuf, restBody, SPANS_PER_TRACE } from './ingest-data.ts';
 import { round, type BenchResult } from './result.ts';
 
 const TRACES_PER_REQUEST = 100;
 const AIM = '>= 0.5';
 const ROUNDS = 4;
+/** Requests (and baseline transactions) in flight at once: clients send concurrently. */
+const CONCURRENCY = Number(process.env.BENCH_INGEST_CONCURRENCY ?? 1);
 
 export async function run(): Promise<BenchResult[]> {
   const count = Number(process.env.BENCH_INGEST_TRACES ?? 20_000);
   const t = await startTestApp({ db: 'postgres' });
-  const raw = new pg.Client({ connectionString: t.database.url });
-  await raw.connect();
+  const raw = new pg.Pool({ connectionString: t.database.url, max: CONCURRENCY });
   try {
     const created = await t.app.inject({ method: 'POST', url: '/api/v1/experiments', payload: { name: 'bench' } });
     const experimentId = Number(created.json<{ experiment_id: string }>().experiment_id);
@@ -33,22 +37,30 @@ export async function run(): Promise<BenchResult[]> {
     // Everything a client would have ready before sending is built outside the timings.
     const restBodies = batches.map(restBody);
     const otlpBodies = batches.map(otlpProtobuf);
-    const rawBatches = batches.map((b) => rawRows(b, experimentId));
+    // Each route's baseline inserts the rows that route writes: OTLP spans keep their attributes.
+    const rawRest = batches.map((b) => rawRows(parseMlflowPayload(JSON.parse(restBody(b))), experimentId));
+    const rawOtlp = otlpBodies.map((b) =>
+      rawRows(mapOtlpSpans(decodeOtlpRequest(Buffer.from(b), 'application/x-protobuf')), experimentId),
+    );
 
     const phases = {
-      raw: (from: number, to: number) => insertRaw(raw, rawBatches.slice(from, to)),
+      rawRest: (from: number, to: number) => insertRaw(raw, rawRest.slice(from, to)),
+      rawOtlp: (from: number, to: number) => insertRaw(raw, rawOtlp.slice(from, to)),
       rest: (from: number, to: number) =>
         send(t, restBodies.slice(from, to), (body) => ({ url: `/api/v1/experiments/${experimentId}/traces`, body, type: 'application/json' })),
       otlp: (from: number, to: number) =>
         send(t, otlpBodies.slice(from, to), (body) => ({ url: '/v1/traces', body: Buffer.from(body), type: 'application/x-protobuf', experimentId })),
     };
     // Warm every path (JIT, plan cache, connections) on a small slice first.
-    for (const phase of Object.values(phases)) await phase(0, 3);
+    for (const phase of Object.values(phases)) {
+      await sql`truncate assay.trace cascade`.execute(t.ctx.db);
+      await phase(0, 3);
+    }
 
-    const seconds: Record<keyof typeof phases, number> = { raw: 0, rest: 0, otlp: 0 };
+    const seconds: Record<keyof typeof phases, number> = { rawRest: 0, rest: 0, rawOtlp: 0, otlp: 0 };
     // The work is cut into rounds and the phases take turns within each, so a machine that gets
     // busier mid-run (it is shared) slows every phase alike instead of whichever ran then.
-    const order = ['raw', 'rest', 'otlp'] as const;
+    const order = ['rawRest', 'rest', 'rawOtlp', 'otlp'] as const;
     const perRound = Math.ceil(batches.length / ROUNDS);
     for (let round = 0; round < ROUNDS; round++) {
       const slice = [round * perRound, (round + 1) * perRound] as const;
@@ -61,13 +73,14 @@ export async function run(): Promise<BenchResult[]> {
       }
     }
     const rate = (s: number) => count / s;
-    const params = { traces: count, spans_per_trace: SPANS_PER_TRACE, traces_per_request: TRACES_PER_REQUEST, rounds: ROUNDS };
+    const params = { traces: count, spans_per_trace: SPANS_PER_TRACE, traces_per_request: TRACES_PER_REQUEST, rounds: ROUNDS, concurrency: CONCURRENCY };
+    const baselineOf = { rest: seconds.rawRest, otlp: seconds.rawOtlp };
     return (['rest', 'otlp'] as const).map((phase) => ({
       name: `ingest.${phase}`,
       value: Math.round(rate(seconds[phase])),
       unit: 'traces/s',
-      baseline: Math.round(rate(seconds.raw)),
-      ratio: round(rate(seconds[phase]) / rate(seconds.raw)),
+      baseline: Math.round(rate(baselineOf[phase])),
+      ratio: round(rate(seconds[phase]) / rate(baselineOf[phase])),
       aim: AIM,
       params: { ...params, encoding: phase === 'rest' ? 'mlflow-json' : 'otlp-protobuf' },
     }));
@@ -84,8 +97,17 @@ interface Request {
   experimentId?: number;
 }
 
+/** Runs `work` over `items` with at most CONCURRENCY in flight, as that many clients would. */
+async function inParallel<T>(items: readonly T[], work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await work(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+}
+
 async function send<B>(t: TestApp, bodies: readonly B[], request: (body: B) => Request): Promise<void> {
-  for (const body of bodies) {
+  await inParallel(bodies, async (body) => {
     const r = request(body);
     const res = await t.app.inject({
       method: 'POST',
@@ -94,7 +116,7 @@ async function send<B>(t: TestApp, bodies: readonly B[], request: (body: B) => R
       headers: { 'content-type': r.type, ...(r.experimentId ? { 'x-assay-experiment-id': String(r.experimentId) } : {}) },
     });
     if (res.statusCode !== 200) throw new Error(`${r.url} answered ${res.statusCode}: ${res.body}`);
-  }
+  });
 }
 
 interface RawBatch {
@@ -113,8 +135,7 @@ const SPAN_COLUMNS = [
 ];
 
 /** The rows ingest writes for a batch, computed with the same parser and summary, ready to insert. */
-function rawRows(batch: readonly BenchTrace[], experimentId: number): RawBatch {
-  const incoming: IncomingTrace[] = parseMlflowPayload(JSON.parse(restBody(batch)));
+function rawRows(incoming: readonly IncomingTrace[], experimentId: number): RawBatch {
   const json = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v));
   return {
     traces: incoming.map((t) => {
@@ -136,13 +157,18 @@ function rawRows(batch: readonly BenchTrace[], experimentId: number): RawBatch {
 }
 
 /** The baseline: per batch, one transaction with one multi-row INSERT per table. */
-async function insertRaw(client: pg.Client, batches: readonly RawBatch[]): Promise<void> {
-  for (const batch of batches) {
-    await client.query('begin');
-    await client.query(insertText('assay.trace', TRACE_COLUMNS, batch.traces.length), batch.traces.flat());
-    await client.query(insertText('assay.span', SPAN_COLUMNS, batch.spans.length), batch.spans.flat());
-    await client.query('commit');
-  }
+async function insertRaw(pool: pg.Pool, batches: readonly RawBatch[]): Promise<void> {
+  await inParallel(batches, async (batch) => {
+    const client = await pool.connect();
+    try {
+      await client.query('begin');
+      await client.query(insertText('assay.trace', TRACE_COLUMNS, batch.traces.length), batch.traces.flat());
+      await client.query(insertText('assay.span', SPAN_COLUMNS, batch.spans.length), batch.spans.flat());
+      await client.query('commit');
+    } finally {
+      client.release();
+    }
+  });
 }
 
 function insertText(table: string, columns: readonly string[], rows: number): string {

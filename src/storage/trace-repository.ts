@@ -5,7 +5,6 @@ import { sql, type Transaction } from 'kysely';
 import type { Assessment } from '../domain/assessment.ts';
 import type { JsonValue, Span, SpanStatusCode, StoredTrace, TraceInfo, TraceState, TraceSummary } from '../domain/trace.ts';
 import type { Db } from './connect.ts';
-import { batches, toJsonb } from './json.ts';
 import type { Database } from './schema.ts';
 import { rowToAssessment } from './assessment-repository.ts';
 
@@ -20,34 +19,48 @@ export interface TraceWrite {
   summary: TraceSummary;
 }
 
+// A batch goes to Postgres as one JSON document, read back as rows by json_to_recordset: one
+// parameter per statement instead of one per value, and JSON columns serialised once, inside the
+// document, instead of as text that is then escaped again. For 500 spans this saves most of
+// kysely's and pg's per-value work and Postgres' parse and plan time for 6,500 parameters.
+const ROWS_PER_STATEMENT = 5000;
+
+/** `json_to_recordset($1) as r(col type, …)` over `rows`, typed by `columns`. */
+function recordset(rows: readonly object[], columns: Readonly<Record<string, string>>) {
+  const definitions = Object.entries(columns).map(([column, type]) => sql`${sql.id(column)} ${sql.raw(type)}`);
+  return sql`select * from json_to_recordset(${JSON.stringify(rows)}::json) as r(${sql.join(definitions)})`;
+}
+
+const TRACE_TYPES = {
+  trace_id: 'text',
+  experiment_id: 'bigint',
+  client_request_id: 'text',
+  request_time: 'bigint',
+  execution_duration_ms: 'bigint',
+  state: 'text',
+  request_preview: 'text',
+  response_preview: 'text',
+  request: 'jsonb',
+  response: 'jsonb',
+  trace_metadata: 'jsonb',
+  tags: 'jsonb',
+  input_tokens: 'bigint',
+  output_tokens: 'bigint',
+  total_tokens: 'bigint',
+  cost: 'float8',
+} as const;
+
 /**
  * Inserts or updates trace headers. Metadata is immutable (keys already stored win); tags are
  * mutable (new values win). Every write marks the trace changed for monitors.
  */
 export async function upsertTraces(db: Executor, traces: readonly TraceWrite[]): Promise<void> {
-  for (const batch of batches(traces, 18)) {
+  for (let i = 0; i < traces.length; i += ROWS_PER_STATEMENT) {
+    const rows = traces.slice(i, i + ROWS_PER_STATEMENT).map(traceToRow);
     await db
       .insertInto('assay.trace')
-      .values(
-        batch.map((t) => ({
-          trace_id: t.trace_id,
-          experiment_id: t.experiment_id,
-          client_request_id: t.client_request_id,
-          request_time: t.summary.request_time,
-          execution_duration_ms: t.summary.execution_duration_ms,
-          state: t.summary.state,
-          request_preview: t.summary.request_preview,
-          response_preview: t.summary.response_preview,
-          request: toJsonb(t.summary.request),
-          response: toJsonb(t.summary.response),
-          trace_metadata: JSON.stringify(t.trace_metadata),
-          tags: JSON.stringify(t.tags),
-          input_tokens: t.summary.input_tokens,
-          output_tokens: t.summary.output_tokens,
-          total_tokens: t.summary.total_tokens,
-          cost: t.summary.cost,
-        })),
-      )
+      .columns(Object.keys(TRACE_TYPES) as Array<keyof typeof TRACE_TYPES>)
+      .expression(recordset(rows, TRACE_TYPES))
       .onConflict((oc) =>
         oc.column('trace_id').doUpdateSet((eb) => ({
           client_request_id: sql`coalesce(excluded.client_request_id, ${eb.ref('assay.trace.client_request_id')})`,
@@ -73,12 +86,51 @@ export async function upsertTraces(db: Executor, traces: readonly TraceWrite[]):
   }
 }
 
+function traceToRow(t: TraceWrite) {
+  return {
+    trace_id: t.trace_id,
+    experiment_id: t.experiment_id,
+    client_request_id: t.client_request_id,
+    request_time: t.summary.request_time,
+    execution_duration_ms: t.summary.execution_duration_ms,
+    state: t.summary.state,
+    request_preview: t.summary.request_preview,
+    response_preview: t.summary.response_preview,
+    request: t.summary.request,
+    response: t.summary.response,
+    trace_metadata: t.trace_metadata,
+    tags: t.tags,
+    input_tokens: t.summary.input_tokens,
+    output_tokens: t.summary.output_tokens,
+    total_tokens: t.summary.total_tokens,
+    cost: t.summary.cost,
+  };
+}
+
+const SPAN_TYPES = {
+  trace_id: 'text',
+  span_id: 'text',
+  parent_span_id: 'text',
+  name: 'text',
+  span_type: 'text',
+  status_code: 'text',
+  status_message: 'text',
+  start_time_ns: 'bigint',
+  end_time_ns: 'bigint',
+  inputs: 'jsonb',
+  outputs: 'jsonb',
+  attributes: 'jsonb',
+  events: 'jsonb',
+} as const;
+
 /** Inserts spans; a re-sent span (same trace_id, span_id) replaces the earlier copy. */
 export async function upsertSpans(db: Executor, spans: readonly Span[]): Promise<void> {
-  for (const batch of batches(spans, 13)) {
+  for (let i = 0; i < spans.length; i += ROWS_PER_STATEMENT) {
+    const rows = spans.slice(i, i + ROWS_PER_STATEMENT).map(spanToRow);
     await db
       .insertInto('assay.span')
-      .values(batch.map(spanToRow))
+      .columns(Object.keys(SPAN_TYPES) as Array<keyof typeof SPAN_TYPES>)
+      .expression(recordset(rows, SPAN_TYPES))
       .onConflict((oc) =>
         oc.columns(['trace_id', 'span_id']).doUpdateSet((eb) => ({
           parent_span_id: eb.ref('excluded.parent_span_id'),
@@ -107,12 +159,13 @@ function spanToRow(s: Span) {
     span_type: s.span_type,
     status_code: s.status_code,
     status_message: s.status_message,
+    // As text: nanoseconds exceed what a JSON number keeps exactly.
     start_time_ns: s.start_time_ns.toString(),
     end_time_ns: s.end_time_ns === null ? null : s.end_time_ns.toString(),
-    inputs: toJsonb(s.inputs),
-    outputs: toJsonb(s.outputs),
-    attributes: JSON.stringify(s.attributes),
-    events: JSON.stringify(s.events),
+    inputs: s.inputs,
+    outputs: s.outputs,
+    attributes: s.attributes,
+    events: s.events,
   };
 }
 

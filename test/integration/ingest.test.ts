@@ -153,6 +153,20 @@ describe.each(['postgres', 'pglite'] as const)('ingest on %s', (db) => {
     });
   });
 
+  it('keeps awkward text exactly: quotes, backslashes, braces, commas, NULL, newlines, emoji', async () => {
+    const hex = newTraceHex();
+    const nasty = 'He said "hi", {a,b} \\ back\\slash\nNULL \t 🚀 \u00e9 \'single\' ,';
+    await post(
+      mlflowTrace(hex, [
+        { id: 1, name: 'NULL', inputs: { q: nasty, list: ['NULL', null, '', '{}'] }, outputs: 'NULL' },
+        { id: 2, parent: 1, name: nasty, inputs: nasty, outputs: ['"', '\\', ','] },
+      ]),
+    );
+    const spans: Json[] = (await getTrace(`tr-${hex}`)).data.spans;
+    expect(spans[0]).toMatchObject({ name: 'NULL', inputs: { q: nasty, list: ['NULL', null, '', '{}'] }, outputs: 'NULL' });
+    expect(spans[1]).toMatchObject({ name: nasty, inputs: nasty, outputs: ['"', '\\', ','] });
+  });
+
   it('sums token usage without counting a child under a parent that reports it', async () => {
     const hex = newTraceHex();
     await post(
