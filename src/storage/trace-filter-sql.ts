@@ -56,6 +56,7 @@ export function traceFilterCondition(filter: Filter): TraceCondition {
 /**
  * Compiles every RLIKE pattern of the filter in the database (Postgres' regex dialect is its own),
  * turning a pattern Postgres rejects into a 400 that quotes it; `field` prefixes the message.
+ * Call it outside a transaction: a failed probe would abort the surrounding one.
  */
 export async function checkFilterRegexes(db: Executor, filter: Filter, field = 'filter_string'): Promise<void> {
   for (const pattern of regexPatterns(filter)) {
