@@ -3,9 +3,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.ts';
-import { chatTrace, newTraceHex } from '../support/trace-payloads.ts';
-
-type Json = Record<string, any>;
+import { chatTrace, newTraceHex, type Json } from '../support/trace-payloads.ts';
 
 describe('assessments', () => {
   let t: TestApp;

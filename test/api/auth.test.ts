@@ -8,9 +8,7 @@ import { registerAuth } from '../../src/api/auth.ts';
 import { errorResponse } from '../../src/api/error-status.ts';
 import { revokeToken } from '../../src/storage/token-repository.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
-import { chatTrace, newTraceHex, otlpJsonRequest } from '../support/trace-payloads.ts';
-
-type Json = Record<string, any>;
+import { chatTrace, newTraceHex, otlpJsonRequest, type Json } from '../support/trace-payloads.ts';
 
 describe('auth', () => {
   let t: TestApp;

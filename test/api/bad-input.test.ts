@@ -4,9 +4,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.ts';
-import { chatTrace, mlflowTrace, newTraceHex, otlpJsonRequest } from '../support/trace-payloads.ts';
-
-type Json = Record<string, any>;
+import { chatTrace, mlflowTrace, newTraceHex, otlpJsonRequest, type Json } from '../support/trace-payloads.ts';
 
 // Small enough that a modest batch trips it, large enough for ordinary test payloads.
 const BODY_LIMIT = 64 * 1024;

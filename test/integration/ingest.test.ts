@@ -4,9 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.ts';
-import { chatTrace, mlflowTrace, newTraceHex, otlpJsonRequest, spanHex, T0_MS } from '../support/trace-payloads.ts';
-
-type Json = Record<string, any>;
+import { chatTrace, mlflowTrace, newTraceHex, otlpJsonRequest, spanHex, T0_MS, type Json } from '../support/trace-payloads.ts';
 
 describe.each(['postgres', 'pglite'] as const)('ingest on %s', (db) => {
   let t: TestApp;

@@ -14,8 +14,7 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.ts';
-
-type Json = Record<string, any>;
+import type { Json } from '../support/trace-payloads.ts';
 
 const DOCS = [
   { id: 'kb-7', content: 'Refunds are accepted within 30 days.', score: 0.92, uri: 'kb/refunds.md' },

@@ -5,6 +5,10 @@
  */
 import { randomBytes } from 'node:crypto';
 
+/** A JSON body as tests read it: loosely typed, since the assertions do the checking. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- see above
+export type Json = Record<string, any>;
+
 /**
  * 32 hex digits: a fresh OpenTelemetry trace id. Ids whose base64 starts with `0x` are skipped:
  * the id decoder currently mistakes that for a hex prefix (reported), which would make tests flaky.
