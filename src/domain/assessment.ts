@@ -1,5 +1,5 @@
 /** Assessments: feedback (a verdict) or expectation (ground truth) attached to a trace. */
-import type { JsonValue } from './trace.ts';
+import type { JsonValue } from './json.ts';
 
 export type AssessmentKind = 'feedback' | 'expectation';
 export type SourceType = 'HUMAN' | 'LLM_JUDGE' | 'CODE';

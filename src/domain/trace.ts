@@ -1,12 +1,13 @@
 /** Traces and spans as Assay keeps them (MLflow's TraceInfo and span model). */
+import type { Assessment } from './assessment.ts';
+import type { JsonObject, JsonValue } from './json.ts';
+
+export type { JsonObject, JsonValue };
 
 export type TraceState = 'OK' | 'ERROR' | 'IN_PROGRESS' | 'STATE_UNSPECIFIED';
 export const TRACE_STATES: readonly TraceState[] = ['OK', 'ERROR', 'IN_PROGRESS', 'STATE_UNSPECIFIED'];
 
 export type SpanStatusCode = 'OK' | 'ERROR' | 'UNSET';
-
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
-export type JsonObject = { [key: string]: JsonValue };
 
 export interface TokenUsage {
   input_tokens: number;
@@ -119,5 +120,5 @@ export interface StoredTrace {
   };
   spans: Span[];
   /** Every assessment, valid or not (filter on `valid` where only the current ones count). */
-  assessments: import('./assessment.ts').Assessment[];
+  assessments: Assessment[];
 }

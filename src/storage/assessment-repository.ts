@@ -6,7 +6,7 @@ import type { IncomingAssessment } from '../domain/trace.ts';
 import { batches, toJsonb } from './json.ts';
 import type { AssessmentTable } from './schema.ts';
 import type { Selectable } from 'kysely';
-import type { Executor } from './trace-repository.ts';
+import type { Executor } from './connect.ts';
 
 export function newAssessmentId(): string {
   return `a-${randomUUID().replaceAll('-', '')}`;

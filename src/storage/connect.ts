@@ -4,12 +4,15 @@
  */
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, type Transaction } from 'kysely';
 import pg from 'pg';
 import { PGliteDialect } from './pglite-dialect.ts';
 import type { Database } from './schema.ts';
 
 export type Db = Kysely<Database>;
+
+/** The database or a transaction on it: what repository functions run their queries on. */
+export type Executor = Db | Transaction<Database>;
 
 export interface DatabaseHandle {
   readonly db: Db;

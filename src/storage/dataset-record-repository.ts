@@ -5,7 +5,7 @@
 import { sql, type Selectable } from 'kysely';
 import { recordSeqOf, type DatasetRecord, type RecordSource } from '../domain/dataset-record.ts';
 import type { DatasetRecordVersionTable, DatasetVersionTable } from './schema.ts';
-import type { Executor } from './trace-repository.ts';
+import type { Executor } from './connect.ts';
 
 /** A current record with the bookkeeping a change needs to replace it. */
 export interface CurrentRecord {

@@ -7,7 +7,7 @@ import type { DatasetName } from '../domain/dataset-name.ts';
 import { EMPTY_DIGEST } from '../domain/dataset-merge.ts';
 import { alreadyExists, AssayError, notFound } from '../domain/errors.ts';
 import type { DatasetTable } from './schema.ts';
-import type { Executor } from './trace-repository.ts';
+import type { Executor } from './connect.ts';
 
 /** A dataset as the API shows it (MLflow's EvaluationDataset fields). */
 export interface Dataset {

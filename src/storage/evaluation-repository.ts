@@ -92,24 +92,21 @@ export async function recordOutput(
   return result.numUpdatedRows > 0n;
 }
 
-export async function setRowTrace(db: Executor, runId: string, rowIndex: number, traceId: string): Promise<void> {
-  await db.updateTable('assay.evaluation_row').set({ trace_id: traceId }).where('run_id', '=', runId).where('row_index', '=', rowIndex).execute();
-}
-
 export async function finishRow(
   db: Executor,
   runId: string,
   rowIndex: number,
-  result:
+  result: { trace_id: string } & (
     | { status: 'done'; passed: boolean; failing_judges: string[]; verdicts: RowVerdict[] }
-    | { status: 'errored'; error: string; latency_ms?: number | null },
+    | { status: 'errored'; error: string; latency_ms?: number | null }
+  ),
 ): Promise<void> {
   await db
     .updateTable('assay.evaluation_row')
     .set(
       result.status === 'done'
-        ? { status: 'done', passed: result.passed, failing_judges: JSON.stringify(result.failing_judges), verdicts: JSON.stringify(result.verdicts), finished_at: new Date() }
-        : { status: 'errored', error: result.error.slice(0, 4000), passed: null, finished_at: new Date(), ...(result.latency_ms != null ? { target_latency_ms: result.latency_ms } : {}) },
+        ? { status: 'done', trace_id: result.trace_id, passed: result.passed, failing_judges: JSON.stringify(result.failing_judges), verdicts: JSON.stringify(result.verdicts), finished_at: new Date() }
+        : { status: 'errored', trace_id: result.trace_id, error: result.error.slice(0, 4000), passed: null, finished_at: new Date(), ...(result.latency_ms != null ? { target_latency_ms: result.latency_ms } : {}) },
     )
     .where('run_id', '=', runId)
     .where('row_index', '=', rowIndex)

@@ -2,7 +2,7 @@
 import type { Selectable } from 'kysely';
 import { alreadyExists, notFound } from '../domain/errors.ts';
 import type { ExperimentTable } from './schema.ts';
-import type { Executor } from './trace-repository.ts';
+import type { Executor } from './connect.ts';
 
 export interface Experiment {
   experiment_id: string;

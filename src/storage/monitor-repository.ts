@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { sql, type Selectable } from 'kysely';
 import type { MonitorConfig } from '../domain/monitor-config.ts';
 import type { MonitorRunTable, MonitorTable, RunKind } from './monitor-schema.ts';
-import type { Executor } from './trace-repository.ts';
+import type { Executor } from './connect.ts';
 
 export type MonitorRow = Selectable<MonitorTable>;
 export type MonitorRunRow = Selectable<MonitorRunTable>;

@@ -6,7 +6,7 @@
  * from the numeric experiment id; both go through `sql.id`.
  */
 import { sql, type RawBuilder } from 'kysely';
-import type { Executor } from './trace-repository.ts';
+import type { Executor } from './connect.ts';
 
 export function traceLogsTable(schema: string, experimentId: number): RawBuilder<unknown> {
   return sql.id(schema, `trace_logs_${experimentId}`);

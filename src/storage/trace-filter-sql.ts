@@ -14,7 +14,7 @@ import {
   type SpanComparison,
   type StringAttributeComparison,
 } from '../domain/filter/filter.ts';
-import type { Executor } from './trace-repository.ts';
+import type { Executor } from './connect.ts';
 import type { Database } from './schema.ts';
 
 /** A condition over rows of `assay.trace` (unaliased), for `.where(condition)`. */

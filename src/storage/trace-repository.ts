@@ -1,14 +1,13 @@
 /**
  * Traces, their spans and assessments: writes for ingest, reads for the API, scorers and copies.
  */
-import { sql, type Transaction } from 'kysely';
+import { sql } from 'kysely';
 import type { Assessment } from '../domain/assessment.ts';
 import type { JsonValue, Span, SpanStatusCode, StoredTrace, TraceInfo, TraceState, TraceSummary } from '../domain/trace.ts';
-import type { Db } from './connect.ts';
-import type { Database } from './schema.ts';
+import type { Executor } from './connect.ts';
 import { rowToAssessment } from './assessment-repository.ts';
 
-export type Executor = Db | Transaction<Database>;
+export type { Executor };
 
 export interface TraceWrite {
   trace_id: string;

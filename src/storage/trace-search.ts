@@ -13,7 +13,8 @@ import { rowToAssessment } from './assessment-repository.ts';
 import type { AssessmentTable } from './schema.ts';
 import { checkFilterRegexes, isRegexError, traceFilterCondition } from './trace-filter-sql.ts';
 import { afterCondition, decodeCursor, encodeCursor, orderModifier, sortColumns } from './trace-search-order.ts';
-import { rowToInfo, type Executor } from './trace-repository.ts';
+import type { Executor } from './connect.ts';
+import { rowToInfo } from './trace-repository.ts';
 import type { Selectable } from 'kysely';
 
 export { checkFilterRegexes, traceFilterCondition, type TraceCondition } from './trace-filter-sql.ts';
