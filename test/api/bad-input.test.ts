@@ -48,6 +48,24 @@ describe('bad input', () => {
       payload: '{"info": {"trace_id": ',
     });
     expect(expectError(res, 400, 'INVALID_PARAMETER_VALUE')).toMatch(/^body: /);
+
+    // Prototype-polluting keys are refused on both ingest routes.
+    for (const url of [`/api/v1/experiments/${experimentId}/traces`, '/v1/traces']) {
+      const polluted = await t.app.inject({
+        method: 'POST',
+        url,
+        headers: { 'content-type': 'application/json', 'x-assay-experiment-id': experimentId },
+        payload: '{"resourceSpans": [], "__proto__": {"polluted": true}}',
+      });
+      expectError(polluted, 400, 'INVALID_PARAMETER_VALUE');
+    }
+    const otlp = await t.app.inject({
+      method: 'POST',
+      url: '/v1/traces',
+      headers: { 'content-type': 'application/json', 'x-assay-experiment-id': experimentId },
+      payload: '{"resourceSpans": [',
+    });
+    expect(expectError(otlp, 400, 'INVALID_PARAMETER_VALUE')).toMatch(/^body: /);
   });
 
   it('names the field of a wrong type', async () => {

@@ -25,7 +25,8 @@ async function otlpRoute(app: FastifyInstance, ctx: AppContext): Promise<void> {
   app.addContentTypeParser(['application/x-protobuf', 'application/protobuf'], { parseAs: 'buffer' }, (_req, body, done) =>
     done(null, body),
   );
-  app.addContentTypeParser(['application/json'], { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  // Fastify's own JSON parser, so `__proto__` and `constructor` keys are refused as everywhere else.
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
 
   app.post('/v1/traces', { config: { role: 'writer' } }, async (request, reply) => {
     try {
