@@ -10,7 +10,7 @@ import { chatTrace, newTraceHex } from '../support/trace-payloads.ts';
 import { waitFor } from '../support/wait-for.ts';
 
 // Each spawned process compiles the sources and opens PGlite (a fresh one runs initdb): slow.
-const SPAWN_TIMEOUT_MS = 120_000;
+const SPAWN_TIMEOUT_MS = 180_000;
 
 const stripAnsi = (text: string) => text.replace(/\u001b\[[0-9;]*m/g, '');
 
