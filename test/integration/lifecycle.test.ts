@@ -38,7 +38,7 @@ async function startAssay(args: string[], env: Record<string, string>): Promise<
       if (p.child.exitCode !== null) throw new Error(`exited early: ${p.stderr()}`);
       return (await fetch(`${url}/healthz`)).ok;
     },
-    { timeoutMs: 30_000, intervalMs: 100, what: `assay ${args.join(' ')} to answer /healthz` },
+    { timeoutMs: 90_000, intervalMs: 100, what: `assay ${args.join(' ')} to answer /healthz` },
   );
   return { p, url };
 }
