@@ -11,8 +11,8 @@
 import cron from 'node-cron';
 import { sql } from 'kysely';
 import type { AppContext } from '../api/context.ts';
-import { activeRuns } from '../storage/monitor-repository.ts';
-import { createMonitorRun, enqueueRun } from '../services/monitor-runs.ts';
+import { activeRuns, createRun } from '../storage/monitor-repository.ts';
+import { enqueueMonitorRun } from './jobs.ts';
 
 export interface Scheduler {
   /** Runs one tick now (tests, `assay monitor run`). */
@@ -49,7 +49,7 @@ export async function schedulerTick(ctx: AppContext): Promise<{ started: string[
     if (runId === null) break;
     if (runId) started.push(runId);
   }
-  for (const run of await activeRuns(ctx.db)) await enqueueRun(ctx, run.run_id);
+  for (const run of await activeRuns(ctx.db)) await enqueueMonitorRun(ctx.queue, run.run_id);
   if (started.length) ctx.log.info({ runs: started }, 'monitor runs scheduled');
   return { started };
 }
@@ -73,7 +73,7 @@ async function startOneDueRun(ctx: AppContext): Promise<string | null> {
       .set({ next_due_at: sql`now() + make_interval(mins => ${due.config.interval_minutes})` })
       .where('experiment_id', '=', due.experiment_id)
       .execute();
-    const run = await createMonitorRun(trx, {
+    const run = await createRun(trx, {
       experimentId: due.experiment_id,
       kind: 'scheduled',
       runKey: `scheduled:${due.experiment_id}:${due.next_due_at.getTime()}`,

@@ -13,10 +13,11 @@ import { scorerRate } from '../domain/monitor-config.ts';
 import { isSampled } from '../domain/sampling.ts';
 import { buildScorer } from '../scorers/registry.ts';
 import { getExperiment } from '../storage/experiment-repository.ts';
-import { findMonitor, type MonitorRunRow } from '../storage/monitor-repository.ts';
+import { createRun, findMonitor, type MonitorRunRow } from '../storage/monitor-repository.ts';
 import { feedbackKey } from './monitor-chunk.ts';
 import { tracesMatching } from './monitor-filters.ts';
-import { activeConflict, createMonitorRun, enqueueRun, runView } from './monitor-runs.ts';
+import { enqueueMonitorRun } from '../queue/jobs.ts';
+import { activeConflict, runView } from './monitor-runs.ts';
 
 const time = z.union([z.number().int().nonnegative(), z.iso.datetime({ offset: true }).transform((s) => Date.parse(s))]);
 const body = z.object({
@@ -45,7 +46,7 @@ export async function backfill(ctx: AppContext, experimentId: string, raw: unkno
 
   const estimate = await estimate_(ctx, id, config, input.start_time, input.end_time);
   if (!input.confirm) return { confirmed: false, estimate, message: 'nothing started; send again with "confirm": true' };
-  const run: MonitorRunRow | undefined = await createMonitorRun(ctx.db, {
+  const run: MonitorRunRow | undefined = await createRun(ctx.db, {
     experimentId: id,
     kind: 'backfill',
     runKey: `backfill:${randomUUID()}`,
@@ -53,7 +54,7 @@ export async function backfill(ctx: AppContext, experimentId: string, raw: unkno
     backfill: { from: input.start_time, to: input.end_time },
   });
   if (!run) throw await activeConflict(ctx, id);
-  await enqueueRun(ctx, run.run_id);
+  await enqueueMonitorRun(ctx.queue, run.run_id);
   return { confirmed: true, estimate, run: runView(run) };
 }
 

@@ -16,11 +16,7 @@ import type { RunCounts, ScorerCounts } from '../storage/monitor-schema.ts';
 import { findMonitor, findRun, type MonitorRunRow } from '../storage/monitor-repository.ts';
 import { ensureResultsTable, traceLogsTable } from '../storage/results-table.ts';
 import { monitorRunsTotal } from '../observability/monitor-metrics.ts';
-
-export const JOB_MONITOR_RUN = 'monitor.run';
-export const JOB_MONITOR_CHUNK = 'monitor.chunk';
-
-export const chunkJobId = (runId: string, chunk: number) => `${runId}.chunk-${chunk}`;
+import { enqueueMonitorChunk } from '../queue/jobs.ts';
 
 /** Plans the run (once) and enqueues its unfinished chunks. Safe to call again after a crash. */
 export async function planRun(ctx: AppContext, runId: string): Promise<void> {
@@ -41,7 +37,7 @@ export async function planRun(ctx: AppContext, runId: string): Promise<void> {
     .where('done', '=', false)
     .execute();
   for (const { chunk } of pending) {
-    await ctx.queue.enqueue(JOB_MONITOR_CHUNK, { run_id: runId, chunk }, { jobId: chunkJobId(runId, chunk) });
+    await enqueueMonitorChunk(ctx.queue, runId, chunk);
   }
   ctx.log.info({ run_id: runId, chunks: run.chunks, pending: pending.length, traces: run.traces_seen }, 'monitor run planned');
 }

@@ -2,28 +2,9 @@
 import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../api/context.ts';
 import { AssayError, notFound } from '../domain/errors.ts';
-import type { MonitorConfig } from '../domain/monitor-config.ts';
 import { getExperiment } from '../storage/experiment-repository.ts';
 import { activeRun, createRun, findMonitor, listRuns, type MonitorRunRow } from '../storage/monitor-repository.ts';
-import type { RunKind } from '../storage/monitor-schema.ts';
-import type { Executor } from '../storage/trace-repository.ts';
-import { JOB_MONITOR_RUN } from './monitor-plan.ts';
-
-export function newRunId(): string {
-  return `mr-${randomUUID().replaceAll('-', '')}`;
-}
-
-/** Creates the run row (unless the key exists or a run is active); the caller enqueues it after commit. */
-export async function createMonitorRun(
-  db: Executor,
-  input: { experimentId: number; kind: RunKind; runKey: string; config: MonitorConfig; backfill?: { from: number; to: number } },
-): Promise<MonitorRunRow | undefined> {
-  return createRun(db, { runId: newRunId(), ...input });
-}
-
-export async function enqueueRun(ctx: AppContext, runId: string): Promise<void> {
-  await ctx.queue.enqueue(JOB_MONITOR_RUN, { run_id: runId }, { jobId: runId });
-}
+import { enqueueMonitorRun } from '../queue/jobs.ts';
 
 /** `POST …/monitor/run`: a run now, unless one is active (409 naming it). */
 export async function startRunNow(ctx: AppContext, experimentId: string): Promise<MonitorRunRow> {
@@ -31,9 +12,9 @@ export async function startRunNow(ctx: AppContext, experimentId: string): Promis
   const id = Number(experiment.experiment_id);
   const monitor = await findMonitor(ctx.db, id);
   if (!monitor) throw notFound(`experiment_id: experiment '${experimentId}' has no monitor`);
-  const run = await createMonitorRun(ctx.db, { experimentId: id, kind: 'manual', runKey: `manual:${randomUUID()}`, config: monitor.config });
+  const run = await createRun(ctx.db, { experimentId: id, kind: 'manual', runKey: `manual:${randomUUID()}`, config: monitor.config });
   if (!run) throw await activeConflict(ctx, id);
-  await enqueueRun(ctx, run.run_id);
+  await enqueueMonitorRun(ctx.queue, run.run_id);
   return run;
 }
 

@@ -1,5 +1,5 @@
 /** Monitors (config documents with a version and an etag) and their runs. */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { sql, type Selectable } from 'kysely';
 import type { MonitorConfig } from '../domain/monitor-config.ts';
 import type { MonitorRunTable, MonitorTable, RunKind } from './monitor-schema.ts';
@@ -59,6 +59,10 @@ export async function deleteMonitor(db: Executor, experimentId: number): Promise
   return result.numDeletedRows > 0n;
 }
 
+export function newRunId(): string {
+  return `mr-${randomUUID().replaceAll('-', '')}`;
+}
+
 /**
  * Creates a run unless one with the same key exists or the monitor already has an active run
  * (the partial unique index). Returns undefined when nothing was created.
@@ -66,7 +70,7 @@ export async function deleteMonitor(db: Executor, experimentId: number): Promise
 export async function createRun(
   db: Executor,
   input: {
-    runId: string;
+    runId?: string;
     experimentId: number;
     runKey: string;
     kind: RunKind;
@@ -77,7 +81,7 @@ export async function createRun(
   return db
     .insertInto('assay.monitor_run')
     .values({
-      run_id: input.runId,
+      run_id: input.runId ?? newRunId(),
       experiment_id: input.experimentId,
       run_key: input.runKey,
       kind: input.kind,

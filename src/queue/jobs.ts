@@ -1,0 +1,20 @@
+/**
+ * Job kinds of monitoring and their deterministic ids. A run's job id is its run id and a chunk's
+ * is derived from it, so enqueueing the same work twice is a no-op while the first job exists.
+ */
+import type { JobQueue } from './queue.ts';
+
+/** Plans a monitoring run and enqueues its chunks. Payload `{run_id}`. */
+export const JOB_MONITOR_RUN = 'monitor.run';
+/** Scores and copies one chunk of a run. Payload `{run_id, chunk}`. */
+export const JOB_MONITOR_CHUNK = 'monitor.chunk';
+
+export const chunkJobId = (runId: string, chunk: number) => `${runId}.chunk-${chunk}`;
+
+export async function enqueueMonitorRun(queue: JobQueue, runId: string): Promise<void> {
+  await queue.enqueue(JOB_MONITOR_RUN, { run_id: runId }, { jobId: runId });
+}
+
+export async function enqueueMonitorChunk(queue: JobQueue, runId: string, chunk: number): Promise<void> {
+  await queue.enqueue(JOB_MONITOR_CHUNK, { run_id: runId, chunk }, { jobId: chunkJobId(runId, chunk) });
+}
