@@ -53,9 +53,13 @@ export async function ingestTraces(
         summary: summarizeTrace(traceSpans, t.info),
       };
     });
-    // Trace rows first: spans reference them.
-    await upsertTraces(trx, writes);
-    if (spans.length > 0) await upsertSpans(trx, spans);
+    // Trace rows first: spans reference them. Rows go in key order, so two requests upserting
+    // overlapping traces lock the rows in the same order and never deadlock.
+    await upsertTraces(trx, writes.sort((a, b) => compare(a.trace_id, b.trace_id)));
+    if (spans.length > 0) {
+      const ordered = [...spans].sort((a, b) => compare(a.trace_id, b.trace_id) || compare(a.span_id, b.span_id));
+      await upsertSpans(trx, ordered);
+    }
     const assessments = merged.flatMap((t) => t.assessments.map((a) => ({ ...a, trace_id: t.trace_id })));
     if (assessments.length > 0) await insertAssessments(trx, assessments);
   });
@@ -105,6 +109,10 @@ async function lockTraces(db: Executor, traceIds: readonly string[]): Promise<vo
   const keys = [...new Set(traceIds)].sort();
   await sql`select pg_advisory_xact_lock(hashtextextended(id, 0))
             from unnest(${keys}::text[]) with ordinality as k(id, n) order by n`.execute(db);
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function groupSpans(spans: Span[]): Map<string, Span[]> {

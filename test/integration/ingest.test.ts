@@ -239,6 +239,16 @@ describe.each(['postgres', 'pglite'] as const)('ingest on %s', (db) => {
     }
   });
 
+  it('takes concurrent batches re-sending the same traces in different orders', async () => {
+    const traces = Array.from({ length: 40 }, () => chatTrace(newTraceHex()));
+    const orders = [traces, [...traces].reverse(), [...traces.slice(20), ...traces.slice(0, 20)]];
+    const responses = await Promise.all([...orders, ...orders].map((batch) => post({ traces: batch })));
+    expect(responses.map((r) => r.statusCode)).toEqual(responses.map(() => 200));
+    const ids = traces.map((tr) => (tr.info as Json).trace_id as string);
+    const count = await t.ctx.db.selectFrom('assay.span').select((eb) => eb.fn.countAll<number>().as('n')).where('trace_id', 'in', ids).executeTakeFirstOrThrow();
+    expect(Number(count.n)).toBe(40 * 3);
+  });
+
   it('replaces an OTLP span sent again and marks a failed root as ERROR', async () => {
     const hex = newTraceHex();
     const open = otlpJsonRequest(hex, [{ id: 1, name: 'root', startMs: 0, attributes: { 'input.value': 'q' } }]);
