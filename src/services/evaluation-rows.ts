@@ -6,14 +6,15 @@
  */
 import type { AppContext } from '../api/context.ts';
 import { isAssayError } from '../domain/errors.ts';
-import type { IncomingTrace } from '../domain/trace.ts';
+import type { IncomingTrace, StoredTrace } from '../domain/trace.ts';
 import type { ScorerEntry } from '../scorers/registry.ts';
-import { findRun, finishRow, pendingRows, recordOutput, setRowTrace, type EvaluationRowRow, type EvaluationRunRow } from '../storage/evaluation-repository.ts';
+import { findRun, pendingRows, recordOutput, type EvaluationRowRow, type EvaluationRunRow } from '../storage/evaluation-repository.ts';
 import { loadStoredTraces } from '../storage/trace-repository.ts';
 import { finishRunIfDone, slicing } from './evaluation-plan.ts';
-import { RowScorers, scoreRow } from './evaluation-scoring.ts';
+import { judgeRow, RowScorers, storedFeedbackKeys } from './evaluation-scoring.ts';
+import { RowWriter } from './evaluation-writer.ts';
 import { createTarget, targetSchema, type TargetCall } from './evaluation-target.ts';
-import { buildRowTrace, givenRowTrace } from './evaluation-trace.ts';
+import { buildRowTrace, givenRowTrace, storedTraceOf, type RowTiming } from './evaluation-trace.ts';
 import { ingestTraces } from './ingest.ts';
 import { getJudge } from './judge-provider.ts';
 import { runPool } from './pool.ts';
@@ -24,6 +25,9 @@ interface SliceContext {
   target: TargetCall | null;
   scorers: RowScorers;
   judge: Awaited<ReturnType<typeof getJudge>>['judge'];
+  /** Feedback an earlier attempt stored for this slice's rows. */
+  existing: Set<string>;
+  writer: RowWriter;
   signal: AbortSignal;
 }
 
@@ -39,56 +43,108 @@ export async function runSlice(ctx: AppContext, runId: string, slice: number, si
       target: run.target ? createTarget(ctx.config, targetSchema.parse(run.target)) : null,
       scorers: new RowScorers(run.scorers as ScorerEntry[] | null, ctx.config.judge.model),
       judge: (await getJudge(ctx)).judge,
+      existing: await storedFeedbackKeys(ctx.db, runId, rows.map((r) => incomingTrace(run, r, { start_ms: 0, latency_ms: 0 }, null).trace_id)),
+      writer: new RowWriter(ctx.db, runId, run.experiment_id),
       signal,
     };
-    await runPool(rows, lanes, signal, (row) => processRow(s, row));
+    const tails = new TailTracker(lanes * 4);
+    await runPool(rows, lanes, signal, async (row) => tails.add((await processRow(s, row)).tail));
+    await tails.drain();
   }
   signal.throwIfAborted();
   await finishRunIfDone(ctx, runId);
 }
 
-async function processRow(s: SliceContext, initial: EvaluationRowRow): Promise<void> {
+/**
+ * Calls the target and the judges for one row; returns the row's remaining writes (trace,
+ * feedback, verdict), which need not hold the lane: the next row's target call starts meanwhile.
+ */
+async function processRow(s: SliceContext, initial: EvaluationRowRow): Promise<{ tail: Promise<void> }> {
   const { ctx, run } = s;
   let row = initial;
   const started = Date.now();
+  const errored = (error: string, latency_ms: number | null) => {
+    const trace = incomingTrace(run, row, { start_ms: started, latency_ms: latency_ms ?? 0 }, error);
+    return { tail: s.writer.write({ rowIndex: row.row_index, trace: row.given_trace === null ? trace : null, traceId: trace.trace_id, result: { status: 'errored', error, latency_ms } }) };
+  };
   if (row.error !== null) {
     // The caller's own function failed on this row (client-side evaluate).
-    await recordTrace(s, row, { start_ms: started, latency_ms: 0 }, row.error);
-    await finishRow(ctx.db, run.run_id, row.row_index, { status: 'errored', error: row.error });
-    return;
+    if (row.given_trace !== null) await storeTrace(s, incomingTrace(run, row, { start_ms: started, latency_ms: 0 }, row.error));
+    return errored(row.error, null);
   }
+  let outputStored: Promise<boolean> = Promise.resolve(true);
   if (!row.output_recorded && s.target) {
     const t0 = performance.now();
     try {
       const answer = await s.target(row.inputs, s.signal);
       const latency_ms = performance.now() - t0;
       const fresh = { outputs: answer.outputs, latency_ms, input_tokens: answer.input_tokens, output_tokens: answer.output_tokens, total_tokens: answer.total_tokens, cost: answer.cost };
-      // Stored before scoring: from here on a crash resumes at scoring.
-      if (await recordOutput(ctx.db, run.run_id, row.row_index, fresh)) {
-        row = { ...row, ...fresh, target_latency_ms: latency_ms, output_recorded: true };
-      } else {
-        row = (await reload(s, row)) ?? row;
-      }
+      // The judges start while the answer is written; nothing else about the row is written before
+      // it is stored, so a crash either finds the answer stored (never asked again) or nothing judged.
+      outputStored = recordOutput(ctx.db, run.run_id, row.row_index, fresh);
+      outputStored.catch(() => {});
+      row = { ...row, ...fresh, target_latency_ms: latency_ms, output_recorded: true };
     } catch (error) {
       if (!isAssayError(error, 'TARGET_ERROR')) throw error;
-      const latency_ms = performance.now() - t0;
-      await recordTrace(s, row, { start_ms: started, latency_ms }, error.message);
-      await finishRow(ctx.db, run.run_id, row.row_index, { status: 'errored', error: error.message, latency_ms });
-      return;
+      return errored(error.message, performance.now() - t0);
     }
   }
-  const traceId = await recordTrace(s, row, { start_ms: started, latency_ms: row.target_latency_ms ?? 0 }, null);
-  const [trace] = await loadStoredTraces(ctx.db, [traceId]);
-  if (!trace) throw new Error(`trace ${traceId} of row ${row.row_index} vanished`);
-  if (row.given_trace !== null) await useTraceFigures(s, row, trace.info);
-  const { verdicts, passed, failing } = await scoreRow(ctx, run.run_id, row.row_index, trace, s.scorers, s.judge, s.signal);
-  await finishRow(ctx.db, run.run_id, row.row_index, { status: 'done', passed, failing_judges: failing, verdicts });
+  const incoming = incomingTrace(run, row, { start_ms: started, latency_ms: row.target_latency_ms ?? 0 }, null);
+  let trace: StoredTrace;
+  if (row.given_trace === null) {
+    // Built in memory: the judges need not wait for the trace to be written.
+    trace = storedTraceOf(incoming, String(run.experiment_id));
+  } else {
+    await storeTrace(s, incoming);
+    const [loaded] = await loadStoredTraces(ctx.db, [incoming.trace_id]);
+    if (!loaded) throw new Error(`trace ${incoming.trace_id} of row ${row.row_index} vanished`);
+    trace = loaded;
+    await useTraceFigures(s, row, trace.info);
+  }
+  const judgement = await judgeRow(run.run_id, row.row_index, trace, s.scorers, s.judge, s.signal, s.existing);
+  const tail = (async () => {
+    if (!(await outputStored)) {
+      // Another delivery of this job stored a different answer first; judge that one instead.
+      const stored = await reload(s, row);
+      if (stored?.status === 'pending') await (await processRow(s, stored)).tail;
+      return;
+    }
+    await s.writer.write({ rowIndex: row.row_index, trace: row.given_trace === null ? incoming : null, traceId: incoming.trace_id, result: { status: 'done', judgement } });
+  })();
+  return { tail };
 }
 
-async function recordTrace(s: SliceContext, row: EvaluationRowRow, timing: { start_ms: number; latency_ms: number }, error: string | null): Promise<string> {
-  const trace: IncomingTrace = row.given_trace !== null ? givenRowTrace(s.run.run_id, s.run.name, row) : buildRowTrace(s.run.run_id, s.run.name, row, timing, error);
+/** Row writes still in flight: at most `limit` before the lanes wait, every failure surfaced. */
+class TailTracker {
+  private readonly pending = new Set<Promise<void>>();
+  private failure: unknown;
+  constructor(private readonly limit: number) {}
+
+  async add(tail: Promise<void>): Promise<void> {
+    const tracked = tail.then(
+      () => void this.pending.delete(tracked),
+      (error: unknown) => {
+        this.pending.delete(tracked);
+        this.failure ??= error;
+      },
+    );
+    this.pending.add(tracked);
+    if (this.failure !== undefined) throw this.failure;
+    while (this.pending.size > this.limit) await Promise.race(this.pending);
+  }
+
+  async drain(): Promise<void> {
+    await Promise.all(this.pending);
+    if (this.failure !== undefined) throw this.failure;
+  }
+}
+
+function incomingTrace(run: EvaluationRunRow, row: EvaluationRowRow, timing: RowTiming, error: string | null): IncomingTrace {
+  return row.given_trace !== null ? givenRowTrace(run.run_id, run.name, row) : buildRowTrace(run.run_id, run.name, row, timing, error);
+}
+
+async function storeTrace(s: SliceContext, trace: IncomingTrace): Promise<string> {
   await ingestTraces(s.ctx.db, String(s.run.experiment_id), [trace], 'rest');
-  if (row.trace_id !== trace.trace_id) await setRowTrace(s.ctx.db, s.run.run_id, row.row_index, trace.trace_id);
   return trace.trace_id;
 }
 

@@ -1,18 +1,18 @@
 /**
  * Scoring one evaluation row: which judges apply, one feedback per (run, row, scorer) whatever
- * retries happen, and the row's verdict read back from what is stored (so a retried row reports
- * the feedback written before the crash, not a second opinion).
+ * retries happen, and the row's verdict. Feedback already stored for a row (a crash after its
+ * judges answered) is kept and not asked for again; when a write finds feedback already there, the
+ * verdict is read back from what is stored, so a row never reports a second opinion.
  */
-import type { AppContext } from '../api/context.ts';
 import type { FeedbackDraft } from '../domain/assessment.ts';
 import { defaultScorers } from '../domain/evaluation-record.ts';
-import { rowVerdict } from '../domain/evaluation-metrics.ts';
 import type { JsonValue, StoredTrace } from '../domain/trace.ts';
 import type { JudgeClient } from '../scorers/judge-client.ts';
 import { buildScorer, type Scorer, type ScorerEntry } from '../scorers/registry.ts';
 import { scorerInputFromTrace } from '../scorers/scorer-input.ts';
-import { feedbackWrite, insertAssessments } from '../storage/assessment-repository.ts';
+import { feedbackWrite, newAssessmentId, type AssessmentWrite } from '../storage/assessment-repository.ts';
 import type { RowVerdict } from '../storage/evaluation-schema.ts';
+import type { Executor } from '../storage/trace-repository.ts';
 
 /** The feedback key of one (run, row, scorer); extra drafts of one call get a suffix. */
 export function evaluationFeedbackKey(runId: string, rowIndex: number, scorerName: string, draftIndex = 0): string {
@@ -29,8 +29,8 @@ export class RowScorers {
   ) {}
 
   /** The request's scorers, or the defaults for what the row holds. */
-  forRow(hasGroundTruth: Record<string, JsonValue>, hasRetrieval: boolean): Scorer[] {
-    const entries = this.entries ?? defaultScorers({ expectations: hasGroundTruth, hasRetrieval }).map((name) => ({ name }));
+  forRow(expectations: Record<string, JsonValue>, hasRetrieval: boolean): Scorer[] {
+    const entries = this.entries ?? defaultScorers({ expectations, hasRetrieval }).map((name) => ({ name }));
     return entries.map((entry) => {
       let scorer = this.built.get(entry.name);
       if (!scorer) {
@@ -42,56 +42,100 @@ export class RowScorers {
   }
 }
 
-/** Scores a row's stored trace and returns its verdicts, pass mark and failing judges. */
-export async function scoreRow(
-  ctx: AppContext,
+/** Feedback keys already stored for these traces under this run: what an earlier attempt wrote. */
+export async function storedFeedbackKeys(db: Executor, runId: string, traceIds: readonly string[]): Promise<Set<string>> {
+  const keys = new Set<string>();
+  for (let i = 0; i < traceIds.length; i += 5000) {
+    const rows = await db
+      .selectFrom('assay.assessment')
+      .select('idempotency_key')
+      .where('trace_id', 'in', traceIds.slice(i, i + 5000))
+      .where('idempotency_key', 'like', `evaluation:${runId}:%`)
+      .execute();
+    for (const r of rows) if (r.idempotency_key) keys.add(r.idempotency_key);
+  }
+  return keys;
+}
+
+/** A row's judge answers, ready to be stored once the trace and the row's output are. */
+export interface RowJudgement {
+  traceId: string;
+  prefix: string;
+  /** Feedback for this row was stored by an earlier attempt: the verdict is read back. */
+  resumed: boolean;
+  /** Ids are chosen up front, so a batch write can tell which of them it inserted. */
+  writes: Array<{ id: string; scorer: string; draft: FeedbackDraft; key: string }>;
+}
+
+/**
+ * Asks the row's judges (those that apply and have no stored feedback yet), side by side: the row
+ * takes as long as its slowest judge, not their sum. Writes nothing.
+ */
+export async function judgeRow(
   runId: string,
   rowIndex: number,
   trace: StoredTrace,
   scorers: RowScorers,
   judge: JudgeClient,
   signal: AbortSignal,
-): Promise<{ verdicts: RowVerdict[]; passed: boolean; failing: string[] }> {
+  existing: ReadonlySet<string>,
+): Promise<RowJudgement> {
   const input = scorerInputFromTrace(trace);
+  const key = (name: string, i = 0) => evaluationFeedbackKey(runId, rowIndex, name, i);
   const prefix = `evaluation:${runId}:${rowIndex}:`;
-  const stored = () =>
-    ctx.db
-      .selectFrom('assay.assessment')
-      .selectAll()
-      .where('trace_id', '=', trace.info.trace_id)
-      .where('kind', '=', 'feedback')
-      .where('idempotency_key', 'like', `${prefix}%`)
-      .execute();
-  const done = new Set((await stored()).map((a) => scorerOf(a.idempotency_key!, prefix)));
   const todo = scorers
     .forRow(input.expectations, input.retrieved.some((g) => g.documents.length > 0))
-    .filter((s) => !done.has(s.name) && s.applicability(input).applies);
-  // A row's judges run side by side: the row takes as long as its slowest judge, not their sum.
-  await Promise.all(
-    todo.map(async (scorer) => {
-      const drafts = await scorer.score(input, { judge, signal });
-      await insertAssessments(ctx.db, drafts.map((d, i) => feedbackWrite(trace.info.trace_id, withRun(d, runId), evaluationFeedbackKey(runId, rowIndex, scorer.name, i))));
-    }),
-  );
+    .filter((s) => !existing.has(key(s.name)) && s.applicability(input).applies);
+  const scored = await Promise.all(todo.map(async (scorer) => ({ scorer, drafts: await scorer.score(input, { judge, signal }) })));
   signal.throwIfAborted();
-  const verdicts: RowVerdict[] = (await stored())
+  return {
+    traceId: trace.info.trace_id,
+    prefix,
+    resumed: [...existing].some((k) => k.startsWith(prefix)),
+    writes: scored.flatMap(({ scorer, drafts }) => drafts.map((d, i) => ({ id: newAssessmentId(), scorer: scorer.name, draft: withRun(d, runId), key: key(scorer.name, i) }))),
+  };
+}
+
+/** The feedback writes of a judgement. */
+export function judgementWrites(j: RowJudgement): AssessmentWrite[] {
+  return j.writes.map((w) => ({ ...feedbackWrite(j.traceId, w.draft, w.key), assessment_id: w.id }));
+}
+
+/**
+ * A row's verdicts once its feedback was inserted (`written`: the ids inserted): from the judges'
+ * answers, or read back from storage whenever anything was there before, so a row never reports a
+ * second opinion.
+ */
+export async function verdictsAfterWrite(db: Executor, j: RowJudgement, written: ReadonlySet<string>): Promise<RowVerdict[]> {
+  const allNew = j.writes.every((w) => written.has(w.id));
+  if (!j.resumed && allNew) return [...j.writes].sort((a, b) => a.key.localeCompare(b.key)).map((w) => verdictOf(w.draft, w.scorer));
+  return readVerdicts(db, j.traceId, j.prefix);
+}
+
+async function readVerdicts(db: Executor, traceId: string, prefix: string): Promise<RowVerdict[]> {
+  const rows = await db
+    .selectFrom('assay.assessment')
+    .selectAll()
+    .where('trace_id', '=', traceId)
+    .where('kind', '=', 'feedback')
+    .where('idempotency_key', 'like', `${prefix}%`)
+    .execute();
+  return rows
     .sort((a, b) => a.idempotency_key!.localeCompare(b.idempotency_key!))
     .map((a) => ({
       name: a.name,
-      scorer: scorerOf(a.idempotency_key!, prefix),
+      scorer: a.idempotency_key!.slice(prefix.length).replace(/#\d+$/, ''),
       value: a.value,
       rationale: a.rationale,
       error: a.error,
       source: { source_type: a.source_type, source_id: a.source_id },
     }));
-  const { passed, failing } = rowVerdict(verdicts);
-  return { verdicts, passed, failing };
+}
+
+function verdictOf(d: FeedbackDraft, scorer: string): RowVerdict {
+  return { name: d.name, scorer, value: d.value, rationale: d.rationale, error: d.error, source: d.source };
 }
 
 function withRun(draft: FeedbackDraft, runId: string): FeedbackDraft {
   return { ...draft, metadata: { ...draft.metadata, 'assay.evaluation.run_id': runId } };
-}
-
-function scorerOf(key: string, prefix: string): string {
-  return key.slice(prefix.length).replace(/#\d+$/, '');
 }

@@ -7,7 +7,8 @@
 import { randomBytes } from 'node:crypto';
 import { sha256Hex } from '../domain/canonical-json.ts';
 import { parseMlflowPayload } from '../domain/mlflow-trace.ts';
-import type { IncomingAssessment, IncomingTrace, JsonObject, JsonValue, Span } from '../domain/trace.ts';
+import type { IncomingAssessment, IncomingTrace, JsonObject, JsonValue, Span, StoredTrace } from '../domain/trace.ts';
+import { summarizeTrace } from '../domain/trace-summary.ts';
 import type { EvaluationRowRow } from '../storage/evaluation-repository.ts';
 
 export interface RowTiming {
@@ -133,4 +134,40 @@ function expectationAssessments(traceId: string, expectations: JsonObject): Inco
 /** A fresh MLflow-style trace id, for callers that record their own traces. */
 export function newTraceId(): string {
   return `tr-${randomBytes(16).toString('hex')}`;
+}
+
+/**
+ * The trace as it will read back once stored, built in memory so the judges can start while it is
+ * being written (the row's expectations become its expectation assessments).
+ */
+export function storedTraceOf(incoming: IncomingTrace, experimentId: string): StoredTrace {
+  const summary = summarizeTrace(incoming.spans, incoming.info);
+  const now = new Date();
+  return {
+    info: {
+      trace_id: incoming.trace_id,
+      experiment_id: experimentId,
+      client_request_id: incoming.info?.client_request_id ?? null,
+      trace_metadata: incoming.info?.trace_metadata ?? {},
+      tags: incoming.info?.tags ?? {},
+      ...summary,
+    },
+    spans: incoming.spans,
+    assessments: incoming.assessments.map((a) => ({
+      assessment_id: a.assessment_id ?? '',
+      trace_id: incoming.trace_id,
+      span_id: a.span_id,
+      name: a.name,
+      kind: a.kind,
+      value: a.value,
+      rationale: a.rationale,
+      error: a.error,
+      source: a.source,
+      metadata: a.metadata,
+      overrides: a.overrides,
+      valid: a.valid,
+      create_time: now,
+      last_update_time: now,
+    })),
+  };
 }

@@ -2,7 +2,7 @@
 import { sql, type Insertable, type Selectable } from 'kysely';
 import type { JsonValue } from '../domain/trace.ts';
 import { batches, toJsonb } from './json.ts';
-import type { EvaluationRowTable, EvaluationRunTable, RowVerdict, RunCounts } from './evaluation-schema.ts';
+import type { EvaluationRowTable, EvaluationRunTable, RunCounts } from './evaluation-schema.ts';
 import type { Executor } from './trace-repository.ts';
 
 export type EvaluationRunRow = Selectable<EvaluationRunTable>;
@@ -90,27 +90,6 @@ export async function recordOutput(
     .where('output_recorded', '=', false)
     .executeTakeFirst();
   return result.numUpdatedRows > 0n;
-}
-
-export async function finishRow(
-  db: Executor,
-  runId: string,
-  rowIndex: number,
-  result: { trace_id: string } & (
-    | { status: 'done'; passed: boolean; failing_judges: string[]; verdicts: RowVerdict[] }
-    | { status: 'errored'; error: string; latency_ms?: number | null }
-  ),
-): Promise<void> {
-  await db
-    .updateTable('assay.evaluation_row')
-    .set(
-      result.status === 'done'
-        ? { status: 'done', trace_id: result.trace_id, passed: result.passed, failing_judges: JSON.stringify(result.failing_judges), verdicts: JSON.stringify(result.verdicts), finished_at: new Date() }
-        : { status: 'errored', trace_id: result.trace_id, error: result.error.slice(0, 4000), passed: null, finished_at: new Date(), ...(result.latency_ms != null ? { target_latency_ms: result.latency_ms } : {}) },
-    )
-    .where('run_id', '=', runId)
-    .where('row_index', '=', rowIndex)
-    .execute();
 }
 
 /** Progress counts of a run from its rows. */

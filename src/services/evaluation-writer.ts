@@ -1,0 +1,115 @@
+/**
+ * Batched writes of finished evaluation rows: each row's trace, expectations, feedback and verdict
+ * are written together with other rows' in one transaction of a few multi-row statements, instead
+ * of a dozen round trips per row. A row reaches the writer only after its answer is stored, so a
+ * batch lost in a crash costs judge calls again, never a target call.
+ */
+import { sql } from 'kysely';
+import { rowVerdict } from '../domain/evaluation-metrics.ts';
+import type { IncomingTrace } from '../domain/trace.ts';
+import { summarizeTrace } from '../domain/trace-summary.ts';
+import { insertAssessments } from '../storage/assessment-repository.ts';
+import type { Db } from '../storage/connect.ts';
+import type { RowVerdict } from '../storage/evaluation-schema.ts';
+import { upsertSpans, upsertTraces, type Executor } from '../storage/trace-repository.ts';
+import { judgementWrites, verdictsAfterWrite, type RowJudgement } from './evaluation-scoring.ts';
+
+/** One finished row: its trace to record (null when already stored) and its outcome. */
+export interface RowOutcome {
+  rowIndex: number;
+  trace: IncomingTrace | null;
+  traceId: string;
+  result: { status: 'done'; judgement: RowJudgement } | { status: 'errored'; error: string; latency_ms: number | null };
+}
+
+interface Pending {
+  outcome: RowOutcome;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+export class RowWriter {
+  private queue: Pending[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly db: Db,
+    private readonly runId: string,
+    private readonly experimentId: number,
+    /** Rows per transaction at most. */
+    private readonly maxBatch = 64,
+    /** How long a row waits for others to share its transaction, ms. */
+    private readonly maxDelayMs = 25,
+  ) {}
+
+  /** Resolves once the row is committed. */
+  write(outcome: RowOutcome): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ outcome, resolve, reject });
+      if (this.queue.length >= this.maxBatch) this.flush();
+      else this.timer ??= setTimeout(() => this.flush(), this.maxDelayMs);
+    });
+  }
+
+  private flush(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const batch = this.queue;
+    this.queue = [];
+    if (batch.length === 0) return;
+    // One transaction at a time per writer: batches grow while the previous one commits.
+    this.flushing = this.flushing.then(() =>
+      this.commit(batch.map((p) => p.outcome)).then(
+        () => batch.forEach((p) => p.resolve()),
+        (error: unknown) => batch.forEach((p) => p.reject(error)),
+      ),
+    );
+  }
+
+  private async commit(outcomes: RowOutcome[]): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      const traces = outcomes.flatMap((o) => (o.trace ? [o.trace] : []));
+      if (traces.length > 0) {
+        await upsertTraces(
+          trx,
+          traces.map((t) => ({
+            trace_id: t.trace_id,
+            experiment_id: this.experimentId,
+            client_request_id: t.info?.client_request_id ?? null,
+            trace_metadata: t.info?.trace_metadata ?? {},
+            tags: t.info?.tags ?? {},
+            summary: summarizeTrace(t.spans, t.info),
+          })),
+        );
+        await upsertSpans(trx, traces.flatMap((t) => t.spans));
+      }
+      const judged = outcomes.flatMap((o) => (o.result.status === 'done' ? [o.result.judgement] : []));
+      const writes = [...traces.flatMap((t) => t.assessments.map((a) => ({ ...a, trace_id: t.trace_id }))), ...judged.flatMap(judgementWrites)];
+      const written = new Set(writes.length > 0 ? await insertAssessments(trx, writes) : []);
+      const updates = [];
+      for (const o of outcomes) {
+        if (o.result.status === 'errored') {
+          updates.push({ row_index: o.rowIndex, status: 'errored', trace_id: o.traceId, error: o.result.error.slice(0, 4000), latency_ms: o.result.latency_ms, passed: null, failing_judges: [], verdicts: [] });
+          continue;
+        }
+        const verdicts: RowVerdict[] = await verdictsAfterWrite(trx, o.result.judgement, written);
+        const { passed, failing } = rowVerdict(verdicts);
+        updates.push({ row_index: o.rowIndex, status: 'done', trace_id: o.traceId, error: null, latency_ms: null, passed, failing_judges: failing, verdicts });
+      }
+      await finishRows(trx, this.runId, updates);
+    });
+  }
+}
+
+/** Marks many rows finished in one statement. */
+async function finishRows(db: Executor, runId: string, updates: object[]): Promise<void> {
+  await sql`
+    update assay.evaluation_row r set
+      status = u.status, trace_id = u.trace_id, error = u.error, passed = u.passed,
+      failing_judges = u.failing_judges, verdicts = u.verdicts, finished_at = now(),
+      target_latency_ms = coalesce(u.latency_ms, r.target_latency_ms)
+    from jsonb_to_recordset(${JSON.stringify(updates)}::jsonb) as u(
+      row_index int, status text, trace_id text, error text, latency_ms float8, passed boolean, failing_judges jsonb, verdicts jsonb)
+    where r.run_id = ${runId} and r.row_index = u.row_index`.execute(db);
+}
