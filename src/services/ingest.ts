@@ -61,6 +61,7 @@ export async function ingestTraces(
       await upsertSpans(trx, ordered);
     }
     const assessments = merged.flatMap((t) => t.assessments.map((a) => ({ ...a, trace_id: t.trace_id })));
+    assessments.sort((a, b) => compare(a.assessment_id ?? '', b.assessment_id ?? ''));
     if (assessments.length > 0) await insertAssessments(trx, assessments);
   });
 
