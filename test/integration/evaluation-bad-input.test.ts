@@ -10,7 +10,7 @@ import { client } from '../support/dataset-fixtures.ts';
 import { allRunRows, startRun, waitForEvaluation, type Call } from '../support/evaluation.ts';
 import { startFakeTarget, type FakeTarget } from '../support/fake-target.ts';
 
-describe('evaluation runs: bad input', () => {
+describe.each(['postgres', 'pglite'] as const)('evaluation runs: bad input (%s)', (db) => {
   let t: TestApp;
   let target: FakeTarget;
   let call: Call;
@@ -26,7 +26,7 @@ describe('evaluation runs: bad input', () => {
       },
     });
     // The offline judge: these tests are about what goes in, not about verdicts.
-    t = await startTestApp();
+    t = await startTestApp({ db });
     await t.ctx.queue.startWorker(jobHandlers(t.ctx), { concurrency: 2 });
     call = client(t, await t.tokenHeaders('writer'));
     reader = client(t, await t.tokenHeaders('reader'));
