@@ -59,6 +59,13 @@ const targetError = (reason: string, cause?: unknown) => new AssayError('TARGET_
 
 /** A function calling the target; one client per call site, reused for every row. */
 export function createTarget(config: Config, target: TargetConfig): TargetCall {
+  if (target.api_key_env && readSecretEnv(target.api_key_env) === undefined) {
+    // Read where the rows run (a worker), which may not be where the run was created.
+    const reason = `target: api_key_env ${target.api_key_env} is not set in the worker's environment`;
+    return async () => {
+      throw targetError(reason);
+    };
+  }
   return target.type === 'openai_chat' ? openaiTarget(config, target) : httpTarget(target);
 }
 

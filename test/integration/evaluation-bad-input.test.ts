@@ -83,6 +83,14 @@ describe.each(['postgres', 'pglite'] as const)('evaluation runs: bad input (%s)'
     expect((await reader('GET', '/api/v1/evaluations/compare?run_ids=only-one')).status).toBe(400);
   });
 
+  it('errors every row, naming the variable, when the target key is not set where rows run', async () => {
+    const runId = await startRun(call, { data: { records: [{ inputs: { q: 'x' } }] }, target: { ...http(), api_key_env: 'EVAL_UNSET_API_KEY' } });
+    const run = await waitForEvaluation(call, runId);
+    expect(run.progress).toMatchObject({ rows: 1, errored: 1 });
+    const [row] = await allRunRows(call, runId);
+    expect(row!.error).toContain('EVAL_UNSET_API_KEY is not set');
+  });
+
   it('marks rows errored when the target answers 500 or garbage, and the run completes', async () => {
     const records = ['fine', 'boom', 'garbage', 'html', 'also fine'].map((q) => ({ inputs: { question: `q ${q}` } }));
     const runId = await startRun(call, { name: 'flaky', data: { records }, target: http(), scorers: ['safety'] });
