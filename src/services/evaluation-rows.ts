@@ -72,18 +72,21 @@ async function processRow(s: SliceContext, initial: EvaluationRowRow): Promise<{
     if (row.given_trace !== null) await storeTrace(s, incomingTrace(run, row, { start_ms: started, latency_ms: 0 }, row.error));
     return errored(row.error, null);
   }
-  let outputStored: Promise<boolean> = Promise.resolve(true);
   if (!row.output_recorded && s.target) {
     const t0 = performance.now();
     try {
       const answer = await s.target(row.inputs, s.signal);
       const latency_ms = performance.now() - t0;
       const fresh = { outputs: answer.outputs, latency_ms, input_tokens: answer.input_tokens, output_tokens: answer.output_tokens, total_tokens: answer.total_tokens, cost: answer.cost };
-      // The judges start while the answer is written; nothing else about the row is written before
-      // it is stored, so a crash either finds the answer stored (never asked again) or nothing judged.
-      outputStored = recordOutput(ctx.db, run.run_id, row.row_index, fresh);
-      outputStored.catch(() => {});
-      row = { ...row, ...fresh, target_latency_ms: latency_ms, output_recorded: true };
+      // Stored before scoring: from here on a crash resumes at scoring, never at the target.
+      if (await recordOutput(ctx.db, run.run_id, row.row_index, fresh)) {
+        row = { ...row, ...fresh, target_latency_ms: latency_ms, output_recorded: true };
+      } else {
+        // Another delivery of this job stored its answer first; that one is judged.
+        const stored = await reload(s, row);
+        if (stored?.status !== 'pending') return { tail: Promise.resolve() };
+        row = stored;
+      }
     } catch (error) {
       if (!isAssayError(error, 'TARGET_ERROR')) throw error;
       return errored(error.message, performance.now() - t0);
@@ -102,15 +105,7 @@ async function processRow(s: SliceContext, initial: EvaluationRowRow): Promise<{
     await useTraceFigures(s, row, trace.info);
   }
   const judgement = await judgeRow(run.run_id, row.row_index, trace, s.scorers, s.judge, s.signal, s.existing);
-  const tail = (async () => {
-    if (!(await outputStored)) {
-      // Another delivery of this job stored a different answer first; judge that one instead.
-      const stored = await reload(s, row);
-      if (stored?.status === 'pending') await (await processRow(s, stored)).tail;
-      return;
-    }
-    await s.writer.write({ rowIndex: row.row_index, trace: row.given_trace === null ? incoming : null, traceId: incoming.trace_id, result: { status: 'done', judgement } });
-  })();
+  const tail = s.writer.write({ rowIndex: row.row_index, trace: row.given_trace === null ? incoming : null, traceId: incoming.trace_id, result: { status: 'done', judgement } });
   return { tail };
 }
 
