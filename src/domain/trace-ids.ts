@@ -18,14 +18,22 @@ const BASE64 = /^[A-Za-z0-9+/_-]+={0,2}$/;
  * `byteLength` bytes; null when it is neither.
  */
 export function decodeIdText(text: string, byteLength: number): string | null {
-  let t = text.trim();
-  if (/^0x/i.test(t)) t = t.slice(2);
+  const t = stripHexPrefix(text.trim(), byteLength);
   // Hex first: a hex id of the right length is never also the base64 of that many bytes
   // (base64 of 16 bytes is 24 characters, of 8 bytes 12).
   if (t.length === byteLength * 2 && HEX.test(t)) return t.toLowerCase();
   if (!BASE64.test(t)) return null;
   const bytes = Buffer.from(t, 'base64');
   return bytes.length === byteLength ? bytes.toString('hex') : null;
+}
+
+/**
+ * Drops a `0x` prefix only when hex of the right length follows: base64 ids start with `0x` too
+ * (about one in 330 does), and those must be decoded whole.
+ */
+function stripHexPrefix(text: string, byteLength: number): string {
+  const rest = text.slice(2);
+  return /^0x/i.test(text) && rest.length === byteLength * 2 && HEX.test(rest) ? rest : text;
 }
 
 /** Bytes to lowercase hex. */
@@ -38,8 +46,7 @@ export function bytesToHex(bytes: Uint8Array): string {
  * and the size it got. null when the text is neither.
  */
 export function idTextToBytes(text: string, expectedBytes: number): Uint8Array | null {
-  let t = text.trim();
-  if (/^0x/i.test(t)) t = t.slice(2);
+  const t = stripHexPrefix(text.trim(), expectedBytes);
   if (t === '') return new Uint8Array(0);
   const hex = HEX.test(t) && t.length % 2 === 0;
   if (hex && t.length === expectedBytes * 2) return new Uint8Array(Buffer.from(t, 'hex'));

@@ -169,3 +169,12 @@ describe('parseMlflowPayload: accepted variants', () => {
     expect(parseMlflowPayload({ traces: [] })).toEqual([]);
   });
 });
+
+describe('ids that look like a hex prefix', () => {
+  it('decodes a base64 span id that starts with 0X as base64', async () => {
+    const { normalizeSpanId, normalizeTraceId } = await import('../../src/domain/trace-ids.ts');
+    expect(normalizeSpanId('0XUuXx/CEA0=')).toBe(Buffer.from('0XUuXx/CEA0=', 'base64').toString('hex'));
+    expect(normalizeSpanId('0x0102030405060708')).toBe('0102030405060708');
+    expect(normalizeTraceId('0x4f1c2a9be0d34c7a8e6b5d4c3b2a1f00')).toBe('tr-4f1c2a9be0d34c7a8e6b5d4c3b2a1f00');
+  });
+});
