@@ -4,7 +4,6 @@
  * row has retrieved context, plus the row's expectations as expectation assessments. Ids are
  * derived from (run, row), so recording the row again after a crash replaces the same trace.
  */
-import { randomBytes } from 'node:crypto';
 import { sha256Hex } from '../domain/canonical-json.ts';
 import { parseMlflowPayload } from '../domain/mlflow-trace.ts';
 import type { IncomingAssessment, IncomingTrace, JsonObject, JsonValue, Span, StoredTrace } from '../domain/trace.ts';
@@ -129,11 +128,6 @@ function expectationAssessments(traceId: string, expectations: JsonObject): Inco
     overrides: null,
     valid: true,
   }));
-}
-
-/** A fresh MLflow-style trace id, for callers that record their own traces. */
-export function newTraceId(): string {
-  return `tr-${randomBytes(16).toString('hex')}`;
 }
 
 /**
