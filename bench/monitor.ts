@@ -19,7 +19,7 @@ import { putMonitor } from '../src/services/monitor-config.ts';
 import { startRunNow } from '../src/services/monitor-runs.ts';
 import { copyTraces, ensureResultsTable } from '../src/storage/results-table.ts';
 import { createTestDatabase, REDIS_URL, testQueuePrefix } from '../test/support/database.ts';
-import { spawnAssay } from '../test/support/child.ts';
+import { spawnAssay } from '../test/support/spawn-assay.ts';
 import { ingestSamples, newExperiment, waitForRun } from '../test/support/monitor.ts';
 import { startRemoteFakeJudge } from './remote-fake-judge.ts';
 import { median, round, type BenchResult } from './result.ts';
@@ -78,13 +78,13 @@ async function judgeRun(ctx: AppContext, url: string, prefix: string, judgeUrl: 
   await ingestSamples(ctx, id, TRACES, { seed: 'bench-judge' });
   const worker = spawnAssay(['worker'], workerEnv(url, prefix, judgeUrl));
   let peakKb = 0;
-  const sampler = setInterval(() => (peakKb = Math.max(peakKb, rssKb(worker.process.pid))), 250);
+  const sampler = setInterval(() => (peakKb = Math.max(peakKb, rssKb(worker.child.pid))), 250);
   try {
     const started = performance.now();
     const run = await startRunNow(ctx, id);
     const done = await waitForRun(ctx, run.run_id, 30 * 60_000);
     const seconds = (performance.now() - started) / 1000;
-    peakKb = Math.max(peakKb, peakRssKb(worker.process.pid));
+    peakKb = Math.max(peakKb, peakRssKb(worker.child.pid));
     const calls = done.counts.judge_calls ?? 0;
     const perSecond = calls / seconds;
     const ideal = CONCURRENCY / (LATENCY_MS / 1000);
@@ -95,7 +95,7 @@ async function judgeRun(ctx: AppContext, url: string, prefix: string, judgeUrl: 
     ];
   } finally {
     clearInterval(sampler);
-    worker.process.kill('SIGTERM');
+    worker.child.kill('SIGTERM');
     await worker.exited;
   }
 }
@@ -168,7 +168,7 @@ async function incremental(ctx: AppContext, url: string, prefix: string, judgeUr
       params: { new_traces: NEW, old_traces: OLD },
     };
   } finally {
-    worker.process.kill('SIGTERM');
+    worker.child.kill('SIGTERM');
     await worker.exited;
   }
 }

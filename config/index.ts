@@ -176,8 +176,8 @@ export function redactConfig(config: Config): Record<string, unknown> {
     ...config,
     databaseUrl: redactUrl(config.databaseUrl),
     redisUrl: redactUrl(config.redisUrl),
-    judge: { ...config.judge, apiKey: config.judge.apiKey ? '[redacted]' : undefined },
-    client: { ...config.client, token: config.client.token ? '[redacted]' : undefined },
+    judge: { ...config.judge, baseUrl: redactUrl(config.judge.baseUrl), apiKey: config.judge.apiKey ? '[redacted]' : undefined },
+    client: { url: redactUrl(config.client.url), token: config.client.token ? '[redacted]' : undefined },
   };
 }
 

@@ -6,11 +6,11 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.ts';
-import { spawnAssay, type Child } from '../support/child.ts';
+import { spawnAssay, type AssayProcess } from '../support/spawn-assay.ts';
 import { REDIS_URL } from '../support/database.ts';
 import { startFakeJudge, type FakeJudge } from '../support/fake-judge.ts';
 import { ingestSamples, newExperiment, waitForRun } from '../support/monitor.ts';
-import { waitFor } from '../support/wait.ts';
+import { waitFor } from '../support/wait-for.ts';
 import { isSampled } from '../../src/domain/sampling.ts';
 
 const N = 600;
@@ -19,7 +19,7 @@ describe('monitoring survives a killed worker', () => {
   let t: TestApp;
   let judge: FakeJudge;
   let sql: pg.Client;
-  const children: Child[] = [];
+  const children: AssayProcess[] = [];
 
   beforeAll(async () => {
     t = await startTestApp({ queue: 'bullmq' });
@@ -28,7 +28,7 @@ describe('monitoring survives a killed worker', () => {
     await sql.connect();
   });
   afterAll(async () => {
-    for (const c of children) c.process.kill('SIGKILL');
+    for (const c of children) c.child.kill('SIGKILL');
     await sql?.end();
     await judge?.close();
     await t?.close();
@@ -68,8 +68,8 @@ describe('monitoring survives a killed worker', () => {
     const feedbackCount = async () =>
       Number((await sql.query(`select count(*)::int as n from assay.assessment where kind = 'feedback'`)).rows[0].n);
     // Kill it mid-run: some feedback stored, far from all.
-    await waitFor(async () => ((await feedbackCount()) >= 150 ? true : undefined), 'feedback before the kill', 60_000);
-    first.process.kill('SIGKILL');
+    await waitFor(async () => (await feedbackCount()) >= 150, { what: 'feedback before the kill', timeoutMs: 60_000 });
+    first.child.kill('SIGKILL');
     await first.exited;
     const storedAtKill = await feedbackCount();
     const callsAtKill = judge.calls.length;
@@ -78,7 +78,7 @@ describe('monitoring survives a killed worker', () => {
     const second = spawnAssay(['worker'], workerEnv());
     children.push(second);
     await waitForRun(t.ctx, runId, 120_000);
-    second.process.kill('SIGTERM');
+    second.child.kill('SIGTERM');
     await second.exited;
 
     const sampled = traceIds.length + traceIds.filter((tid) => isSampled(tid, 0.5)).length;

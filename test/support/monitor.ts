@@ -7,7 +7,7 @@ import { parseMlflowPayload } from '../../src/domain/mlflow-trace.ts';
 import { ingestTraces } from '../../src/services/ingest.ts';
 import { createExperiment } from '../../src/storage/experiment-repository.ts';
 import { findRun } from '../../src/storage/monitor-repository.ts';
-import { waitFor } from './wait.ts';
+import { waitFor } from './wait-for.ts';
 
 export async function newExperiment(ctx: AppContext, name = `exp-${Math.random().toString(36).slice(2)}`): Promise<string> {
   return (await createExperiment(ctx.db, { name })).experiment_id;
@@ -31,8 +31,7 @@ export async function waitForRun(ctx: AppContext, runId: string, timeoutMs = 120
       if (run?.status === 'failed') throw new Error(`run ${runId} failed: ${run.error}`);
       return run?.status === 'succeeded' ? run : undefined;
     },
-    `monitor run ${runId}`,
-    timeoutMs,
+    { what: `monitor run ${runId}`, timeoutMs, intervalMs: 100 },
   );
 }
 

@@ -80,3 +80,12 @@ describe('config', () => {
     expect(problems.join('\n')).not.toMatch(/hunter[23]/);
   });
 });
+
+describe('redactConfig and URLs with passwords', () => {
+  it('hides a password in the judge and client URLs', () => {
+    const config = loadConfig({ ASSAY_JUDGE_BASE_URL: 'https://user:hunter2@llm.example/v1', ASSAY_URL: 'http://admin:s3cret@assay:5050' });
+    const logged = JSON.stringify(redactConfig(config));
+    expect(logged).not.toContain('hunter2');
+    expect(logged).not.toContain('s3cret');
+  });
+});
