@@ -5,6 +5,7 @@
  * that may be spread over several requests; each touched trace is summarised from the spans stored
  * for it plus the new ones, so the trace completes when its root span ends.
  */
+import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import { AssayError, invalid } from '../domain/errors.ts';
 import type { IncomingTrace, Span } from '../domain/trace.ts';
@@ -60,7 +61,9 @@ export async function ingestTraces(
       const ordered = [...spans].sort((a, b) => compare(a.trace_id, b.trace_id) || compare(a.span_id, b.span_id));
       await upsertSpans(trx, ordered);
     }
-    const assessments = merged.flatMap((t) => t.assessments.map((a) => ({ ...a, trace_id: t.trace_id })));
+    const assessments = merged.flatMap((t) =>
+      t.assessments.map((a, i) => ({ ...a, trace_id: t.trace_id, assessment_id: a.assessment_id ?? importedAssessmentId(t.trace_id, i, a.name) })),
+    );
     assessments.sort((a, b) => compare(a.assessment_id ?? '', b.assessment_id ?? ''));
     if (assessments.length > 0) await insertAssessments(trx, assessments);
   });
@@ -145,4 +148,12 @@ async function existingTraces(db: Executor, experimentId: number, traceIds: stri
     );
   }
   return new Set(rows.map((r) => r.trace_id));
+}
+
+/**
+ * An export's assessment without an id gets one from its place in its trace, so sending the same
+ * export twice replaces it instead of adding a copy.
+ */
+function importedAssessmentId(traceId: string, index: number, name: string): string {
+  return `a-${createHash('sha256').update(`${traceId}\n${index}\n${name}`).digest('hex').slice(0, 32)}`;
 }
