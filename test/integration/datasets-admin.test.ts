@@ -9,7 +9,7 @@ describe('dataset administration', () => {
   let ben: ReturnType<typeof client>;
   let experimentId: string;
 
-  const names = (body: { datasets: Array<{ name: string }> }) => body.datasets.map((d) => d.name);
+  const names = (body: Record<string, unknown>) => (body.datasets as Array<{ name: string }>).map((d) => d.name);
 
   beforeAll(async () => {
     t = await startTestApp({ db: 'pglite' });

@@ -5,7 +5,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.ts';
-import { spawnAssay, type Child } from '../support/child.ts';
+import { spawnAssay, type AssayProcess } from '../support/spawn-assay.ts';
 import { REDIS_URL } from '../support/database.ts';
 import { client } from '../support/dataset-fixtures.ts';
 import { startRun, waitForEvaluation } from '../support/evaluation.ts';
@@ -19,7 +19,7 @@ describe('evaluation run survives a killed worker', () => {
   let t: TestApp;
   let target: FakeTarget;
   let sql: pg.Client;
-  const children: Child[] = [];
+  const children: AssayProcess[] = [];
 
   beforeAll(async () => {
     t = await startTestApp({ queue: 'bullmq' });
@@ -28,7 +28,7 @@ describe('evaluation run survives a killed worker', () => {
     await sql.connect();
   });
   afterAll(async () => {
-    for (const c of children) c.process.kill('SIGKILL');
+    for (const c of children) c.child.kill('SIGKILL');
     await sql?.end();
     await target?.close();
     await t?.close();
@@ -60,7 +60,7 @@ describe('evaluation run survives a killed worker', () => {
 
     const first = startWorker();
     await waitFor(async () => (await stored(runId)).length >= N / 4, { timeoutMs: 60_000, what: 'a quarter of the rows stored' });
-    first.process.kill('SIGKILL');
+    first.child.kill('SIGKILL');
     expect(await first.exited).toBe('SIGKILL');
     const storedBeforeKill = await stored(runId);
     expect(storedBeforeKill.length).toBeGreaterThanOrEqual(N / 4);
