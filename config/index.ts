@@ -82,6 +82,8 @@ const envSchema = z.object({
   ASSAY_URL: z.string().url().default('http://127.0.0.1:5050'),
   /** CLI: the API token the resource commands send. */
   ASSAY_TOKEN: z.string().min(1).optional(),
+  /** Environment variables an evaluation target may name as `api_key_env` (comma-separated). */
+  ASSAY_TARGET_KEY_ENVS: z.string().optional(),
   /** Most records one dataset may hold. Default 1,000,000. */
   ASSAY_DATASET_MAX_RECORDS: z.coerce.number().int().positive().default(1_000_000),
   /** Most expectations one record may hold. Default 100. */
@@ -209,19 +211,22 @@ function deepFreeze<T>(value: T): T {
 
 /**
  * The value of one environment variable named by a request: an evaluation target's API key
- * (`api_key_env`). Only names ending in `_API_KEY` or `_TOKEN` are read, and never Assay's own
- * (`ASSAY_*`), so a request cannot send the database URL or the judge's key to an endpoint it chose.
- * Undefined when unset or not allowed.
+ * (`api_key_env`). A writer chooses both the variable and the endpoint it is sent to, so only
+ * variables meant for targets are read: those listed in `ASSAY_TARGET_KEY_ENVS` (comma-separated)
+ * when it is set; otherwise names ending in `_API_KEY` or `_TOKEN`, never Assay's own (`ASSAY_*`)
+ * nor `OPENAI_API_KEY` (the judge's fallback key). Undefined when unset or not allowed.
  */
 export function readSecretEnv(name: string, env: Record<string, string | undefined> = process.env): string | undefined {
-  if (!isReadableSecretName(name)) return undefined;
+  if (!isReadableSecretName(name, env)) return undefined;
   const value = env[name];
   return value === undefined || value === '' ? undefined : value;
 }
 
 /** Whether `readSecretEnv` may read this variable. */
-export function isReadableSecretName(name: string): boolean {
-  return /^[A-Z][A-Z0-9_]*(_API_KEY|_TOKEN)$/.test(name) && !name.startsWith('ASSAY_');
+export function isReadableSecretName(name: string, env: Record<string, string | undefined> = process.env): boolean {
+  const allowed = env.ASSAY_TARGET_KEY_ENVS;
+  if (allowed) return allowed.split(',').map((n) => n.trim()).includes(name);
+  return /^[A-Z][A-Z0-9_]*(_API_KEY|_TOKEN)$/.test(name) && !name.startsWith('ASSAY_') && name !== 'OPENAI_API_KEY';
 }
 
 /** The environment with some variables replaced (an empty string unsets one): for commands such as the demo. */

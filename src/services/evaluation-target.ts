@@ -13,7 +13,7 @@ import { isObject, textOf } from '../scorers/text-of.ts';
 
 const envName = z
   .string()
-  .refine(isReadableSecretName, 'must name an environment variable ending in _API_KEY or _TOKEN, not ASSAY_*');
+  .refine((name) => isReadableSecretName(name), 'must name an environment variable meant for targets (ASSAY_TARGET_KEY_ENVS, or one ending in _API_KEY or _TOKEN other than ASSAY_* and OPENAI_API_KEY)');
 
 /** A target as a request describes it. Keys are never stored: `api_key_env` names the variable holding one. */
 export const targetSchema = z.discriminatedUnion('type', [
