@@ -4,14 +4,13 @@
  * process, so CPU milliseconds per call (in params) are the client's own, beside the same figure for
  * raw `fetch` calls. Run alone with `npx tsx bench/judge.ts`.
  */
-import { fork, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import Table from 'cli-table3';
 import { JudgeClient } from '../src/scorers/judge-client.ts';
 import { buildScorer } from '../src/scorers/registry.ts';
 import { scorerInputFromRecord } from '../src/scorers/scorer-input.ts';
 import { median, round, type BenchResult } from './result.ts';
+import { startRemoteFakeJudge } from './remote-fake-judge.ts';
 
 const LATENCY_MS = 100;
 const CONCURRENCY = 64;
@@ -38,27 +37,8 @@ async function measure(calls: number, concurrency: number, task: () => Promise<u
   return { perSecond: calls / seconds, cpuMsPerCall: (used.user + used.system) / 1000 / calls };
 }
 
-/** Starts the fake judge in a child process and returns its URL. */
-async function startRemoteFake(): Promise<{ url: string; child: ChildProcess; peak(): Promise<number> }> {
-  const child = fork(fileURLToPath(new URL('./fake-judge-process.ts', import.meta.url)), {
-    execArgv: ['--import', 'tsx'],
-    env: { ...process.env, FAKE_JUDGE_LATENCY_MS: String(LATENCY_MS) },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  const [first] = (await once(child, 'message')) as [{ url: string }];
-  return {
-    url: first.url,
-    child,
-    peak: async () => {
-      child.send('stats');
-      const [stats] = (await once(child, 'message')) as [{ peak: number }];
-      return stats.peak;
-    },
-  };
-}
-
 export async function run(): Promise<BenchResult[]> {
-  const fake = await startRemoteFake();
+  const fake = await startRemoteFakeJudge(LATENCY_MS);
   try {
     const judge = new JudgeClient({
       baseUrl: fake.url,
@@ -116,8 +96,7 @@ export async function run(): Promise<BenchResult[]> {
       },
     ];
   } finally {
-    fake.child.send('close');
-    await once(fake.child, 'exit');
+    await fake.close();
   }
 }
 

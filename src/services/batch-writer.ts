@@ -8,11 +8,14 @@ export class BatchWriter<T> {
   private pending: Array<{ item: T; resolve: () => void; reject: (error: unknown) => void }> = [];
   private timer: NodeJS.Timeout | undefined;
   private inFlight = new Set<Promise<void>>();
+  private last: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly write: (items: T[]) => Promise<void>,
     private readonly maxItems = 100,
     private readonly maxWaitMs = 20,
+    /** One batch at a time: the next waits for the previous to commit (and grows meanwhile). */
+    private readonly serial = false,
   ) {}
 
   add(item: T): Promise<void> {
@@ -35,10 +38,13 @@ export class BatchWriter<T> {
     if (this.pending.length === 0) return;
     const batch = this.pending;
     this.pending = [];
-    const sent = this.write(batch.map((p) => p.item)).then(
+    const items = batch.map((p) => p.item);
+    const attempt = this.serial ? this.last.then(() => this.write(items)) : this.write(items);
+    const sent = attempt.then(
       () => batch.forEach((p) => p.resolve()),
       (error: unknown) => batch.forEach((p) => p.reject(error)),
     );
+    this.last = sent;
     this.inFlight.add(sent);
     void sent.finally(() => this.inFlight.delete(sent));
   }

@@ -12,6 +12,7 @@ import { insertAssessments } from '../storage/assessment-repository.ts';
 import type { Db } from '../storage/connect.ts';
 import type { RowVerdict } from '../storage/evaluation-schema.ts';
 import { upsertSpans, upsertTraces, type Executor } from '../storage/trace-repository.ts';
+import { BatchWriter } from './batch-writer.ts';
 import { judgementWrites, verdictsAfterWrite, type RowJudgement } from './evaluation-scoring.ts';
 
 /** One finished row: its trace to record (null when already stored) and its outcome. */
@@ -22,49 +23,25 @@ export interface RowOutcome {
   result: { status: 'done'; judgement: RowJudgement } | { status: 'errored'; error: string; latency_ms: number | null };
 }
 
-interface Pending {
-  outcome: RowOutcome;
-  resolve: () => void;
-  reject: (error: unknown) => void;
-}
-
 export class RowWriter {
-  private queue: Pending[] = [];
-  private timer: NodeJS.Timeout | undefined;
-  private flushing: Promise<void> = Promise.resolve();
+  private readonly batches: BatchWriter<RowOutcome>;
 
   constructor(
     private readonly db: Db,
     private readonly runId: string,
     private readonly experimentId: number,
     /** Rows per transaction at most. */
-    private readonly maxBatch = 64,
+    maxBatch = 64,
     /** How long a row waits for others to share its transaction, ms. */
-    private readonly maxDelayMs = 25,
-  ) {}
+    maxDelayMs = 25,
+  ) {
+    // One transaction at a time per writer: batches grow while the previous one commits.
+    this.batches = new BatchWriter((outcomes) => this.commit(outcomes), maxBatch, maxDelayMs, true);
+  }
 
   /** Resolves once the row is committed. */
   write(outcome: RowOutcome): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      this.queue.push({ outcome, resolve, reject });
-      if (this.queue.length >= this.maxBatch) this.flush();
-      else this.timer ??= setTimeout(() => this.flush(), this.maxDelayMs);
-    });
-  }
-
-  private flush(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    const batch = this.queue;
-    this.queue = [];
-    if (batch.length === 0) return;
-    // One transaction at a time per writer: batches grow while the previous one commits.
-    this.flushing = this.flushing.then(() =>
-      this.commit(batch.map((p) => p.outcome)).then(
-        () => batch.forEach((p) => p.resolve()),
-        (error: unknown) => batch.forEach((p) => p.reject(error)),
-      ),
-    );
+    return this.batches.add(outcome);
   }
 
   private async commit(outcomes: RowOutcome[]): Promise<void> {

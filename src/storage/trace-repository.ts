@@ -1,11 +1,12 @@
 /**
  * Traces, their spans and assessments: writes for ingest, reads for the API, scorers and copies.
  */
-import { sql } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import type { Assessment } from '../domain/assessment.ts';
-import type { JsonValue, Span, SpanStatusCode, StoredTrace, TraceInfo, TraceState, TraceSummary } from '../domain/trace.ts';
+import type { Span, SpanStatusCode, StoredTrace, TraceInfo, TraceState, TraceSummary } from '../domain/trace.ts';
 import type { Executor } from './connect.ts';
 import { rowToAssessment } from './assessment-repository.ts';
+import type { TraceTable } from './schema.ts';
 
 export type { Executor };
 
@@ -209,7 +210,8 @@ export async function loadSpans(db: Executor, traceIds: readonly string[]): Prom
   }));
 }
 
-const infoColumns = [
+/** The columns of a trace header, as reads and searches select them. */
+export const INFO_COLUMNS = [
   'trace_id',
   'experiment_id',
   'client_request_id',
@@ -228,24 +230,7 @@ const infoColumns = [
   'cost',
 ] as const;
 
-type InfoRow = {
-  trace_id: string;
-  experiment_id: number;
-  client_request_id: string | null;
-  request_time: number;
-  execution_duration_ms: number | null;
-  state: string;
-  request_preview: string | null;
-  response_preview: string | null;
-  trace_metadata: Record<string, string>;
-  tags: Record<string, string>;
-  request: JsonValue | null;
-  response: JsonValue | null;
-  input_tokens: number | null;
-  output_tokens: number | null;
-  total_tokens: number | null;
-  cost: number | null;
-};
+type InfoRow = Pick<Selectable<TraceTable>, (typeof INFO_COLUMNS)[number]>;
 
 export function rowToInfo(r: InfoRow): StoredTrace['info'] {
   return { ...r, experiment_id: String(r.experiment_id), state: r.state as TraceState };
@@ -254,7 +239,7 @@ export function rowToInfo(r: InfoRow): StoredTrace['info'] {
 /** Trace headers by id, in the order asked (missing ids skipped). */
 export async function loadTraceInfos(db: Executor, traceIds: readonly string[]): Promise<StoredTrace['info'][]> {
   if (traceIds.length === 0) return [];
-  const rows = await db.selectFrom('assay.trace').select(infoColumns).where('trace_id', 'in', traceIds).execute();
+  const rows = await db.selectFrom('assay.trace').select(INFO_COLUMNS).where('trace_id', 'in', traceIds).execute();
   const byId = new Map(rows.map((r) => [r.trace_id, rowToInfo(r)]));
   return traceIds.flatMap((id) => byId.get(id) ?? []);
 }
@@ -294,7 +279,7 @@ export async function listTraceInfos(
 ): Promise<StoredTrace['info'][]> {
   let query = db
     .selectFrom('assay.trace')
-    .select(infoColumns)
+    .select(INFO_COLUMNS)
     .where('experiment_id', '=', experimentId)
     .orderBy('request_time', 'desc')
     .orderBy('trace_id', 'asc')

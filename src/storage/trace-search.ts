@@ -14,7 +14,7 @@ import type { AssessmentTable } from './schema.ts';
 import { checkFilterRegexes, isRegexError, traceFilterCondition } from './trace-filter-sql.ts';
 import { afterCondition, decodeCursor, encodeCursor, orderModifier, sortColumns } from './trace-search-order.ts';
 import type { Executor } from './connect.ts';
-import { rowToInfo } from './trace-repository.ts';
+import { INFO_COLUMNS, rowToInfo } from './trace-repository.ts';
 import type { Selectable } from 'kysely';
 
 export { checkFilterRegexes, traceFilterCondition, type TraceCondition } from './trace-filter-sql.ts';
@@ -42,25 +42,6 @@ export interface SearchTracesResult {
   /** Present when more traces follow. */
   next_page_token: string | undefined;
 }
-
-const INFO_COLUMNS = [
-  'trace_id',
-  'experiment_id',
-  'client_request_id',
-  'request_time',
-  'execution_duration_ms',
-  'state',
-  'request_preview',
-  'response_preview',
-  'trace_metadata',
-  'tags',
-  'request',
-  'response',
-  'input_tokens',
-  'output_tokens',
-  'total_tokens',
-  'cost',
-] as const;
 
 /** One page of matching traces; see the spec for order, ties and missing values. */
 export async function searchTraces(db: Executor, input: SearchTracesInput): Promise<SearchTracesResult> {
