@@ -1,5 +1,6 @@
 # Assay: one image for every role (api, worker, scheduler, migrate, tokens).
 #   docker build -t assay .
+#   docker run --rm -v assay-data:/data assay tokens create --name admin --role admin   # prints a token once
 #   docker run --rm -p 5050:5050 -e ASSAY_HOST=0.0.0.0 -v assay-data:/data assay   # embedded mode
 # The distributed setup (Postgres, Redis and the three roles) is docker-compose.yml.
 FROM node:22-slim

@@ -4,8 +4,7 @@
  */
 import type { AppContext } from '../src/api/context.ts';
 import type { JobHandlers } from '../src/queue/queue.ts';
-import { JOB_EVALUATION_ROWS, JOB_EVALUATION_RUN } from '../src/services/evaluation-plan.ts';
-import { JOB_MONITOR_CHUNK, JOB_MONITOR_RUN } from '../src/queue/jobs.ts';
+import { JOB_EVALUATION_ROWS, JOB_EVALUATION_RUN, JOB_MONITOR_CHUNK, JOB_MONITOR_RUN } from '../src/queue/jobs.ts';
 import { evaluationRowsProcessor } from './evaluation-rows.ts';
 import { evaluationRunProcessor } from './evaluation-run.ts';
 import { monitorChunkProcessor } from './monitor-chunk.ts';

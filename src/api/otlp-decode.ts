@@ -10,6 +10,7 @@ import { invalid } from '../domain/errors.ts';
 import type { OtlpAnyValue, OtlpKeyValue, OtlpResourceSpans, OtlpStatusCode } from '../domain/otlp-types.ts';
 import { fieldError, parseOrThrow } from '../domain/payload-errors.ts';
 import { idTextToBytes, SPAN_ID_BYTES, TRACE_ID_BYTES } from '../domain/trace-ids.ts';
+import { fromProtobufObject, type PbExportRequest } from './otlp-protobuf.ts';
 
 /** The part of the generated protobufjs static module used here (its typings call it a plain Root). */
 interface ExportTraceServiceRequestType {
@@ -128,7 +129,7 @@ const exportRequest = z.object(
 export function decodeOtlpRequest(body: Buffer | unknown, contentType: string): OtlpResourceSpans[] {
   const mediaType = contentType.split(';')[0]?.trim().toLowerCase() ?? '';
   if (mediaType === 'application/x-protobuf' || mediaType === 'application/protobuf') {
-    return parseOrThrow(exportRequest, decodeProtobuf(body), '').resourceSpans;
+    return fromProtobufObject(decodeProtobuf(body));
   }
   if (mediaType === 'application/json' || mediaType.endsWith('+json')) {
     return parseOrThrow(exportRequest, camelizeKeys(parseJsonBody(body)), '').resourceSpans;
@@ -136,12 +137,12 @@ export function decodeOtlpRequest(body: Buffer | unknown, contentType: string): 
   throw invalid(`content-type: must be application/x-protobuf or application/json, got ${JSON.stringify(contentType)}`);
 }
 
-function decodeProtobuf(body: unknown): unknown {
+function decodeProtobuf(body: unknown): PbExportRequest {
   if (!(body instanceof Uint8Array)) throw fieldError('body', 'must be the raw protobuf bytes');
   try {
     const message = requestType.decode(body);
     // Longs as decimal text keep nanosecond precision; bytes stay bytes.
-    return requestType.toObject(message, { longs: String, enums: Number, defaults: false });
+    return requestType.toObject(message, { longs: String, enums: Number, defaults: false }) as PbExportRequest;
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw fieldError('body', `not a valid protobuf ExportTraceServiceRequest (${reason})`);

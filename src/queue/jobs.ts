@@ -1,5 +1,5 @@
 /**
- * Job kinds of monitoring and their deterministic ids. A run's job id is its run id and a chunk's
+ * Job kinds and their deterministic ids. A run's job id is its run id and a chunk's
  * is derived from it, so enqueueing the same work twice is a no-op while the first job exists.
  */
 import type { JobQueue } from './queue.ts';
@@ -17,4 +17,19 @@ export async function enqueueMonitorRun(queue: JobQueue, runId: string): Promise
 
 export async function enqueueMonitorChunk(queue: JobQueue, runId: string, chunk: number): Promise<void> {
   await queue.enqueue(JOB_MONITOR_CHUNK, { run_id: runId, chunk }, { jobId: chunkJobId(runId, chunk) });
+}
+
+/** Plans an evaluation run and enqueues its row slices. Payload `{run_id}`. */
+export const JOB_EVALUATION_RUN = 'evaluation.run';
+/** Runs one slice of an evaluation run's rows. Payload `{run_id, slice}`. */
+export const JOB_EVALUATION_ROWS = 'evaluation.rows';
+
+export const rowsJobId = (runId: string, slice: number) => `${runId}.rows-${slice}`;
+
+export async function enqueueEvaluationRun(queue: JobQueue, runId: string): Promise<void> {
+  await queue.enqueue(JOB_EVALUATION_RUN, { run_id: runId }, { jobId: runId });
+}
+
+export async function enqueueEvaluationRows(queue: JobQueue, runId: string, slice: number): Promise<void> {
+  await queue.enqueue(JOB_EVALUATION_ROWS, { run_id: runId, slice }, { jobId: rowsJobId(runId, slice) });
 }

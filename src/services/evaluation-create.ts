@@ -13,7 +13,7 @@ import { insertRows, insertRun, type EvaluationRunRow } from '../storage/evaluat
 import { createExperiment, getExperiment, listExperiments } from '../storage/experiment-repository.ts';
 import { toJsonb } from '../storage/json.ts';
 import { readDatasetRecords } from './datasets.ts';
-import { JOB_EVALUATION_RUN } from './evaluation-plan.ts';
+import { enqueueEvaluationRun } from '../queue/jobs.ts';
 import { targetSchema } from './evaluation-target.ts';
 
 /** Most inline records one request may carry. */
@@ -93,7 +93,7 @@ export async function createEvaluation(ctx: AppContext, body: CreateEvaluation, 
     );
     return inserted;
   });
-  await ctx.queue.enqueue(JOB_EVALUATION_RUN, { run_id: runId }, { jobId: runId });
+  await enqueueEvaluationRun(ctx.queue, runId);
   ctx.log.info({ run_id: runId, rows: records.length, dataset: dataset?.name, version: dataset?.version }, 'evaluation run created');
   return run;
 }

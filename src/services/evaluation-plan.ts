@@ -8,16 +8,12 @@
  */
 import { sql } from 'kysely';
 import type { AppContext } from '../api/context.ts';
+import { enqueueEvaluationRows } from '../queue/jobs.ts';
 import { computeMetrics, type Aggregation } from '../domain/evaluation-metrics.ts';
 import { allRows, appendMetrics, rowCounts, type EvaluationRunRow } from '../storage/evaluation-repository.ts';
 
-export const JOB_EVALUATION_RUN = 'evaluation.run';
-export const JOB_EVALUATION_ROWS = 'evaluation.rows';
-
 /** Rows one slice job runs at a time at most. */
 export const LANES_PER_SLICE = 8;
-
-export const rowsJobId = (runId: string, slice: number) => `${runId}.rows-${slice}`;
 
 /** How a run's rows are divided among jobs, from what the run row fixes. */
 export function slicing(run: Pick<EvaluationRunRow, 'concurrency' | 'rows_total'>): { slices: number; lanes: number } {
@@ -44,7 +40,7 @@ export async function planRun(ctx: AppContext, runId: string): Promise<void> {
     .where('status', '=', 'pending')
     .execute();
   for (const { slice } of pending) {
-    await ctx.queue.enqueue(JOB_EVALUATION_ROWS, { run_id: runId, slice: Number(slice) }, { jobId: rowsJobId(runId, Number(slice)) });
+    await enqueueEvaluationRows(ctx.queue, runId, Number(slice));
   }
   ctx.log.info({ run_id: runId, rows: run.rows_total, slices, pending_slices: pending.length }, 'evaluation run planned');
   if (pending.length === 0) await finishRunIfDone(ctx, runId);
