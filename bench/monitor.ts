@@ -115,9 +115,10 @@ async function copy(ctx: AppContext): Promise<BenchResult> {
     ours.push(ids.length / ((performance.now() - started) / 1000));
 
     // The baseline writes the very same rows (same SELECT, assessments aggregated) in one plain
-    // INSERT … SELECT into an unindexed table: what copying costs without chunks and upserts.
+    // INSERT … SELECT into a table of the same shape and primary key: what copying costs without
+    // chunks and upserts.
     await sql`drop table if exists bench_raw`.execute(ctx.db);
-    await sql`create table bench_raw as select * from bench_copy.${sql.id(`trace_logs_${experimentId}`)} with no data`.execute(ctx.db);
+    await sql`create table bench_raw (like bench_copy.${sql.id(`trace_logs_${experimentId}`)} including all)`.execute(ctx.db);
     started = performance.now();
     await sql`insert into bench_raw
       select t.trace_id, t.experiment_id::text, t.client_request_id, to_timestamp(t.request_time / 1000.0),
