@@ -85,7 +85,7 @@ export async function copyTraces(db: Executor, schema: string, experimentId: num
       from assay.assessment x
       where x.trace_id = t.trace_id and x.valid
     ) a on true
-    where t.trace_id = any(${[...traceIds]}::text[])
+    where t.trace_id in (select unnest(${[...traceIds]}::text[]))
     on conflict (trace_id) do update set
       client_request_id = excluded.client_request_id, request_time = excluded.request_time,
       execution_duration_ms = excluded.execution_duration_ms, state = excluded.state,
