@@ -4,20 +4,12 @@ import type { AppContext } from '../src/api/context.ts';
 import type { JobHandler } from '../src/queue/queue.ts';
 import { failRun } from '../src/services/evaluation-plan.ts';
 import { runSlice } from '../src/services/evaluation-rows.ts';
-import { withRetryPolicy } from './retry-policy.ts';
-
-const payload = z.object({ run_id: z.string().min(1), slice: z.number().int().nonnegative() });
+import { processor } from './retry-policy.ts';
 
 export function evaluationRowsProcessor(ctx: AppContext): JobHandler {
-  return withRetryPolicy(async (data, job) => {
-    const { run_id, slice } = payload.parse(data);
-    try {
-      await runSlice(ctx, run_id, slice, job.signal);
-    } catch (error) {
-      if (job.attempt >= job.maxAttempts && !job.signal.aborted) {
-        await failRun(ctx, run_id, `rows slice ${slice} failed: ${(error as Error).message}`);
-      }
-      throw error;
-    }
-  });
+  return processor(
+    z.object({ run_id: z.string().min(1), slice: z.number().int().nonnegative() }),
+    ({ run_id, slice }, job) => runSlice(ctx, run_id, slice, job.signal),
+    ({ run_id, slice }, reason) => failRun(ctx, run_id, `rows slice ${slice} failed: ${reason}`),
+  );
 }
