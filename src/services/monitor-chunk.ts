@@ -13,7 +13,7 @@ import { isSampled } from '../domain/sampling.ts';
 import type { StoredTrace } from '../domain/trace.ts';
 import { monitorChunkDuration, monitorFeedbackLag, monitorJudgeCalls, monitorTracesCopied } from '../observability/monitor-metrics.ts';
 import { buildScorer, type Scorer } from '../scorers/registry.ts';
-import { scorerInputFromTrace } from '../scorers/scorer-input.ts';
+import { scorerInputFromTrace, type ScorerInput } from '../scorers/scorer-input.ts';
 import { feedbackWrite, insertAssessments, type AssessmentWrite } from '../storage/assessment-repository.ts';
 import { BatchWriter } from './batch-writer.ts';
 import type { RunCounts } from '../storage/monitor-schema.ts';
@@ -33,8 +33,14 @@ export function feedbackKey(experimentId: number, scorerName: string, traceId: s
 
 interface Task {
   trace: StoredTrace;
+  input: ScorerInput;
   scorer: Scorer;
   entry: MonitorScorer;
+}
+
+interface MonitorScorerPlan {
+  entry: MonitorScorer;
+  scorer: Scorer;
 }
 
 export async function runChunk(ctx: AppContext, runId: string, chunk: number, signal: AbortSignal): Promise<void> {
@@ -61,7 +67,7 @@ export async function runChunk(ctx: AppContext, runId: string, chunk: number, si
     });
     try {
       await runPool(tasks, ctx.config.judge.concurrency * 2, signal, async (task) => {
-        const drafts = await task.scorer.score(scorerInputFromTrace(task.trace), { judge, signal });
+        const drafts = await task.scorer.score(task.input, { judge, signal });
         await writeFeedback(writer, run.experiment_id, runId, task, drafts, counts);
       });
     } finally {
@@ -93,56 +99,54 @@ async function planTasks(
   traceIds: string[],
   counts: RunCounts,
 ): Promise<Task[]> {
-  const scorers = config.scorers.map((entry) => ({ entry, scorer: buildScorer(entry as never, { model: ctx.config.judge.model }) }));
-  const wanted = new Map<string, MonitorScorer[]>();
-  for (const { entry } of scorers) {
-    counts.scorers![entry.name] = emptyScorerCounts();
+  const sampled = new Map<string, MonitorScorerPlan[]>();
+  for (const entry of config.scorers) {
+    const plan = { entry, scorer: buildScorer(entry as never, { model: ctx.config.judge.model }) };
+    const tally = (counts.scorers![entry.name] = emptyScorerCounts());
     const filters = [config.filter_string, entry.filter_string].filter((f): f is string => Boolean(f));
     const eligible = filters.length ? await tracesMatching(ctx.db, traceIds, filters) : null;
     for (const traceId of traceIds) {
-      if (eligible && !eligible.has(traceId)) continue;
-      if (!isSampled(traceId, scorerRate(config, entry))) continue;
-      counts.scorers![entry.name]!.sampled += 1;
-      const list = wanted.get(traceId);
-      if (list) list.push(entry);
-      else wanted.set(traceId, [entry]);
+      if ((eligible && !eligible.has(traceId)) || !isSampled(traceId, scorerRate(config, entry))) continue;
+      tally.sampled += 1;
+      sampled.set(traceId, [...(sampled.get(traceId) ?? []), plan]);
     }
   }
-  const keys = [...wanted].flatMap(([traceId, entries]) => entries.map((e) => feedbackKey(experimentId, e.name, traceId)));
-  const existing = new Set<string>();
+
+  // A pair whose feedback is stored was judged by an earlier attempt: never again.
+  const stored = await storedKeys(ctx, [...sampled].flatMap(([id, plans]) => plans.map((p) => feedbackKey(experimentId, p.entry.name, id))));
+  const pending = new Map<string, MonitorScorerPlan[]>();
+  for (const [traceId, plans] of sampled) {
+    const left = plans.filter((p) => !stored.has(feedbackKey(experimentId, p.entry.name, traceId)));
+    for (const p of plans) if (!left.includes(p)) counts.scorers![p.entry.name]!.skipped_existing += 1;
+    if (left.length) pending.set(traceId, left);
+  }
+
+  const tasks: Task[] = [];
+  for (const trace of await loadStoredTraces(ctx.db, [...pending.keys()])) {
+    const input = scorerInputFromTrace(trace);
+    for (const { entry, scorer } of pending.get(trace.info.trace_id) ?? []) {
+      if (!scorer.applicability(input).applies) {
+        counts.scorers![entry.name]!.not_applicable += 1;
+        monitorJudgeCalls.inc({ scorer: entry.name, outcome: 'not_applicable' });
+        continue;
+      }
+      tasks.push({ trace, input, scorer, entry });
+    }
+  }
+  return tasks;
+}
+
+async function storedKeys(ctx: AppContext, keys: string[]): Promise<Set<string>> {
+  const stored = new Set<string>();
   for (let i = 0; i < keys.length; i += 5000) {
     const rows = await ctx.db
       .selectFrom('assay.assessment')
       .select('idempotency_key')
       .where('idempotency_key', 'in', keys.slice(i, i + 5000))
       .execute();
-    for (const r of rows) if (r.idempotency_key) existing.add(r.idempotency_key);
+    for (const r of rows) if (r.idempotency_key) stored.add(r.idempotency_key);
   }
-  for (const [traceId, entries] of wanted) {
-    for (const e of entries) {
-      if (existing.has(feedbackKey(experimentId, e.name, traceId))) counts.scorers![e.name]!.skipped_existing += 1;
-    }
-  }
-  const todo = [...wanted].filter(([traceId, entries]) =>
-    entries.some((e) => !existing.has(feedbackKey(experimentId, e.name, traceId))),
-  );
-  const traces = await loadStoredTraces(ctx.db, todo.map(([traceId]) => traceId));
-  const tasks: Task[] = [];
-  for (const trace of traces) {
-    const input = scorerInputFromTrace(trace);
-    for (const entry of wanted.get(trace.info.trace_id) ?? []) {
-      const tally = counts.scorers![entry.name]!;
-      if (existing.has(feedbackKey(experimentId, entry.name, trace.info.trace_id))) continue;
-      const scorer = scorers.find((s) => s.entry === entry)!.scorer;
-      if (!scorer.applicability(input).applies) {
-        tally.not_applicable += 1;
-        monitorJudgeCalls.inc({ scorer: entry.name, outcome: 'not_applicable' });
-        continue;
-      }
-      tasks.push({ trace, scorer, entry });
-    }
-  }
-  return tasks;
+  return stored;
 }
 
 async function writeFeedback(
