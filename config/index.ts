@@ -53,6 +53,8 @@ const envSchema = z.object({
   ASSAY_JOB_LOCK_MS: z.coerce.number().int().min(1000).default(30_000),
   /** Cron expression of the scheduler's tick. Default every 30 seconds. */
   ASSAY_SCHEDULER_CRON: z.string().min(1).default('*/30 * * * * *'),
+  /** Longest a trace search may run, ms; a filter that takes longer is refused with a 400. Default 30000. */
+  ASSAY_SEARCH_TIMEOUT_MS: z.coerce.number().int().min(1).default(30_000),
   /** Traces per monitoring chunk job. Default 500. */
   ASSAY_MONITOR_CHUNK_SIZE: z.coerce.number().int().min(1).max(100_000).default(500),
   /** OpenAI-compatible base URL of the judge. Unset: the OpenAI API. */
@@ -105,6 +107,7 @@ export interface Config {
   readonly jobLockMs: number;
   readonly schedulerCron: string;
   readonly monitorChunkSize: number;
+  readonly searchTimeoutMs: number;
   readonly judge: {
     readonly baseUrl: string | undefined;
     readonly apiKey: string | undefined;
@@ -153,6 +156,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     jobLockMs: e.ASSAY_JOB_LOCK_MS,
     schedulerCron: e.ASSAY_SCHEDULER_CRON,
     monitorChunkSize: e.ASSAY_MONITOR_CHUNK_SIZE,
+    searchTimeoutMs: e.ASSAY_SEARCH_TIMEOUT_MS,
     judge: {
       baseUrl: e.ASSAY_JUDGE_BASE_URL,
       apiKey,

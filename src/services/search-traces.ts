@@ -2,6 +2,7 @@
  * The trace search use case: check the experiments, parse the filter, run the search. Filter errors
  * come back prefixed with the field that carried the filter, so the message names it.
  */
+import { sql } from 'kysely';
 import { AssayError, invalid } from '../domain/errors.ts';
 import { parseFilter } from '../domain/filter/parse-filter.ts';
 import type { Filter } from '../domain/filter/filter.ts';
@@ -17,18 +18,41 @@ export interface SearchTracesRequest {
   page_token?: string | undefined;
 }
 
-export async function searchTracesRequest(db: Db, request: SearchTracesRequest): Promise<SearchTracesResult> {
+/** Searches; a search running longer than `timeoutMs` is stopped by Postgres and refused with a 400. */
+export async function searchTracesRequest(
+  db: Db,
+  request: SearchTracesRequest,
+  options: { timeoutMs?: number } = {},
+): Promise<SearchTracesResult> {
   const filter = parseFilterField(request.filter_string ?? '', 'filter_string');
   const ids: number[] = [];
   for (const id of new Set(request.experiment_ids)) ids.push(Number((await getExperiment(db, id)).experiment_id));
-  return searchTraces(db, {
-    experiment_ids: ids,
-    filter,
-    order_by: request.order_by,
-    max_results: request.max_results,
-    page_token: request.page_token,
-  });
+  const timeoutMs = options.timeoutMs ?? DEFAULT_SEARCH_TIMEOUT_MS;
+  try {
+    return await db.transaction().execute(async (trx) => {
+      // A hostile or careless RLIKE/LIKE must not hold a connection and a core for minutes.
+      await sql`select set_config('statement_timeout', ${String(timeoutMs)}, true)`.execute(trx);
+      return searchTraces(trx, {
+        experiment_ids: ids,
+        filter,
+        order_by: request.order_by,
+        max_results: request.max_results,
+        page_token: request.page_token,
+      });
+    });
+  } catch (error) {
+    if ((error as { code?: unknown }).code === QUERY_CANCELED) {
+      throw invalid(
+        `filter_string: the search was stopped after ${timeoutMs} ms (ASSAY_SEARCH_TIMEOUT_MS); narrow the filter, the experiments or the time range`,
+      );
+    }
+    throw error;
+  }
 }
+
+const DEFAULT_SEARCH_TIMEOUT_MS = 30_000;
+/** Postgres' SQLSTATE for a statement cancelled by statement_timeout. */
+const QUERY_CANCELED = '57014';
 
 /** Parses a filter carried by a named field; errors read `<field>: Invalid …`. */
 export function parseFilterField(text: string, field: string): Filter {

@@ -26,7 +26,7 @@ export async function searchRoutes(app: FastifyInstance, ctx: AppContext): Promi
       order_by: body.order_by ?? undefined,
       max_results: body.max_results,
       page_token: body.page_token ?? undefined,
-    });
+    }, { timeoutMs: ctx.config.searchTimeoutMs });
     return {
       traces: result.traces.map(({ assessments, ...info }) => traceInfoToJson(info, assessments)),
       ...(result.next_page_token ? { next_page_token: result.next_page_token } : {}),
