@@ -3,6 +3,7 @@ import swagger from '@fastify/swagger';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { httpRequests } from '../observability/metrics.ts';
 import { registerAuth } from './auth.ts';
+import { describeRoute } from './openapi-docs.ts';
 import type { AppContext } from './context.ts';
 import { errorResponse } from './error-status.ts';
 import { assessmentRoutes } from './routes/assessments.ts';
@@ -61,6 +62,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   });
 
   registerAuth(app, ctx);
+  app.addHook('onRoute', describeRoute);
   for (const routes of ROUTES) await routes(app, ctx);
   app.get('/api/v1/openapi.json', { config: { role: 'public' } }, async () => app.swagger());
   return app;
