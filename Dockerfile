@@ -7,16 +7,18 @@ FROM node:22-slim
 
 WORKDIR /app
 
-# Dependencies first, so editing the sources does not reinstall them. tsx runs the TypeScript
-# sources directly (there is no build step), so the full install is needed, not --omit=dev.
+# Dependencies first, so editing the sources does not reinstall them. The image runs the compiled
+# JavaScript (less memory and a faster start than transpiling at run time); the compiler is a
+# dev dependency, so the full install is needed.
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund && npm cache clean --force
 
-COPY tsconfig.json ./
+COPY tsconfig.json tsconfig.build.json ./
 COPY bin ./bin
 COPY config ./config
 COPY src ./src
 COPY workers ./workers
+RUN npm run build
 
 # Embedded mode keeps its PGlite database here; mount a volume (-v assay-data:/data) to keep it.
 # Not a VOLUME: distributed roles keep nothing on disk and would each get an empty one.
@@ -29,5 +31,5 @@ EXPOSE 5050
 USER node
 
 # The CLI handles SIGTERM itself: stop intake, drain jobs, close Redis and the database.
-ENTRYPOINT ["node", "bin/assay.mjs"]
+ENTRYPOINT ["node", "dist/src/cli/main.js"]
 CMD ["start"]

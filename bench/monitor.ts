@@ -6,9 +6,11 @@
  *   `INSERT … SELECT` of the same rows;
  * - `monitor.incremental`: a run over 1,000 new traces in an experiment holding 200,000 old ones
  *   vs the same run with the 1,000 alone (ratio of times);
- * - `monitor.rss`: the worker's peak resident memory during the 20,000-trace run.
+ * - `monitor.rss`: the worker's peak resident memory during the 20,000-trace run (the compiled
+ *   worker, as the Docker image runs it).
  * Run alone with `npx tsx bench/monitor.ts`; sizes from BENCH_MONITOR_TRACES and BENCH_MONITOR_OLD.
  */
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { sql } from 'kysely';
 import { loadConfig } from '../config/index.ts';
@@ -19,7 +21,7 @@ import { putMonitor } from '../src/services/monitor-config.ts';
 import { startRunNow } from '../src/services/monitor-runs.ts';
 import { copyTraces, ensureResultsTable } from '../src/storage/results-table.ts';
 import { createTestDatabase, REDIS_URL, testQueuePrefix } from '../test/support/database.ts';
-import { spawnAssay } from '../test/support/spawn-assay.ts';
+import { ROOT, spawnAssay } from '../test/support/spawn-assay.ts';
 import { ingestSamples, newExperiment, waitForRun } from '../test/support/monitor.ts';
 import { startRemoteFakeJudge } from './remote-fake-judge.ts';
 import { median, round, type BenchResult } from './result.ts';
@@ -76,7 +78,9 @@ async function monitored(ctx: AppContext, scorers: unknown[]): Promise<string> {
 async function judgeRun(ctx: AppContext, url: string, prefix: string, judgeUrl: string): Promise<BenchResult[]> {
   const id = await monitored(ctx, [{ name: 'safety' }]);
   await ingestSamples(ctx, id, TRACES, { seed: 'bench-judge' });
-  const worker = spawnAssay(['worker'], workerEnv(url, prefix, judgeUrl));
+  // The worker runs as the Docker image runs it: compiled JavaScript, no transpiling at run time.
+  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
+  const worker = spawnAssay(['worker'], workerEnv(url, prefix, judgeUrl), 'dist/src/cli/main.js');
   let peakKb = 0;
   const sampler = setInterval(() => (peakKb = Math.max(peakKb, rssKb(worker.child.pid))), 250);
   try {

@@ -30,8 +30,9 @@ function baseEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-export function spawnAssay(args: string[], env: Record<string, string>): AssayProcess {
-  const child = spawn(process.execPath, ['bin/assay.mjs', ...args], {
+/** `entry`: the launcher (TypeScript through tsx, the default) or the compiled `dist/src/cli/main.js`. */
+export function spawnAssay(args: string[], env: Record<string, string>, entry = 'bin/assay.mjs'): AssayProcess {
+  const child = spawn(process.execPath, [entry, ...args], {
     cwd: ROOT,
     env: { ...baseEnv(), NODE_ENV: 'production', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
