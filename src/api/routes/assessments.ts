@@ -6,7 +6,8 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { assessmentToJson } from '../../domain/assessment.ts';
 import { invalid, notFound } from '../../domain/errors.ts';
-import type { JsonValue } from '../../domain/trace.ts';
+import { parseMlflowAssessment } from '../../domain/mlflow-assessment.ts';
+import type { IncomingAssessment, JsonValue } from '../../domain/trace.ts';
 import {
   deleteAssessment,
   getAssessment,
@@ -18,38 +19,28 @@ import { loadTraceInfos, touchTraces } from '../../storage/trace-repository.ts';
 import type { AppContext } from '../context.ts';
 import { parseWith } from '../validate.ts';
 
-const json: z.ZodType<JsonValue> = z.lazy(() =>
-  z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(json), z.record(z.string(), json)]),
-);
-const sourceType = z
-  .string()
-  .transform((s) => s.toUpperCase())
-  .pipe(z.enum(['HUMAN', 'LLM_JUDGE', 'CODE', 'AI_JUDGE']))
-  .transform((s) => (s === 'AI_JUDGE' ? 'LLM_JUDGE' : s));
+const json = z.json() as z.ZodType<JsonValue>;
 const errorShape = z.object({ error_code: z.string().min(1), error_message: z.string().default('') });
 
-const createBody = z
-  .object({
-    assessment_name: z.string().trim().min(1, 'must be a non-empty string'),
-    span_id: z.string().nullish(),
-    source: z.object({ source_type: sourceType, source_id: z.string().nullish() }).optional(),
-    feedback: z.object({ value: json.optional(), error: errorShape.nullish() }).optional(),
-    expectation: z.object({ value: json }).optional(),
-    rationale: z.string().nullish(),
-    metadata: z.record(z.string(), z.string()).optional(),
-    overrides: z.string().nullish(),
-  })
-  .superRefine((b, issue) => {
-    if (!!b.feedback === !!b.expectation) {
-      issue.addIssue({ code: 'custom', path: ['feedback'], message: 'give exactly one of feedback or expectation' });
-    }
-    if (b.feedback && b.feedback.value === undefined && !b.feedback.error) {
-      issue.addIssue({ code: 'custom', path: ['feedback', 'value'], message: 'a feedback needs a value or an error' });
-    }
-    if (b.expectation && b.overrides) {
-      issue.addIssue({ code: 'custom', path: ['overrides'], message: 'only a feedback can override' });
-    }
-  });
+/**
+ * The body of a new assessment, in MLflow's JSON (the parser imports use too). The server assigns
+ * the id and times; without a source, the caller is the human source.
+ */
+function parseNewAssessment(body: unknown, traceId: string, caller: string): IncomingAssessment {
+  const fields = (body !== null && typeof body === 'object' ? body : {}) as Record<string, unknown>;
+  if ((fields.feedback == null) === (fields.expectation == null)) {
+    throw invalid('feedback: give exactly one of feedback or expectation');
+  }
+  const withSource = fields.source == null ? { ...fields, source: { source_type: 'HUMAN', source_id: caller } } : fields;
+  const parsed = parseMlflowAssessment(withSource, '', traceId);
+  if (parsed.kind === 'feedback' && parsed.value === null && parsed.error === null) {
+    throw invalid('feedback.value: a feedback needs a value or an error');
+  }
+  if (parsed.kind === 'expectation' && parsed.overrides) throw invalid('overrides: only a feedback can override');
+  // The server stamps ids and times; `valid` becomes false only through an override.
+  const { create_time: _created, last_update_time: _updated, ...assessment } = parsed;
+  return { ...assessment, assessment_id: newAssessmentId(), valid: true };
+}
 
 const patchBody = z.object({
   assessment_name: z.string().trim().min(1).optional(),
@@ -67,12 +58,9 @@ export async function assessmentRoutes(app: FastifyInstance, ctx: AppContext): P
     '/api/v1/traces/:traceId/assessments',
     { config: { role: 'writer' } },
     async (request, reply) => {
-      const body = parseWith(createBody, request.body);
       const traceId = request.params.traceId;
-      const source = body.source
-        ? { source_type: body.source.source_type as 'HUMAN' | 'LLM_JUDGE' | 'CODE', source_id: body.source.source_id ?? null }
-        : { source_type: 'HUMAN' as const, source_id: request.principal.name };
-      const id = newAssessmentId();
+      const body = parseNewAssessment(request.body, traceId, request.principal.name);
+      const id = body.assessment_id!;
       const created = await ctx.db.transaction().execute(async (trx) => {
         const [trace] = await loadTraceInfos(trx, [traceId]);
         if (!trace) throw notFound(`trace_id: trace '${traceId}' does not exist`);
@@ -82,22 +70,7 @@ export async function assessmentRoutes(app: FastifyInstance, ctx: AppContext): P
           if (old.kind !== 'feedback') throw invalid(`overrides: assessment '${body.overrides}' is not a feedback`);
           await updateAssessment(trx, traceId, body.overrides, { valid: false });
         }
-        await insertAssessments(trx, [
-          {
-            assessment_id: id,
-            trace_id: traceId,
-            name: body.assessment_name,
-            kind: body.feedback ? 'feedback' : 'expectation',
-            span_id: body.span_id ?? null,
-            value: body.feedback ? (body.feedback.value ?? null) : (body.expectation?.value ?? null),
-            rationale: body.rationale ?? null,
-            error: body.feedback?.error ?? null,
-            source,
-            metadata: body.metadata ?? {},
-            overrides: body.overrides ?? null,
-            valid: true,
-          },
-        ]);
+        await insertAssessments(trx, [{ ...body, trace_id: traceId }]);
         await touchTraces(trx, [traceId]);
         return getAssessment(trx, traceId, id);
       });
