@@ -10,15 +10,22 @@ export async function getRun(ctx: AppContext, runId: string): Promise<Evaluation
   return run;
 }
 
-/** A run with live progress counts (rows still running are counted as pending). */
-export async function runView(ctx: AppContext, run: EvaluationRunRow) {
-  const { pending, ...counts } = await rowCounts(ctx.db, run.run_id);
+/** What every view of a run starts with. */
+function runHeader(run: EvaluationRunRow) {
   return {
     run_id: run.run_id,
     name: run.name,
     experiment_id: String(run.experiment_id),
     status: run.status,
     dataset: run.dataset_name === null ? null : { name: run.dataset_name, version: run.dataset_version },
+  };
+}
+
+/** A run with live progress counts (rows still running are counted as pending). */
+export async function runView(ctx: AppContext, run: EvaluationRunRow) {
+  const { pending, ...counts } = await rowCounts(ctx.db, run.run_id);
+  return {
+    ...runHeader(run),
     target: run.target,
     scorers: run.scorers,
     concurrency: run.concurrency,
@@ -35,11 +42,7 @@ export async function runView(ctx: AppContext, run: EvaluationRunRow) {
 /** A run in a list: no per-row counting, the counts stored at finish. */
 export function runSummary(run: EvaluationRunRow) {
   return {
-    run_id: run.run_id,
-    name: run.name,
-    experiment_id: String(run.experiment_id),
-    status: run.status,
-    dataset: run.dataset_name === null ? null : { name: run.dataset_name, version: run.dataset_version },
+    ...runHeader(run),
     rows: run.rows_total,
     counts: run.counts,
     metrics: run.metrics,
