@@ -84,8 +84,55 @@ const envSchema = z.object({
   ASSAY_URL: z.string().url().default('http://127.0.0.1:5050'),
   /** CLI: the API token the resource commands send. */
   ASSAY_TOKEN: z.string().min(1).optional(),
-  /** Environment variables an evaluation target may name as `api_key_env` (comma-separated). */
-  ASSAY_TARGET_KEY_ENVS: z.string().optional(),
+  /** Replaced by ASSAY_TARGET_SECRETS; refused with a message naming the replacement. */
+  ASSAY_TARGET_KEY_ENVS: z
+    .string()
+    .refine(() => false, 'replaced by ASSAY_TARGET_SECRETS=NAME@origin,… (each secret bound to the origin it may be sent to)')
+    .optional(),
+  /** Secrets evaluation targets may name as `api_key_env`, each bound to one origin: `NAME@https://host[:port]`, comma-separated. Unset: none. */
+  ASSAY_TARGET_SECRETS: z
+    .string()
+    .transform((text, ctx) => {
+      const secrets: Array<{ name: string; origin: string }> = [];
+      for (const entry of text.split(',').map((e) => e.trim()).filter(Boolean)) {
+        const at = entry.indexOf('@');
+        const name = entry.slice(0, at);
+        const origin = at > 0 ? originOf(entry.slice(at + 1)) : undefined;
+        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) || !origin || name.startsWith('ASSAY_')) {
+          ctx.addIssue({ code: 'custom', message: `'${entry}' is not NAME@origin (e.g. MY_APP_KEY@https://app.example.com; ASSAY_* names are not allowed)` });
+          return z.NEVER;
+        }
+        secrets.push({ name, origin });
+      }
+      return secrets;
+    })
+    .optional(),
+  /** Origins outbound requests (evaluation targets) may reach, comma-separated; private addresses only when listed. Unset: public addresses only. */
+  ASSAY_OUTBOUND_ALLOW: z
+    .string()
+    .transform((text, ctx) => {
+      const origins: string[] = [];
+      for (const entry of text.split(',').map((e) => e.trim()).filter(Boolean)) {
+        const origin = originOf(entry);
+        if (!origin) {
+          ctx.addIssue({ code: 'custom', message: `'${entry}' is not an http(s) origin such as http://127.0.0.1:8000` });
+          return z.NEVER;
+        }
+        origins.push(origin);
+      }
+      return origins;
+    })
+    .optional(),
+  /** Largest response body an outbound request may read, bytes. Default 4 MiB. */
+  ASSAY_OUTBOUND_MAX_RESPONSE_BYTES: z.coerce.number().int().positive().default(4 * 1024 * 1024),
+  /** Evaluation runs one token may have queued or running at once. Default 4. */
+  ASSAY_EVALUATIONS_PER_TOKEN: z.coerce.number().int().min(1).default(4),
+  /** Open mode without tokens, on loopback only, even after tokens existed. Default false. */
+  ASSAY_OPEN: bool.optional(),
+  /** Host names the API answers to (Host header), comma-separated; `*` for any. Default: loopback names in open mode, any otherwise. */
+  ASSAY_ALLOWED_HOSTS: z.string().optional(),
+  /** Longest a stop (SIGTERM) may take before the process exits anyway, ms. Default 15000. */
+  ASSAY_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
   /** Most records one dataset may hold. Default 1,000,000. */
   ASSAY_DATASET_MAX_RECORDS: z.coerce.number().int().positive().default(1_000_000),
   /** Most expectations one record may hold. Default 100. */
@@ -123,6 +170,20 @@ export interface Config {
     readonly offline: boolean;
   };
   readonly datasets: { readonly maxRecords: number; readonly maxExpectations: number };
+  /** Open mode on loopback even after tokens existed (ASSAY_OPEN). */
+  readonly open: boolean;
+  /** Host names the API answers to; undefined: loopback names in open mode, any otherwise. */
+  readonly allowedHosts: readonly string[] | undefined;
+  readonly shutdownTimeoutMs: number;
+  /** The policy for requests a user's input points somewhere (evaluation targets). */
+  readonly outbound: {
+    /** Origins allowed; undefined: any public address. */
+    readonly allow: readonly string[] | undefined;
+    readonly maxResponseBytes: number;
+  };
+  /** Secrets targets may use, each bound to the one origin it may be sent to. */
+  readonly targetSecrets: ReadonlyArray<{ readonly name: string; readonly origin: string }>;
+  readonly evaluationsPerToken: number;
   /** Where CLI resource commands send their requests. */
   readonly client: { readonly url: string; readonly token: string | undefined };
 }
@@ -172,6 +233,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     datasets: { maxRecords: e.ASSAY_DATASET_MAX_RECORDS, maxExpectations: e.ASSAY_DATASET_MAX_EXPECTATIONS },
     client: { url: e.ASSAY_URL, token: e.ASSAY_TOKEN },
+    open: e.ASSAY_OPEN ?? false,
+    allowedHosts: e.ASSAY_ALLOWED_HOSTS?.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean),
+    shutdownTimeoutMs: e.ASSAY_SHUTDOWN_TIMEOUT_MS,
+    outbound: { allow: e.ASSAY_OUTBOUND_ALLOW, maxResponseBytes: e.ASSAY_OUTBOUND_MAX_RESPONSE_BYTES },
+    targetSecrets: e.ASSAY_TARGET_SECRETS ?? [],
+    evaluationsPerToken: e.ASSAY_EVALUATIONS_PER_TOKEN,
   };
   return deepFreeze(config);
 }
@@ -213,24 +280,32 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-/**
- * The value of one environment variable named by a request: an evaluation target's API key
- * (`api_key_env`). A writer chooses both the variable and the endpoint it is sent to, so only
- * variables meant for targets are read: those listed in `ASSAY_TARGET_KEY_ENVS` (comma-separated)
- * when it is set; otherwise names ending in `_API_KEY` or `_TOKEN`, never Assay's own (`ASSAY_*`)
- * nor `OPENAI_API_KEY` (the judge's fallback key). Undefined when unset or not allowed.
- */
-export function readSecretEnv(name: string, env: Record<string, string | undefined> = process.env): string | undefined {
-  if (!isReadableSecretName(name, env)) return undefined;
-  const value = env[name];
-  return value === undefined || value === '' ? undefined : value;
+/** `scheme://host[:port]` of an http(s) URL (default ports dropped), or undefined. */
+export function originOf(url: string): string | undefined {
+  try {
+    const parsed = new URL(url);
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return undefined;
+    return parsed.origin;
+  } catch {
+    return undefined;
+  }
 }
 
-/** Whether `readSecretEnv` may read this variable. */
-export function isReadableSecretName(name: string, env: Record<string, string | undefined> = process.env): boolean {
-  const allowed = env.ASSAY_TARGET_KEY_ENVS;
-  if (allowed) return allowed.split(',').map((n) => n.trim()).includes(name);
-  return /^[A-Z][A-Z0-9_]*(_API_KEY|_TOKEN)$/.test(name) && !name.startsWith('ASSAY_') && name !== 'OPENAI_API_KEY';
+/**
+ * The value of a secret an evaluation target names as `api_key_env`, for a request to `url`: only
+ * variables the operator listed in ASSAY_TARGET_SECRETS, and only for the origin each is bound to.
+ * Undefined when not listed for that origin, or unset.
+ */
+export function readTargetSecret(
+  config: Config,
+  name: string,
+  url: string,
+  env: Record<string, string | undefined> = process.env,
+): string | undefined {
+  const origin = originOf(url);
+  if (!config.targetSecrets.some((s) => s.name === name && s.origin === origin)) return undefined;
+  const value = env[name];
+  return value === undefined || value === '' ? undefined : value;
 }
 
 /** The environment with some variables replaced (an empty string unsets one): for commands such as the demo. */

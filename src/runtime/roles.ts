@@ -1,5 +1,5 @@
 /** The three roles a process can play: api, worker, scheduler (and all of them at once). */
-import { isIP } from 'node:net';
+import { isLoopbackHost } from '../api/auth.ts';
 import { anyActiveToken } from '../storage/token-repository.ts';
 import type { Runtime } from './runtime.ts';
 
@@ -9,7 +9,10 @@ export async function startRoles(runtime: Runtime, roles: readonly Role[]): Prom
   const { ctx } = runtime;
   let url: string | undefined;
   // Checked before anything starts, so a refused API leaves no worker running half-configured.
-  if (roles.includes('api') && !isLoopback(ctx.config.host) && !(await anyActiveToken(ctx.db))) {
+  if (roles.includes('api') && ctx.config.open && !isLoopbackHost(ctx.config.host)) {
+    throw new Error(`refusing to listen on ${ctx.config.host}: ASSAY_OPEN=true is for loopback only (ASSAY_HOST=127.0.0.1)`);
+  }
+  if (roles.includes('api') && !isLoopbackHost(ctx.config.host) && !(await anyActiveToken(ctx.db))) {
     throw new Error(
       `refusing to listen on ${ctx.config.host}: no API token exists, so the API would be open to the network. ` +
         'Create one with `assay tokens create --name NAME --role admin`, or listen on 127.0.0.1.',
@@ -36,11 +39,4 @@ export async function startRoles(runtime: Runtime, roles: readonly Role[]): Prom
     ctx.log.info({ url }, 'api listening');
   }
   return url ? { url } : {};
-}
-
-function isLoopback(host: string): boolean {
-  if (host === 'localhost') return true;
-  if (isIP(host) === 4) return host.startsWith('127.');
-  if (isIP(host) === 6) return host === '::1';
-  return false;
 }

@@ -7,14 +7,14 @@ import { z } from 'zod';
 import type { AppContext } from '../api/context.ts';
 import { AGGREGATIONS } from '../domain/evaluation-metrics.ts';
 import { parseEvalRecord, type EvalRecord } from '../domain/evaluation-record.ts';
-import { invalid } from '../domain/errors.ts';
+import { AssayError, invalid } from '../domain/errors.ts';
 import { validateScorerEntries, type ScorerEntry } from '../scorers/registry.ts';
-import { insertRows, insertRun, type EvaluationRunRow } from '../storage/evaluation-repository.ts';
+import { activeRunsOf, insertRows, insertRun, type EvaluationRunRow } from '../storage/evaluation-repository.ts';
 import { createExperiment, getExperiment, listExperiments } from '../storage/experiment-repository.ts';
 import { toJsonb } from '../storage/json.ts';
 import { readDatasetRecords } from './datasets.ts';
 import { enqueueEvaluationRun } from '../queue/jobs.ts';
-import { targetSchema } from './evaluation-target.ts';
+import { checkTarget, targetSchema } from './evaluation-target.ts';
 
 /** Most inline records one request may carry. */
 const MAX_INLINE_RECORDS = 50_000;
@@ -34,7 +34,7 @@ export const createEvaluationBody = z
     target: targetSchema.optional(),
     scorers: z.array(z.union([z.string().min(1), z.record(z.string(), z.unknown())])).min(1).max(50).optional(),
     /** Rows in flight at once across all workers. Default 8. */
-    concurrency: z.number().int().min(1).max(256).default(8),
+    concurrency: z.number().int().min(1).max(64).default(8),
     /** Aggregations beyond `mean`. */
     metrics: z.array(z.enum(AGGREGATIONS)).optional(),
   })
@@ -45,6 +45,14 @@ export async function createEvaluation(ctx: AppContext, body: CreateEvaluation, 
   const scorers = body.scorers?.map((s) => (typeof s === 'string' ? { name: s } : s));
   const problems = scorers ? validateScorerEntries(scorers) : [];
   if (problems.length > 0) throw invalid(problems.join('; '), { problems });
+  if (body.target) checkTarget(ctx.config, body.target);
+  const active = await activeRunsOf(ctx.db, user);
+  if (active >= ctx.config.evaluationsPerToken) {
+    throw new AssayError(
+      'RATE_LIMITED',
+      `'${user}' already has ${active} evaluation runs queued or running (ASSAY_EVALUATIONS_PER_TOKEN=${ctx.config.evaluationsPerToken}); wait for one to finish`,
+    );
+  }
 
   const { records, dataset } = await readData(ctx, body.data);
   if (records.length === 0) throw invalid('data: there are no records to evaluate');

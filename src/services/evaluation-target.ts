@@ -6,14 +6,17 @@
  */
 import OpenAI from 'openai';
 import { z } from 'zod';
-import { isReadableSecretName, readSecretEnv, type Config } from '../../config/index.ts';
-import { AssayError } from '../domain/errors.ts';
+import { originOf, readTargetSecret, type Config } from '../../config/index.ts';
+import { AssayError, invalid } from '../domain/errors.ts';
 import type { JsonObject, JsonValue } from '../domain/trace.ts';
 import { isObject, textOf } from '../scorers/text-of.ts';
+import { OutboundHttp } from './outbound-http.ts';
 
-const envName = z
-  .string()
-  .refine((name) => isReadableSecretName(name), 'must name an environment variable meant for targets (ASSAY_TARGET_KEY_ENVS, or one ending in _API_KEY or _TOKEN other than ASSAY_* and OPENAI_API_KEY)');
+/** Checked against ASSAY_TARGET_SECRETS when a run is created (`checkTarget`), and again where rows run. */
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name');
+
+/** Longest one target call may take: a slow target must not hold a worker's slots for long. */
+const MAX_TIMEOUT_MS = 120_000;
 
 /** A target as a request describes it. Keys are never stored: `api_key_env` names the variable holding one. */
 export const targetSchema = z.discriminatedUnion('type', [
@@ -25,7 +28,7 @@ export const targetSchema = z.discriminatedUnion('type', [
       api_key_env: envName.optional(),
       system_prompt: z.string().optional(),
       /** Deadline of one call, ms. Default 60000. */
-      timeout_ms: z.number().int().min(100).max(600_000).optional(),
+      timeout_ms: z.number().int().min(100).max(MAX_TIMEOUT_MS).optional(),
     })
     .strict(),
   z
@@ -34,15 +37,45 @@ export const targetSchema = z.discriminatedUnion('type', [
       url: z.url(),
       headers: z
         .record(z.string(), z.string())
-        .refine((h) => !Object.keys(h).some((k) => k.toLowerCase() === 'authorization'), 'authorization: give api_key_env instead; headers are stored with the run')
+        .refine(
+          (h) => !Object.keys(h).some((k) => SECRET_HEADERS.has(k.toLowerCase())),
+          'authorization, cookie and API-key headers: give api_key_env instead; headers are stored with the run and shown to readers',
+        )
         .optional(),
       /** Sent as `Authorization: Bearer <value>`. */
       api_key_env: envName.optional(),
-      timeout_ms: z.number().int().min(100).max(600_000).optional(),
+      timeout_ms: z.number().int().min(100).max(MAX_TIMEOUT_MS).optional(),
     })
     .strict(),
 ]);
 export type TargetConfig = z.infer<typeof targetSchema>;
+
+/** Headers that carry credentials: never taken in `headers`, where readers would see them. */
+const SECRET_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'x-api-key', 'api-key', 'x-auth-token']);
+
+const targetUrl = (target: TargetConfig) => (target.type === 'openai_chat' ? target.base_url : target.url);
+
+/**
+ * Whether a run may use this target, checked when the run is created: the URL passes the outbound
+ * policy, and `api_key_env` is a secret the operator bound to this URL's origin. The reason names
+ * the field; it never says whether a variable exists.
+ */
+export function checkTarget(config: Config, target: TargetConfig): void {
+  const field = target.type === 'openai_chat' ? 'target.base_url' : 'target.url';
+  try {
+    OutboundHttp.fromConfig(config).check(targetUrl(target));
+  } catch (error) {
+    throw invalid(`${field}: ${(error as Error).message}`);
+  }
+  if (target.api_key_env) {
+    const origin = originOf(targetUrl(target));
+    if (!config.targetSecrets.some((s) => s.name === target.api_key_env && s.origin === origin)) {
+      throw invalid(
+        `target.api_key_env: '${target.api_key_env}' is not a secret for ${origin}; the operator binds secrets to origins with ASSAY_TARGET_SECRETS=NAME@origin`,
+      );
+    }
+  }
+}
 
 export interface TargetAnswer {
   outputs: JsonValue;
@@ -59,24 +92,33 @@ const targetError = (reason: string, cause?: unknown) => new AssayError('TARGET_
 
 /** A function calling the target; one client per call site, reused for every row. */
 export function createTarget(config: Config, target: TargetConfig): TargetCall {
-  if (target.api_key_env && readSecretEnv(target.api_key_env) === undefined) {
-    // Read where the rows run (a worker), which may not be where the run was created.
-    const reason = `target: api_key_env ${target.api_key_env} is not set in the worker's environment`;
+  const key = target.api_key_env ? readTargetSecret(config, target.api_key_env, targetUrl(target)) : undefined;
+  if (target.api_key_env && key === undefined) {
+    // Read where the rows run (a worker), which may not be where the run was created. The same words
+    // whether the variable is unset or not bound to this origin: a writer learns nothing of which exist.
+    const reason = `target: api_key_env ${target.api_key_env} is not available for ${originOf(targetUrl(target))} on this worker (ASSAY_TARGET_SECRETS)`;
     return async () => {
       throw targetError(reason);
     };
   }
-  return target.type === 'openai_chat' ? openaiTarget(config, target) : httpTarget(target);
+  const outbound = OutboundHttp.fromConfig(config);
+  return target.type === 'openai_chat' ? openaiTarget(config, target, outbound, key) : httpTarget(target, outbound, key);
 }
 
-function openaiTarget(config: Config, target: Extract<TargetConfig, { type: 'openai_chat' }>): TargetCall {
+function openaiTarget(
+  config: Config,
+  target: Extract<TargetConfig, { type: 'openai_chat' }>,
+  outbound: OutboundHttp,
+  key: string | undefined,
+): TargetCall {
   const client = new OpenAI({
     baseURL: target.base_url,
     // The package insists on a key; local endpoints (vLLM, Ollama) ignore it.
-    apiKey: (target.api_key_env && readSecretEnv(target.api_key_env)) || 'unused',
+    apiKey: key ?? 'unused',
     // A retry would call the target twice for one row; a failed row is reported instead.
     maxRetries: 0,
     timeout: target.timeout_ms ?? 60_000,
+    fetch: outbound.fetch,
   });
   const price = config.judge.prices[target.model];
   return async (inputs, signal) => {
@@ -86,7 +128,7 @@ function openaiTarget(config: Config, target: Extract<TargetConfig, { type: 'ope
       completion = await client.chat.completions.create({ model: target.model, messages }, { signal });
     } catch (error) {
       signal.throwIfAborted();
-      throw targetError(`target ${target.base_url}: ${(error as Error).message}`, error);
+      throw targetError(`target ${target.base_url}: ${failureReason(error)}`, error);
     }
     const content = completion.choices?.[0]?.message?.content;
     if (typeof content !== 'string') throw targetError(`target ${target.base_url}: the answer has no message content`);
@@ -109,24 +151,35 @@ function chatMessages(inputs: JsonObject, systemPrompt: string | undefined): Ope
   return systemPrompt ? [{ role: 'system', content: systemPrompt }, ...messages] : messages;
 }
 
-function httpTarget(target: Extract<TargetConfig, { type: 'http' }>): TargetCall {
+/**
+ * Why a call failed, in words that carry nothing the target sent: an HTTP status, a network error
+ * code, a policy refusal. The target's body may hold anything (an internal page, a key) and rows
+ * are readable by every reader.
+ */
+function failureReason(error: unknown): string {
+  if (error instanceof OpenAI.APIError && error.status !== undefined) return `HTTP ${error.status}`;
+  if (error instanceof OpenAI.APIConnectionTimeoutError) return 'no answer in time';
+  const cause = error instanceof OpenAI.APIConnectionError ? (error as Error).cause : error;
+  if (cause instanceof AssayError) return cause.message.replace(/^target /, '');
+  const code = (cause as NodeJS.ErrnoException | undefined)?.code;
+  return code ? `connection failed (${code})` : 'connection failed';
+}
+
+function httpTarget(target: Extract<TargetConfig, { type: 'http' }>, outbound: OutboundHttp, key: string | undefined): TargetCall {
   return async (inputs, signal) => {
     const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json, text/plain', ...target.headers };
-    const key = target.api_key_env && readSecretEnv(target.api_key_env);
     if (key) headers.authorization = `Bearer ${key}`;
     const deadline = AbortSignal.timeout(target.timeout_ms ?? 60_000);
-    let response: Response;
-    let text: string;
+    let response: Awaited<ReturnType<OutboundHttp['request']>>;
     try {
-      response = await fetch(target.url, { method: 'POST', headers, body: JSON.stringify(inputs), signal: AbortSignal.any([signal, deadline]) });
-      text = await response.text();
+      response = await outbound.request(target.url, { method: 'POST', headers, body: JSON.stringify(inputs), signal: AbortSignal.any([signal, deadline]) });
     } catch (error) {
       signal.throwIfAborted();
-      const reason = deadline.aborted ? `no answer within ${target.timeout_ms ?? 60_000} ms` : (error as Error).message;
+      const reason = deadline.aborted ? `no answer within ${target.timeout_ms ?? 60_000} ms` : failureReason(error);
       throw targetError(`target ${target.url}: ${reason}`, error);
     }
-    if (!response.ok) throw targetError(`target ${target.url}: HTTP ${response.status}: ${text.slice(0, 300)}`);
-    return parseHttpAnswer(text, response.headers.get('content-type') ?? '', target.url);
+    if (response.status < 200 || response.status >= 300) throw targetError(`target ${target.url}: HTTP ${response.status}`);
+    return parseHttpAnswer(response.body.toString('utf8'), response.headers['content-type'] ?? '', target.url);
   };
 }
 
@@ -141,7 +194,7 @@ export function parseHttpAnswer(text: string, contentType: string, url: string):
   try {
     body = JSON.parse(text) as JsonValue;
   } catch {
-    throw targetError(`target ${url}: the answer is not valid JSON: ${text.slice(0, 200)}`);
+    throw targetError(`target ${url}: the answer is not valid JSON`);
   }
   if (typeof body === 'string') return { outputs: body, ...none };
   if (isObject(body) && Array.isArray(body.choices)) {
@@ -157,5 +210,12 @@ export function parseHttpAnswer(text: string, contentType: string, url: string):
     };
   }
   if (isObject(body) && typeof body.content === 'string') return { outputs: body.content, ...none };
-  throw targetError(`target ${url}: expected a string, an OpenAI chat completion or {content}, got ${text.slice(0, 200)}`);
+  throw targetError(`target ${url}: expected a string, an OpenAI chat completion or {content}, got ${describe(body)}`);
+}
+
+/** The shape of an unexpected answer, without its content. */
+function describe(body: JsonValue): string {
+  if (Array.isArray(body)) return `an array of ${body.length}`;
+  if (isObject(body)) return `an object with keys ${Object.keys(body).slice(0, 10).join(', ') || '(none)'}`;
+  return body === null ? 'null' : `a ${typeof body}`;
 }

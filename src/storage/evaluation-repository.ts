@@ -16,6 +16,17 @@ export async function insertRows(db: Executor, rows: ReadonlyArray<Insertable<Ev
   for (const batch of batches(rows, 10)) await db.insertInto('assay.evaluation_row').values(batch).execute();
 }
 
+/** Runs a user has queued or running: for the per-token limit on concurrent evaluations. */
+export async function activeRunsOf(db: Executor, user: string): Promise<number> {
+  const row = await db
+    .selectFrom('assay.evaluation_run')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('created_by', '=', user)
+    .where('status', 'in', ['queued', 'running'])
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
 export async function findRun(db: Executor, runId: string): Promise<EvaluationRunRow | undefined> {
   return db.selectFrom('assay.evaluation_run').selectAll().where('run_id', '=', runId).executeTakeFirst();
 }

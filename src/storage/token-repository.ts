@@ -61,6 +61,23 @@ export async function anyActiveToken(db: Executor): Promise<boolean> {
   return row !== undefined;
 }
 
+/** Whether any token was ever created, revoked ones included: after that, Assay is never open by itself. */
+export async function anyTokenEver(db: Executor): Promise<boolean> {
+  const row = await db.selectFrom('assay.api_token').select('token_id').limit(1).executeTakeFirst();
+  return row !== undefined;
+}
+
+/** Records a token's use, unless one was recorded less than `everyMs` ago (so most requests write nothing). */
+export async function touchToken(db: Executor, name: string, everyMs: number): Promise<void> {
+  const before = new Date(Date.now() - everyMs);
+  await db
+    .updateTable('assay.api_token')
+    .set({ last_used_at: new Date() })
+    .where('name', '=', name)
+    .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', before)]))
+    .execute();
+}
+
 function toInfo(r: { name: string; role: Role; created_at: Date; revoked_at: Date | null; last_used_at: Date | null }): TokenInfo {
   return {
     name: r.name,

@@ -26,7 +26,7 @@ describe.each(['postgres', 'pglite'] as const)('evaluation runs: bad input (%s)'
       },
     });
     // The offline judge: these tests are about what goes in, not about verdicts.
-    t = await startTestApp({ db });
+    t = await startTestApp({ db, env: { ASSAY_OUTBOUND_ALLOW: target.url, ASSAY_TARGET_SECRETS: `EVAL_UNSET_API_KEY@${target.url}` } });
     await t.ctx.queue.startWorker(jobHandlers(t.ctx), { concurrency: 2 });
     call = client(t, await t.tokenHeaders('writer'));
     reader = client(t, await t.tokenHeaders('reader'));
@@ -73,9 +73,10 @@ describe.each(['postgres', 'pglite'] as const)('evaluation runs: bad input (%s)'
   });
 
   it('refuses to read Assay secrets or put keys in headers, and readers cannot start runs', async () => {
-    const secret = await post({ data: { name: 'evals.small' }, target: { type: 'openai_chat', base_url: 'http://127.0.0.1:1/v1', model: 'm', api_key_env: 'DATABASE_URL' } });
+    const secret = await post({ data: { name: 'evals.small' }, target: { type: 'openai_chat', base_url: `${target.url}/v1`, model: 'm', api_key_env: 'DATABASE_URL' } });
     expect(secret.status).toBe(400);
     expect(secret.body.message).toContain('target.api_key_env');
+    expect(secret.body.message).toContain('ASSAY_TARGET_SECRETS');
     const header = await post({ data: { name: 'evals.small' }, target: { type: 'http', url: 'http://127.0.0.1:1/', headers: { Authorization: 'Bearer x' } } });
     expect(header.status).toBe(400);
     expect((await reader('POST', '/api/v1/evaluations', { data: { name: 'evals.small' }, target: http() })).status).toBe(403);
@@ -88,7 +89,7 @@ describe.each(['postgres', 'pglite'] as const)('evaluation runs: bad input (%s)'
     const run = await waitForEvaluation(call, runId);
     expect(run.progress).toMatchObject({ rows: 1, errored: 1 });
     const [row] = await allRunRows(call, runId);
-    expect(row!.error).toContain('EVAL_UNSET_API_KEY is not set');
+    expect(row!.error).toContain('EVAL_UNSET_API_KEY is not available');
   });
 
   it('marks rows errored when the target answers 500 or garbage, and the run completes', async () => {
@@ -100,7 +101,9 @@ describe.each(['postgres', 'pglite'] as const)('evaluation runs: bad input (%s)'
     expect(run.metrics.pass_rate).toBe(1);
     const errored = await allRunRows(call, runId, 'status=errored');
     const reasons = Object.fromEntries(errored.map((r) => [r.inputs.question, r.error]));
-    expect(reasons['q boom']).toMatch(/HTTP 500: .*database is down/);
+    expect(reasons['q boom']).toMatch(/HTTP 500$/);
+    // The target's error body is never stored: rows are readable by every reader.
+    expect(reasons['q boom']).not.toContain('database is down');
     expect(reasons['q garbage']).toMatch(/expected a string, an OpenAI chat completion or \{content\}/);
     expect(reasons['q html']).toMatch(/not valid JSON/);
     expect(errored.every((r) => r.verdicts.length === 0 && r.passed === null && r.trace_id)).toBe(true);

@@ -36,7 +36,7 @@ describe('comparing two evaluation runs', () => {
     // A answers row 8 badly; B fixes it but breaks rows 2, 5 and 11.
     good = await startFakeTarget({ answer: (q) => (numberIn(q) === 8 ? 'WRONG' : `Answer: ${q}`) });
     worse = await startFakeTarget({ answer: (q) => ([2, 5, 11].includes(numberIn(q)) ? 'WRONG' : `Answer: ${q}`) });
-    t = await startTestApp({ env: { ASSAY_OFFLINE_JUDGE: 'false', ASSAY_JUDGE_BASE_URL: judge.url, ASSAY_JUDGE_API_KEY: 'k' } });
+    t = await startTestApp({ env: { ASSAY_OFFLINE_JUDGE: 'false', ASSAY_JUDGE_BASE_URL: judge.url, ASSAY_JUDGE_API_KEY: 'k', ASSAY_OUTBOUND_ALLOW: `${good.url},${worse.url}` } });
     await t.ctx.queue.startWorker(jobHandlers(t.ctx), { concurrency: 4 });
     call = client(t, await t.tokenHeaders('writer'));
     runA = await startRun(call, { name: 'app-a', data: { records }, target: { type: 'http', url: `${good.url}/answer` } });

@@ -22,8 +22,8 @@ describe('evaluation run survives a killed worker', () => {
   const children: AssayProcess[] = [];
 
   beforeAll(async () => {
-    t = await startTestApp({ queue: 'bullmq' });
     target = await startFakeTarget({ latencyMs: 60 });
+    t = await startTestApp({ queue: 'bullmq', env: { ASSAY_OUTBOUND_ALLOW: target.url } });
     sql = new pg.Client({ connectionString: t.database.url });
     await sql.connect();
   });
@@ -40,6 +40,7 @@ describe('evaluation run survives a killed worker', () => {
       REDIS_URL,
       ASSAY_QUEUE_PREFIX: t.ctx.config.queuePrefix,
       ASSAY_OFFLINE_JUDGE: 'true',
+      ASSAY_OUTBOUND_ALLOW: target.url,
       ASSAY_WORKER_CONCURRENCY: '4',
       ASSAY_JOB_LOCK_MS: '2000',
       ASSAY_LOG_LEVEL: 'warn',

@@ -38,7 +38,14 @@ describe('evaluation run over a dataset (fake judge, openai_chat target)', () =>
     target = await startFakeTarget({ latencyMs: 5, answer: (q) => (WRONG.has(numberIn(q)) ? `WRONG about ${q}` : `Answer: ${q}`) });
     process.env.EVAL_TEST_API_KEY = 'sk-eval-test';
     t = await startTestApp({
-      env: { ASSAY_OFFLINE_JUDGE: 'false', ASSAY_JUDGE_BASE_URL: judge.url, ASSAY_JUDGE_API_KEY: 'judge-key', ASSAY_JUDGE_MODEL: 'fake-judge' },
+      env: {
+        ASSAY_OFFLINE_JUDGE: 'false',
+        ASSAY_JUDGE_BASE_URL: judge.url,
+        ASSAY_JUDGE_API_KEY: 'judge-key',
+        ASSAY_JUDGE_MODEL: 'fake-judge',
+        ASSAY_OUTBOUND_ALLOW: target.url,
+        ASSAY_TARGET_SECRETS: `EVAL_TEST_API_KEY@${target.url}`,
+      },
     });
     await t.ctx.queue.startWorker(jobHandlers(t.ctx), { concurrency: 4 });
     call = client(t, await t.tokenHeaders('writer', 'evaluator'));

@@ -26,10 +26,12 @@ export interface TestAppOptions {
   db?: TestDbKind;
   queue?: 'in-process' | 'bullmq';
   env?: Record<string, string>;
+  /** Another API over this test's database (not dropped by `close` of the new app). */
+  reuseDatabase?: TestDatabase;
 }
 
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
-  const database = await createTestDatabase(options.db ?? 'postgres');
+  const database = options.reuseDatabase ?? (await createTestDatabase(options.db ?? 'postgres'));
   const prefix = testQueuePrefix();
   const config: Config = loadConfig({
     ASSAY_LOG_LEVEL: 'silent',
