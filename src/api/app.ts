@@ -15,6 +15,7 @@ import { monitorRoutes } from './routes/monitors.ts';
 import { otlpRoutes } from './routes/otlp.ts';
 import { scorerRoutes } from './routes/scorers.ts';
 import { searchRoutes } from './routes/search.ts';
+import { tokenRoutes } from './routes/tokens.ts';
 import { traceRoutes } from './routes/traces.ts';
 
 /** Route modules, registered in this order. Add new resources here. */
@@ -29,6 +30,7 @@ const ROUTES: Array<(app: FastifyInstance, ctx: AppContext) => Promise<void>> = 
   datasetRoutes,
   scorerRoutes,
   evaluationRoutes,
+  tokenRoutes,
 ];
 
 export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {

@@ -48,6 +48,9 @@ const SUMMARIES: Record<string, string> = {
   'GET /api/v1/evaluations/:id': 'Get an evaluation run: status, progress, metrics, dataset version',
   'GET /api/v1/evaluations/:id/rows': 'Rows with verdicts and rationales (paged; filter by failed judge)',
   'DELETE /api/v1/evaluations/:id': 'Delete an evaluation run',
+  'GET /api/v1/tokens': 'List API tokens (names, roles, last use; never the tokens)',
+  'POST /api/v1/tokens': 'Create an API token {name, role}; the token is in this answer only',
+  'DELETE /api/v1/tokens/:name': 'Revoke an API token',
   'GET /api/v1/openapi.json': 'This document',
 };
 
@@ -57,6 +60,7 @@ const TAGS: Array<[RegExp, string]> = [
   [/^\/api\/v1\/datasets/, 'datasets'],
   [/^\/api\/v1\/evaluations/, 'evaluations'],
   [/^\/api\/v1\/scorers/, 'scorers'],
+  [/^\/api\/v1\/tokens/, 'tokens'],
   [/traces/, 'traces'],
   [/^\/api\/v1\/experiments/, 'experiments'],
 ];
