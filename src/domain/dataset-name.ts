@@ -1,10 +1,8 @@
 /** Dataset names: `<schema>.<table>`, both valid unquoted Postgres identifiers. */
 import { invalid } from './errors.ts';
+import { reservedSchemaReason, reservedTableReason } from './reserved-names.ts';
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
-
-/** Schemas a dataset may not live in: Postgres' own and Assay's internal one. */
-const RESERVED_SCHEMAS = new Set(['assay', 'information_schema']);
 
 export interface DatasetName {
   /** `schema.table`, lower-cased: the name Postgres resolves unquoted. */
@@ -27,8 +25,7 @@ export function parseDatasetName(name: unknown, field = 'name'): DatasetName {
       `${field}: '${name}' is not '<schema>.<table>' (each a letter or underscore, then letters, digits or underscores, at most 63)`,
     );
   }
-  if (RESERVED_SCHEMAS.has(schema) || schema.startsWith('pg_')) {
-    throw invalid(`${field}: schema '${schema}' is reserved`);
-  }
+  const reserved = reservedSchemaReason(schema) ?? reservedTableReason(table);
+  if (reserved) throw invalid(`${field}: ${reserved} (reserved)`);
   return { full: `${schema}.${table}`, schema, table };
 }

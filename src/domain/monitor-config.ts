@@ -2,6 +2,7 @@
  * The monitor config document: written whole, read whole. A PUT replaces everything; a field left
  * out is gone. Validation reports every problem at once, each named by its path.
  */
+import { reservedSchemaReason } from './reserved-names.ts';
 import { z } from 'zod';
 import type { JsonValue } from './trace.ts';
 
@@ -46,7 +47,13 @@ const scorerShape = z
 
 const configShape = z
   .object({
-    results_schema: z.string().regex(IDENTIFIER, 'must be a lower-case SQL identifier (letters, digits, _; at most 63)'),
+    results_schema: z
+      .string()
+      .regex(IDENTIFIER, 'must be a lower-case SQL identifier (letters, digits, _; at most 63)')
+      .superRefine((schema, ctx) => {
+        const reserved = reservedSchemaReason(schema);
+        if (reserved) ctx.addIssue({ code: 'custom', message: `${reserved} (reserved); choose a schema of your own, such as 'monitoring'` });
+      }),
     sample: rate.default(1),
     paused: z.boolean().default(false),
     interval_minutes: z.number().int('must be a whole number').min(1).max(7 * 24 * 60).default(15),

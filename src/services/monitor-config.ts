@@ -2,6 +2,7 @@
  * Monitor configs as whole documents: PUT replaces everything, with optimistic concurrency
  * (If-Match against the ETag) and a results schema fixed at creation.
  */
+import { reservedSchemaReason } from '../domain/reserved-names.ts';
 import type { AppContext } from '../api/context.ts';
 import { AssayError, invalid, notFound } from '../domain/errors.ts';
 import { validateMonitorConfig, type MonitorConfig } from '../domain/monitor-config.ts';
@@ -68,7 +69,8 @@ export async function putMonitor(
         `If-Match: the monitor changed since you read it (current etag ${previous?.etag ?? 'none'}); GET it again`,
       );
     }
-    if (previous && previous.results_schema !== config.results_schema) {
+    // A schema stored before reserved names were refused may be moved off; any other is fixed.
+    if (previous && previous.results_schema !== config.results_schema && !reservedSchemaReason(previous.results_schema)) {
       throw new AssayError(
         'RESOURCE_CONFLICT',
         `results_schema: is '${previous.results_schema}' and cannot change; delete the monitor to start over`,

@@ -44,6 +44,8 @@ export async function saveMonitor(
     .updateTable('assay.monitor')
     .set({
       config: JSON.stringify(input.config),
+      // Unchanged, except when moving off a reserved schema stored before names were checked.
+      results_schema: input.config.results_schema,
       version,
       etag,
       updated_at: sql`now()`,
