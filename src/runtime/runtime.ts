@@ -56,7 +56,8 @@ export async function openRuntime(config: Config, log: Logger, options: { migrat
           }
         };
         for (const { done, step } of [...steps].reverse()) await run(done, step);
-        await run('jobs drained', () => queue.stopWorker(10_000));
+        // Active jobs get most of the stop deadline; what is left closes Redis and the database.
+        await run('jobs drained', () => queue.stopWorker(Math.min(10_000, Math.floor(config.shutdownTimeoutMs * 0.6))));
         await run('queue closed', () => queue.close());
         await run('database closed', () => database.close());
         log.info('stopped');
@@ -67,16 +68,27 @@ export async function openRuntime(config: Config, log: Logger, options: { migrat
   };
 }
 
-/** Runs `shutdown` on SIGTERM/SIGINT; a second signal forces exit. */
+/**
+ * Runs `shutdown` on SIGTERM/SIGINT. A stop always ends the process within ASSAY_SHUTDOWN_TIMEOUT_MS,
+ * even when Redis or the database cannot be reached to close cleanly (a job not finished by then
+ * goes back to the queue when its lock expires); a second signal ends it at once.
+ */
 export function handleSignals(runtime: Runtime, log: Logger): void {
   let signalled = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (signalled) {
       log.warn({ signal }, 'second signal: exiting now');
+      log.flush?.();
       process.exit(1);
     }
     signalled = true;
     log.info({ signal }, 'signal received');
+    const timeoutMs = runtime.ctx.config.shutdownTimeoutMs;
+    setTimeout(() => {
+      log.error({ timeout_ms: timeoutMs }, 'shutdown did not finish in time (ASSAY_SHUTDOWN_TIMEOUT_MS): exiting now');
+      log.flush?.();
+      process.exit(1);
+    }, timeoutMs).unref();
     void runtime.shutdown().then(
       () => process.exit(0),
       () => process.exit(1),

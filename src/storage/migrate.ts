@@ -3,6 +3,7 @@
  * processes starting at once do not both migrate: the second waits, then finds nothing to do.
  */
 import { Migrator, type Kysely, type Migration, type MigrationResultSet } from 'kysely';
+import { describeDatabaseError } from './database-errors.ts';
 import * as core from './migrations/001-core.ts';
 import * as searchIndexes from './migrations/002-search-indexes.ts';
 import * as datasets from './migrations/003-datasets.ts';
@@ -29,7 +30,8 @@ export async function migrateToLatest(db: Kysely<unknown>): Promise<string[]> {
   const result: MigrationResultSet = await migrator.migrateToLatest();
   if (result.error) {
     const failed = result.results?.find((r) => r.status === 'Error');
-    throw new Error(`migration ${failed?.migrationName ?? '?'} failed`, { cause: result.error });
+    const reason = describeDatabaseError(result.error);
+    throw new Error(failed ? `migration ${failed.migrationName} failed: ${reason}` : `cannot migrate the database: ${reason}`, { cause: result.error });
   }
   return (result.results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
