@@ -9,6 +9,7 @@ import * as searchIndexes from './migrations/002-search-indexes.ts';
 import * as datasets from './migrations/003-datasets.ts';
 import * as monitors from './migrations/004-monitors.ts';
 import * as evaluations from './migrations/005-evaluations.ts';
+import * as datasetViewBarrier from './migrations/011-dataset-view-barrier.ts';
 
 /** Every migration, in order. Add new ones at the end; never edit a released one. */
 const migrations: Record<string, Migration> = {
@@ -17,6 +18,7 @@ const migrations: Record<string, Migration> = {
   '003-datasets': datasets,
   '004-monitors': monitors,
   '005-evaluations': evaluations,
+  '011-dataset-view-barrier': datasetViewBarrier,
 };
 
 export async function migrateToLatest(db: Kysely<unknown>): Promise<string[]> {
