@@ -6,6 +6,7 @@ import { registerAuth } from './auth.ts';
 import { describeRoute } from './openapi-docs.ts';
 import type { AppContext } from './context.ts';
 import { errorResponse } from './error-status.ts';
+import { parseJsonBody } from './json-body.ts';
 import { assessmentRoutes } from './routes/assessments.ts';
 import { datasetRoutes } from './routes/datasets.ts';
 import { evaluationRoutes } from './routes/evaluations.ts';
@@ -62,6 +63,10 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   app.addHook('onResponse', async (request, reply) => {
     httpRequests.inc({ method: request.method, route: request.routeOptions.url ?? 'unknown', status: reply.statusCode });
   });
+
+  // JSON only: a text/plain body is a 415, and a poisoned key is named rather than called invalid JSON.
+  app.removeContentTypeParser(['application/json', 'text/plain']);
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, parseJsonBody);
 
   registerAuth(app, ctx);
   app.addHook('onRoute', describeRoute);
