@@ -16,7 +16,8 @@ export function registerAuth(app: FastifyInstance, ctx: AppContext): void {
   app.decorateRequest('principal', null as unknown as Principal);
   app.addHook('onRequest', async (request) => {
     const needed = request.routeOptions.config?.role ?? 'reader';
-    if (needed === 'public') return;
+    // Unknown paths answer 404 or the console's page, neither of which reveals data.
+    if (needed === 'public' || request.is404) return;
     request.principal = await authenticate(ctx, request);
     if (RANK[request.principal.role] < RANK[needed]) {
       throw new AssayError(

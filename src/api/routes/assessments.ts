@@ -17,6 +17,8 @@ import {
 } from '../../storage/assessment-repository.ts';
 import { loadTraceInfos, touchTraces } from '../../storage/trace-repository.ts';
 import type { AppContext } from '../context.ts';
+import { documented } from '../openapi-schema.ts';
+import { assessmentJson } from '../schemas/traces.ts';
 import { parseWith } from '../validate.ts';
 
 const json = z.json() as z.ZodType<JsonValue>;
@@ -56,7 +58,7 @@ type Params = { traceId: string; assessmentId: string };
 export async function assessmentRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   app.post<{ Params: { traceId: string } }>(
     '/api/v1/traces/:traceId/assessments',
-    { config: { role: 'writer' } },
+    { config: { role: 'writer' }, ...documented({ response: { 201: z.object({ assessment: assessmentJson }) } }) },
     async (request, reply) => {
       const traceId = request.params.traceId;
       const body = parseNewAssessment(request.body, traceId, request.principal.name);

@@ -15,7 +15,10 @@ import { readDatasetPage } from '../../services/datasets.ts';
 import { mergeDatasetRecords } from '../../services/merge-dataset.ts';
 import type { AppContext } from '../context.ts';
 import { decodePageToken, encodePageToken } from '../page-token.ts';
+import { documented } from '../openapi-schema.ts';
 import { parseWith } from '../validate.ts';
+
+const mergeJson = z.object({ inserted: z.number(), updated: z.number(), version: z.number() });
 
 function mergeBody(maxRecords: number) {
   const limit = `the limit is ${maxRecords} records per dataset (ASSAY_DATASET_MAX_RECORDS)`;
@@ -63,7 +66,7 @@ export async function datasetRecordRoutes(app: FastifyInstance, ctx: AppContext)
   const limits = ctx.config.datasets;
   const merge = mergeBody(limits.maxRecords);
 
-  app.post<NameParams>('/api/v1/datasets/:name/merge', { config: { role: 'writer' } }, async (request) => {
+  app.post<NameParams>('/api/v1/datasets/:name/merge', { config: { role: 'writer' }, ...documented({ body: merge, response: { 200: mergeJson } }) }, async (request) => {
     const name = parseDatasetName(request.params.name).full;
     const body = parseWith(merge, request.body);
     return mergeDatasetRecords(ctx.db, name, body, { user: request.principal.name, limits });
