@@ -19,12 +19,13 @@ export function MonitorPage() {
   const [draft, setDraft] = useState<MonitorConfig | null>(null);
   const client = useQueryClient();
   const active = runs.data?.some((r) => r.status === 'queued' || r.status === 'running') ?? false;
-  const wasActive = useRef(false);
+  const lastFinished = runs.data?.find((r) => r.finished_at)?.finished_at ?? null;
+  const seenFinished = useRef(lastFinished);
   useEffect(() => {
-    // The last scores of a run land as it finishes: read the trends once more then.
-    if (wasActive.current && !active) void client.invalidateQueries({ queryKey: ['monitor-trends', experimentId] });
-    wasActive.current = active;
-  }, [active, client, experimentId]);
+    // A run's scores are complete once it finishes: read the trends again then.
+    if (lastFinished !== seenFinished.current) void client.invalidateQueries({ queryKey: ['monitor-trends', experimentId] });
+    seenFinished.current = lastFinished;
+  }, [lastFinished, client, experimentId]);
   if (monitor.isPending) return <p className="loading" role="status">Loading monitor…</p>;
   if (monitor.error) return <p className="page-error" role="alert">{monitor.error.message}</p>;
   const m = monitor.data;

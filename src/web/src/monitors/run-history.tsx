@@ -7,7 +7,7 @@ export function RunHistory({ runs }: { runs: Run[] }) {
     <section className="card" aria-labelledby="runs-title">
       <h2 id="runs-title">Runs</h2>
       {runs.length === 0 ? <p className="muted">No runs yet.</p> : (
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0} role="region" aria-label="Run history table">
           <table className="grid runs">
             <thead>
               <tr>

@@ -36,11 +36,10 @@ export function TrendChart({ series, width }: { series: TrendSeries; width: numb
           { label: percent ? 'pass rate' : 'mean', stroke: '#2563eb', width: 2, points: { show: true, size: 5 }, value: (_u, v) => fmt(v) },
           { label: 'low', stroke: 'rgba(37,99,235,0.25)', value: (_u, v) => fmt(v) },
           { label: 'high', stroke: 'rgba(37,99,235,0.25)', value: (_u, v) => fmt(v) },
-          { label: 'traces', show: false, scale: 'n', value: (_u, v) => (v === null ? '—' : String(v)) },
         ],
         bands: [{ series: [3, 2], fill: 'rgba(37,99,235,0.12)' }],
       },
-      [series.times, series.values, series.lows, series.highs, series.ns],
+      [series.times, series.values, series.lows, series.highs],
       el.current,
     );
     return () => plot.destroy();
