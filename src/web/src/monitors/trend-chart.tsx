@@ -14,10 +14,11 @@ export interface TrendSeries {
   ns: number[];
 }
 
-export function TrendChart({ series, width }: { series: TrendSeries; width: number }) {
+export function TrendChart({ series }: { series: TrendSeries }) {
   const el = useRef<HTMLDivElement>(null);
   useEffect(() => {
     if (!el.current) return;
+    const width = Math.max(320, el.current.parentElement?.clientWidth ?? 520);
     const percent = series.kind === 'pass_rate';
     const fmt = (v: number | null) => (v === null ? '—' : percent ? `${(v * 100).toFixed(1)}%` : v.toFixed(2));
     const plot = new uPlot(
@@ -26,7 +27,7 @@ export function TrendChart({ series, width }: { series: TrendSeries; width: numb
         height: 180,
         legend: { show: true },
         cursor: { drag: { x: false, y: false } },
-        scales: { x: { time: true }, y: percent ? { range: [0, 1] } : { auto: true } },
+        scales: { x: { time: true, range: (_u, min, max) => (min === max ? [min - 3600, max + 3600] : [min, max]) }, y: percent ? { range: [0, 1] } : { auto: true } },
         axes: [
           { stroke: '#4b5563', grid: { stroke: '#eef0f3' } },
           { stroke: '#4b5563', grid: { stroke: '#eef0f3' }, values: (_u, ticks) => ticks.map((t) => (percent ? `${Math.round(t * 100)}%` : String(t))) },
@@ -43,6 +44,6 @@ export function TrendChart({ series, width }: { series: TrendSeries; width: numb
       el.current,
     );
     return () => plot.destroy();
-  }, [series, width]);
+  }, [series]);
   return <div ref={el} className="chart" role="img" aria-label={`${series.scorer}: ${series.kind === 'pass_rate' ? 'pass rate' : 'mean'} over time with a 95% band`} />;
 }

@@ -56,7 +56,7 @@ export function Trends({ experimentId, live }: { experimentId: string; live: boo
                     {lastN !== undefined ? ` on ${lastN} traces (latest)` : ''}
                   </span>
                 </figcaption>
-                <TrendChart series={s} width={520} />
+                <TrendChart series={s} />
               </figure>
             );
           })}
