@@ -195,6 +195,21 @@ describe('web console', () => {
     const saved = await a.call('GET', `/api/v1/experiments/${a.experimentId}/monitor`);
     expect(saved.body.config).toMatchObject({ interval_minutes: 60, scorers: [{ name: 'safety', sample_rate: 0.5 }] });
 
+    // Preflight: the scorers as edited, on the latest traces, nothing written.
+    await page.getByRole('button', { name: 'Test on the latest 20 traces' }).click();
+    await page.locator('section', { hasText: 'Preflight' }).locator('tbody tr', { hasText: 'safety' }).waitFor();
+    expect(await page.locator('section', { hasText: 'Preflight' }).locator('.samples .chip').count()).toBeGreaterThan(0);
+
+    // Backfill shows its estimate before anything starts.
+    const hourAgo = new Date(Date.now() - 3_600_000 - new Date().getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+    const now = new Date(Date.now() + 60_000 - new Date().getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+    await page.fill('#bf-start', hourAgo);
+    await page.fill('#bf-end', now);
+    await page.getByRole('button', { name: 'Estimate' }).click();
+    await page.locator('.estimate').waitFor();
+    expect(await page.locator('.estimate').textContent()).toMatch(/\d+ traces, \d+ judge calls/);
+    await page.reload();
+
     // New traffic after the monitor was created: the next run judges it.
     const fresh = sampleTraces(30, { seed: 'after-monitor', startMs: Date.now() - 60_000 });
     expect((await a.call('POST', `/api/v1/experiments/${a.experimentId}/traces`, { traces: fresh })).status).toBe(200);

@@ -36,6 +36,9 @@ interface Props {
   loading: boolean;
 }
 
+const TIME = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+const shortTime = (iso: string) => TIME.format(new Date(iso));
+
 function latestFeedback(t: TraceInfo, name: string) {
   let found: NonNullable<TraceInfo['assessments']>[number] | undefined;
   for (const a of t.assessments ?? []) if (a.valid && a.feedback !== undefined && a.assessment_name === name) found = !found || a.create_time > found.create_time ? a : found;
@@ -48,7 +51,7 @@ export function TraceTable(props: Props) {
   const [clientSort, setClientSort] = useState<SortingState>([]);
   const columns = useMemo<ColumnDef<TraceInfo>[]>(() => {
     const base: ColumnDef<TraceInfo>[] = [
-      { id: 'time', header: 'Time', size: 150, cell: ({ row }) => <time dateTime={row.original.request_time}>{new Date(row.original.request_time).toLocaleString()}</time> },
+      { id: 'time', header: 'Time', size: 150, cell: ({ row }) => <time dateTime={row.original.request_time} title={row.original.request_time}>{shortTime(row.original.request_time)}</time> },
       { id: 'trace_id', header: 'Trace', size: 130, cell: ({ row }) => <span className="mono">{row.original.trace_id.slice(0, 14)}</span> },
       { id: 'request', header: 'Request', size: 260, cell: ({ row }) => <span className="preview">{row.original.request_preview}</span> },
       { id: 'response', header: 'Response', size: 260, cell: ({ row }) => <span className="preview">{row.original.response_preview}</span> },
