@@ -1,5 +1,6 @@
 /** A real Assay (API, console, workers, Postgres) listening on a free port, with a fake judge. */
 import { execFileSync } from 'node:child_process';
+import type { Loose } from '../support/evaluation.ts';
 import { webConsoleDir } from '../../src/api/web-console.ts';
 import { ROOT } from '../support/spawn-assay.ts';
 import { sampleTraces } from '../../src/samples/sample-traces.ts';
@@ -13,7 +14,7 @@ export interface ConsoleApp {
   url: string;
   experimentId: string;
   traceIds: string[];
-  call(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any }>;
+  call(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: Loose }>;
   close(): Promise<void>;
 }
 

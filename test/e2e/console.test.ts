@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sampleTraces } from '../../src/samples/sample-traces.ts';
 import { launchBrowser, screenshot, seriousViolations } from './browser.ts';
 import { startConsoleApp, type ConsoleApp } from './console-app.ts';
+import type { Loose } from '../support/evaluation.ts';
 
 describe('web console', () => {
   let a: ConsoleApp;
@@ -122,7 +123,7 @@ describe('web console', () => {
     await page.locator('.assessment.invalid', { hasText: 'judge said so' }).waitFor();
 
     const trace = await a.call('GET', `/api/v1/traces/${traceId}`);
-    const all = trace.body.info.assessments as Array<Record<string, any>>;
+    const all = trace.body.info.assessments as Array<Record<string, Loose>>;
     const human = all.find((x) => x.assessment_name === 'correctness');
     expect(human).toMatchObject({ feedback: { value: 'no' }, rationale: 'cites the wrong policy', source: { source_type: 'HUMAN' }, valid: true });
     const judged = all.find((x) => x.rationale === 'judge said so');
