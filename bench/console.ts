@@ -131,7 +131,12 @@ async function visible(page: Page, target: string, selector: string, count: numb
   await page.context().clearCookies();
   await page.goto('about:blank');
   await page.goto(target, { waitUntil: 'commit' });
-  await page.waitForFunction(([s, n]) => document.querySelectorAll(s as string).length >= (n as number), [selector, count] as const, { polling: 'raf', timeout: 30_000 });
+  try {
+    await page.waitForFunction(([s, n]) => document.querySelectorAll(s as string).length >= (n as number), [selector, count] as const, { polling: 'raf', timeout: 30_000 });
+  } catch (error) {
+    await page.screenshot({ path: `${ROOT}/scratch/bench-console-timeout.png` }).catch(() => {});
+    throw new Error(`${target}: ${selector} ×${count} not visible: ${String(error)}\n${(await page.content()).slice(0, 2000)}`);
+  }
 }
 
 function result(name: string, t: { value: number; baseline: number }, unit: string, aim: string, params: Record<string, unknown>): BenchResult {

@@ -15,8 +15,16 @@ export interface RouteSchemas {
 
 /** JSON Schema of a zod schema as OpenAPI 3.0 understands it. */
 export function jsonSchemaOf(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
-  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'openapi-3.0' }) as Record<string, unknown>;
-  return rest;
+  const { $schema: _ignored, $defs: _defs, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'openapi-3.0' }) as Record<string, unknown>;
+  return withoutRefs(rest) as Record<string, unknown>;
+}
+
+/** Recursive schemas (any JSON value) refer to local definitions a route schema cannot carry: they become "any". */
+function withoutRefs(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(withoutRefs);
+  if (node === null || typeof node !== 'object') return node;
+  if ('$ref' in node) return {};
+  return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, withoutRefs(v)]));
 }
 
 /** Options to spread into a route: its documented schema, with zod still the only validator. */

@@ -72,7 +72,7 @@ export async function datasetRecordRoutes(app: FastifyInstance, ctx: AppContext)
     return mergeDatasetRecords(ctx.db, name, body, { user: request.principal.name, limits });
   });
 
-  app.get<NameParams>('/api/v1/datasets/:name/records', async (request) => {
+  app.get<NameParams>('/api/v1/datasets/:name/records', documented({ querystring: pageQuery }), async (request) => {
     const query = parseWith(pageQuery, request.query);
     const cursor = query.page_token ? decodePageToken(query.page_token, recordCursor) : undefined;
     if (cursor && query.version !== undefined && cursor.v !== query.version) {
@@ -99,7 +99,7 @@ export async function datasetRecordRoutes(app: FastifyInstance, ctx: AppContext)
     };
   });
 
-  app.patch<RecordParams>('/api/v1/datasets/:name/records/:recordId', { config: { role: 'writer' } }, async (request) => {
+  app.patch<RecordParams>('/api/v1/datasets/:name/records/:recordId', { config: { role: 'writer' }, ...documented({ body: recordPatch }) }, async (request) => {
     const name = parseDatasetName(request.params.name).full;
     const body = parseWith(recordPatch, request.body);
     const { record, version } = await updateDatasetRecord(
@@ -118,7 +118,7 @@ export async function datasetRecordRoutes(app: FastifyInstance, ctx: AppContext)
     return { deleted: result.deleted, version: result.version };
   });
 
-  app.post<NameParams>('/api/v1/datasets/:name/records/delete', { config: { role: 'writer' } }, async (request) => {
+  app.post<NameParams>('/api/v1/datasets/:name/records/delete', { config: { role: 'writer' }, ...documented({ body: deleteBody }) }, async (request) => {
     const name = parseDatasetName(request.params.name).full;
     const body = parseWith(deleteBody, request.body);
     const result = await deleteDatasetRecords(ctx.db, name, body.dataset_record_ids, { user: request.principal.name, limits });

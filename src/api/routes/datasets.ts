@@ -84,12 +84,12 @@ export async function datasetRoutes(app: FastifyInstance, ctx: AppContext): Prom
   });
 
   // `{dataset}` leaves room for siblings such as the evaluation runs that used it.
-  app.get<NameParams>('/api/v1/datasets/:name', async (request) => ({
+  app.get<NameParams>('/api/v1/datasets/:name', documented({ response: { 200: z.object({ dataset: datasetJson, evaluation_runs: z.array(z.unknown()) }) } }), async (request) => ({
     dataset: await getDataset(ctx.db, request.params.name),
     evaluation_runs: await runsUsingDataset(ctx.db, parseDatasetName(request.params.name).full),
   }));
 
-  app.patch<NameParams>('/api/v1/datasets/:name', { config: { role: 'writer' } }, async (request) => {
+  app.patch<NameParams>('/api/v1/datasets/:name', { config: { role: 'writer' }, ...documented({ body: patchBody, response: { 200: z.object({ dataset: datasetJson }) } }) }, async (request) => {
     const body = parseWith(patchBody, request.body);
     const name = parseDatasetName(request.params.name).full;
     const experimentIds = body.experiment_ids ? await checkExperiments(ctx.db, body.experiment_ids) : undefined;

@@ -585,7 +585,38 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            assessment: {
+                                assessment_id: string;
+                                assessment_name: string;
+                                trace_id: string;
+                                span_id: string | null;
+                                source: {
+                                    source_type: string;
+                                    source_id?: string | null;
+                                };
+                                create_time: string;
+                                last_update_time: string;
+                                feedback?: {
+                                    value: unknown;
+                                    error: {
+                                        error_code: string;
+                                        error_message: string;
+                                    } | null;
+                                };
+                                expectation?: {
+                                    value: unknown;
+                                };
+                                rationale: string | null;
+                                metadata: {
+                                    [key: string]: string;
+                                };
+                                overrides: string | null;
+                                valid: boolean;
+                            };
+                        };
+                    };
                 };
             };
         };
@@ -632,14 +663,67 @@ export interface paths {
                 };
                 cookie?: never;
             };
-            requestBody?: never;
+            requestBody: {
+                content: {
+                    "application/json": {
+                        assessment_name?: string;
+                        feedback?: {
+                            value?: unknown;
+                            error?: {
+                                error_code: string;
+                                /** @default  */
+                                error_message?: string;
+                            } | null;
+                        };
+                        expectation?: {
+                            value: unknown;
+                        };
+                        rationale?: string | null;
+                        metadata?: {
+                            [key: string]: string;
+                        };
+                        valid?: boolean;
+                    };
+                };
+            };
             responses: {
                 /** @description Default Response */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            assessment: {
+                                assessment_id: string;
+                                assessment_name: string;
+                                trace_id: string;
+                                span_id: string | null;
+                                source: {
+                                    source_type: string;
+                                    source_id?: string | null;
+                                };
+                                create_time: string;
+                                last_update_time: string;
+                                feedback?: {
+                                    value: unknown;
+                                    error: {
+                                        error_code: string;
+                                        error_message: string;
+                                    } | null;
+                                };
+                                expectation?: {
+                                    value: unknown;
+                                };
+                                rationale: string | null;
+                                metadata: {
+                                    [key: string]: string;
+                                };
+                                overrides: string | null;
+                                valid: boolean;
+                            };
+                        };
+                    };
                 };
             };
         };
@@ -1535,7 +1619,26 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            dataset: {
+                                dataset_id: string;
+                                name: string;
+                                experiment_ids: string[];
+                                tags: {
+                                    [key: string]: string;
+                                };
+                                record_count: number;
+                                current_version: number;
+                                digest: string;
+                                created_time: string;
+                                created_by: string | null;
+                                last_update_time: string;
+                                last_updated_by: string | null;
+                            };
+                            evaluation_runs: unknown[];
+                        };
+                    };
                 };
             };
         };
@@ -1580,14 +1683,41 @@ export interface paths {
                 };
                 cookie?: never;
             };
-            requestBody?: never;
+            requestBody: {
+                content: {
+                    "application/json": {
+                        tags?: {
+                            [key: string]: string | null;
+                        };
+                        experiment_ids?: (string | number)[];
+                    };
+                };
+            };
             responses: {
                 /** @description Default Response */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            dataset: {
+                                dataset_id: string;
+                                name: string;
+                                experiment_ids: string[];
+                                tags: {
+                                    [key: string]: string;
+                                };
+                                record_count: number;
+                                current_version: number;
+                                digest: string;
+                                created_time: string;
+                                created_by: string | null;
+                                last_update_time: string;
+                                last_updated_by: string | null;
+                            };
+                        };
+                    };
                 };
             };
         };
@@ -1701,7 +1831,11 @@ export interface paths {
          */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    version?: number;
+                    max_results?: number;
+                    page_token?: string;
+                };
                 header?: never;
                 path: {
                     name: string;
@@ -1817,7 +1951,29 @@ export interface paths {
                 };
                 cookie?: never;
             };
-            requestBody?: never;
+            requestBody: {
+                content: {
+                    "application/json": {
+                        expectations?: {
+                            expected_response?: string;
+                            expected_facts?: string[];
+                            guidelines?: string[];
+                            expected_retrieved_context?: ({
+                                doc_uri: string;
+                                content?: string;
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        tags?: {
+                            [key: string]: string;
+                        };
+                        outputs?: unknown;
+                    };
+                };
+            };
             responses: {
                 /** @description Default Response */
                 200: {
@@ -1852,7 +2008,13 @@ export interface paths {
                 };
                 cookie?: never;
             };
-            requestBody?: never;
+            requestBody: {
+                content: {
+                    "application/json": {
+                        dataset_record_ids: string[];
+                    };
+                };
+            };
             responses: {
                 /** @description Default Response */
                 200: {
@@ -1965,7 +2127,24 @@ export interface paths {
                 path?: never;
                 cookie?: never;
             };
-            requestBody?: never;
+            requestBody: {
+                content: {
+                    "application/json": {
+                        scorers: (string | {
+                            [key: string]: unknown;
+                        })[];
+                        trace_ids?: string[];
+                        records?: {
+                            inputs: unknown;
+                            outputs?: unknown;
+                            expectations?: {
+                                [key: string]: unknown;
+                            } | null;
+                            retrieved_context?: unknown[] | null;
+                        }[];
+                    };
+                };
+            };
             responses: {
                 /** @description Default Response */
                 200: {
@@ -1995,7 +2174,12 @@ export interface paths {
          */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    experiment_id?: string;
+                    dataset?: string;
+                    max_results?: number;
+                    page_token?: string;
+                };
                 header?: never;
                 path?: never;
                 cookie?: never;
@@ -2023,7 +2207,45 @@ export interface paths {
                 path?: never;
                 cookie?: never;
             };
-            requestBody?: never;
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name?: string;
+                        experiment_id?: string | number;
+                        data: {
+                            name?: string;
+                            version?: number;
+                            records?: unknown[];
+                        };
+                        target?: {
+                            /** @enum {string} */
+                            type: "openai_chat";
+                            /** Format: uri */
+                            base_url: string;
+                            model: string;
+                            api_key_env?: string;
+                            system_prompt?: string;
+                            timeout_ms?: number;
+                        } | {
+                            /** @enum {string} */
+                            type: "http";
+                            /** Format: uri */
+                            url: string;
+                            headers?: {
+                                [key: string]: string;
+                            };
+                            api_key_env?: string;
+                            timeout_ms?: number;
+                        };
+                        scorers?: (string | {
+                            [key: string]: unknown;
+                        })[];
+                        /** @default 8 */
+                        concurrency?: number;
+                        metrics?: ("mean" | "min" | "max" | "median" | "p90" | "variance")[];
+                    };
+                };
+            };
             responses: {
                 /** @description Default Response */
                 200: {
@@ -2053,7 +2275,9 @@ export interface paths {
          */
         get: {
             parameters: {
-                query?: never;
+                query: {
+                    run_ids: string;
+                };
                 header?: never;
                 path?: never;
                 cookie?: never;
@@ -2152,7 +2376,12 @@ export interface paths {
          */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    failed_judge?: string;
+                    status?: "pending" | "done" | "errored";
+                    max_results?: number;
+                    page_token?: string;
+                };
                 header?: never;
                 path: {
                     id: string;
