@@ -15,12 +15,12 @@ export function useExperiments() {
 
 export function Shell() {
   const whoami = useWhoami();
-  if (whoami.isPending) return <p className="loading" role="status">Loading…</p>;
   if (whoami.error) {
     if (whoami.error instanceof ApiError && whoami.error.status === 401) return <SignIn failed={getToken() !== null} />;
     return <p className="page-error" role="alert">Cannot reach Assay: {whoami.error.message}</p>;
   }
-  return <Frame name={whoami.data.name} role={whoami.data.role} authRequired={whoami.data.auth_required} />;
+  // The page's own requests start alongside whoami rather than after it; a 401 shows the sign-in instead.
+  return <Frame name={whoami.data?.name ?? '…'} role={whoami.data?.role ?? ''} authRequired={whoami.data?.auth_required ?? false} />;
 }
 
 function Frame({ name, role, authRequired }: { name: string; role: string; authRequired: boolean }) {
@@ -52,7 +52,7 @@ function Frame({ name, role, authRequired }: { name: string; role: string; authR
             {experiments.data?.map((x) => <option key={x.experiment_id} value={x.experiment_id}>{x.name} ({x.experiment_id})</option>)}
           </select>
           <RangePicker />
-          <span className="who" title={`signed in as ${name}`}>{name} · {role}</span>
+          <span className="who" title={`signed in as ${name}`}>{name}{role ? ` · ${role}` : ''}</span>
           {authRequired && (
             <button type="button" className="link" onClick={() => { setToken(null); window.location.reload(); }}>Sign out</button>
           )}
