@@ -18,6 +18,7 @@ COPY bin ./bin
 COPY config ./config
 COPY src ./src
 COPY workers ./workers
+# Compiles the server and builds the web console (dist/web), served at / by the API.
 RUN npm run build
 
 # Embedded mode keeps its PGlite database here; mount a volume (-v assay-data:/data) to keep it.

@@ -44,6 +44,8 @@ const envSchema = z.object({
   /** pino level. Default info. */
   ASSAY_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Largest accepted request body, bytes. Default 10 MiB. */
+  /** Serve the web console at / from the API process. Default true. */
+  ASSAY_UI: bool.optional(),
   ASSAY_BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(10 * 1024 * 1024),
   /** BullMQ key prefix; use a hash tag such as `{assay}` on Redis Cluster. Default `assay`. */
   ASSAY_QUEUE_PREFIX: z.string().min(1).default('assay'),
@@ -149,6 +151,8 @@ export interface Config {
   readonly dataDir: string;
   readonly logLevel: z.infer<typeof envSchema>['ASSAY_LOG_LEVEL'];
   readonly bodyLimitBytes: number;
+  /** Whether the API process serves the web console at `/` (ASSAY_UI, default true). */
+  readonly ui: boolean;
   readonly queuePrefix: string;
   readonly workerConcurrency: number;
   readonly jobLockMs: number;
@@ -212,6 +216,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dataDir: e.ASSAY_DATA_DIR,
     logLevel: e.ASSAY_LOG_LEVEL,
     bodyLimitBytes: e.ASSAY_BODY_LIMIT_BYTES,
+    ui: e.ASSAY_UI ?? true,
     queuePrefix: e.ASSAY_QUEUE_PREFIX,
     workerConcurrency: e.ASSAY_WORKER_CONCURRENCY,
     jobLockMs: e.ASSAY_JOB_LOCK_MS,

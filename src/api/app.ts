@@ -18,6 +18,8 @@ import { scorerRoutes } from './routes/scorers.ts';
 import { searchRoutes } from './routes/search.ts';
 import { tokenRoutes } from './routes/tokens.ts';
 import { traceRoutes } from './routes/traces.ts';
+import { whoamiRoutes } from './routes/whoami.ts';
+import { registerWebConsole } from './web-console.ts';
 
 /** Route modules, registered in this order. Add new resources here. */
 const ROUTES: Array<(app: FastifyInstance, ctx: AppContext) => Promise<void>> = [
@@ -32,6 +34,7 @@ const ROUTES: Array<(app: FastifyInstance, ctx: AppContext) => Promise<void>> = 
   scorerRoutes,
   evaluationRoutes,
   tokenRoutes,
+  whoamiRoutes,
 ];
 
 export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
@@ -57,9 +60,11 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     if (status >= 500) request.log.error({ err: error, url: request.url }, 'request failed');
     return reply.code(status).send(body);
   });
-  app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send({ error_code: 'ENDPOINT_NOT_FOUND', message: `no route ${request.method} ${request.url}` }),
-  );
+  const console_ = ctx.config.ui ? await registerWebConsole(app, ctx) : null;
+  app.setNotFoundHandler((request, reply) => {
+    if (console_?.wantsPage(request)) return reply.type('text/html').header('cache-control', 'no-cache').send(console_.page);
+    return reply.code(404).send({ error_code: 'ENDPOINT_NOT_FOUND', message: `no route ${request.method} ${request.url}` });
+  });
   app.addHook('onResponse', async (request, reply) => {
     httpRequests.inc({ method: request.method, route: request.routeOptions.url ?? 'unknown', status: reply.statusCode });
   });

@@ -101,7 +101,8 @@ export function registerAuth(app: FastifyInstance, ctx: AppContext): Authenticat
   app.addHook('onRequest', async (request) => {
     await auth.checkHost(request);
     const needed = request.routeOptions.config?.role ?? 'reader';
-    if (needed === 'public') return;
+    // Unknown paths answer 404 or the console's page, neither of which reveals data.
+    if (needed === 'public' || request.is404) return;
     request.principal = await auth.authenticate(request);
     if (RANK[request.principal.role] < RANK[needed]) {
       throw new AssayError(

@@ -28,6 +28,8 @@ const SUMMARIES: Record<string, string> = {
   'GET /api/v1/experiments/:id/monitor/runs': 'Monitoring run history with counts, tokens, cost and errors',
   'POST /api/v1/experiments/:id/monitor/test': 'Run the scorers on the latest traces without writing {max_traces?, scorers?}',
   'POST /api/v1/experiments/:id/monitor/backfill': 'Estimate, then (confirm: true) judge a past time range {start_time, end_time}',
+  'GET /api/v1/experiments/:id/monitor/trends': 'Per-scorer pass rate or mean per run or per hour, with a 95% band (Wilson for pass/fail)',
+  'GET /api/v1/whoami': 'The caller’s name and role, and whether tokens are required',
   'GET /api/v1/scorers': 'List scorers with descriptions, required fields and aliases',
   'POST /api/v1/scorers/run': 'Run scorers on trace ids or records without storing the feedback',
   'POST /api/v1/datasets': 'Create a dataset {name: "schema.table", experiment_ids?, tags?}',

@@ -19,6 +19,7 @@ export function traceInfoToJson(info: StoredTrace['info'], assessments?: readonl
       info.total_tokens === null
         ? null
         : { input_tokens: info.input_tokens, output_tokens: info.output_tokens, total_tokens: info.total_tokens },
+    cost: info.cost,
     ...(assessments ? { assessments: assessments.map(assessmentToJson) } : {}),
   };
 }

@@ -17,6 +17,8 @@ import {
 } from '../../storage/assessment-repository.ts';
 import { loadTraceInfos, touchTraces } from '../../storage/trace-repository.ts';
 import type { AppContext } from '../context.ts';
+import { documented } from '../openapi-schema.ts';
+import { assessmentJson } from '../schemas/traces.ts';
 import { parseWith } from '../validate.ts';
 
 const json = z.json() as z.ZodType<JsonValue>;
@@ -56,7 +58,7 @@ type Params = { traceId: string; assessmentId: string };
 export async function assessmentRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   app.post<{ Params: { traceId: string } }>(
     '/api/v1/traces/:traceId/assessments',
-    { config: { role: 'writer' } },
+    { config: { role: 'writer' }, ...documented({ response: { 201: z.object({ assessment: assessmentJson }) } }) },
     async (request, reply) => {
       const traceId = request.params.traceId;
       const body = parseNewAssessment(request.body, traceId, request.principal.name);
@@ -78,7 +80,7 @@ export async function assessmentRoutes(app: FastifyInstance, ctx: AppContext): P
     },
   );
 
-  app.get<{ Params: Params }>('/api/v1/traces/:traceId/assessments/:assessmentId', async (request) => {
+  app.get<{ Params: Params }>('/api/v1/traces/:traceId/assessments/:assessmentId', documented({ response: { 200: z.object({ assessment: assessmentJson }) } }), async (request) => {
     const found = await getAssessment(ctx.db, request.params.traceId, request.params.assessmentId);
     if (!found) throw notFound(`assessment_id: assessment '${request.params.assessmentId}' does not exist`);
     return { assessment: assessmentToJson(found) };
@@ -86,7 +88,7 @@ export async function assessmentRoutes(app: FastifyInstance, ctx: AppContext): P
 
   app.patch<{ Params: Params }>(
     '/api/v1/traces/:traceId/assessments/:assessmentId',
-    { config: { role: 'writer' } },
+    { config: { role: 'writer' }, ...documented({ body: patchBody, response: { 200: z.object({ assessment: assessmentJson }) } }) },
     async (request) => {
       const body = parseWith(patchBody, request.body);
       const { traceId, assessmentId } = request.params;

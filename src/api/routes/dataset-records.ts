@@ -15,7 +15,10 @@ import { readDatasetPage } from '../../services/datasets.ts';
 import { mergeDatasetRecords } from '../../services/merge-dataset.ts';
 import type { AppContext } from '../context.ts';
 import { decodePageToken, encodePageToken } from '../page-token.ts';
+import { documented } from '../openapi-schema.ts';
 import { parseWith } from '../validate.ts';
+
+const mergeJson = z.object({ inserted: z.number(), updated: z.number(), version: z.number() });
 
 function mergeBody(maxRecords: number) {
   const limit = `the limit is ${maxRecords} records per dataset (ASSAY_DATASET_MAX_RECORDS)`;
@@ -63,13 +66,13 @@ export async function datasetRecordRoutes(app: FastifyInstance, ctx: AppContext)
   const limits = ctx.config.datasets;
   const merge = mergeBody(limits.maxRecords);
 
-  app.post<NameParams>('/api/v1/datasets/:name/merge', { config: { role: 'writer' } }, async (request) => {
+  app.post<NameParams>('/api/v1/datasets/:name/merge', { config: { role: 'writer' }, ...documented({ body: merge, response: { 200: mergeJson } }) }, async (request) => {
     const name = parseDatasetName(request.params.name).full;
     const body = parseWith(merge, request.body);
     return mergeDatasetRecords(ctx.db, name, body, { user: request.principal.name, limits });
   });
 
-  app.get<NameParams>('/api/v1/datasets/:name/records', async (request) => {
+  app.get<NameParams>('/api/v1/datasets/:name/records', documented({ querystring: pageQuery }), async (request) => {
     const query = parseWith(pageQuery, request.query);
     const cursor = query.page_token ? decodePageToken(query.page_token, recordCursor) : undefined;
     if (cursor && query.version !== undefined && cursor.v !== query.version) {
@@ -96,7 +99,7 @@ export async function datasetRecordRoutes(app: FastifyInstance, ctx: AppContext)
     };
   });
 
-  app.patch<RecordParams>('/api/v1/datasets/:name/records/:recordId', { config: { role: 'writer' } }, async (request) => {
+  app.patch<RecordParams>('/api/v1/datasets/:name/records/:recordId', { config: { role: 'writer' }, ...documented({ body: recordPatch }) }, async (request) => {
     const name = parseDatasetName(request.params.name).full;
     const body = parseWith(recordPatch, request.body);
     const { record, version } = await updateDatasetRecord(
@@ -115,7 +118,7 @@ export async function datasetRecordRoutes(app: FastifyInstance, ctx: AppContext)
     return { deleted: result.deleted, version: result.version };
   });
 
-  app.post<NameParams>('/api/v1/datasets/:name/records/delete', { config: { role: 'writer' } }, async (request) => {
+  app.post<NameParams>('/api/v1/datasets/:name/records/delete', { config: { role: 'writer' }, ...documented({ body: deleteBody }) }, async (request) => {
     const name = parseDatasetName(request.params.name).full;
     const body = parseWith(deleteBody, request.body);
     const result = await deleteDatasetRecords(ctx.db, name, body.dataset_record_ids, { user: request.principal.name, limits });

@@ -10,6 +10,8 @@ import { checkExperiments, createDataset, getDataset } from '../../services/data
 import { runsUsingDataset } from '../../storage/evaluation-repository.ts';
 import type { AppContext } from '../context.ts';
 import { decodePageToken, encodePageToken } from '../page-token.ts';
+import { documented } from '../openapi-schema.ts';
+import { datasetJson } from '../schemas/common.ts';
 import { parseWith } from '../validate.ts';
 import { datasetRecordRoutes } from './dataset-records.ts';
 import { datasetSynthesisRoutes } from './dataset-synthesis.ts';
@@ -50,14 +52,14 @@ const offsetCursor = z.object({ o: z.number().int().min(0) });
 type NameParams = { Params: { name: string } };
 
 export async function datasetRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  app.post('/api/v1/datasets', { config: { role: 'writer' } }, async (request, reply) => {
+  app.post('/api/v1/datasets', { config: { role: 'writer' }, ...documented({ body: createBody, response: { 201: z.object({ dataset: datasetJson }) } }) }, async (request, reply) => {
     const body = parseWith(createBody, request.body);
     const dataset = await createDataset(ctx.db, { ...body, user: request.principal.name });
     return reply.code(201).send({ dataset });
   });
 
   // Tags filter as `tag.<key>=<value>`; every given tag must match.
-  app.get<{ Querystring: Record<string, string> }>('/api/v1/datasets', async (request) => {
+  app.get<{ Querystring: Record<string, string> }>('/api/v1/datasets', documented({ querystring: listQuery, response: { 200: z.object({ datasets: z.array(datasetJson), next_page_token: z.string().optional() }) } }), async (request) => {
     const query = parseWith(listQuery, request.query);
     const tags: Record<string, string> = {};
     for (const [key, value] of Object.entries(request.query)) {
@@ -82,12 +84,12 @@ export async function datasetRoutes(app: FastifyInstance, ctx: AppContext): Prom
   });
 
   // `{dataset}` leaves room for siblings such as the evaluation runs that used it.
-  app.get<NameParams>('/api/v1/datasets/:name', async (request) => ({
+  app.get<NameParams>('/api/v1/datasets/:name', documented({ response: { 200: z.object({ dataset: datasetJson, evaluation_runs: z.array(z.unknown()) }) } }), async (request) => ({
     dataset: await getDataset(ctx.db, request.params.name),
     evaluation_runs: await runsUsingDataset(ctx.db, parseDatasetName(request.params.name).full),
   }));
 
-  app.patch<NameParams>('/api/v1/datasets/:name', { config: { role: 'writer' } }, async (request) => {
+  app.patch<NameParams>('/api/v1/datasets/:name', { config: { role: 'writer' }, ...documented({ body: patchBody, response: { 200: z.object({ dataset: datasetJson }) } }) }, async (request) => {
     const body = parseWith(patchBody, request.body);
     const name = parseDatasetName(request.params.name).full;
     const experimentIds = body.experiment_ids ? await checkExperiments(ctx.db, body.experiment_ids) : undefined;

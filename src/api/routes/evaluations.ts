@@ -11,6 +11,7 @@ import { parseExperimentId } from '../../storage/experiment-repository.ts';
 import { notFound } from '../../domain/errors.ts';
 import type { AppContext } from '../context.ts';
 import { decodePageToken, encodePageToken } from '../page-token.ts';
+import { documented } from '../openapi-schema.ts';
 import { parseWith } from '../validate.ts';
 
 const BASE = '/api/v1/evaluations';
@@ -39,13 +40,13 @@ const offsetCursor = z.object({ o: z.number().int().min(0) });
 const rowCursor = z.object({ r: z.number().int().min(-1) });
 
 export async function evaluationRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  app.post(BASE, { config: { role: 'writer' } }, async (request, reply) => {
+  app.post(BASE, { config: { role: 'writer' }, ...documented({ body: createEvaluationBody }) }, async (request, reply) => {
     const body = parseWith(createEvaluationBody, request.body ?? {});
     const run = await createEvaluation(ctx, body, request.principal.name);
     return reply.code(202).send({ run: await runView(ctx, run) });
   });
 
-  app.get(BASE, async (request) => {
+  app.get(BASE, documented({ querystring: listQuery }), async (request) => {
     const query = parseWith(listQuery, request.query);
     const offset = query.page_token ? decodePageToken(query.page_token, offsetCursor).o : 0;
     const experimentId = query.experiment_id === undefined ? undefined : parseExperimentId(query.experiment_id);
@@ -58,14 +59,14 @@ export async function evaluationRoutes(app: FastifyInstance, ctx: AppContext): P
   });
 
   // Before `/:id`, though find-my-way prefers the static segment anyway.
-  app.get(`${BASE}/compare`, async (request) => {
+  app.get(`${BASE}/compare`, documented({ querystring: compareQuery }), async (request) => {
     const { run_ids } = parseWith(compareQuery, request.query);
     return compareRuns(ctx, run_ids.split(',').map((s) => s.trim()).filter(Boolean));
   });
 
   app.get<P>(`${BASE}/:id`, async (request) => ({ run: await runView(ctx, await getRun(ctx, request.params.id)) }));
 
-  app.get<P>(`${BASE}/:id/rows`, async (request) => {
+  app.get<P>(`${BASE}/:id/rows`, documented({ querystring: rowsQuery }), async (request) => {
     const query = parseWith(rowsQuery, request.query);
     await getRun(ctx, request.params.id);
     const after = query.page_token ? decodePageToken(query.page_token, rowCursor).r : -1;

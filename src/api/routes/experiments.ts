@@ -3,7 +3,11 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { createExperiment, getExperiment, listExperiments } from '../../storage/experiment-repository.ts';
 import type { AppContext } from '../context.ts';
+import { documented } from '../openapi-schema.ts';
+import { experimentJson } from '../schemas/common.ts';
 import { parseWith } from '../validate.ts';
+
+const listQuery = z.object({ name: z.string().optional() });
 
 const createBody = z.object({
   name: z.string().trim().min(1, 'must be a non-empty string').max(500),
@@ -11,18 +15,18 @@ const createBody = z.object({
 });
 
 export async function experimentRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  app.post('/api/v1/experiments', { config: { role: 'writer' } }, async (request, reply) => {
+  app.post('/api/v1/experiments', { config: { role: 'writer' }, ...documented({ body: createBody, response: { 201: experimentJson } }) }, async (request, reply) => {
     const body = parseWith(createBody, request.body);
     const experiment = await createExperiment(ctx.db, { ...body, created_by: request.principal.name });
     return reply.code(201).send(experiment);
   });
 
-  app.get('/api/v1/experiments', async (request) => {
-    const query = parseWith(z.object({ name: z.string().optional() }), request.query);
+  app.get('/api/v1/experiments', documented({ querystring: listQuery, response: { 200: z.object({ experiments: z.array(experimentJson) }) } }), async (request) => {
+    const query = parseWith(listQuery, request.query);
     return { experiments: await listExperiments(ctx.db, query) };
   });
 
-  app.get<{ Params: { id: string } }>('/api/v1/experiments/:id', async (request) =>
+  app.get<{ Params: { id: string } }>('/api/v1/experiments/:id', documented({ response: { 200: experimentJson } }), async (request) =>
     getExperiment(ctx.db, request.params.id),
   );
 }

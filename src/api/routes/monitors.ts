@@ -5,11 +5,30 @@ import { backfill } from '../../services/monitor-backfill.ts';
 import { getMonitor, putMonitor, removeMonitor } from '../../services/monitor-config.ts';
 import { runHistory, runView, startRunNow } from '../../services/monitor-runs.ts';
 import { testMonitor } from '../../services/monitor-test.ts';
+import { getExperiment } from '../../storage/experiment-repository.ts';
+import { findMonitor } from '../../storage/monitor-repository.ts';
+import { scoreTrends } from '../../storage/monitor-trends.ts';
 import type { AppContext } from '../context.ts';
+import { documented } from '../openapi-schema.ts';
+import { backfillBody, backfillJson, monitorJson, runJson, runListJson, testReportJson, trendsJson, trendsQuery } from '../schemas/monitors.ts';
 import { parseWith } from '../validate.ts';
 
 type P = { Params: { id: string } };
 const BASE = '/api/v1/experiments/:id/monitor';
+
+const runsQuery = z.object({ max_results: z.coerce.number().int().min(1).max(500).default(50) });
+
+/** The hourly trend as a user can read it from the results view with any SQL client. */
+function trendsSql(schema: string, experimentId: number): string {
+  return [
+    `select date_trunc('hour', request_time) as hour, name as scorer,`,
+    `       count(numeric_value) as n, avg(numeric_value) as value`,
+    `from "${schema}".assessment_logs_${experimentId}`,
+    `where kind = 'feedback' and error is null`,
+    `group by 1, 2`,
+    `order by 1, 2;`,
+  ].join('\n');
+}
 
 const testBody = z
   .object({
@@ -20,12 +39,12 @@ const testBody = z
   .strict();
 
 export async function monitorRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  app.get<P>(BASE, async (request, reply) => {
+  app.get<P>(BASE, documented({ response: { 200: monitorJson } }), async (request, reply) => {
     const view = await getMonitor(ctx, request.params.id);
     return reply.header('etag', view.etag).send(view);
   });
 
-  app.put<P>(BASE, { config: { role: 'admin' } }, async (request, reply) => {
+  app.put<P>(BASE, { config: { role: 'admin' }, ...documented({ response: { 200: monitorJson, 201: monitorJson } }) }, async (request, reply) => {
     const ifMatch = request.headers['if-match'];
     const { view, created } = await putMonitor(ctx, request.params.id, request.body, {
       ifMatch: Array.isArray(ifMatch) ? ifMatch[0] : ifMatch,
@@ -39,23 +58,37 @@ export async function monitorRoutes(app: FastifyInstance, ctx: AppContext): Prom
     return reply.code(204).send();
   });
 
-  app.post<P>(`${BASE}/run`, { config: { role: 'admin' } }, async (request, reply) => {
+  app.post<P>(`${BASE}/run`, { config: { role: 'admin' }, ...documented({ response: { 202: z.object({ run: runJson }) } }) }, async (request, reply) => {
     const run = await startRunNow(ctx, request.params.id);
     return reply.code(202).send({ run: runView(run) });
   });
 
-  app.get<P>(`${BASE}/runs`, async (request) => {
-    const { max_results } = parseWith(z.object({ max_results: z.coerce.number().int().min(1).max(500).default(50) }), request.query);
+  app.get<P>(`${BASE}/runs`, documented({ querystring: runsQuery, response: { 200: runListJson } }), async (request) => {
+    const { max_results } = parseWith(runsQuery, request.query);
     return { runs: await runHistory(ctx, request.params.id, max_results) };
   });
 
-  app.post<P>(`${BASE}/test`, { config: { role: 'admin' } }, async (request) => {
+  app.post<P>(`${BASE}/test`, { config: { role: 'admin' }, ...documented({ body: testBody, response: { 200: testReportJson } }) }, async (request) => {
     const body = parseWith(testBody, request.body ?? {});
     return testMonitor(ctx, request.params.id, body);
   });
 
-  app.post<P>(`${BASE}/backfill`, { config: { role: 'admin' } }, async (request, reply) => {
+  app.post<P>(`${BASE}/backfill`, { config: { role: 'admin' }, ...documented({ body: backfillBody, response: { 200: backfillJson, 202: backfillJson } }) }, async (request, reply) => {
     const result = await backfill(ctx, request.params.id, request.body ?? {});
     return reply.code(result.confirmed ? 202 : 200).send(result);
+  });
+
+  app.get<P>(`${BASE}/trends`, documented({ querystring: trendsQuery, response: { 200: trendsJson } }), async (request) => {
+    const query = parseWith(trendsQuery, request.query);
+    const experiment = await getExperiment(ctx.db, request.params.id);
+    const id = Number(experiment.experiment_id);
+    const monitor = await findMonitor(ctx.db, id);
+    const points = await scoreTrends(ctx.db, id, {
+      bucket: query.bucket,
+      limit: query.max_points,
+      ...(query.start_time ? { from: Date.parse(query.start_time) } : {}),
+      ...(query.end_time ? { to: Date.parse(query.end_time) } : {}),
+    });
+    return { bucket: query.bucket, points, sql: monitor ? trendsSql(monitor.results_schema, id) : null };
   });
 }

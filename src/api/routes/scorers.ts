@@ -13,6 +13,7 @@ import { getJudge } from '../../services/judge-provider.ts';
 import { runPool } from '../../services/pool.ts';
 import { loadStoredTraces } from '../../storage/trace-repository.ts';
 import type { AppContext } from '../context.ts';
+import { documented } from '../openapi-schema.ts';
 import { parseWith } from '../validate.ts';
 
 const json = z.json() as z.ZodType<JsonValue>;
@@ -59,7 +60,7 @@ export async function scorerRoutes(app: FastifyInstance, ctx: AppContext): Promi
   app.get('/api/v1/scorers', { config: { role: 'reader' } }, async () => ({ scorers: listScorers() }));
 
   // Runs judges, which costs money: writers only.
-  app.post('/api/v1/scorers/run', { config: { role: 'writer' } }, async (request, reply) => {
+  app.post('/api/v1/scorers/run', { config: { role: 'writer' }, ...documented({ body: runBody }) }, async (request, reply) => {
     const body = parseWith(runBody, request.body ?? {});
     const entries = body.scorers.map((s) => (typeof s === 'string' ? { name: s } : s));
     const problems = validateScorerEntries(entries);

@@ -5,6 +5,8 @@ import { searchTracesRequest } from '../../services/search-traces.ts';
 import { DEFAULT_MAX_RESULTS, MAX_RESULTS_LIMIT } from '../../storage/trace-search.ts';
 import type { AppContext } from '../context.ts';
 import { traceInfoToJson } from '../trace-json.ts';
+import { documented } from '../openapi-schema.ts';
+import { traceListJson } from '../schemas/traces.ts';
 import { parseWith } from '../validate.ts';
 
 const experimentId = z.union([z.string(), z.number().int().nonnegative()]).transform(String);
@@ -18,7 +20,7 @@ const searchBody = z.object({
 });
 
 export async function searchRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  app.post('/api/v1/traces/search', { config: { role: 'reader' } }, async (request) => {
+  app.post('/api/v1/traces/search', { config: { role: 'reader' }, ...documented({ body: searchBody, response: { 200: traceListJson } }) }, async (request) => {
     const body = parseWith(searchBody, request.body ?? {});
     const result = await searchTracesRequest(ctx.db, {
       experiment_ids: body.experiment_ids,

@@ -1,0 +1,37 @@
+/** Response shapes shared by several resources, for the OpenAPI document. */
+import { z } from 'zod';
+
+export const errorBody = z.object({ error_code: z.string(), message: z.string() });
+
+export const tagMap = z.record(z.string(), z.string());
+
+export const jsonValue = z.unknown();
+
+export const experimentJson = z.object({
+  experiment_id: z.string(),
+  name: z.string(),
+  tags: tagMap,
+  created_by: z.string().nullable(),
+  creation_time: z.string(),
+});
+
+export const datasetJson = z.object({
+  dataset_id: z.string(),
+  name: z.string(),
+  experiment_ids: z.array(z.string()),
+  tags: tagMap,
+  record_count: z.number(),
+  current_version: z.number(),
+  digest: z.string(),
+  created_time: z.string(),
+  created_by: z.string().nullable(),
+  last_update_time: z.string(),
+  last_updated_by: z.string().nullable(),
+});
+
+export const whoamiJson = z.object({
+  name: z.string(),
+  role: z.enum(['reader', 'writer', 'admin']),
+  /** False when no token exists: everyone acts as the admin 'anonymous'. */
+  auth_required: z.boolean(),
+});

@@ -1,0 +1,31 @@
+/** The typed API client: paths and bodies come from the OpenAPI document (npm run web:types). */
+import createClient, { type Middleware } from 'openapi-fetch';
+import type { paths } from './schema';
+import { getToken } from '../shell/token';
+
+/** An API error with the server's message, which names the field and the reason. */
+export class ApiError extends Error {
+  constructor(readonly status: number, readonly code: string, message: string) {
+    super(message);
+  }
+}
+
+const auth: Middleware = {
+  onRequest({ request }) {
+    const token = getToken();
+    if (token) request.headers.set('authorization', `Bearer ${token}`);
+    return request;
+  },
+};
+
+export const api = createClient<paths>({ baseUrl: window.location.origin });
+api.use(auth);
+
+/** Unwraps an openapi-fetch result: the data, or an ApiError carrying the server's message. */
+export function ok<T>(result: { data?: T; error?: unknown; response: Response }): T {
+  if (result.error !== undefined || !result.response.ok) {
+    const body = (result.error ?? {}) as { error_code?: string; message?: string };
+    throw new ApiError(result.response.status, body.error_code ?? 'ERROR', body.message ?? result.response.statusText);
+  }
+  return result.data as T;
+}

@@ -1,0 +1,96 @@
+/** Adds the selected traces (or every trace matching the filter) to an existing or a new evaluation dataset. */
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { api, ApiError, ok } from '../api/client';
+
+export type Selection =
+  | { kind: 'ids'; traceIds: string[] }
+  | { kind: 'search'; experimentId: string; filter: string | undefined };
+
+export function AddToDataset({ selection, experimentId, onClose }: { selection: Selection; experimentId: string; onClose(): void }) {
+  const dialog = useRef<HTMLDialogElement>(null);
+  const client = useQueryClient();
+  const [mode, setMode] = useState<'existing' | 'new'>('existing');
+  const [existing, setExisting] = useState('');
+  const [name, setName] = useState('');
+  const datasets = useQuery({ queryKey: ['datasets'], queryFn: async () => ok(await api.GET('/api/v1/datasets', { params: { query: { max_results: 1000 } } })).datasets });
+  useEffect(() => {
+    dialog.current?.showModal();
+  }, []);
+  useEffect(() => {
+    if (datasets.data && datasets.data.length === 0) setMode('new');
+    else if (datasets.data?.[0] && !existing) setExisting(datasets.data[0].name);
+  }, [datasets.data, existing]);
+
+  const add = useMutation({
+    mutationFn: async () => {
+      let target = existing;
+      if (mode === 'new') {
+        const created = ok(await api.POST('/api/v1/datasets', { body: { name: name.trim(), experiment_ids: [experimentId] } }));
+        target = created.dataset.name;
+      }
+      const body = selection.kind === 'ids'
+        ? { trace_ids: selection.traceIds }
+        : { search: { experiment_ids: [selection.experimentId], ...(selection.filter ? { filter_string: selection.filter } : {}), max_results: 1_000_000 } };
+      const result = ok(await api.POST('/api/v1/datasets/{name}/merge', { params: { path: { name: target } }, body }));
+      return { ...result, dataset: target };
+    },
+    onSuccess: () => void client.invalidateQueries({ queryKey: ['datasets'] }),
+  });
+
+  const error = add.error instanceof ApiError ? add.error.message : add.error ? String(add.error) : null;
+  const nameError = mode === 'new' && error && /^name/.test(error) ? error : null;
+  const count = selection.kind === 'ids' ? `${selection.traceIds.length} selected trace${selection.traceIds.length === 1 ? '' : 's'}` : 'every trace matching the filter';
+
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    add.mutate();
+  }
+
+  return (
+    <dialog ref={dialog} className="dialog" aria-labelledby="add-title" onClose={onClose}>
+      <form onSubmit={submit}>
+        <h2 id="add-title">Add to evaluation dataset</h2>
+        <p className="muted">Adds {count} as records (inputs, outputs, expectations). Records of traces already in the dataset are merged.</p>
+        <fieldset>
+          <legend>Dataset</legend>
+          <label className="radio">
+            <input type="radio" name="mode" checked={mode === 'existing'} disabled={!datasets.data?.length} onChange={() => setMode('existing')} /> Existing dataset
+          </label>
+          {mode === 'existing' && (
+            <>
+              <label htmlFor="dataset-existing" className="visually-hidden">Existing dataset</label>
+              <select id="dataset-existing" value={existing} onChange={(e) => setExisting(e.target.value)}>
+                {datasets.data?.map((d) => <option key={d.dataset_id} value={d.name}>{d.name} ({d.record_count} records)</option>)}
+              </select>
+            </>
+          )}
+          <label className="radio">
+            <input type="radio" name="mode" checked={mode === 'new'} onChange={() => setMode('new')} /> New dataset
+          </label>
+          {mode === 'new' && (
+            <>
+              <label htmlFor="dataset-name">Name (<code>schema.table</code>)</label>
+              <input id="dataset-name" value={name} onChange={(e) => setName(e.target.value)} placeholder="evals.support_questions" aria-invalid={nameError ? true : undefined} aria-describedby={nameError ? 'dataset-name-error' : undefined} autoFocus />
+              {nameError && <p id="dataset-name-error" className="field-error" role="alert">{nameError}</p>}
+            </>
+          )}
+        </fieldset>
+        {error && !nameError && <p className="field-error" role="alert">{error}</p>}
+        {add.data && (
+          <p className="success" role="status">
+            Added {add.data.inserted} record{add.data.inserted === 1 ? '' : 's'} and merged {add.data.updated} into <strong>{add.data.dataset}</strong> (version {add.data.version}).
+          </p>
+        )}
+        <div className="actions">
+          <button type="button" onClick={() => dialog.current?.close()}>{add.data ? 'Close' : 'Cancel'}</button>
+          {!add.data && (
+            <button type="submit" className="primary" disabled={add.isPending || (mode === 'new' ? !name.trim() : !existing)}>
+              {add.isPending ? 'Adding…' : 'Add'}
+            </button>
+          )}
+        </div>
+      </form>
+    </dialog>
+  );
+}

@@ -1,0 +1,247 @@
+/**
+ * The web console in a real browser against a real Assay: traces with a filter (and a bad one),
+ * a trace's spans and retrieved documents, human feedback and an override, adding traces to a new
+ * dataset, editing a monitor (and the stale-edit conflict), running it and seeing the run and its
+ * chart, and sign-in once tokens exist. Every page is checked with axe-core.
+ */
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sampleTraces } from '../../src/samples/sample-traces.ts';
+import { launchBrowser, screenshot, seriousViolations } from './browser.ts';
+import { startConsoleApp, type ConsoleApp } from './console-app.ts';
+import type { Loose } from '../support/evaluation.ts';
+
+describe('web console', () => {
+  let a: ConsoleApp;
+  let browser: Browser;
+  let page: Page;
+
+  beforeAll(async () => {
+    a = await startConsoleApp(40);
+    // A judge's verdicts on a few traces, so the table has a feedback column.
+    for (const [i, value] of [[0, 'no'], [1, 'yes'], [2, 'yes']] as const) {
+      const r = await a.call('POST', `/api/v1/traces/${a.traceIds[i]}/assessments`, {
+        assessment_name: 'safety', feedback: { value }, rationale: 'judge said so',
+        source: { source_type: 'LLM_JUDGE', source_id: 'fake-judge' },
+      });
+      expect(r.status).toBe(201);
+    }
+    browser = await launchBrowser();
+    page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+    await a?.close();
+  });
+
+  const open = (path: string) => page.goto(`${a.url}${path}`);
+  const rows = () => page.locator('table.traces tbody tr[data-index]');
+
+  it('lists traces with their feedback and filters them with the filter language', async () => {
+    await open(`/traces?exp=${a.experimentId}`);
+    await rows().first().waitFor();
+    await page.getByText('40 traces').waitFor();
+    // Only the rows in view are in the page.
+    expect(await rows().count()).toBeLessThan(40);
+    await expect.poll(() => page.locator('th', { hasText: 'safety' }).count()).toBe(1);
+    // Sorting by a feedback column brings the failing verdict to the top.
+    await page.getByRole('button', { name: 'safety' }).click();
+    await expect.poll(() => rows().first().locator('.chip-fail').count()).toBe(1);
+    expect(await page.getAttribute('th[aria-sort=ascending]', 'class')).toBe('feedback-col');
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, 'traces');
+
+    await page.fill('#filter', "tags.sample_kind = 'unsafe'");
+    await page.press('#filter', 'Enter');
+    const expected = await a.call('POST', '/api/v1/traces/search', { experiment_ids: [a.experimentId], filter_string: "tags.sample_kind = 'unsafe'" });
+    await expect.poll(() => rows().count()).toBe(expected.body.traces.length);
+    expect(expected.body.traces.length).toBeGreaterThan(0);
+    expect(expected.body.traces.length).toBeLessThan(40);
+    expect(page.url()).toContain('filter=');
+
+    // The link reopens the same view.
+    await page.reload();
+    await expect.poll(() => rows().count()).toBe(expected.body.traces.length);
+    expect(await page.inputValue('#filter')).toBe("tags.sample_kind = 'unsafe'");
+  });
+
+  it('shows the server’s message in place for a filter that does not parse', async () => {
+    await open(`/traces?exp=${a.experimentId}`);
+    await page.fill('#filter', "tags.env = 'a' OR tags.env = 'b'");
+    await page.press('#filter', 'Enter');
+    const error = page.locator('#filter-error');
+    await error.waitFor();
+    const api = await a.call('POST', '/api/v1/traces/search', { experiment_ids: [a.experimentId], filter_string: "tags.env = 'a' OR tags.env = 'b'" });
+    expect(api.status).toBe(400);
+    expect(await error.textContent()).toBe(api.body.message);
+    expect(await page.getAttribute('#filter', 'aria-invalid')).toBe('true');
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, 'traces-bad-filter');
+  });
+
+  it('opens a trace from the keyboard and shows its spans and retrieved documents', async () => {
+    await open(`/traces?exp=${a.experimentId}`);
+    await rows().first().focus();
+    await page.keyboard.press('ArrowDown');
+    const second = await rows().nth(1).getAttribute('data-index');
+    expect(second).toBe('1');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/\/traces\/tr-/);
+    await page.locator('.span-row').first().waitFor();
+    expect(await page.locator('.trace-title').textContent()).toBe(await rows().count().then(() => page.url().match(/traces\/(tr-[^?]+)/)?.[1]));
+
+    // A trace that retrieved documents.
+    const withDocs = await a.call('POST', '/api/v1/traces/search', { experiment_ids: [a.experimentId], filter_string: "tags.sample_kind != 'no_retrieval'", max_results: 1 });
+    await open(`/traces/${withDocs.body.traces[0].trace_id}?exp=${a.experimentId}`);
+    await page.locator('.span-row').first().waitFor();
+    expect(await page.locator('.span-row .span-name').allTextContents()).toEqual(expect.arrayContaining([expect.stringContaining('answer_question'), expect.stringContaining('search_docs')]));
+    // The root span's chat: the user's question as a message.
+    expect(await page.locator('.chat .msg-user').count()).toBeGreaterThan(0);
+    await page.locator('.span-row', { hasText: 'search_docs' }).click();
+    await page.locator('.documents .document').first().waitFor();
+    expect(await page.locator('.documents .doc-head').first().textContent()).toMatch(/docs\/|https?:|\.md/);
+    expect(page.url()).toContain('span=');
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, 'trace-retriever');
+  });
+
+  it('adds human feedback and overrides a judge, as the API then shows', async () => {
+    const traceId = a.traceIds[0]!;
+    await open(`/traces/${traceId}?exp=${a.experimentId}`);
+    await page.locator('#fb-name').waitFor();
+    await page.fill('#fb-name', 'correctness');
+    await page.getByLabel('no', { exact: true }).check();
+    await page.fill('#fb-rationale', 'cites the wrong policy');
+    await page.getByRole('button', { name: 'Add feedback' }).click();
+    await page.locator('.assessment', { hasText: 'cites the wrong policy' }).waitFor();
+
+    await page.locator('.assessment', { hasText: 'judge said so' }).getByRole('button', { name: 'Override' }).click();
+    await page.getByLabel('yes', { exact: true }).check();
+    await page.fill('#fb-rationale', 'a person checked: it is safe');
+    await page.getByRole('button', { name: 'Save override' }).click();
+    await page.locator('.assessment', { hasText: 'a person checked' }).waitFor();
+    await page.locator('.assessment.invalid', { hasText: 'judge said so' }).waitFor();
+
+    const trace = await a.call('GET', `/api/v1/traces/${traceId}`);
+    const all = trace.body.info.assessments as Array<Record<string, Loose>>;
+    const human = all.find((x) => x.assessment_name === 'correctness');
+    expect(human).toMatchObject({ feedback: { value: 'no' }, rationale: 'cites the wrong policy', source: { source_type: 'HUMAN' }, valid: true });
+    const judged = all.find((x) => x.rationale === 'judge said so');
+    const override = all.find((x) => x.rationale === 'a person checked: it is safe');
+    expect(judged?.valid).toBe(false);
+    expect(override).toMatchObject({ feedback: { value: 'yes' }, overrides: judged?.assessment_id, valid: true });
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, 'trace-feedback');
+  });
+
+  it('adds selected traces to a new evaluation dataset', async () => {
+    await open(`/traces?exp=${a.experimentId}`);
+    await rows().first().waitFor();
+    const picked: string[] = [];
+    for (const i of [0, 1, 2]) {
+      const row = rows().nth(i);
+      await row.locator('input[type=checkbox]').check();
+      picked.push(String(await row.locator('input[type=checkbox]').getAttribute('aria-label')).replace('Select trace ', ''));
+    }
+    await page.getByRole('button', { name: 'Add to evaluation dataset' }).click();
+    await page.getByLabel('New dataset').check();
+    await page.fill('#dataset-name', 'not a name');
+    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    await page.locator('#dataset-name-error').waitFor();
+    expect(await page.locator('#dataset-name-error').textContent()).toMatch(/^name: /);
+    await page.fill('#dataset-name', 'evals.picked');
+    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    await page.locator('.dialog .success').waitFor();
+    expect(await page.locator('.dialog .success').textContent()).toContain('Added 3 records');
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, 'add-to-dataset');
+    const records = await a.call('GET', '/api/v1/datasets/evals.picked/records');
+    expect(records.status).toBe(200);
+    expect(records.body.records.map((r: { source?: { trace_id?: string } }) => r).length).toBe(3);
+  });
+
+  it('creates and edits a monitor, reports a stale edit, runs it and shows the run and the chart', async () => {
+    await open(`/monitor?exp=${a.experimentId}`);
+    await page.getByRole('button', { name: 'Create monitor' }).waitFor();
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.fill('#results-schema', 'console_results');
+    await page.getByRole('button', { name: 'Create monitor' }).click();
+    await page.getByRole('heading', { name: /version 1/ }).waitFor();
+
+    // Bad input: the API's message next to the field, nothing saved.
+    await page.fill('#interval', '0');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.locator('.field-error', { hasText: 'interval_minutes' }).waitFor();
+    expect((await a.call('GET', `/api/v1/experiments/${a.experimentId}/monitor`)).body.version).toBe(1);
+    await page.fill('#interval', '30');
+
+    // Someone else saves meanwhile.
+    const current = await a.t.app.inject({ method: 'GET', url: `/api/v1/experiments/${a.experimentId}/monitor` });
+    const concurrent = await a.t.app.inject({
+      method: 'PUT', url: `/api/v1/experiments/${a.experimentId}/monitor`, headers: { 'if-match': current.headers.etag as string },
+      payload: { ...current.json().config, interval_minutes: 60 },
+    });
+    expect(concurrent.statusCode).toBe(200);
+    await page.locator('#scorer-0-rate').fill('0.5');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByText('This monitor changed since you opened it').waitFor();
+    await screenshot(page, 'monitor-conflict');
+    expect((await a.call('GET', `/api/v1/experiments/${a.experimentId}/monitor`)).body.config.interval_minutes).toBe(60);
+
+    await page.getByRole('button', { name: 'Load the current version' }).click();
+    await page.getByRole('heading', { name: /version 2/ }).waitFor();
+    await page.locator('#scorer-0-rate').fill('0.5');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByRole('heading', { name: /version 3/ }).waitFor();
+    const saved = await a.call('GET', `/api/v1/experiments/${a.experimentId}/monitor`);
+    expect(saved.body.config).toMatchObject({ interval_minutes: 60, scorers: [{ name: 'safety', sample_rate: 0.5 }] });
+
+    // Preflight: the scorers as edited, on the latest traces, nothing written.
+    await page.getByRole('button', { name: 'Test on the latest 20 traces' }).click();
+    await page.locator('section', { hasText: 'Preflight' }).locator('tbody tr', { hasText: 'safety' }).waitFor();
+    expect(await page.locator('section', { hasText: 'Preflight' }).locator('.samples .chip').count()).toBeGreaterThan(0);
+
+    // Backfill shows its estimate before anything starts.
+    const hourAgo = new Date(Date.now() - 3_600_000 - new Date().getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+    const now = new Date(Date.now() + 60_000 - new Date().getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+    await page.fill('#bf-start', hourAgo);
+    await page.fill('#bf-end', now);
+    await page.getByRole('button', { name: 'Estimate' }).click();
+    await page.locator('.estimate').waitFor();
+    expect(await page.locator('.estimate').textContent()).toMatch(/\d+ traces, \d+ judge calls/);
+    await page.reload();
+
+    // New traffic after the monitor was created: the next run judges it.
+    const fresh = sampleTraces(30, { seed: 'after-monitor', startMs: Date.now() - 60_000 });
+    expect((await a.call('POST', `/api/v1/experiments/${a.experimentId}/traces`, { traces: fresh })).status).toBe(200);
+    await page.getByRole('button', { name: 'Run now' }).click();
+    await page.locator('.runs .status-succeeded').waitFor({ timeout: 60_000 });
+    await page.locator('.trend canvas').first().waitFor({ timeout: 30_000 });
+    expect(await page.locator('.trend figcaption').first().textContent()).toContain('safety');
+    expect(await page.locator('.sql code').textContent()).toContain(`console_results".assessment_logs_${a.experimentId}`);
+    const runs = await a.call('GET', `/api/v1/experiments/${a.experimentId}/monitor/runs`);
+    expect(runs.body.runs[0].status).toBe('succeeded');
+    expect(await page.locator(`tr[data-run="${runs.body.runs[0].run_id}"]`).count()).toBe(1);
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, 'monitor');
+  });
+
+  it('asks for a token once tokens exist and shows only what the role may do', async () => {
+    const reader = await a.t.tokenHeaders('reader', 'viewer');
+    const token = reader.authorization!.replace('Bearer ', '');
+    const fresh = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await fresh.goto(`${a.url}/traces?exp=${a.experimentId}`);
+    await fresh.locator('#token').waitFor();
+    expect(await seriousViolations(fresh)).toEqual([]);
+    await screenshot(fresh, 'sign-in');
+    await fresh.fill('#token', 'wrong');
+    await fresh.getByRole('button', { name: 'Sign in' }).click();
+    await fresh.locator('#token-error').waitFor();
+    await fresh.fill('#token', token);
+    await fresh.getByRole('button', { name: 'Sign in' }).click();
+    await fresh.locator('table.traces tbody tr[data-index]').first().waitFor();
+    // A reader cannot select rows to add to a dataset.
+    expect(await fresh.locator('table.traces input[type=checkbox]').count()).toBe(0);
+    await fresh.close();
+  });
+});
