@@ -19,7 +19,7 @@ export const ANONYMOUS: Principal = { name: 'anonymous', role: 'admin' };
 /** A token's last use is written at most this often, so reads stay reads. */
 const TOUCH_EVERY_MS = 60_000;
 
-/** Host names a browser uses for a loopback API; the only ones accepted in open mode by default. */
+/** Host names a browser uses for a loopback API; the only ones a loopback-bound API answers by default. */
 const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]'];
 
 export interface Authenticator {
@@ -72,8 +72,11 @@ export function createAuthenticator(ctx: AppContext, options: { bindHost: string
     return { name: principal.name, role: principal.role };
   }
 
+  // Decided from configuration alone, so /readyz can answer 503 while the database is down.
+  const allowedHosts = ctx.config.allowedHosts ?? (loopback ? LOOPBACK_NAMES : undefined);
+
   async function checkHost(request: FastifyRequest): Promise<void> {
-    const allowed = ctx.config.allowedHosts ?? ((await isOpen()) ? LOOPBACK_NAMES : undefined);
+    const allowed = allowedHosts;
     if (!allowed) return;
     const host = hostName(request.headers.host ?? '');
     if (!allowed.includes(host) && !allowed.includes('*')) {

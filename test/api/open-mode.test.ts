@@ -1,8 +1,9 @@
 /**
  * Open mode and the Host check. Open mode is for a fresh loopback install only: once a token has
  * existed, revoking every token never reopens the API, and a network-bound API refuses requests
- * without a token at every moment. In open mode only loopback Host names are answered, so a web
- * page that rebinds its own name to 127.0.0.1 cannot drive the API.
+ * without a token at every moment. A loopback-bound API answers only loopback Host names, so a web
+ * page that rebinds its own name to 127.0.0.1 cannot drive the API; the check needs no database,
+ * so readiness still answers 503 (not 500) while the database is down.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { revokeToken } from '../../src/storage/token-repository.ts';
@@ -66,6 +67,19 @@ describe('open mode', () => {
     expect(rebound.statusCode).toBe(403);
     expect(rebound.json().message).toMatch(/^host: 'attacker\.example' .*ASSAY_ALLOWED_HOSTS/);
     expect((await t.app.inject({ method: 'GET', url: '/healthz', headers: { host: 'attacker.example' } })).statusCode).toBe(403);
+  });
+
+  it('keeps answering only loopback Host names on loopback once tokens exist', async () => {
+    t = await startTestApp();
+    const headers = await t.tokenHeaders('reader');
+    expect((await list(t, { ...headers, host: '127.0.0.1:5050' })).statusCode).toBe(200);
+    expect((await list(t, { ...headers, host: 'attacker.example' })).statusCode).toBe(403);
+  });
+
+  it('answers any Host name when bound beyond loopback and nothing is configured', async () => {
+    t = await startTestApp({ env: { ASSAY_HOST: '0.0.0.0' } });
+    const headers = await t.tokenHeaders('reader');
+    expect((await list(t, { ...headers, host: 'assay.example.com' })).statusCode).toBe(200);
   });
 
   it('answers only the names in ASSAY_ALLOWED_HOSTS when set', async () => {
