@@ -1,0 +1,203 @@
+/**
+ * The standing fault run (`npm run faults`, `-- --short` for CI): Assay as production runs it — an
+ * API, two workers and a scheduler as separate processes on a Postgres and a Redis of the run's own —
+ * and, during one monitoring run, a worker SIGKILLed, Redis restarted empty (queued jobs lost) and
+ * Postgres stopped for a few seconds. It then counts what the guarantees promise: no duplicate
+ * feedback, no missing sampled pair, every trace copied once, and the run's judge calls against the
+ * calls the judge actually answered. Figures go to bench/results.json (`faults.*`).
+ * Exit code 1 when a promise is broken.
+ */
+import Table from 'cli-table3';
+import pg from 'pg';
+import { isSampled } from '../src/domain/sampling.ts';
+import { sampleTraces } from '../src/samples/sample-traces.ts';
+import { startFakeJudge } from '../test/support/fake-judge.ts';
+import { freePort, spawnAssay, type AssayProcess } from '../test/support/spawn-assay.ts';
+import { recordResults } from './record.ts';
+import { startOwnPostgres, startOwnRedis } from './services.ts';
+
+const short = process.argv.includes('--short');
+const TRACES = short ? 400 : 3000;
+const OUTAGE_MS = short ? 3000 : 8000;
+const RUN_TIMEOUT_MS = short ? 180_000 : 600_000;
+
+const say = (message: string) => console.error(`[faults ${new Date().toISOString().slice(11, 19)}] ${message}`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const pgPort = await freePort();
+const redisPort = await freePort();
+const apiPort = await freePort();
+say(`own Postgres on ${pgPort}, own Redis on ${redisPort}, API on ${apiPort}; ${TRACES} traces`);
+const postgres = await startOwnPostgres(pgPort);
+const redis = await startOwnRedis(redisPort);
+const judge = await startFakeJudge({ latencyMs: 20 });
+const children = new Set<AssayProcess>();
+let failed = false;
+
+const env = {
+  DATABASE_URL: postgres.url,
+  REDIS_URL: redis.url,
+  ASSAY_PORT: String(apiPort),
+  ASSAY_QUEUE_PREFIX: 'faults',
+  ASSAY_JUDGE_BASE_URL: judge.url,
+  ASSAY_JUDGE_API_KEY: 'faults-key',
+  ASSAY_JUDGE_CONCURRENCY: '8',
+  ASSAY_MONITOR_CHUNK_SIZE: '100',
+  ASSAY_WORKER_CONCURRENCY: '2',
+  ASSAY_JOB_LOCK_MS: '3000',
+  ASSAY_LOG_LEVEL: 'warn',
+  ASSAY_UI: 'false',
+  ASSAY_OTLP_GRPC_PORT: 'off',
+  ASSAY_METRICS_PORT: 'off',
+};
+
+function start(role: string): AssayProcess {
+  const child = spawnAssay([role], env);
+  children.add(child);
+  void child.exited.then(() => children.delete(child));
+  return child;
+}
+
+const base = `http://127.0.0.1:${apiPort}`;
+interface RunRow {
+  run_id: string;
+  status: string;
+  judge_calls: number;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- answers are read by field, as a client would
+async function api(method: string, path: string, body?: unknown): Promise<any> {
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
+  return text ? JSON.parse(text) : undefined;
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value) return value;
+    } catch {
+      // the service may be down on purpose; try again
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(250);
+  }
+}
+
+try {
+  const apiProcess = start('api');
+  await until('the API to be ready', async () => (await fetch(`${base}/readyz`)).ok, 180_000).catch((error) => {
+    throw new Error(`${error.message}\n${apiProcess.stderr()}${apiProcess.stdout()}`);
+  });
+  const experiment = await api('POST', '/api/v1/experiments', { name: 'faults' });
+  const id = experiment.experiment_id as string;
+  await api('PUT', `/api/v1/experiments/${id}/monitor`, {
+    results_schema: 'faults',
+    scorers: [{ name: 'safety' }, { name: 'relevance_to_query', sample_rate: 0.5 }],
+  });
+  const traceIds: string[] = [];
+  for (let from = 0; from < TRACES; from += 250) {
+    const batch = sampleTraces(Math.min(250, TRACES - from), { from, seed: 'faults' });
+    const answer = await api('POST', `/api/v1/experiments/${id}/traces`, { traces: batch });
+    traceIds.push(...(answer.trace_ids as string[]));
+  }
+  say(`ingested ${traceIds.length} traces`);
+
+  let firstWorker = start('worker');
+  start('worker');
+  start('scheduler');
+  const { run } = await api('POST', `/api/v1/experiments/${id}/monitor/run`);
+  const runId = run.run_id as string;
+  const expected = traceIds.length + traceIds.filter((t) => isSampled(t, 0.5)).length;
+  say(`run ${runId} started; ${expected} sampled pairs expected`);
+
+  const sql = new pg.Pool({ connectionString: postgres.url, max: 2 });
+  sql.on('error', () => undefined);
+  const feedback = async () => Number((await sql.query(`select count(*)::int as n from assay.assessment where kind = 'feedback'`)).rows[0].n);
+  const reached = (share: number) => until(`${Math.round(share * 100)}% of the feedback`, async () => (await feedback()) >= expected * share, RUN_TIMEOUT_MS);
+
+  await reached(0.15);
+  say('SIGKILL a worker and start another');
+  firstWorker.child.kill('SIGKILL');
+  await firstWorker.exited;
+  firstWorker = start('worker');
+
+  await reached(0.35);
+  say('restart Redis empty (every queued job lost)');
+  await redis.restart();
+
+  await reached(0.55);
+  say(`stop Postgres for ${OUTAGE_MS} ms`);
+  postgres.stop();
+  await sleep(OUTAGE_MS);
+  await postgres.start();
+  say('Postgres is back');
+
+  const finished = await until(
+    `run ${runId} to finish`,
+    async () => {
+      const { runs } = await api('GET', `/api/v1/experiments/${id}/monitor/runs?limit=50`);
+      const found = (runs as RunRow[]).find((r) => r.run_id === runId);
+      return found && (found.status === 'succeeded' || found.status === 'failed') ? found : undefined;
+    },
+    RUN_TIMEOUT_MS,
+  );
+  say(`run ${finished.status}`);
+
+  const pairs = await sql.query(
+    `select trace_id, name, count(*)::int as n from assay.assessment where kind = 'feedback' and valid group by trace_id, name`,
+  );
+  const duplicates = pairs.rows.filter((p: { n: number }) => p.n > 1).length;
+  const missing = Math.max(0, expected - pairs.rows.length);
+  const copied = await sql.query(`select count(distinct trace_id)::int as d, count(*)::int as n from faults.trace_logs_${id}`);
+  const missingRows = traceIds.length - copied.rows[0].d;
+  const duplicateRows = copied.rows[0].n - copied.rows[0].d;
+  const made = judge.calls.length;
+  const reported = finished.judge_calls as number;
+  await sql.end();
+
+  const table = new Table({ head: ['figure', 'value', 'aim'] });
+  table.push(
+    ['run status', finished.status, 'succeeded'],
+    ['sampled pairs expected', expected, ''],
+    ['duplicate feedback', duplicates, '0'],
+    ['missing feedback', missing, '0'],
+    ['traces not copied', missingRows, '0'],
+    ['traces copied twice', duplicateRows, '0'],
+    ['judge calls made', made, ''],
+    ['judge calls reported', reported, `= made (${made})`],
+  );
+  console.log(table.toString());
+  failed = finished.status !== 'succeeded' || duplicates > 0 || missing > 0 || missingRows > 0 || duplicateRows > 0;
+  const params = { traces: TRACES, outage_ms: OUTAGE_MS, short, workers: 2 };
+  recordResults([
+    { name: 'faults.duplicates', value: duplicates + duplicateRows, unit: 'rows', baseline: null, ratio: null, aim: '== 0', params },
+    { name: 'faults.missing', value: missing + missingRows, unit: 'rows', baseline: null, ratio: null, aim: '== 0', params },
+    {
+      name: 'faults.judge_calls_reported',
+      value: reported,
+      unit: 'calls',
+      baseline: made,
+      ratio: made ? Math.round((reported / made) * 100) / 100 : null,
+      aim: '== 1',
+      params,
+    },
+  ]);
+} catch (error) {
+  failed = true;
+  console.error(error);
+  for (const child of children) console.error(child.stderr().slice(-2000));
+} finally {
+  for (const child of children) child.child.kill('SIGKILL');
+  await judge.close();
+  await redis.remove();
+  postgres.remove();
+}
+process.exit(failed ? 1 : 0);
