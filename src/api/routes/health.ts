@@ -1,7 +1,7 @@
 /** Liveness, readiness and Prometheus metrics. */
 import type { FastifyInstance } from 'fastify';
-import { sql } from 'kysely';
 import { queueDepth, registry } from '../../observability/metrics.ts';
+import { pingDatabase } from '../../storage/connect.ts';
 import type { AppContext } from '../context.ts';
 
 export async function healthRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
@@ -12,7 +12,7 @@ export async function healthRoutes(app: FastifyInstance, ctx: AppContext): Promi
       return reply.code(503).send({ status: 'shutting_down' });
     }
     try {
-      await sql`select 1`.execute(ctx.db);
+      await pingDatabase(ctx.db);
     } catch {
       return reply.code(503).send({ status: 'database_unreachable' });
     }
