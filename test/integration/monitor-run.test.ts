@@ -64,6 +64,7 @@ describe('monitoring run on Postgres + BullMQ', () => {
     return new Set(rows.map((r: { trace_id: string }) => r.trace_id));
   }
 
+  // 2,000 traces through three judges: room for a loaded machine (a failed run fails at once).
   it('copies every trace and samples each scorer at its rate, nested', async () => {
     await runOnce();
     const { rows } = await sql.query(`select count(*)::int as n, count(distinct trace_id)::int as d from monitoring.trace_logs_${experimentId}`);
@@ -91,7 +92,6 @@ describe('monitoring run on Postgres + BullMQ', () => {
     expect(groundedness.scored + groundedness.not_applicable).toBe(groundedness.sampled);
     expect(groundedness.not_applicable).toBeGreaterThan(0);
     expect(run.judge_calls).toBeGreaterThan(0);
-    // 2,000 traces through three judges: give a loaded machine room, the run itself fails fast.
   }, 180_000);
 
   it('writes nothing on a second run without new traces', async () => {
