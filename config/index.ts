@@ -100,8 +100,12 @@ const envSchema = z.object({
         const at = entry.indexOf('@');
         const name = entry.slice(0, at);
         const origin = at > 0 ? originOf(entry.slice(at + 1)) : undefined;
-        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) || !origin || name.startsWith('ASSAY_')) {
-          ctx.addIssue({ code: 'custom', message: `'${entry}' is not NAME@origin (e.g. MY_APP_KEY@https://app.example.com; ASSAY_* names are not allowed)` });
+        // Assay's own settings and the judge's fallback key are never sent to a target.
+        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) || !origin || name.startsWith('ASSAY_') || name === 'OPENAI_API_KEY') {
+          ctx.addIssue({
+            code: 'custom',
+            message: `'${entry}' is not NAME@origin (e.g. MY_APP_KEY@https://app.example.com; ASSAY_* names and OPENAI_API_KEY are not allowed)`,
+          });
           return z.NEVER;
         }
         secrets.push({ name, origin });
