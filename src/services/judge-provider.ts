@@ -3,6 +3,7 @@
  * heuristic judge when none is configured. With Redis, the rate limit is shared by every worker.
  */
 import type { AppContext } from '../api/context.ts';
+import { recordJudgeAttempt } from '../observability/judge-metrics.ts';
 import { BullmqQueue } from '../queue/bullmq-queue.ts';
 import { openJudge, type OpenJudge } from '../scorers/open-judge.ts';
 
@@ -12,7 +13,7 @@ export async function getJudge(ctx: AppContext): Promise<OpenJudge> {
   let pending = ctx.services.get(KEY) as Promise<OpenJudge> | undefined;
   if (!pending) {
     const redis = ctx.queue instanceof BullmqQueue ? ctx.queue.redis : undefined;
-    pending = openJudge(ctx.config, { redis, logger: ctx.log.child({ component: 'judge' }) });
+    pending = openJudge(ctx.config, { redis, logger: ctx.log.child({ component: 'judge' }), onAttempt: recordJudgeAttempt });
     ctx.services.set(KEY, pending);
     const opened = await pending;
     if (opened.offline) ctx.log.info('no judge endpoint configured: using the offline heuristic judge');
