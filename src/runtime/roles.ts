@@ -18,6 +18,14 @@ export async function startRoles(runtime: Runtime, roles: readonly ProcessRole[]
         'Create one with `assay tokens create --name NAME --role admin`, or listen on 127.0.0.1.',
     );
   }
+  // The API serves /metrics on its own port; a process without it gets a small listener of its own,
+  // started first so that a port already taken stops the process before it takes any job.
+  if (!roles.includes('api') && ctx.config.metrics) {
+    const { startMetricsServer } = await import('./metrics-server.ts');
+    const metrics = await startMetricsServer(ctx, ctx.config.metrics);
+    runtime.onShutdown('metrics closed', () => metrics.close());
+    ctx.log.info({ url: metrics.url }, 'metrics listening');
+  }
   // Each role loads only its own modules: a worker does not need the HTTP stack in memory.
   if (roles.includes('worker')) {
     const { jobHandlers } = await import('../../workers/index.ts');

@@ -30,6 +30,17 @@ describe('config', () => {
     expect(Object.isFrozen(config.judge)).toBe(true);
   });
 
+  it('reads ASSAY_METRICS_PORT as a loopback port, HOST:PORT or off', () => {
+    expect(loadConfig({}).metrics).toEqual({ host: '127.0.0.1', port: 9464 });
+    expect(loadConfig({ ASSAY_METRICS_PORT: '9500' }).metrics).toEqual({ host: '127.0.0.1', port: 9500 });
+    expect(loadConfig({ ASSAY_METRICS_PORT: '0.0.0.0:9464' }).metrics).toEqual({ host: '0.0.0.0', port: 9464 });
+    expect(loadConfig({ ASSAY_METRICS_PORT: '[::]:9464' }).metrics).toEqual({ host: '::', port: 9464 });
+    expect(loadConfig({ ASSAY_METRICS_PORT: 'off' }).metrics).toBeNull();
+    for (const bad of ['on', '70000', 'host:', ':9464', '94.64']) {
+      expect(problemsOf({ ASSAY_METRICS_PORT: bad })).toEqual([expect.stringMatching(/^ASSAY_METRICS_PORT: .* is not a port, HOST:PORT or off/)]);
+    }
+  });
+
   it('treats empty variables as unset and falls back to OPENAI_API_KEY', () => {
     const config = loadConfig({ DATABASE_URL: '', ASSAY_PORT: '', OPENAI_API_KEY: 'sk-fallback' });
     expect(config.databaseUrl).toBeUndefined();
