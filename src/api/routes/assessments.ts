@@ -19,6 +19,7 @@ import { loadTraceInfos, touchTraces } from '../../storage/trace-repository.ts';
 import type { AppContext } from '../context.ts';
 import { documented } from '../openapi-schema.ts';
 import { assessmentJson } from '../schemas/traces.ts';
+import { traceIdParam } from '../trace-id-param.ts';
 import { parseWith } from '../validate.ts';
 
 const json = z.json() as z.ZodType<JsonValue>;
@@ -60,7 +61,7 @@ export async function assessmentRoutes(app: FastifyInstance, ctx: AppContext): P
     '/api/v1/traces/:traceId/assessments',
     { config: { role: 'writer' }, ...documented({ response: { 201: z.object({ assessment: assessmentJson }) } }) },
     async (request, reply) => {
-      const traceId = request.params.traceId;
+      const traceId = traceIdParam(request.params.traceId);
       const body = parseNewAssessment(request.body, traceId, request.principal.name);
       const id = body.assessment_id!;
       const created = await ctx.db.transaction().execute(async (trx) => {
@@ -81,7 +82,7 @@ export async function assessmentRoutes(app: FastifyInstance, ctx: AppContext): P
   );
 
   app.get<{ Params: Params }>('/api/v1/traces/:traceId/assessments/:assessmentId', documented({ response: { 200: z.object({ assessment: assessmentJson }) } }), async (request) => {
-    const found = await getAssessment(ctx.db, request.params.traceId, request.params.assessmentId);
+    const found = await getAssessment(ctx.db, traceIdParam(request.params.traceId), request.params.assessmentId);
     if (!found) throw notFound(`assessment_id: assessment '${request.params.assessmentId}' does not exist`);
     return { assessment: assessmentToJson(found) };
   });
@@ -91,7 +92,8 @@ export async function assessmentRoutes(app: FastifyInstance, ctx: AppContext): P
     { config: { role: 'writer' }, ...documented({ body: patchBody, response: { 200: z.object({ assessment: assessmentJson }) } }) },
     async (request) => {
       const body = parseWith(patchBody, request.body);
-      const { traceId, assessmentId } = request.params;
+      const { assessmentId } = request.params;
+      const traceId = traceIdParam(request.params.traceId);
       const updated = await ctx.db.transaction().execute(async (trx) => {
         const existing = await getAssessment(trx, traceId, assessmentId);
         if (!existing) throw notFound(`assessment_id: assessment '${assessmentId}' does not exist`);
@@ -121,7 +123,8 @@ export async function assessmentRoutes(app: FastifyInstance, ctx: AppContext): P
     '/api/v1/traces/:traceId/assessments/:assessmentId',
     { config: { role: 'writer' } },
     async (request, reply) => {
-      const { traceId, assessmentId } = request.params;
+      const { assessmentId } = request.params;
+      const traceId = traceIdParam(request.params.traceId);
       const deleted = await ctx.db.transaction().execute(async (trx) => {
         const ok = await deleteAssessment(trx, traceId, assessmentId);
         if (ok) await touchTraces(trx, [traceId]);

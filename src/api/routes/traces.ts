@@ -12,6 +12,7 @@ import { decodePageToken, encodePageToken } from '../page-token.ts';
 import { traceInfoToJson, traceToJson } from '../trace-json.ts';
 import { documented } from '../openapi-schema.ts';
 import { traceJson, traceListJson } from '../schemas/traces.ts';
+import { traceIdParam } from '../trace-id-param.ts';
 import { parseWith } from '../validate.ts';
 import { errorResponse } from '../error-status.ts';
 
@@ -55,7 +56,7 @@ export async function traceRoutes(app: FastifyInstance, ctx: AppContext): Promis
   });
 
   app.get<{ Params: { traceId: string } }>('/api/v1/traces/:traceId', documented({ response: { 200: traceJson } }), async (request) => {
-    const [trace] = await loadStoredTraces(ctx.db, [request.params.traceId]);
+    const [trace] = await loadStoredTraces(ctx.db, [traceIdParam(request.params.traceId)]);
     if (!trace) throw notFound(`trace_id: trace '${request.params.traceId}' does not exist`);
     return traceToJson(trace);
   });
