@@ -34,7 +34,8 @@ function baseEnv(): NodeJS.ProcessEnv {
 export function spawnAssay(args: string[], env: Record<string, string>, entry = 'bin/assay.mjs'): AssayProcess {
   const child = spawn(process.execPath, [entry, ...args], {
     cwd: ROOT,
-    env: { ...baseEnv(), NODE_ENV: 'production', ...env },
+    // No gRPC receiver unless a test asks for one: several API processes would all want port 4317.
+    env: { ...baseEnv(), NODE_ENV: 'production', ASSAY_OTLP_GRPC_PORT: 'off', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
