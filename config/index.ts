@@ -35,6 +35,10 @@ const envSchema = z.object({
   ASSAY_HOST: z.string().min(1).default('127.0.0.1'),
   /** HTTP port. Default 5050. */
   ASSAY_PORT: z.coerce.number().int().min(0).max(65535).default(5050),
+  /** OTLP/gRPC port of the API role, bound to ASSAY_HOST; `off` serves no gRPC. Default 4317. */
+  ASSAY_OTLP_GRPC_PORT: z
+    .union([z.literal('off'), z.coerce.number().int().min(0).max(65535)], { error: "must be a port number (0-65535) or 'off'" })
+    .default(4317),
   /** Postgres connection string. Unset: embedded PGlite under ASSAY_DATA_DIR. */
   DATABASE_URL: optionalUrl,
   /** Redis connection string for BullMQ. Unset: jobs run in-process. */
@@ -169,6 +173,8 @@ export type Mode = 'embedded' | 'distributed';
 export interface Config {
   readonly host: string;
   readonly port: number;
+  /** OTLP/gRPC port (ASSAY_OTLP_GRPC_PORT); null: no gRPC receiver. */
+  readonly otlpGrpcPort: number | null;
   readonly databaseUrl: string | undefined;
   readonly redisUrl: string | undefined;
   readonly dataDir: string;
@@ -236,6 +242,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const config: Config = {
     host: e.ASSAY_HOST,
     port: e.ASSAY_PORT,
+    otlpGrpcPort: e.ASSAY_OTLP_GRPC_PORT === 'off' ? null : e.ASSAY_OTLP_GRPC_PORT,
     databaseUrl: e.DATABASE_URL,
     redisUrl: e.REDIS_URL,
     dataDir: e.ASSAY_DATA_DIR,

@@ -38,7 +38,8 @@ function baseEnv(): NodeJS.ProcessEnv {
 export function spawnAssay(args: string[], env: Record<string, string>, entry = 'bin/assay.mjs'): AssayProcess {
   const child = spawn(process.execPath, [entry, ...args], {
     cwd: ROOT,
-    env: { ...baseEnv(), NODE_ENV: 'production', ASSAY_METRICS_PORT: 'off', ...env },
+    // No metrics listener or gRPC receiver unless a test asks: several processes would want ports 9464 and 4317.
+    env: { ...baseEnv(), NODE_ENV: 'production', ASSAY_METRICS_PORT: 'off', ASSAY_OTLP_GRPC_PORT: 'off', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -20,6 +20,7 @@ describe('config', () => {
     expect(config).toMatchObject({
       host: '127.0.0.1',
       port: 5050,
+      otlpGrpcPort: 4317,
       databaseUrl: undefined,
       redisUrl: undefined,
       dataDir: './.assay',
@@ -39,6 +40,12 @@ describe('config', () => {
     for (const bad of ['on', '70000', 'host:', ':9464', '94.64']) {
       expect(problemsOf({ ASSAY_METRICS_PORT: bad })).toEqual([expect.stringMatching(/^ASSAY_METRICS_PORT: .* is not a port, HOST:PORT or off/)]);
     }
+  });
+
+  it("reads the OTLP/gRPC port, or 'off'", () => {
+    expect(loadConfig({ ASSAY_OTLP_GRPC_PORT: 'off' }).otlpGrpcPort).toBeNull();
+    expect(loadConfig({ ASSAY_OTLP_GRPC_PORT: '14317' }).otlpGrpcPort).toBe(14317);
+    expect(() => loadConfig({ ASSAY_OTLP_GRPC_PORT: 'on' })).toThrow(/ASSAY_OTLP_GRPC_PORT: must be a port number \(0-65535\) or 'off'/);
   });
 
   it('treats empty variables as unset and falls back to OPENAI_API_KEY', () => {
