@@ -7,6 +7,7 @@ import { registerEvaluate } from './evaluate.ts';
 import { registerMigrate } from './migrate.ts';
 import { registerMonitor } from './monitor.ts';
 import { registerServe } from './serve.ts';
+import { registerSql } from './sql.ts';
 import { registerTokens } from './tokens.ts';
 import { registerTraces } from './traces.ts';
 
@@ -24,6 +25,7 @@ const COMMANDS = [
   registerDatasets,
   registerDemo,
   registerEvaluate,
+  registerSql,
 ];
 for (const register of COMMANDS) register(program);
 

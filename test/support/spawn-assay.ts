@@ -34,7 +34,8 @@ function baseEnv(): NodeJS.ProcessEnv {
 export function spawnAssay(args: string[], env: Record<string, string>, entry = 'bin/assay.mjs'): AssayProcess {
   const child = spawn(process.execPath, [entry, ...args], {
     cwd: ROOT,
-    env: { ...baseEnv(), NODE_ENV: 'production', ...env },
+    // A free SQL port unless the test names one: spawned processes run side by side.
+    env: { ...baseEnv(), NODE_ENV: 'production', ASSAY_SQL_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
