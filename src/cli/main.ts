@@ -4,6 +4,7 @@ import { ConfigError } from '../../config/index.ts';
 import { registerDatasets } from './datasets.ts';
 import { registerDemo } from './demo.ts';
 import { registerEvaluate } from './evaluate.ts';
+import { registerExperiments } from './experiments.ts';
 import { registerMigrate } from './migrate.ts';
 import { registerMonitor } from './monitor.ts';
 import { registerServe } from './serve.ts';
@@ -20,6 +21,7 @@ const COMMANDS = [
   registerServe,
   registerMigrate,
   registerTokens,
+  registerExperiments,
   registerTraces,
   registerMonitor,
   registerDatasets,
