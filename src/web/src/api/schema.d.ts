@@ -900,6 +900,32 @@ export interface paths {
                             created_by: string | null;
                             creation_time: string;
                             last_update_time: string;
+                            existing_traces: {
+                                count: number;
+                                message: string;
+                                backfill?: {
+                                    request: {
+                                        start_time: string;
+                                        end_time: string;
+                                        /** @enum {boolean} */
+                                        confirm: true;
+                                    };
+                                    estimate?: {
+                                        start_time: string;
+                                        end_time: string;
+                                        traces: number;
+                                        judge_calls: number;
+                                        scorers: {
+                                            [key: string]: unknown;
+                                        }[];
+                                        model: string;
+                                        input_tokens: number;
+                                        output_tokens: number;
+                                        cost: number | null;
+                                        cost_note: string;
+                                    };
+                                };
+                            };
                         };
                     };
                 };
