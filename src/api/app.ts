@@ -12,6 +12,7 @@ import { datasetRoutes } from './routes/datasets.ts';
 import { evaluationRoutes } from './routes/evaluations.ts';
 import { experimentRoutes } from './routes/experiments.ts';
 import { healthRoutes } from './routes/health.ts';
+import { labelingSessionRoutes } from './routes/labeling-sessions.ts';
 import { monitorRoutes } from './routes/monitors.ts';
 import { otlpRoutes } from './routes/otlp.ts';
 import { scorerRoutes } from './routes/scorers.ts';
@@ -33,6 +34,7 @@ const ROUTES: Array<(app: FastifyInstance, ctx: AppContext) => Promise<void>> = 
   datasetRoutes,
   scorerRoutes,
   evaluationRoutes,
+  labelingSessionRoutes,
   tokenRoutes,
   whoamiRoutes,
 ];

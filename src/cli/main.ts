@@ -4,6 +4,7 @@ import { ConfigError } from '../../config/index.ts';
 import { registerDatasets } from './datasets.ts';
 import { registerDemo } from './demo.ts';
 import { registerEvaluate } from './evaluate.ts';
+import { registerLabeling } from './labeling.ts';
 import { registerMigrate } from './migrate.ts';
 import { registerMonitor } from './monitor.ts';
 import { registerServe } from './serve.ts';
@@ -24,6 +25,7 @@ const COMMANDS = [
   registerDatasets,
   registerDemo,
   registerEvaluate,
+  registerLabeling,
 ];
 for (const register of COMMANDS) register(program);
 
