@@ -15,6 +15,7 @@ import { healthRoutes } from './routes/health.ts';
 import { labelingSessionRoutes } from './routes/labeling-sessions.ts';
 import { monitorRoutes } from './routes/monitors.ts';
 import { otlpRoutes } from './routes/otlp.ts';
+import { overviewRoutes } from './routes/overview.ts';
 import { scorerRoutes } from './routes/scorers.ts';
 import { searchRoutes } from './routes/search.ts';
 import { tokenRoutes } from './routes/tokens.ts';
@@ -35,6 +36,7 @@ const ROUTES: Array<(app: FastifyInstance, ctx: AppContext) => Promise<void>> = 
   scorerRoutes,
   evaluationRoutes,
   labelingSessionRoutes,
+  overviewRoutes,
   tokenRoutes,
   whoamiRoutes,
 ];

@@ -1826,7 +1826,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Read records, at any version (?version=K)
+         * Read records, at any version (?version=K), optionally only those whose inputs contain ?search=
          * @description Needs a token with role `reader` or above.
          */
         get: {
@@ -1835,6 +1835,7 @@ export interface paths {
                     version?: number;
                     max_results?: number;
                     page_token?: string;
+                    search?: string;
                 };
                 header?: never;
                 path: {
@@ -2064,6 +2065,70 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/datasets/{name}/diff": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Records added, removed and changed between two versions (?from, to), with the changed keys
+         * @description Needs a token with role `reader` or above.
+         */
+        get: {
+            parameters: {
+                query: {
+                    from: number;
+                    to?: number;
+                    kind?: "added" | "removed" | "changed";
+                    max_results?: number;
+                    page_token?: string;
+                };
+                header?: never;
+                path: {
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            from_version: number;
+                            to_version: number;
+                            counts: {
+                                added: number;
+                                removed: number;
+                                changed: number;
+                            };
+                            changes: {
+                                /** @enum {string} */
+                                kind: "added" | "removed" | "changed";
+                                dataset_record_id: string;
+                                before: unknown;
+                                after: unknown;
+                                changed_keys: string[];
+                            }[];
+                            next_page_token?: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2909,6 +2974,87 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/experiments/{id}/overview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Dashboard numbers over a range: volume, errors, latency p50/p95, tokens, cost per hour or day; judge calls and spend per day
+         * @description Needs a token with role `reader` or above.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    start_time?: string;
+                    end_time?: string;
+                    bucket?: "hour" | "day";
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            experiment_id: string;
+                            start_time: string;
+                            end_time: string;
+                            /** @enum {string} */
+                            bucket: "hour" | "day";
+                            totals: {
+                                time: string;
+                                traces: number;
+                                errors: number;
+                                latency_p50_ms: number | null;
+                                latency_p95_ms: number | null;
+                                total_tokens: number;
+                                cost: number;
+                            };
+                            volume: {
+                                time: string;
+                                traces: number;
+                                errors: number;
+                                latency_p50_ms: number | null;
+                                latency_p95_ms: number | null;
+                                total_tokens: number;
+                                cost: number;
+                            }[];
+                            judge: {
+                                day: string;
+                                judge_calls: number;
+                                judge_errors: number;
+                                input_tokens: number;
+                                output_tokens: number;
+                                cost: number;
+                            }[];
+                            sql: {
+                                volume: string;
+                                judge: string;
+                            } | null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
