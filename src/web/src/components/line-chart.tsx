@@ -1,0 +1,57 @@
+/** A small multi-series line chart over time, drawn with uPlot. */
+import { useEffect, useRef } from 'react';
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+
+const COLORS = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c', '#0891b2', '#4b5563'];
+
+export interface LineSeries {
+  label: string;
+  values: Array<number | null>;
+}
+
+interface Props {
+  /** Seconds since the epoch. */
+  times: number[];
+  series: LineSeries[];
+  label: string;
+  format?: (v: number) => string;
+  height?: number;
+  bars?: boolean;
+}
+
+export function LineChart({ times, series, label, format = (v) => String(Math.round(v * 100) / 100), height = 160, bars = false }: Props) {
+  const el = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (!el.current) return;
+    const width = Math.max(280, el.current.parentElement?.clientWidth ?? 480);
+    const plot = new uPlot(
+      {
+        width,
+        height,
+        legend: { show: true },
+        cursor: { drag: { x: false, y: false } },
+        scales: { x: { time: true, range: (_u, min, max) => (min === max ? [min - 3600, max + 3600] : [min, max]) } },
+        axes: [
+          { stroke: '#4b5563', grid: { stroke: '#eef0f3' } },
+          { stroke: '#4b5563', grid: { stroke: '#eef0f3' }, size: 56, values: (_u, ticks) => ticks.map((t) => format(t)) },
+        ],
+        series: [
+          {},
+          ...series.map((s, i) => ({
+            label: s.label,
+            stroke: COLORS[i % COLORS.length],
+            width: 2,
+            points: { show: true, size: 4 },
+            ...(bars ? { paths: uPlot.paths.bars!({ size: [0.6, 40] }), fill: `${COLORS[i % COLORS.length]}55` } : {}),
+            value: (_u: uPlot, v: number | null) => (v === null ? '—' : format(v)),
+          })),
+        ],
+      },
+      [times, ...series.map((s) => s.values)],
+      el.current,
+    );
+    return () => plot.destroy();
+  }, [times, series, format, height, bars]);
+  return <div ref={el} className="chart" role="img" aria-label={label} />;
+}
