@@ -44,7 +44,7 @@ export function ImportButton({ dataset }: { dataset: string }) {
 
   return (
     <span className="row">
-      <input ref={input} id="import-file" type="file" accept=".jsonl,.ndjson,.json,.csv" className="visually-hidden" onChange={(e) => { const f = e.target.files?.[0]; if (f) void run(f); e.target.value = ''; }} />
+      <input ref={input} id="import-file" type="file" accept=".jsonl,.ndjson,.json,.csv" className="visually-hidden" aria-label="Dataset file to import (JSONL, JSON or CSV)" tabIndex={-1} onChange={(e) => { const f = e.target.files?.[0]; if (f) void run(f); e.target.value = ''; }} />
       <button type="button" onClick={() => input.current?.click()}>Import file…</button>
       {state && !state.error && (
         <span role="status" className="row">

@@ -9,7 +9,7 @@ import { useMemo, useState } from 'react';
 import { api, ok } from '../api/client';
 import { LineChart } from '../components/line-chart';
 import type { CompareSearch } from '../router';
-import { formatMetric, useComparison, useRuns, type RowChange, type RowView, type RunSummary } from './queries';
+import { formatDelta, formatMetric, useComparison, useRuns, type RowChange, type RowView, type RunSummary } from './queries';
 
 export function ComparePage() {
   const search = useSearch({ from: '/evaluations/compare' }) as CompareSearch;
@@ -43,7 +43,7 @@ export function ComparePage() {
                     <td className="mono">{m.metric}</td>
                     <td className="num">{formatMetric(m.metric, m.values[0])}</td>
                     <td className="num">{formatMetric(m.metric, m.values[1])}</td>
-                    <td className={`num ${deltaClass(m.metric, m.delta)}`}>{m.delta === null ? '—' : `${m.delta > 0 ? '+' : ''}${formatMetric(m.metric, m.delta)}`}</td>
+                    <td className={`num ${deltaClass(m.metric, m.delta)}`}>{formatDelta(m.metric, m.delta)}</td>
                   </tr>
                 ))}
               </tbody>

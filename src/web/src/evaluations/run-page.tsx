@@ -65,7 +65,7 @@ export function RunPage() {
           <tbody>
             {list.map((row) => (
               <Fragment key={row.row_index}>
-                <tr className={`eval-row ${open === row.row_index ? 'selected' : ''}`} tabIndex={0} aria-expanded={open === row.row_index}
+                <tr className={`eval-row ${open === row.row_index ? 'selected' : ''}`} tabIndex={0} title="Enter shows the rationales"
                   onClick={() => setOpen(open === row.row_index ? null : row.row_index)}
                   onKeyDown={(e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); setOpen(open === row.row_index ? null : row.row_index); } }}>
                   <td className="num">{row.row_index + 1}</td>

@@ -143,8 +143,8 @@ function Labeler({ trace, index, total, schemas, me, canWrite, sessionId, onMove
         <div className="card-head">
           <h2 id="labels-title">Trace {index + 1} of {total}</h2>
           <span className="row">
-            <button type="button" onClick={() => onMove(index - 1)} disabled={index === 0} aria-label="Previous trace">← Prev</button>
-            <button type="button" onClick={() => onMove(index + 1)} disabled={index >= total - 1} aria-label="Next trace">Next →</button>
+            <button type="button" onClick={() => onMove(index - 1)} disabled={index === 0} >← Prev</button>
+            <button type="button" onClick={() => onMove(index + 1)} disabled={index >= total - 1} >Next →</button>
           </span>
         </div>
         <p className="muted small">{trace.done ? 'Every schema has a label.' : `Labeled: ${trace.labeled.join(', ') || 'nothing yet'}`}</p>
