@@ -18,9 +18,13 @@ interface Props {
   format?: (v: number) => string;
   height?: number;
   bars?: boolean;
+  /** The x range in seconds (the selected time range); default: the data's. */
+  xRange?: [number, number] | undefined;
+  /** A fixed y range, e.g. [0, 1] for rates. */
+  yRange?: [number, number] | undefined;
 }
 
-export function LineChart({ times, series, label, format = (v) => String(Math.round(v * 100) / 100), height = 160, bars = false }: Props) {
+export function LineChart({ times, series, label, format = (v) => String(Math.round(v * 100) / 100), height = 160, bars = false, xRange, yRange }: Props) {
   const el = useRef<HTMLDivElement>(null);
   useEffect(() => {
     if (!el.current) return;
@@ -31,10 +35,13 @@ export function LineChart({ times, series, label, format = (v) => String(Math.ro
         height,
         legend: { show: true },
         cursor: { drag: { x: false, y: false } },
-        scales: { x: { time: true, range: (_u, min, max) => (min === max ? [min - 3600, max + 3600] : [min, max]) } },
+        scales: {
+          x: { time: true, range: (_u, min, max) => xRange ?? (min === max ? [min - 3600, max + 3600] : [min, max]) },
+          y: yRange ? { range: yRange } : { range: (_u, min, max) => [Math.min(0, min), max > 0 ? max * 1.1 : 1] },
+        },
         axes: [
           { stroke: '#4b5563', grid: { stroke: '#eef0f3' } },
-          { stroke: '#4b5563', grid: { stroke: '#eef0f3' }, size: 56, values: (_u, ticks) => ticks.map((t) => format(t)) },
+          { stroke: '#4b5563', grid: { stroke: '#eef0f3' }, size: 72, values: (_u, ticks) => ticks.map((t) => format(t)) },
         ],
         series: [
           {},
@@ -52,6 +59,6 @@ export function LineChart({ times, series, label, format = (v) => String(Math.ro
       el.current,
     );
     return () => plot.destroy();
-  }, [times, series, format, height, bars]);
+  }, [times, series, format, height, bars, xRange, yRange]);
   return <div ref={el} className="chart" role="img" aria-label={label} />;
 }

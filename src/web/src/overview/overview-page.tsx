@@ -38,6 +38,7 @@ export function OverviewPage() {
   const monitor = useMonitor(experimentId);
   const trends = useTrends(experimentId, 'hour', { from, to }, false);
   const o = overview.data;
+  const xRange = useMemo<[number, number]>(() => [from / 1000, to / 1000], [from, to]);
   const times = useMemo(() => o?.volume.map((p) => Date.parse(p.time) / 1000) ?? [], [o]);
   const volume = useMemo(() => [{ label: 'traces', values: o?.volume.map((p) => p.traces) ?? [] }, { label: 'errors', values: o?.volume.map((p) => p.errors) ?? [] }], [o]);
   const errorRate = useMemo(() => [{ label: 'error rate', values: o?.volume.map((p) => (p.traces ? p.errors / p.traces : null)) ?? [] }], [o]);
@@ -77,13 +78,13 @@ export function OverviewPage() {
       </dl>
       {o && o.totals.traces === 0 && <p className="muted">No traces in this range.</p>}
       <div className="dashboard-grid">
-        <Panel title="Trace volume" sql={o?.sql?.volume}><LineChart times={times} series={volume} label="Traces and errors per bucket" bars /></Panel>
-        <Panel title="Error rate" sql={o?.sql?.volume}><LineChart times={times} series={errorRate} label="Error rate per bucket" format={pct} /></Panel>
-        <Panel title="Latency" sql={o?.sql?.volume}><LineChart times={times} series={latency} label="Latency p50 and p95 per bucket, ms" format={(v) => `${Math.round(v)} ms`} /></Panel>
-        <Panel title="Tokens" sql={o?.sql?.volume}><LineChart times={times} series={tokens} label="Tokens per bucket" format={(v) => Math.round(v).toLocaleString('en-US')} /></Panel>
-        <Panel title="Cost" sql={o?.sql?.volume}><LineChart times={times} series={cost} label="Cost per bucket, dollars" format={(v) => `$${v.toFixed(2)}`} /></Panel>
-        <Panel title="Judge calls per day" sql={o?.sql?.judge}><LineChart times={judgeTimes} series={judgeCalls} label="Judge calls and errors per day" bars /></Panel>
-        <Panel title="Judge spend per day" sql={o?.sql?.judge}><LineChart times={judgeTimes} series={judgeCost} label="Judge spend per day, dollars" format={(v) => `$${v.toFixed(2)}`} bars /></Panel>
+        <Panel title="Trace volume" sql={o?.sql?.volume}><LineChart times={times} series={volume} label="Traces and errors per bucket" bars xRange={xRange} /></Panel>
+        <Panel title="Error rate" sql={o?.sql?.volume}><LineChart times={times} series={errorRate} label="Error rate per bucket" format={pct} xRange={xRange} yRange={[0, 1]} /></Panel>
+        <Panel title="Latency" sql={o?.sql?.volume}><LineChart times={times} series={latency} label="Latency p50 and p95 per bucket, ms" format={(v) => `${Math.round(v)} ms`} xRange={xRange} /></Panel>
+        <Panel title="Tokens" sql={o?.sql?.volume}><LineChart times={times} series={tokens} label="Tokens per bucket" format={(v) => Math.round(v).toLocaleString('en-US')} xRange={xRange} /></Panel>
+        <Panel title="Cost" sql={o?.sql?.volume}><LineChart times={times} series={cost} label="Cost per bucket, dollars" format={(v) => `$${v.toFixed(2)}`} xRange={xRange} /></Panel>
+        <Panel title="Judge calls per day" sql={o?.sql?.judge}><LineChart times={judgeTimes} series={judgeCalls} label="Judge calls and errors per day" bars xRange={xRange} /></Panel>
+        <Panel title="Judge spend per day" sql={o?.sql?.judge}><LineChart times={judgeTimes} series={judgeCost} label="Judge spend per day, dollars" format={(v) => `$${v.toFixed(2)}`} bars xRange={xRange} /></Panel>
       </div>
       <section className="card" aria-labelledby="scorers-title">
         <h2 id="scorers-title">Monitored scorers: pass rate per hour (95% band)</h2>
