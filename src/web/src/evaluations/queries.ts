@@ -107,23 +107,7 @@ export function useComparison(a: string | undefined, b: string | undefined) {
   });
 }
 
-/** A metric as a person reads it: rates as percentages, latencies in ms, costs in dollars. */
-export function formatMetric(name: string, v: number | null | undefined): string {
-  if (v === null || v === undefined) return '—';
-  if (/(pass_rate|error_rate|\/mean)$/.test(name) && v >= 0 && v <= 1 && !/latency|tokens|cost/.test(name)) return `${(v * 100).toFixed(1)}%`;
-  if (/cost/.test(name)) return `$${v.toFixed(4)}`;
-  if (/latency_seconds/.test(name)) return `${v.toFixed(2)} s`;
-  return Number.isInteger(v) ? v.toLocaleString('en-US') : v.toFixed(3);
-}
-
-/** A difference between two values of a metric: rates in percentage points, the rest in the metric's unit. */
-export function formatDelta(name: string, d: number | null): string {
-  if (d === null) return '—';
-  const sign = d > 0 ? '+' : d < 0 ? '−' : '';
-  const abs = Math.abs(d);
-  if (/(pass_rate|error_rate|\/mean)$/.test(name) && abs <= 1 && !/latency|tokens|cost/.test(name)) return `${sign}${(abs * 100).toFixed(1)} pts`;
-  return `${sign}${formatMetric(name, abs)}`;
-}
+export { formatDelta, formatMetric } from '../lib/metrics';
 
 /** The judges that gave a row a verdict, in the order of the run's scorers. */
 export function judgeNames(rows: readonly RowView[]): string[] {
