@@ -29,19 +29,19 @@ function versionAt(datasetId: number, version: number) {
     where dataset_id = ${datasetId} and valid_from <= ${version} and (valid_to is null or valid_to > ${version})`;
 }
 
-function diffRows(datasetId: number, from: number, to: number) {
+/** Which records differ and how: record order and kind only, so no record body is read for the whole join. */
+function diffKeys(datasetId: number, from: number, to: number) {
   return sql`
     select coalesce(a.record_seq, b.record_seq) as seq,
-           case when a.record_seq is null then 'added' when b.record_seq is null then 'removed' else 'changed' end as kind,
-           to_jsonb(a) as before, to_jsonb(b) as after
-    from (${versionAt(datasetId, from)}) a
-    full join (${versionAt(datasetId, to)}) b on a.record_seq = b.record_seq
+           case when a.record_seq is null then 'added' when b.record_seq is null then 'removed' else 'changed' end as kind
+    from (select record_seq, content_hash from (${versionAt(datasetId, from)}) va) a
+    full join (select record_seq, content_hash from (${versionAt(datasetId, to)}) vb) b on a.record_seq = b.record_seq
     where a.content_hash is distinct from b.content_hash`;
 }
 
 export async function diffCounts(db: Executor, datasetId: number, from: number, to: number): Promise<DiffCounts> {
   const rows = await sql<{ kind: DiffKind; n: number }>`
-    select kind, count(*)::int as n from (${diffRows(datasetId, from, to)}) d group by kind`.execute(db);
+    select kind, count(*)::int as n from (${diffKeys(datasetId, from, to)}) d group by kind`.execute(db);
   const counts: DiffCounts = { added: 0, removed: 0, changed: 0 };
   for (const r of rows.rows) counts[r.kind] = Number(r.n);
   return counts;
@@ -56,8 +56,15 @@ export async function diffPage(
   page: { after: number; limit: number; kind?: DiffKind | undefined },
 ): Promise<DiffEntry[]> {
   const kind = page.kind ? sql`and kind = ${page.kind}` : sql``;
+  // The page's keys first, then the bodies of just those records as they were at each version.
   const rows = await sql<{ seq: string | number; kind: DiffKind; before: RawRow | null; after: RawRow | null }>`
-    select * from (${diffRows(datasetId, from, to)}) d where seq > ${page.after} ${kind} order by seq limit ${page.limit}`.execute(db);
+    with page as (select * from (${diffKeys(datasetId, from, to)}) d where seq > ${page.after} ${kind} order by seq limit ${page.limit})
+    select p.seq, p.kind,
+           (select to_jsonb(a) from assay.dataset_record_version a where a.dataset_id = ${datasetId} and a.record_seq = p.seq
+              and a.valid_from <= ${from} and (a.valid_to is null or a.valid_to > ${from})) as before,
+           (select to_jsonb(b) from assay.dataset_record_version b where b.dataset_id = ${datasetId} and b.record_seq = p.seq
+              and b.valid_from <= ${to} and (b.valid_to is null or b.valid_to > ${to})) as after
+    from page p order by p.seq`.execute(db);
   return rows.rows.map((r) => ({ seq: Number(r.seq), kind: r.kind, before: r.before ? toRecord(r.before) : null, after: r.after ? toRecord(r.after) : null }));
 }
 

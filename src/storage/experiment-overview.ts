@@ -35,39 +35,76 @@ export interface OverviewRange {
 }
 
 const num = (v: unknown) => (v === null || v === undefined ? 0 : Number(v));
-const maybe = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+
+/**
+ * Latency percentiles come from a histogram with bins 2.5% wide (log scale), summed per bucket in
+ * one hash aggregate: no sort of a million durations, and a percentile within 1.3% of the exact one.
+ */
+const BINS_PER_E = 40;
+
+const binValue = (bin: number) => Math.exp((bin + 0.5) / BINS_PER_E) - 1;
+
+function percentile(bins: ReadonlyArray<[number, number]>, total: number, p: number): number | null {
+  if (total === 0) return null;
+  const rank = p * total;
+  let seen = 0;
+  for (const [bin, n] of bins) {
+    seen += n;
+    if (seen >= rank) return Math.round(binValue(bin) * 10) / 10;
+  }
+  return Math.round(binValue(bins.at(-1)![0]) * 10) / 10;
+}
+
+interface Tally {
+  traces: number;
+  errors: number;
+  tokens: number;
+  cost: number;
+  bins: Map<number, number>;
+}
 
 export async function traceVolume(db: Executor, experimentId: number, range: OverviewRange, bucket: OverviewBucket): Promise<{ points: VolumePoint[]; totals: VolumePoint }> {
   const unit = sql.lit(bucket);
-  const rows = await sql<Record<string, unknown>>`
-    select to_char(b, 'YYYY-MM-DD"T"HH24:00:00"Z"') as time,
-           grouping(b) as is_total,
-           count(*) as traces,
-           count(*) filter (where state = 'ERROR') as errors,
-           percentile_cont(0.5) within group (order by execution_duration_ms) as p50,
-           percentile_cont(0.95) within group (order by execution_duration_ms) as p95,
-           coalesce(sum(total_tokens), 0) as tokens,
-           coalesce(sum(cost), 0) as cost
+  const rows = await sql<{ time: string; bin: number | null; traces: string; errors: string; tokens: string | null; cost: number | null }>`
+    select to_char(b, 'YYYY-MM-DD"T"HH24:00:00"Z"') as time, bin,
+           count(*) as traces, count(*) filter (where state = 'ERROR') as errors,
+           sum(total_tokens) as tokens, sum(cost) as cost
     from (
-      select date_trunc(${unit}, to_timestamp(request_time / 1000.0) at time zone 'UTC') as b, state, execution_duration_ms, total_tokens, cost
+      select date_trunc(${unit}, to_timestamp(request_time / 1000.0) at time zone 'UTC') as b,
+             floor(ln(greatest(execution_duration_ms, 0) + 1) * ${BINS_PER_E})::int as bin,
+             state, total_tokens, cost
       from assay.trace
       where experiment_id = ${experimentId} and request_time >= ${range.from} and request_time < ${range.to}
     ) t
-    group by rollup (b)
-    order by grouping(b) desc, b`.execute(db);
-  const toPoint = (r: Record<string, unknown>): VolumePoint => ({
-    time: String(r.time ?? ''),
-    traces: num(r.traces),
-    errors: num(r.errors),
-    latency_p50_ms: maybe(r.p50),
-    latency_p95_ms: maybe(r.p95),
-    total_tokens: num(r.tokens),
-    cost: num(r.cost),
-  });
-  const total = rows.rows.find((r) => Number(r.is_total) === 1);
+    group by b, bin`.execute(db);
+  const empty = (): Tally => ({ traces: 0, errors: 0, tokens: 0, cost: 0, bins: new Map() });
+  const byTime = new Map<string, Tally>();
+  const total = empty();
+  for (const r of rows.rows) {
+    for (const tally of [byTime.get(r.time) ?? byTime.set(r.time, empty()).get(r.time)!, total]) {
+      tally.traces += num(r.traces);
+      tally.errors += num(r.errors);
+      tally.tokens += num(r.tokens);
+      tally.cost += num(r.cost);
+      if (r.bin !== null) tally.bins.set(r.bin, (tally.bins.get(r.bin) ?? 0) + num(r.traces));
+    }
+  }
+  const toPoint = (time: string, t: Tally): VolumePoint => {
+    const bins = [...t.bins.entries()].sort((a, b) => a[0] - b[0]);
+    const timed = bins.reduce((n, [, c]) => n + c, 0);
+    return {
+      time,
+      traces: t.traces,
+      errors: t.errors,
+      latency_p50_ms: percentile(bins, timed, 0.5),
+      latency_p95_ms: percentile(bins, timed, 0.95),
+      total_tokens: t.tokens,
+      cost: t.cost,
+    };
+  };
   return {
-    points: rows.rows.filter((r) => Number(r.is_total) !== 1).map(toPoint),
-    totals: total ? { ...toPoint(total), time: '' } : { time: '', traces: 0, errors: 0, latency_p50_ms: null, latency_p95_ms: null, total_tokens: 0, cost: 0 },
+    points: [...byTime.entries()].sort((a, b) => a[0].localeCompare(b[0])).map(([time, t]) => toPoint(time, t)),
+    totals: toPoint('', total),
   };
 }
 

@@ -95,6 +95,15 @@ describe('dataset diff, record search and experiment overview', () => {
     expect(overview.body).toMatchObject({ bucket: 'hour', totals: { traces: 30, errors }, sql: null });
     expect(overview.body.volume.reduce((n: number, p: { traces: number }) => n + p.traces, 0)).toBe(30);
     expect(overview.body.totals.latency_p95_ms).toBeGreaterThanOrEqual(overview.body.totals.latency_p50_ms);
+    // Percentiles from a log-scale histogram: within 1.3% of percentile_cont's.
+    const durations = stored.map((i: { execution_duration_ms: number }) => i.execution_duration_ms).sort((x: number, y: number) => x - y);
+    const exact = (p: number) => {
+      const at = p * (durations.length - 1);
+      const lo = Math.floor(at);
+      return durations[lo] + (durations[Math.min(lo + 1, durations.length - 1)] - durations[lo]) * (at - lo);
+    };
+    expect(Math.abs(overview.body.totals.latency_p50_ms - exact(0.5)) / exact(0.5)).toBeLessThan(0.03);
+    expect(Math.abs(overview.body.totals.latency_p95_ms - exact(0.95)) / exact(0.95)).toBeLessThan(0.03);
     expect(overview.body.judge).toEqual([expect.objectContaining({ judge_calls: 2, judge_errors: 1, cost: 0.25, input_tokens: 100, output_tokens: 7 })]);
 
     const daily = await call('GET', `/api/v1/experiments/${experimentId}/overview?start_time=${new Date(start - 30 * 86_400_000).toISOString()}`);
