@@ -64,13 +64,14 @@ interface Tally {
 }
 
 export async function traceVolume(db: Executor, experimentId: number, range: OverviewRange, bucket: OverviewBucket): Promise<{ points: VolumePoint[]; totals: VolumePoint }> {
-  const unit = sql.lit(bucket);
-  const rows = await sql<{ time: string; bin: number | null; traces: string; errors: string; tokens: string | null; cost: number | null }>`
-    select to_char(b, 'YYYY-MM-DD"T"HH24:00:00"Z"') as time, bin,
+  const size = bucket === 'hour' ? 3_600_000 : 86_400_000;
+  const rows = await sql<{ time: string | number; bin: number | null; traces: string; errors: string; tokens: string | null; cost: number | null }>`
+    select b as time, bin,
            count(*) as traces, count(*) filter (where state = 'ERROR') as errors,
            sum(total_tokens) as tokens, sum(cost) as cost
     from (
-      select date_trunc(${unit}, to_timestamp(request_time / 1000.0) at time zone 'UTC') as b,
+      -- UTC hours and days are whole multiples of their length since the epoch: integer arithmetic.
+      select (request_time / ${size})::bigint * ${size} as b,
              floor(ln(greatest(execution_duration_ms, 0) + 1) * ${BINS_PER_E})::int as bin,
              state, total_tokens, cost
       from assay.trace
@@ -81,7 +82,8 @@ export async function traceVolume(db: Executor, experimentId: number, range: Ove
   const byTime = new Map<string, Tally>();
   const total = empty();
   for (const r of rows.rows) {
-    for (const tally of [byTime.get(r.time) ?? byTime.set(r.time, empty()).get(r.time)!, total]) {
+    const time = new Date(Number(r.time)).toISOString().replace(/:\d\d\.\d{3}Z$/, ':00Z');
+    for (const tally of [byTime.get(time) ?? byTime.set(time, empty()).get(time)!, total]) {
       tally.traces += num(r.traces);
       tally.errors += num(r.errors);
       tally.tokens += num(r.tokens);

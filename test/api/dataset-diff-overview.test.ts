@@ -96,11 +96,11 @@ describe('dataset diff, record search and experiment overview', () => {
     expect(overview.body.volume.reduce((n: number, p: { traces: number }) => n + p.traces, 0)).toBe(30);
     expect(overview.body.totals.latency_p95_ms).toBeGreaterThanOrEqual(overview.body.totals.latency_p50_ms);
     // Percentiles from a log-scale histogram: within 1.3% of percentile_cont's.
-    const durations = stored.map((i: { execution_duration_ms: number }) => i.execution_duration_ms).sort((x: number, y: number) => x - y);
+    const durations: number[] = stored.map((i: { execution_duration_ms: number }) => i.execution_duration_ms).sort((x: number, y: number) => x - y);
     const exact = (p: number) => {
       const at = p * (durations.length - 1);
       const lo = Math.floor(at);
-      return durations[lo] + (durations[Math.min(lo + 1, durations.length - 1)] - durations[lo]) * (at - lo);
+      return durations[lo]! + (durations[Math.min(lo + 1, durations.length - 1)]! - durations[lo]!) * (at - lo);
     };
     expect(Math.abs(overview.body.totals.latency_p50_ms - exact(0.5)) / exact(0.5)).toBeLessThan(0.03);
     expect(Math.abs(overview.body.totals.latency_p95_ms - exact(0.95)) / exact(0.95)).toBeLessThan(0.03);

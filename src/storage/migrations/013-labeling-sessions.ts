@@ -3,7 +3,8 @@ import { sql, type Kysely } from 'kysely';
 /**
  * Labeling sessions (DESIGN §16): a named set of traces of one experiment, the label schemas a
  * labeler fills in, and the people assigned. The labels themselves are assessments on the traces,
- * so a session stores only which traces it holds and in what order.
+ * so a session stores only which traces it holds and in what order. Also the covering index the
+ * console's overview reads.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`
@@ -29,9 +30,14 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       primary key (labeling_session_id, trace_id)
     );
     create index labeling_session_trace_order on assay.labeling_session_trace (labeling_session_id, position);
+
+    -- The overview dashboard reads these five columns of every trace in a range: an index-only scan.
+    create index trace_experiment_overview on assay.trace (experiment_id, request_time)
+      include (state, execution_duration_ms, total_tokens, cost);
   `.execute(db);
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  await sql`drop table assay.labeling_session_trace, assay.labeling_session`.execute(db);
+  await sql`drop table assay.labeling_session_trace, assay.labeling_session;
+            drop index assay.trace_experiment_overview`.execute(db);
 }
