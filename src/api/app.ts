@@ -12,6 +12,7 @@ import { datasetRoutes } from './routes/datasets.ts';
 import { evaluationRoutes } from './routes/evaluations.ts';
 import { experimentRoutes } from './routes/experiments.ts';
 import { healthRoutes } from './routes/health.ts';
+import { monitorDecisionRoutes } from './routes/monitor-decisions.ts';
 import { monitorRoutes } from './routes/monitors.ts';
 import { otlpRoutes } from './routes/otlp.ts';
 import { scorerRoutes } from './routes/scorers.ts';
@@ -29,6 +30,7 @@ const ROUTES: Array<(app: FastifyInstance, ctx: AppContext) => Promise<void>> = 
   assessmentRoutes,
   otlpRoutes,
   monitorRoutes,
+  monitorDecisionRoutes,
   searchRoutes,
   datasetRoutes,
   scorerRoutes,

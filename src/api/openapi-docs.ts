@@ -29,6 +29,8 @@ const SUMMARIES: Record<string, string> = {
   'POST /api/v1/experiments/:id/monitor/test': 'Run the scorers on the latest traces without writing {max_traces?, scorers?}',
   'POST /api/v1/experiments/:id/monitor/backfill': 'Estimate, then (confirm: true) judge a past time range {start_time, end_time}',
   'GET /api/v1/experiments/:id/monitor/trends': 'Per-scorer pass rate or mean per run or per hour, with a 95% band (Wilson for pass/fail)',
+  'GET /api/v1/traces/:traceId/monitor-decisions': 'Why the trace was (not) scored: per scorer its filters, u against the rate, applicability, budget and feedback',
+  'GET /api/v1/experiments/:id/monitor/decisions': 'The same explanation for ?trace_id= of this experiment',
   'GET /api/v1/whoami': 'The caller’s name and role, and whether tokens are required',
   'GET /api/v1/scorers': 'List scorers with descriptions, required fields and aliases',
   'POST /api/v1/scorers/run': 'Run scorers on trace ids or records without storing the feedback',

@@ -170,3 +170,13 @@ export interface Database {
   'assay.evaluation_row': EvaluationRowTable;
   'assay.evaluation_metrics': EvaluationMetricsTable;
 }
+
+import type { AlertDeliveryTable, MonitorAlertEventTable, MonitorAlertTable, MonitorBudgetUsageTable, MonitorDeferredTable } from './alert-schema.ts';
+
+export interface Database {
+  'assay.monitor_alert': MonitorAlertTable;
+  'assay.monitor_alert_event': MonitorAlertEventTable;
+  'assay.alert_delivery': AlertDeliveryTable;
+  'assay.monitor_budget_usage': MonitorBudgetUsageTable;
+  'assay.monitor_deferred': MonitorDeferredTable;
+}

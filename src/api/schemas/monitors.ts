@@ -110,3 +110,28 @@ export const trendsJson = z.object({
   /** A statement over the results table that reads the same hourly numbers. */
   sql: z.string().nullable(),
 });
+
+export const scorerDecisionJson = z.object({
+  scorer: z.string(),
+  type: z.string(),
+  decision: z.enum(['scored', 'error', 'filtered_out', 'not_sampled', 'not_applicable', 'deferred_by_budget', 'in_progress', 'pending', 'before_monitor', 'not_scored']),
+  reason: z.string(),
+  filters: z.object({ monitor: z.boolean().nullable(), scorer: z.boolean().nullable() }),
+  sample: z.object({ u: z.number(), rate: z.number(), sampled: z.boolean() }),
+  applicability: z.object({ applies: z.boolean(), reason: z.string().nullable() }),
+  deferred: z.object({ run_id: z.string().nullable(), since: z.string() }).nullable(),
+  feedback: z
+    .object({ assessment_id: z.string(), run_id: z.string().nullable(), create_time: z.string(), value: jsonValue, error: jsonValue, valid: z.boolean() })
+    .nullable(),
+});
+
+export const traceDecisionsJson = z.object({
+  trace_id: z.string(),
+  experiment_id: z.string(),
+  monitor: z.boolean(),
+  coverage: z.enum(['in_progress', 'in_active_run', 'awaiting_run', 'before_monitor', 'processed']).nullable(),
+  coverage_reason: z.string(),
+  scorers: z.array(scorerDecisionJson),
+});
+
+export const decisionsQuery = z.object({ trace_id: z.string().min(1) });

@@ -1378,6 +1378,168 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/traces/{traceId}/monitor-decisions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Why the trace was (not) scored: per scorer its filters, u against the rate, applicability, budget and feedback
+         * @description Needs a token with role `reader` or above.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    traceId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            trace_id: string;
+                            experiment_id: string;
+                            monitor: boolean;
+                            /** @enum {string|null} */
+                            coverage: "in_progress" | "in_active_run" | "awaiting_run" | "before_monitor" | "processed" | null;
+                            coverage_reason: string;
+                            scorers: {
+                                scorer: string;
+                                type: string;
+                                /** @enum {string} */
+                                decision: "scored" | "error" | "filtered_out" | "not_sampled" | "not_applicable" | "deferred_by_budget" | "in_progress" | "pending" | "before_monitor" | "not_scored";
+                                reason: string;
+                                filters: {
+                                    monitor: boolean | null;
+                                    scorer: boolean | null;
+                                };
+                                sample: {
+                                    u: number;
+                                    rate: number;
+                                    sampled: boolean;
+                                };
+                                applicability: {
+                                    applies: boolean;
+                                    reason: string | null;
+                                };
+                                deferred: {
+                                    run_id: string | null;
+                                    since: string;
+                                } | null;
+                                feedback: {
+                                    assessment_id: string;
+                                    run_id: string | null;
+                                    create_time: string;
+                                    value: unknown;
+                                    error: unknown;
+                                    valid: boolean;
+                                } | null;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/experiments/{id}/monitor/decisions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The same explanation for ?trace_id= of this experiment
+         * @description Needs a token with role `reader` or above.
+         */
+        get: {
+            parameters: {
+                query: {
+                    trace_id: string;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            trace_id: string;
+                            experiment_id: string;
+                            monitor: boolean;
+                            /** @enum {string|null} */
+                            coverage: "in_progress" | "in_active_run" | "awaiting_run" | "before_monitor" | "processed" | null;
+                            coverage_reason: string;
+                            scorers: {
+                                scorer: string;
+                                type: string;
+                                /** @enum {string} */
+                                decision: "scored" | "error" | "filtered_out" | "not_sampled" | "not_applicable" | "deferred_by_budget" | "in_progress" | "pending" | "before_monitor" | "not_scored";
+                                reason: string;
+                                filters: {
+                                    monitor: boolean | null;
+                                    scorer: boolean | null;
+                                };
+                                sample: {
+                                    u: number;
+                                    rate: number;
+                                    sampled: boolean;
+                                };
+                                applicability: {
+                                    applies: boolean;
+                                    reason: string | null;
+                                };
+                                deferred: {
+                                    run_id: string | null;
+                                    since: string;
+                                } | null;
+                                feedback: {
+                                    assessment_id: string;
+                                    run_id: string | null;
+                                    create_time: string;
+                                    value: unknown;
+                                    error: unknown;
+                                    valid: boolean;
+                                } | null;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/traces/search": {
         parameters: {
             query?: never;
