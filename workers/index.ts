@@ -4,9 +4,18 @@
  */
 import type { AppContext } from '../src/api/context.ts';
 import type { JobHandlers } from '../src/queue/queue.ts';
-import { JOB_EVALUATION_ROWS, JOB_EVALUATION_RUN, JOB_MONITOR_CHUNK, JOB_MONITOR_RUN } from '../src/queue/jobs.ts';
+import {
+  JOB_ALERT_DELIVERY,
+  JOB_EVALUATION_ROWS,
+  JOB_EVALUATION_RUN,
+  JOB_MONITOR_ALERTS,
+  JOB_MONITOR_CHUNK,
+  JOB_MONITOR_RUN,
+} from '../src/queue/jobs.ts';
+import { alertDeliverProcessor } from './alert-deliver.ts';
 import { evaluationRowsProcessor } from './evaluation-rows.ts';
 import { evaluationRunProcessor } from './evaluation-run.ts';
+import { monitorAlertsProcessor } from './monitor-alerts.ts';
 import { monitorChunkProcessor } from './monitor-chunk.ts';
 import { monitorRunProcessor } from './monitor-run.ts';
 
@@ -16,5 +25,7 @@ export function jobHandlers(ctx: AppContext): JobHandlers {
     [JOB_MONITOR_CHUNK]: monitorChunkProcessor(ctx),
     [JOB_EVALUATION_RUN]: evaluationRunProcessor(ctx),
     [JOB_EVALUATION_ROWS]: evaluationRowsProcessor(ctx),
+    [JOB_MONITOR_ALERTS]: monitorAlertsProcessor(ctx),
+    [JOB_ALERT_DELIVERY]: alertDeliverProcessor(ctx),
   };
 }

@@ -12,6 +12,7 @@ import { datasetRoutes } from './routes/datasets.ts';
 import { evaluationRoutes } from './routes/evaluations.ts';
 import { experimentRoutes } from './routes/experiments.ts';
 import { healthRoutes } from './routes/health.ts';
+import { monitorAlertRoutes } from './routes/monitor-alerts.ts';
 import { monitorDecisionRoutes } from './routes/monitor-decisions.ts';
 import { monitorRoutes } from './routes/monitors.ts';
 import { otlpRoutes } from './routes/otlp.ts';
@@ -31,6 +32,7 @@ const ROUTES: Array<(app: FastifyInstance, ctx: AppContext) => Promise<void>> = 
   otlpRoutes,
   monitorRoutes,
   monitorDecisionRoutes,
+  monitorAlertRoutes,
   searchRoutes,
   datasetRoutes,
   scorerRoutes,

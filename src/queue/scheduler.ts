@@ -12,7 +12,8 @@ import cron from 'node-cron';
 import { sql } from 'kysely';
 import type { AppContext } from '../api/context.ts';
 import { activeRuns, createRun } from '../storage/monitor-repository.ts';
-import { enqueueMonitorRun } from './jobs.ts';
+import { stalePendingDeliveries } from '../storage/alert-repository.ts';
+import { enqueueAlertDelivery, enqueueMonitorRun } from './jobs.ts';
 
 export interface Scheduler {
   /** Runs one tick now (tests, `assay monitor run`). */
@@ -50,6 +51,8 @@ export async function schedulerTick(ctx: AppContext): Promise<{ started: string[
     if (runId) started.push(runId);
   }
   for (const run of await activeRuns(ctx.db)) await enqueueMonitorRun(ctx.queue, run.run_id);
+  // A delivery whose job was lost with the queue (an embedded restart, a flushed Redis) goes again.
+  for (const id of await stalePendingDeliveries(ctx.db, 10 * 60_000)) await enqueueAlertDelivery(ctx.queue, id, ctx.config.webhooks);
   if (started.length) ctx.log.info({ runs: started }, 'monitor runs scheduled');
   return { started };
 }

@@ -16,7 +16,7 @@ import type { RunCounts, ScorerCounts } from '../storage/monitor-schema.ts';
 import { findMonitor, findRun, type MonitorRunRow } from '../storage/monitor-repository.ts';
 import { ensureResultsTable, traceLogsTable } from '../storage/results-table.ts';
 import { monitorRunsTotal } from '../observability/monitor-metrics.ts';
-import { enqueueMonitorChunk } from '../queue/jobs.ts';
+import { enqueueAlertEvaluation, enqueueMonitorChunk } from '../queue/jobs.ts';
 
 /** Plans the run (once) and enqueues its unfinished chunks. Safe to call again after a crash. */
 export async function planRun(ctx: AppContext, runId: string): Promise<void> {
@@ -135,6 +135,7 @@ export async function finishRunIfDone(ctx: AppContext, runId: string): Promise<b
   });
   if (!finished) return false;
   monitorRunsTotal.inc({ kind: finished.run.kind, status: 'succeeded' });
+  await enqueueAlertEvaluation(ctx.queue, runId);
   ctx.log.info(
     { run_id: runId, experiment_id: finished.run.experiment_id, traces: finished.run.traces_seen, ...finished.counts, scorers: undefined },
     'monitor run finished',

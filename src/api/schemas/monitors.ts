@@ -13,6 +13,9 @@ export const monitorConfigJson = z.object({
   interval_minutes: z.number(),
   filter_string: z.string().optional(),
   scorers: z.array(monitorScorerJson),
+  alerts: z.array(z.record(z.string(), jsonValue)).optional(),
+  webhooks: z.array(z.record(z.string(), jsonValue)).optional(),
+  budget: z.record(z.string(), jsonValue).optional(),
 });
 
 export const monitorJson = z.object({
@@ -135,3 +138,43 @@ export const traceDecisionsJson = z.object({
 });
 
 export const decisionsQuery = z.object({ trace_id: z.string().min(1) });
+
+const interval = z.array(z.number()).nullable();
+
+export const alertsQuery = z.object({ max_results: z.coerce.number().int().min(1).max(1000).default(100) });
+
+export const alertsJson = z.object({
+  alerts: z.array(z.object({
+    name: z.string(),
+    rule: z.record(z.string(), jsonValue),
+    state: z.enum(['ok', 'firing']),
+    since: z.string().nullable(),
+    streak: z.number(),
+    last_evaluated_at: z.string().nullable(),
+    last_run_id: z.string().nullable(),
+    value: z.number().nullable(),
+    interval,
+    sample_size: z.number().nullable(),
+  })),
+  history: z.array(z.object({
+    event_id: z.string(),
+    alert: z.string(),
+    state: z.enum(['firing', 'resolved']),
+    run_id: z.string().nullable(),
+    value: z.number().nullable(),
+    interval,
+    sample_size: z.number().nullable(),
+    threshold: z.number(),
+    time: z.string(),
+    deliveries: z.array(z.object({
+      delivery_id: z.string(),
+      webhook: z.string(),
+      status: z.enum(['pending', 'delivered', 'failed']),
+      attempts: z.number(),
+      last_status: z.number().nullable(),
+      last_error: z.string().nullable(),
+      created_at: z.string(),
+      delivered_at: z.string().nullable(),
+    })),
+  })),
+});

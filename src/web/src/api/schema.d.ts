@@ -810,6 +810,15 @@ export interface paths {
                                 } & {
                                     [key: string]: unknown;
                                 })[];
+                                alerts?: {
+                                    [key: string]: unknown;
+                                }[];
+                                webhooks?: {
+                                    [key: string]: unknown;
+                                }[];
+                                budget?: {
+                                    [key: string]: unknown;
+                                };
                             };
                             version: number;
                             etag: string;
@@ -859,6 +868,15 @@ export interface paths {
                                 } & {
                                     [key: string]: unknown;
                                 })[];
+                                alerts?: {
+                                    [key: string]: unknown;
+                                }[];
+                                webhooks?: {
+                                    [key: string]: unknown;
+                                }[];
+                                budget?: {
+                                    [key: string]: unknown;
+                                };
                             };
                             version: number;
                             etag: string;
@@ -891,6 +909,15 @@ export interface paths {
                                 } & {
                                     [key: string]: unknown;
                                 })[];
+                                alerts?: {
+                                    [key: string]: unknown;
+                                }[];
+                                webhooks?: {
+                                    [key: string]: unknown;
+                                }[];
+                                budget?: {
+                                    [key: string]: unknown;
+                                };
                             };
                             version: number;
                             etag: string;
@@ -1526,6 +1553,88 @@ export interface paths {
                                     error: unknown;
                                     valid: boolean;
                                 } | null;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/experiments/{id}/monitor/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Alert rules with their state, and the history of state changes with their webhook deliveries
+         * @description Needs a token with role `reader` or above.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    max_results?: number;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            alerts: {
+                                name: string;
+                                rule: {
+                                    [key: string]: unknown;
+                                };
+                                /** @enum {string} */
+                                state: "ok" | "firing";
+                                since: string | null;
+                                streak: number;
+                                last_evaluated_at: string | null;
+                                last_run_id: string | null;
+                                value: number | null;
+                                interval: number[] | null;
+                                sample_size: number | null;
+                            }[];
+                            history: {
+                                event_id: string;
+                                alert: string;
+                                /** @enum {string} */
+                                state: "firing" | "resolved";
+                                run_id: string | null;
+                                value: number | null;
+                                interval: number[] | null;
+                                sample_size: number | null;
+                                threshold: number;
+                                time: string;
+                                deliveries: {
+                                    delivery_id: string;
+                                    webhook: string;
+                                    /** @enum {string} */
+                                    status: "pending" | "delivered" | "failed";
+                                    attempts: number;
+                                    last_status: number | null;
+                                    last_error: string | null;
+                                    created_at: string;
+                                    delivered_at: string | null;
+                                }[];
                             }[];
                         };
                     };
