@@ -32,6 +32,7 @@ const SUMMARIES: Record<string, string> = {
   'GET /api/v1/traces/:traceId/monitor-decisions': 'Why the trace was (not) scored: per scorer its filters, u against the rate, applicability, budget and feedback',
   'GET /api/v1/experiments/:id/monitor/decisions': 'The same explanation for ?trace_id= of this experiment',
   'GET /api/v1/experiments/:id/monitor/alerts': 'Alert rules with their state, and the history of state changes with their webhook deliveries',
+  'GET /api/v1/experiments/:id/monitor/budget': 'The judge budget, its use in the current UTC day and the pairs waiting for it',
   'GET /api/v1/whoami': 'The caller’s name and role, and whether tokens are required',
   'GET /api/v1/scorers': 'List scorers with descriptions, required fields and aliases',
   'POST /api/v1/scorers/run': 'Run scorers on trace ids or records without storing the feedback',

@@ -5,8 +5,11 @@
  */
 import type { AppContext } from '../api/context.ts';
 import type { JudgeBudget } from '../domain/alert-rules.ts';
-import { budgetDeferred, budgetUsed } from '../observability/alert-metrics.ts';
-import { addBudgetUse, budgetUse, deferredCount, periodStart, reserveJudgeCall } from '../storage/budget-repository.ts';
+import type { FeedbackDraft } from '../domain/assessment.ts';
+import { budgetDeferrals, budgetDeferred, budgetUsed } from '../observability/alert-metrics.ts';
+import type { ScorerKind } from '../scorers/scorer.ts';
+import type { RunCounts } from '../storage/monitor-schema.ts';
+import { addBudgetUse, budgetUse, clearDeferred, deferPairs, deferredAmong, deferredCount, periodStart, reserveJudgeCall } from '../storage/budget-repository.ts';
 
 export interface BudgetGate {
   /** True when the pair may be judged now (a call was reserved). */
@@ -45,4 +48,51 @@ export async function refreshBudgetGauges(ctx: AppContext, experimentId: number)
   budgetUsed.set({ experiment_id: id, resource: 'tokens' }, use.tokens);
   budgetUsed.set({ experiment_id: id, resource: 'cost_usd' }, use.cost);
   budgetDeferred.set({ experiment_id: id }, await deferredCount(ctx.db, experimentId));
+}
+
+/** The budget as one chunk of a run meets it. */
+export interface ChunkBudget {
+  /** Whether the pair may be judged now; a pair that may not is deferred. Code scorers always may. */
+  admit(traceId: string, scorer: string, kind: ScorerKind): Promise<boolean>;
+  /** Counts a judged pair's tokens and cost against the budget. */
+  spent(drafts: readonly FeedbackDraft[]): Promise<void>;
+  /** Records this chunk's deferred pairs, forgets earlier ones it settled, and counts them in the run. */
+  settle(runId: string, counts: RunCounts): Promise<void>;
+}
+
+export async function chunkBudget(ctx: AppContext, experimentId: number, budget: JudgeBudget | undefined, traceIds: readonly string[]): Promise<ChunkBudget> {
+  const key = (p: { trace_id: string; scorer: string }) => `${p.trace_id}\u0000${p.scorer}`;
+  const waiting = await deferredAmong(ctx.db, experimentId, traceIds);
+  const gate = budget ? budgetGate(ctx, experimentId, budget) : null;
+  const deferred: Array<{ trace_id: string; scorer: string }> = [];
+  return {
+    async admit(traceId, scorer, kind) {
+      if (!gate || kind !== 'llm_judge') return true;
+      if (await gate.reserve()) return true;
+      deferred.push({ trace_id: traceId, scorer });
+      return false;
+    },
+    async spent(drafts) {
+      if (!gate) return;
+      let tokens = 0;
+      let cost = 0;
+      for (const d of drafts) {
+        const meta = d.metadata ?? {};
+        tokens += (Number(meta['assay.judge.input_tokens'] ?? 0) || 0) + (Number(meta['assay.judge.output_tokens'] ?? 0) || 0);
+        cost += Number(meta['assay.judge.cost'] ?? 0) || 0;
+      }
+      await gate.spent({ tokens, cost });
+    },
+    async settle(runId, counts) {
+      await deferPairs(ctx.db, experimentId, runId, deferred);
+      const again = new Set(deferred.map(key));
+      // Every earlier deferred pair of these traces was judged now, found stored, or left the sample.
+      await clearDeferred(ctx.db, experimentId, waiting.filter((p) => !again.has(key(p))));
+      for (const p of deferred) {
+        const tally = counts.scorers?.[p.scorer];
+        if (tally) tally.deferred = (tally.deferred ?? 0) + 1;
+      }
+      budgetDeferrals.inc(deferred.length);
+    },
+  };
 }

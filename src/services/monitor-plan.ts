@@ -17,6 +17,7 @@ import { findMonitor, findRun, type MonitorRunRow } from '../storage/monitor-rep
 import { ensureResultsTable, traceLogsTable } from '../storage/results-table.ts';
 import { monitorRunsTotal } from '../observability/monitor-metrics.ts';
 import { enqueueAlertEvaluation, enqueueMonitorChunk } from '../queue/jobs.ts';
+import { deferredReady } from '../storage/budget-repository.ts';
 
 /** Plans the run (once) and enqueues its unfinished chunks. Safe to call again after a crash. */
 export async function planRun(ctx: AppContext, runId: string): Promise<void> {
@@ -64,10 +65,12 @@ async function selectWindow(ctx: AppContext, run: MonitorRunRow): Promise<Monito
         // Above the cursor, and not already copied at this very version (a trace seen by the
         // previous run because a transaction elsewhere held the snapshot's xmin back).
         const copied = traceLogsTable(run.config.results_schema, run.experiment_id);
-        window = window
-          .where(sql<boolean>`change_xid >= ${from}::xid8`)
-          .where(sql<boolean>`not exists (select 1 from ${copied} c
-                                where c.trace_id = assay.trace.trace_id and c.trace_version = assay.trace.change_xid::text)`);
+        const fresh = sql<boolean>`change_xid >= ${from}::xid8 and not exists (select 1 from ${copied} c
+                                where c.trace_id = assay.trace.trace_id and c.trace_version = assay.trace.change_xid::text)`;
+        // Pairs a spent budget deferred come back once the budget has room again.
+        window = (await deferredReady(trx, run.experiment_id, run.config.budget))
+          ? window.where((eb) => eb.or([fresh, eb('trace_id', 'in', eb.selectFrom('assay.monitor_deferred').select('trace_id').where('experiment_id', '=', run.experiment_id))]))
+          : window.where(fresh);
       }
       await trx
         .insertInto('assay.monitor_run_trace')
@@ -174,5 +177,5 @@ export function sumCounts(parts: readonly RunCounts[]): RunCounts {
 }
 
 export function emptyScorerCounts(): ScorerCounts {
-  return { sampled: 0, scored: 0, errored: 0, not_applicable: 0, skipped_existing: 0 };
+  return { sampled: 0, scored: 0, errored: 0, not_applicable: 0, skipped_existing: 0, deferred: 0 };
 }

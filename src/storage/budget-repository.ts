@@ -105,3 +105,28 @@ export async function deferredCount(db: Executor, experimentId: number): Promise
     .executeTakeFirst();
   return Number(row?.n ?? 0);
 }
+
+/** Deferred pairs among some traces, as `trace_id` → scorer names. */
+export async function deferredAmong(db: Executor, experimentId: number, traceIds: readonly string[]): Promise<Array<{ trace_id: string; scorer: string }>> {
+  if (traceIds.length === 0) return [];
+  return db
+    .selectFrom('assay.monitor_deferred')
+    .select(['trace_id', 'scorer'])
+    .where('experiment_id', '=', experimentId)
+    .where('trace_id', 'in', [...traceIds])
+    .execute();
+}
+
+/** Whether the period's use is still below every limit (a budget with room left). */
+export function hasRoom(limits: BudgetLimits, use: BudgetUse): boolean {
+  return (limits.max_judge_calls === undefined || use.judge_calls < limits.max_judge_calls)
+    && (limits.max_tokens === undefined || use.tokens < limits.max_tokens)
+    && (limits.max_cost_usd === undefined || use.cost < limits.max_cost_usd);
+}
+
+/** Whether a run should take deferred pairs again: some wait, and the budget (if any) has room. */
+export async function deferredReady(db: Executor, experimentId: number, limits: BudgetLimits | undefined, now: Date = new Date()): Promise<boolean> {
+  const any = await db.selectFrom('assay.monitor_deferred').select('trace_id').where('experiment_id', '=', experimentId).limit(1).executeTakeFirst();
+  if (!any) return false;
+  return limits === undefined || hasRoom(limits, await budgetUse(db, experimentId, periodStart(now)));
+}

@@ -40,6 +40,8 @@ export const runJson = z.object({
   traces_copied: z.number(),
   chunks: z.number().nullable(),
   scorers: z.record(z.string(), scorerCounts),
+  /** (trace, scorer) pairs a spent judge budget deferred in this run. */
+  deferred: z.number(),
   judge_calls: z.number(),
   input_tokens: z.number(),
   output_tokens: z.number(),
@@ -177,4 +179,12 @@ export const alertsJson = z.object({
       delivered_at: z.string().nullable(),
     })),
   })),
+});
+
+export const budgetJson = z.object({
+  budget: z.record(z.string(), jsonValue).nullable(),
+  period_start: z.string(),
+  renews_at: z.string(),
+  used: z.object({ judge_calls: z.number(), tokens: z.number(), cost_usd: z.number() }),
+  deferred_pairs: z.number(),
 });

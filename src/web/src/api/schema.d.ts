@@ -1013,6 +1013,7 @@ export interface paths {
                                         [key: string]: unknown;
                                     };
                                 };
+                                deferred: number;
                                 judge_calls: number;
                                 input_tokens: number;
                                 output_tokens: number;
@@ -1089,6 +1090,7 @@ export interface paths {
                                         [key: string]: unknown;
                                     };
                                 };
+                                deferred: number;
                                 judge_calls: number;
                                 input_tokens: number;
                                 output_tokens: number;
@@ -1260,6 +1262,7 @@ export interface paths {
                                         [key: string]: unknown;
                                     };
                                 };
+                                deferred: number;
                                 judge_calls: number;
                                 input_tokens: number;
                                 output_tokens: number;
@@ -1320,6 +1323,7 @@ export interface paths {
                                         [key: string]: unknown;
                                     };
                                 };
+                                deferred: number;
                                 judge_calls: number;
                                 input_tokens: number;
                                 output_tokens: number;
@@ -1636,6 +1640,59 @@ export interface paths {
                                     delivered_at: string | null;
                                 }[];
                             }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/experiments/{id}/monitor/budget": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The judge budget, its use in the current UTC day and the pairs waiting for it
+         * @description Needs a token with role `reader` or above.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            budget: {
+                                [key: string]: unknown;
+                            } | null;
+                            period_start: string;
+                            renews_at: string;
+                            used: {
+                                judge_calls: number;
+                                tokens: number;
+                                cost_usd: number;
+                            };
+                            deferred_pairs: number;
                         };
                     };
                 };
