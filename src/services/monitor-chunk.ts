@@ -60,7 +60,7 @@ export async function runChunk(ctx: AppContext, runId: string, chunk: number, si
 
   const counts: RunCounts = { judge_calls: 0, input_tokens: 0, output_tokens: 0, cost: 0, assessments_written: 0, scorers: {}, errors: [] };
   const tasks = await planTasks(ctx, run.experiment_id, run.config, traceIds, counts);
-  const budget = await chunkBudget(ctx, run.experiment_id, run.config.budget, traceIds);
+  const budget = await chunkBudget(ctx, run.experiment_id, run.config.budget, traceIds, tasks.filter((t) => t.scorer.kind === 'llm_judge').length);
   if (tasks.length > 0) {
     const { judge } = await getJudge(ctx);
     // One item per (trace, scorer): its drafts always commit together.
@@ -72,7 +72,7 @@ export async function runChunk(ctx: AppContext, runId: string, chunk: number, si
         if (!(await budget.admit(task.trace.info.trace_id, task.entry.name, task.scorer.kind))) return;
         const drafts = await task.scorer.score(task.input, { judge, signal });
         await writeFeedback(writer, run.experiment_id, runId, task, drafts, counts);
-        await budget.spent(drafts);
+        budget.spent(drafts);
       });
     } finally {
       await writer.flush();

@@ -1,13 +1,13 @@
 /**
  * Judge budget use per monitor and UTC day, and the (trace, scorer) pairs a spent budget deferred.
  *
- * A judge call is reserved before it is made, in one statement that grants it only while every
- * limit of the budget still has room, so concurrent chunks on many workers never pass the call
- * limit. Tokens and cost are known only after the call and are added then: those limits stop new
- * calls once reached (calls already in flight may pass them by their own use).
+ * Judge calls are reserved before they are made, a few at a time, under a row lock that grants them
+ * only while every limit still has room, so concurrent chunks on many workers never pass the call
+ * limit. Tokens and cost are known only after a call and are booked with the next reservation (or
+ * when the chunk ends): those limits stop new calls once reached, and calls already granted may
+ * pass them by their own use.
  */
-import { sql } from 'kysely';
-import type { Executor } from './connect.ts';
+import type { Db, Executor } from './connect.ts';
 
 export interface BudgetLimits {
   max_judge_calls?: number | undefined;
@@ -27,31 +27,40 @@ export function periodStart(now: Date = new Date()): Date {
   return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
 }
 
-/** Reserves one judge call; false when a limit is reached for the period. */
-export async function reserveJudgeCall(db: Executor, experimentId: number, limits: BudgetLimits, period: Date): Promise<boolean> {
-  const calls = limits.max_judge_calls ?? null;
-  const tokens = limits.max_tokens ?? null;
-  const cost = limits.max_cost_usd ?? null;
-  const { rows } = await sql<{ judge_calls: number }>`
-    insert into assay.monitor_budget_usage as u (experiment_id, period_start, judge_calls)
-    select ${experimentId}, ${period}, 1 where coalesce(${calls}::bigint, 1) >= 1
-    on conflict (experiment_id, period_start) do update set judge_calls = u.judge_calls + 1
-      where (${calls}::bigint is null or u.judge_calls < ${calls}::bigint)
-        and (${tokens}::bigint is null or u.tokens < ${tokens}::bigint)
-        and (${cost}::double precision is null or u.cost < ${cost}::double precision)
-    returning u.judge_calls`.execute(db);
-  return rows.length > 0;
-}
-
-/** Adds what a judged pair used after the fact. */
-export async function addBudgetUse(db: Executor, experimentId: number, period: Date, use: { tokens: number; cost: number }): Promise<void> {
-  if (use.tokens === 0 && use.cost === 0) return;
-  await db
-    .updateTable('assay.monitor_budget_usage')
-    .set((eb) => ({ tokens: eb('tokens', '+', use.tokens), cost: eb('cost', '+', use.cost) }))
-    .where('experiment_id', '=', experimentId)
-    .where('period_start', '=', period)
-    .execute();
+/**
+ * Reserves up to `wanted` judge calls for the period and books `spent` (tokens and cost of calls
+ * already made) in one short transaction on the budget's row. Grants none once any limit is
+ * reached; never grants past the call limit. Returns the calls granted.
+ */
+export async function reserveJudgeCalls(
+  db: Db,
+  experimentId: number,
+  limits: BudgetLimits,
+  period: Date,
+  wanted: number,
+  spent: { calls: number; tokens: number; cost: number } = { calls: 0, tokens: 0, cost: 0 },
+): Promise<number> {
+  return db.transaction().execute(async (trx) => {
+    await trx.insertInto('assay.monitor_budget_usage').values({ experiment_id: experimentId, period_start: period }).onConflict((oc) => oc.doNothing()).execute();
+    const row = await trx
+      .selectFrom('assay.monitor_budget_usage')
+      .select(['judge_calls', 'tokens', 'cost'])
+      .where('experiment_id', '=', experimentId)
+      .where('period_start', '=', period)
+      .forUpdate()
+      .executeTakeFirstOrThrow();
+    const use = { period_start: period, judge_calls: Number(row.judge_calls) + spent.calls, tokens: Number(row.tokens) + spent.tokens, cost: Number(row.cost) + spent.cost };
+    const room = limits.max_judge_calls === undefined ? wanted : Math.max(0, limits.max_judge_calls - use.judge_calls);
+    const granted = wanted > 0 && hasRoom(limits, use) ? Math.min(wanted, room) : 0;
+    if (granted === 0 && spent.calls === 0 && spent.tokens === 0 && spent.cost === 0) return 0;
+    await trx
+      .updateTable('assay.monitor_budget_usage')
+      .set({ judge_calls: use.judge_calls + granted, tokens: use.tokens, cost: use.cost })
+      .where('experiment_id', '=', experimentId)
+      .where('period_start', '=', period)
+      .execute();
+    return granted;
+  });
 }
 
 export async function budgetUse(db: Executor, experimentId: number, period: Date): Promise<BudgetUse> {
