@@ -6,7 +6,7 @@
  * Sizes from BENCH_BUDGET_TRACES and BENCH_BUDGET_ROUNDS.
  */
 import { loadConfig } from '../config/index.ts';
-import type { AppContext } from '../src/api/context.ts';
+import { createContext, type AppContext } from '../src/services/context.ts';
 import { silentLogger } from '../src/observability/logger.ts';
 import { InProcessQueue } from '../src/queue/in-process-queue.ts';
 import { putMonitor } from '../src/services/monitor-config.ts';
@@ -33,7 +33,7 @@ export async function run(): Promise<BenchResult[]> {
     ASSAY_JUDGE_CONCURRENCY: String(CONCURRENCY),
     ASSAY_MONITOR_CHUNK_SIZE: '250',
   });
-  const ctx: AppContext = { config, db: database.db, dbKind: 'postgres', queue, log: silentLogger, lifecycle: { shuttingDown: false }, services: new Map() };
+  const ctx = createContext({ config, db: database.db, dbKind: 'postgres', queue, log: silentLogger });
   await queue.startWorker(jobHandlers(ctx), { concurrency: 4 });
   try {
     const plain = await monitored(ctx, undefined);

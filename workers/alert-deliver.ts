@@ -1,6 +1,6 @@
 /** `alert.deliver`: one try of one webhook delivery; the queue retries it with backoff. */
 import { z } from 'zod';
-import type { AppContext } from '../src/api/context.ts';
+import type { AppContext } from '../src/services/context.ts';
 import type { JobHandler } from '../src/queue/queue.ts';
 import { abandonDelivery, deliverAlert } from '../src/services/alert-deliver.ts';
 import { processor } from './retry-policy.ts';

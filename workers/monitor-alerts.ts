@@ -1,6 +1,6 @@
 /** `monitor.alerts`: evaluate a monitor's alert rules after one of its runs. */
 import { z } from 'zod';
-import type { AppContext } from '../src/api/context.ts';
+import type { AppContext } from '../src/services/context.ts';
 import type { JobHandler } from '../src/queue/queue.ts';
 import { evaluateAlerts } from '../src/services/alert-evaluate.ts';
 import { processor } from './retry-policy.ts';

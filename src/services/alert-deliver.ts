@@ -6,7 +6,7 @@
  */
 import { createHmac } from 'node:crypto';
 import { readWebhookSecret } from '../../config/index.ts';
-import type { AppContext } from '../api/context.ts';
+import type { AppContext } from './context.ts';
 import { alertDeliveries } from '../observability/alert-metrics.ts';
 import { PermanentJobError } from '../queue/queue.ts';
 import { findDelivery, giveUpDelivery, recordDeliveryTry } from '../storage/alert-repository.ts';

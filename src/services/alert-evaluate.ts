@@ -8,7 +8,7 @@
  * of the rule; a run is evaluated once per rule, however often its job runs.
  */
 import { randomUUID } from 'node:crypto';
-import type { AppContext } from '../api/context.ts';
+import type { AppContext } from './context.ts';
 import type { AlertRule } from '../domain/alert-rules.ts';
 import { meanInterval, whollyPast, wilsonInterval } from '../domain/alert-stats.ts';
 import { alertFiring, alertTransitions } from '../observability/alert-metrics.ts';

@@ -1,5 +1,5 @@
 /** `GET …/monitor/alerts`: each rule of the monitor with its state, and the history of state changes. */
-import type { AppContext } from '../api/context.ts';
+import type { AppContext } from './context.ts';
 import { notFound } from '../domain/errors.ts';
 import { alertHistory, alertStates } from '../storage/alert-repository.ts';
 import { getExperiment } from '../storage/experiment-repository.ts';

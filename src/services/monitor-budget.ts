@@ -3,7 +3,7 @@
  * before they are made; a pair that gets no reservation is deferred — recorded, not judged, not marked
  * scored — and the next run of a later period picks it up again.
  */
-import type { AppContext } from '../api/context.ts';
+import type { AppContext } from './context.ts';
 import type { JudgeBudget } from '../domain/alert-rules.ts';
 import type { FeedbackDraft } from '../domain/assessment.ts';
 import { budgetDeferrals, budgetDeferred, budgetUsed } from '../observability/alert-metrics.ts';

@@ -6,7 +6,7 @@
  * It answers from the same rules the run engine uses (the same filter SQL, `samplingPoint`, the
  * scorer's own applicability check, the feedback key), so it agrees with what the monitor did.
  */
-import type { AppContext } from '../api/context.ts';
+import type { AppContext } from './context.ts';
 import { notFound } from '../domain/errors.ts';
 import { scorerRate, type MonitorConfig, type MonitorScorer } from '../domain/monitor-config.ts';
 import { samplingPoint } from '../domain/sampling.ts';

@@ -54,6 +54,7 @@ describe('judge budget', () => {
     const [run] = await runs();
     expect(run).toMatchObject({ status: 'succeeded', judge_calls: BUDGET, deferred: TRACES * SCORERS.length - BUDGET, traces_copied: TRACES });
     expect(run.scorers.safety.deferred + run.scorers.relevance_to_query.deferred).toBe(TRACES * SCORERS.length - BUDGET);
+    expect(run.scorers.safety.skipped_existing + run.scorers.relevance_to_query.skipped_existing).toBe(0);
     expect(await feedback()).toHaveLength(BUDGET);
 
     const budget = await t.app.inject({ method: 'GET', url: `/api/v1/experiments/${experimentId}/monitor/budget`, headers: admin });
