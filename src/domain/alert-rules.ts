@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 
-export type AlertMetric = 'pass_rate' | 'mean' | 'judge_error_rate' | 'trace_count';
+export type AlertMetric = 'pass_rate' | 'mean' | 'judge_error_rate' | 'trace_count' | 'deferred_pairs';
 
 /** The last N runs, or the last N minutes (60 = the last hour, 1440 = the last 24 hours). */
 export type AlertWindow = { runs: number } | { minutes: number };
@@ -12,7 +12,10 @@ export type AlertWindow = { runs: number } | { minutes: number };
 export interface AlertRule {
   /** Unique within the monitor; names the rule's state and history. */
   name: string;
-  /** The scorer (its feedback name); required for pass_rate and mean, optional for judge_error_rate. */
+  /**
+   * The scorer (its feedback name); required for pass_rate and mean, optional for judge_error_rate,
+   * absent for trace_count and deferred_pairs (the pairs a spent budget holds back, now).
+   */
   scorer?: string;
   metric: AlertMetric;
   /** The wrong side: '<' fires when the value is below the threshold, '>' when above. */
@@ -52,7 +55,7 @@ export const alertRuleShape = z
   .object({
     name: nameField,
     scorer: z.string().min(1).optional(),
-    metric: z.enum(['pass_rate', 'mean', 'judge_error_rate', 'trace_count']),
+    metric: z.enum(['pass_rate', 'mean', 'judge_error_rate', 'trace_count', 'deferred_pairs']),
     op: z.enum(['<', '>']),
     threshold: z.number(),
     window: z.union(
@@ -109,9 +112,9 @@ export function crossCheckAlerts(
     const at = `alerts[${i}]`;
     if (ruleNames.has(rule.name)) problems.push(`${at}.name: '${rule.name}' is used twice`);
     ruleNames.add(rule.name);
-    if (rule.metric === 'trace_count') {
-      if (rule.scorer !== undefined) problems.push(`${at}.scorer: trace_count counts every trace; leave scorer out`);
-      if (rule.threshold < 0) problems.push(`${at}.threshold: must be 0 or more for trace_count`);
+    if (rule.metric === 'trace_count' || rule.metric === 'deferred_pairs') {
+      if (rule.scorer !== undefined) problems.push(`${at}.scorer: ${rule.metric} counts for the whole monitor; leave scorer out`);
+      if (rule.threshold < 0) problems.push(`${at}.threshold: must be 0 or more for ${rule.metric}`);
     } else if (rule.scorer === undefined) {
       if (rule.metric !== 'judge_error_rate') problems.push(`${at}.scorer: required for ${rule.metric}`);
     } else if (!scorerNames.has(rule.scorer)) {

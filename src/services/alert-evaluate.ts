@@ -15,6 +15,7 @@ import { alertFiring, alertTransitions } from '../observability/alert-metrics.ts
 import { enqueueAlertDelivery } from '../queue/jobs.ts';
 import { insertAlertEvent, insertDelivery, lockAlertState, saveAlertState } from '../storage/alert-repository.ts';
 import { traceCount, verdictStats } from '../storage/alert-window.ts';
+import { deferredCount } from '../storage/budget-repository.ts';
 import type { Executor } from '../storage/connect.ts';
 import { findExperiment } from '../storage/experiment-repository.ts';
 import { findMonitor, findRun } from '../storage/monitor-repository.ts';
@@ -30,6 +31,11 @@ export interface Measurement {
 }
 
 export async function measureRule(db: Executor, experimentId: number, rule: AlertRule, now: Date): Promise<Measurement> {
+  if (rule.metric === 'deferred_pairs') {
+    const count = await deferredCount(db, experimentId);
+    const held = rule.op === '<' ? count < rule.threshold : count > rule.threshold;
+    return { value: count, low: count, high: count, sample_size: count, held };
+  }
   if (rule.metric === 'trace_count') {
     const count = await traceCount(db, experimentId, rule.window, now);
     const held = rule.op === '<' ? count < rule.threshold : count > rule.threshold;

@@ -50,6 +50,7 @@ const METRIC_TEXT: Record<AlertRule['metric'], string> = {
   mean: 'mean',
   judge_error_rate: 'judge error rate',
   trace_count: 'trace count',
+  deferred_pairs: 'pairs deferred by the judge budget',
 };
 
 function num(x: number | null): string {
@@ -60,7 +61,7 @@ function num(x: number | null): string {
 export function summaryText(change: AlertChange): string {
   const { rule } = change;
   const subject = `${rule.scorer ? `${rule.scorer} ` : ''}${METRIC_TEXT[rule.metric]}`;
-  const interval = change.low !== null && change.high !== null && rule.metric !== 'trace_count'
+  const interval = change.low !== null && change.high !== null && rule.metric !== 'trace_count' && rule.metric !== 'deferred_pairs'
     ? ` (${Math.round(rule.confidence * 100)}% interval ${num(change.low)}–${num(change.high)}, n = ${change.sample_size})`
     : ` (n = ${change.sample_size})`;
   const verb = change.state === 'firing' ? 'FIRING' : 'RESOLVED';

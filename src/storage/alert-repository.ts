@@ -122,3 +122,24 @@ export async function stalePendingDeliveries(db: Executor, olderThanMs: number):
     .execute();
   return rows.map((r) => r.delivery_id);
 }
+
+/**
+ * Runs whose alert evaluation may have been lost with the queue: each monitor's latest finished
+ * run (not a backfill), when some rule of the monitor has not seen that run yet.
+ */
+export async function runsAwaitingAlerts(db: Executor, olderThanMs: number): Promise<string[]> {
+  const { rows } = await sql<{ run_id: string }>`
+    select latest.run_id from (
+      select distinct on (r.experiment_id) r.run_id, r.experiment_id, r.finished_at,
+             jsonb_array_length(m.config->'alerts') as rules
+      from assay.monitor_run r
+      join assay.monitor m on m.experiment_id = r.experiment_id
+      where r.status = 'succeeded' and r.kind <> 'backfill'
+        and jsonb_typeof(m.config->'alerts') = 'array' and jsonb_array_length(m.config->'alerts') > 0
+      order by r.experiment_id, r.finished_at desc
+    ) latest
+    where latest.finished_at < ${new Date(Date.now() - olderThanMs)}
+      and (select count(*) from assay.monitor_alert a
+           where a.experiment_id = latest.experiment_id and a.last_run_id = latest.run_id) < latest.rules`.execute(db);
+  return rows.map((r) => r.run_id);
+}

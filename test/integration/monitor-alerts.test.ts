@@ -6,6 +6,8 @@
  */
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
+import { schedulerTick } from '../../src/services/monitor-scheduler.ts';
 import { jobHandlers } from '../../workers/index.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { startFakeJudge, type FakeJudge } from '../support/fake-judge.ts';
@@ -29,14 +31,7 @@ describe.each(['bullmq', 'in-process'] as const)('monitor alerts on the %s queue
     receiver = await startWebhookReceiver();
     t = await startTestApp({
       queue,
-      env: {
-        ASSAY_OFFLINE_JUDGE: 'false',
-        ASSAY_JUDGE_BASE_URL: judge.url,
-        ASSAY_JUDGE_API_KEY: 'k',
-        ASSAY_OUTBOUND_ALLOW: receiver.origin,
-        ASSAY_WEBHOOK_BACKOFF_MS: '50',
-        ASSAY_PUBLIC_URL: 'https://assay.example.com',
-      },
+      env: appEnv(),
     });
     await t.ctx.queue.startWorker(jobHandlers(t.ctx), { concurrency: 4 });
     admin = await t.tokenHeaders('admin');
@@ -63,6 +58,15 @@ describe.each(['bullmq', 'in-process'] as const)('monitor alerts on the %s queue
       },
     });
     expect(put.statusCode, put.body).toBe(201);
+  });
+
+  const appEnv = () => ({
+    ASSAY_OFFLINE_JUDGE: 'false',
+    ASSAY_JUDGE_BASE_URL: judge.url,
+    ASSAY_JUDGE_API_KEY: 'k',
+    ASSAY_OUTBOUND_ALLOW: receiver.origin,
+    ASSAY_WEBHOOK_BACKOFF_MS: '50',
+    ASSAY_PUBLIC_URL: 'https://assay.example.com',
   });
 
   afterAll(async () => {
@@ -183,5 +187,21 @@ describe.each(['bullmq', 'in-process'] as const)('monitor alerts on the %s queue
     expect(latest.state).toBe('firing');
     expect(latest.deliveries.find((d) => d.webhook === 'ops')).toMatchObject({ status: 'delivered', attempts: 3 });
     expect(history.filter((h) => h.alert === 'safety-drop').map((h) => h.state)).toEqual(['firing', 'resolved', 'firing']);
+  });
+
+  it('evaluates a run whose alert job was lost with the queue, from the scheduler', async () => {
+    const runId = await runWith('no');
+    // As if the process died right after the run finished: no rule has seen the run.
+    await t.database.db.updateTable('assay.monitor_alert').set({ last_run_id: null }).where('experiment_id', '=', Number(experimentId)).execute();
+    await sql`update assay.monitor_run set finished_at = finished_at - interval '2 minutes' where experiment_id = ${Number(experimentId)}`.execute(t.database.db);
+    await sql`update assay.monitor set next_due_at = now() + interval '1 day' where experiment_id = ${Number(experimentId)}`.execute(t.database.db);
+    const restarted = await startTestApp({ queue, reuseDatabase: t.database, env: appEnv() });
+    try {
+      await restarted.ctx.queue.startWorker(jobHandlers(restarted.ctx), { concurrency: 2 });
+      await schedulerTick(restarted.ctx);
+      await waitFor(async () => (await t.database.db.selectFrom('assay.monitor_alert').select('last_run_id').where('name', '=', 'safety-drop').executeTakeFirst())?.last_run_id === runId || undefined, { what: 'the lost evaluation' });
+    } finally {
+      await restarted.close();
+    }
   });
 });

@@ -35,7 +35,12 @@ describe('judge budget', () => {
       method: 'PUT',
       url: `/api/v1/experiments/${experimentId}/monitor`,
       headers: admin,
-      payload: { results_schema: 'monitoring', scorers: SCORERS.map((name) => ({ name })), budget: { max_judge_calls: BUDGET } },
+      payload: {
+        results_schema: 'monitoring',
+        scorers: SCORERS.map((name) => ({ name })),
+        budget: { max_judge_calls: BUDGET },
+        alerts: [{ name: 'budget-spent', metric: 'deferred_pairs', op: '>', threshold: 0, window: { runs: 1 } }],
+      },
     });
     expect(put.statusCode, put.body).toBe(201);
     traceIds = await ingestSamples(t.ctx, experimentId, TRACES, { seed: 'budget' });
@@ -46,11 +51,16 @@ describe('judge budget', () => {
   });
 
   const runs = async () => (await t.app.inject({ method: 'GET', url: `/api/v1/experiments/${experimentId}/monitor/runs`, headers: admin })).json().runs;
+  const alertAfter = async (runId: string) => {
+    await waitFor(async () => (await t.database.db.selectFrom('assay.monitor_alert').select('last_run_id').executeTakeFirst())?.last_run_id === runId || undefined, { what: 'alert evaluation' });
+    return (await t.app.inject({ method: 'GET', url: `/api/v1/experiments/${experimentId}/monitor/alerts`, headers: admin })).json().alerts[0];
+  };
   const feedback = () => t.database.db.selectFrom('assay.assessment').select(['trace_id', 'name']).where('kind', '=', 'feedback').execute();
 
   it('judges at most the budget and defers the rest, visibly', async () => {
-    await startMonitorRun(t, admin, experimentId);
+    const runId = await startMonitorRun(t, admin, experimentId);
     expect(judge.calls).toHaveLength(BUDGET);
+    expect(await alertAfter(runId)).toMatchObject({ state: 'firing', value: TRACES * SCORERS.length - BUDGET });
     const [run] = await runs();
     expect(run).toMatchObject({ status: 'succeeded', judge_calls: BUDGET, deferred: TRACES * SCORERS.length - BUDGET, traces_copied: TRACES });
     expect(run.scorers.safety.deferred + run.scorers.relevance_to_query.deferred).toBe(TRACES * SCORERS.length - BUDGET);
@@ -81,7 +91,8 @@ describe('judge budget', () => {
   it('judges the deferred pairs in the next period, each once', async () => {
     // The day turns: today's use becomes yesterday's.
     await sql`update assay.monitor_budget_usage set period_start = period_start - interval '1 day' where experiment_id = ${experimentId}`.execute(t.database.db);
-    await startMonitorRun(t, admin, experimentId);
+    const runId = await startMonitorRun(t, admin, experimentId);
+    expect(await alertAfter(runId)).toMatchObject({ state: 'ok', value: 0 });
     const rows = await feedback();
     expect(rows).toHaveLength(TRACES * SCORERS.length);
     expect(new Set(rows.map((f) => `${f.trace_id}/${f.name}`)).size).toBe(TRACES * SCORERS.length);
