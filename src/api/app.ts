@@ -13,6 +13,8 @@ import { evaluationRoutes } from './routes/evaluations.ts';
 import { experimentRoutes } from './routes/experiments.ts';
 import { healthRoutes } from './routes/health.ts';
 import { labelingSessionRoutes } from './routes/labeling-sessions.ts';
+import { monitorAlertRoutes } from './routes/monitor-alerts.ts';
+import { monitorDecisionRoutes } from './routes/monitor-decisions.ts';
 import { monitorRoutes } from './routes/monitors.ts';
 import { otlpRoutes } from './routes/otlp.ts';
 import { overviewRoutes } from './routes/overview.ts';
@@ -31,6 +33,8 @@ const ROUTES: Array<(app: FastifyInstance, ctx: AppContext) => Promise<void>> = 
   assessmentRoutes,
   otlpRoutes,
   monitorRoutes,
+  monitorDecisionRoutes,
+  monitorAlertRoutes,
   searchRoutes,
   datasetRoutes,
   scorerRoutes,

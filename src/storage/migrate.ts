@@ -11,6 +11,7 @@ import * as monitors from './migrations/004-monitors.ts';
 import * as evaluations from './migrations/005-evaluations.ts';
 import * as datasetViewBarrier from './migrations/011-dataset-view-barrier.ts';
 import * as labelingSessions from './migrations/013-labeling-sessions.ts';
+import * as monitorAlerts from './migrations/014-monitor-alerts.ts';
 
 /** Every migration, in order. Add new ones at the end; never edit a released one. */
 const migrations: Record<string, Migration> = {
@@ -21,6 +22,7 @@ const migrations: Record<string, Migration> = {
   '005-evaluations': evaluations,
   '011-dataset-view-barrier': datasetViewBarrier,
   '013-labeling-sessions': labelingSessions,
+  '014-monitor-alerts': monitorAlerts,
 };
 
 export async function migrateToLatest(db: Kysely<unknown>): Promise<string[]> {

@@ -172,6 +172,8 @@ export interface Database {
   'assay.evaluation_metrics': EvaluationMetricsTable;
 }
 
+import type { AlertDeliveryTable, MonitorAlertEventTable, MonitorAlertTable, MonitorBudgetUsageTable, MonitorDeferredTable } from './alert-schema.ts';
+
 export interface LabelingSessionTable {
   labeling_session_id: Generated<number>;
   name: string;
@@ -196,4 +198,9 @@ export interface LabelingSessionTraceTable {
 export interface Database {
   'assay.labeling_session': LabelingSessionTable;
   'assay.labeling_session_trace': LabelingSessionTraceTable;
+  'assay.monitor_alert': MonitorAlertTable;
+  'assay.monitor_alert_event': MonitorAlertEventTable;
+  'assay.alert_delivery': AlertDeliveryTable;
+  'assay.monitor_budget_usage': MonitorBudgetUsageTable;
+  'assay.monitor_deferred': MonitorDeferredTable;
 }

@@ -812,6 +812,15 @@ export interface paths {
                                 } & {
                                     [key: string]: unknown;
                                 })[];
+                                alerts?: {
+                                    [key: string]: unknown;
+                                }[];
+                                webhooks?: {
+                                    [key: string]: unknown;
+                                }[];
+                                budget?: {
+                                    [key: string]: unknown;
+                                };
                             };
                             version: number;
                             etag: string;
@@ -861,6 +870,15 @@ export interface paths {
                                 } & {
                                     [key: string]: unknown;
                                 })[];
+                                alerts?: {
+                                    [key: string]: unknown;
+                                }[];
+                                webhooks?: {
+                                    [key: string]: unknown;
+                                }[];
+                                budget?: {
+                                    [key: string]: unknown;
+                                };
                             };
                             version: number;
                             etag: string;
@@ -893,6 +911,15 @@ export interface paths {
                                 } & {
                                     [key: string]: unknown;
                                 })[];
+                                alerts?: {
+                                    [key: string]: unknown;
+                                }[];
+                                webhooks?: {
+                                    [key: string]: unknown;
+                                }[];
+                                budget?: {
+                                    [key: string]: unknown;
+                                };
                             };
                             version: number;
                             etag: string;
@@ -1014,6 +1041,7 @@ export interface paths {
                                         [key: string]: unknown;
                                     };
                                 };
+                                deferred: number;
                                 judge_calls: number;
                                 input_tokens: number;
                                 output_tokens: number;
@@ -1090,6 +1118,7 @@ export interface paths {
                                         [key: string]: unknown;
                                     };
                                 };
+                                deferred: number;
                                 judge_calls: number;
                                 input_tokens: number;
                                 output_tokens: number;
@@ -1261,6 +1290,7 @@ export interface paths {
                                         [key: string]: unknown;
                                     };
                                 };
+                                deferred: number;
                                 judge_calls: number;
                                 input_tokens: number;
                                 output_tokens: number;
@@ -1321,6 +1351,7 @@ export interface paths {
                                         [key: string]: unknown;
                                     };
                                 };
+                                deferred: number;
                                 judge_calls: number;
                                 input_tokens: number;
                                 output_tokens: number;
@@ -1393,6 +1424,303 @@ export interface paths {
                                 high: number | null;
                             }[];
                             sql: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/traces/{traceId}/monitor-decisions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Why the trace was (not) scored: per scorer its filters, u against the rate, applicability, budget and feedback
+         * @description Needs a token with role `reader` or above.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    traceId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            trace_id: string;
+                            experiment_id: string;
+                            monitor: boolean;
+                            /** @enum {string|null} */
+                            coverage: "in_progress" | "in_active_run" | "awaiting_run" | "before_monitor" | "processed" | null;
+                            coverage_reason: string;
+                            scorers: {
+                                scorer: string;
+                                type: string;
+                                /** @enum {string} */
+                                decision: "scored" | "error" | "filtered_out" | "not_sampled" | "not_applicable" | "deferred_by_budget" | "in_progress" | "pending" | "before_monitor" | "not_scored";
+                                reason: string;
+                                filters: {
+                                    monitor: boolean | null;
+                                    scorer: boolean | null;
+                                };
+                                sample: {
+                                    u: number;
+                                    rate: number;
+                                    sampled: boolean;
+                                };
+                                applicability: {
+                                    applies: boolean;
+                                    reason: string | null;
+                                };
+                                deferred: {
+                                    run_id: string | null;
+                                    since: string;
+                                } | null;
+                                feedback: {
+                                    assessment_id: string;
+                                    run_id: string | null;
+                                    create_time: string;
+                                    value: unknown;
+                                    error: unknown;
+                                    valid: boolean;
+                                } | null;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/experiments/{id}/monitor/decisions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The same explanation for ?trace_id= of this experiment
+         * @description Needs a token with role `reader` or above.
+         */
+        get: {
+            parameters: {
+                query: {
+                    trace_id: string;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            trace_id: string;
+                            experiment_id: string;
+                            monitor: boolean;
+                            /** @enum {string|null} */
+                            coverage: "in_progress" | "in_active_run" | "awaiting_run" | "before_monitor" | "processed" | null;
+                            coverage_reason: string;
+                            scorers: {
+                                scorer: string;
+                                type: string;
+                                /** @enum {string} */
+                                decision: "scored" | "error" | "filtered_out" | "not_sampled" | "not_applicable" | "deferred_by_budget" | "in_progress" | "pending" | "before_monitor" | "not_scored";
+                                reason: string;
+                                filters: {
+                                    monitor: boolean | null;
+                                    scorer: boolean | null;
+                                };
+                                sample: {
+                                    u: number;
+                                    rate: number;
+                                    sampled: boolean;
+                                };
+                                applicability: {
+                                    applies: boolean;
+                                    reason: string | null;
+                                };
+                                deferred: {
+                                    run_id: string | null;
+                                    since: string;
+                                } | null;
+                                feedback: {
+                                    assessment_id: string;
+                                    run_id: string | null;
+                                    create_time: string;
+                                    value: unknown;
+                                    error: unknown;
+                                    valid: boolean;
+                                } | null;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/experiments/{id}/monitor/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Alert rules with their state, and the history of state changes with their webhook deliveries
+         * @description Needs a token with role `reader` or above.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    max_results?: number;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            alerts: {
+                                name: string;
+                                rule: {
+                                    [key: string]: unknown;
+                                };
+                                /** @enum {string} */
+                                state: "ok" | "firing";
+                                since: string | null;
+                                streak: number;
+                                last_evaluated_at: string | null;
+                                last_run_id: string | null;
+                                value: number | null;
+                                interval: number[] | null;
+                                sample_size: number | null;
+                            }[];
+                            history: {
+                                event_id: string;
+                                alert: string;
+                                /** @enum {string} */
+                                state: "firing" | "resolved";
+                                run_id: string | null;
+                                value: number | null;
+                                interval: number[] | null;
+                                sample_size: number | null;
+                                threshold: number;
+                                time: string;
+                                deliveries: {
+                                    delivery_id: string;
+                                    webhook: string;
+                                    /** @enum {string} */
+                                    status: "pending" | "delivered" | "failed";
+                                    attempts: number;
+                                    last_status: number | null;
+                                    last_error: string | null;
+                                    created_at: string;
+                                    delivered_at: string | null;
+                                }[];
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/experiments/{id}/monitor/budget": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The judge budget, its use in the current UTC day and the pairs waiting for it
+         * @description Needs a token with role `reader` or above.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            budget: {
+                                [key: string]: unknown;
+                            } | null;
+                            period_start: string;
+                            renews_at: string;
+                            used: {
+                                judge_calls: number;
+                                tokens: number;
+                                cost_usd: number;
+                            };
+                            deferred_pairs: number;
                         };
                     };
                 };
