@@ -16,6 +16,7 @@ import { monitorRoutes } from './routes/monitors.ts';
 import { otlpRoutes } from './routes/otlp.ts';
 import { scorerRoutes } from './routes/scorers.ts';
 import { searchRoutes } from './routes/search.ts';
+import { sessionRoutes } from './routes/sessions.ts';
 import { tokenRoutes } from './routes/tokens.ts';
 import { traceRoutes } from './routes/traces.ts';
 import { whoamiRoutes } from './routes/whoami.ts';
@@ -30,6 +31,7 @@ const ROUTES: Array<(app: FastifyInstance, ctx: AppContext) => Promise<void>> = 
   otlpRoutes,
   monitorRoutes,
   searchRoutes,
+  sessionRoutes,
   datasetRoutes,
   scorerRoutes,
   evaluationRoutes,

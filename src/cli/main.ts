@@ -7,6 +7,7 @@ import { registerEvaluate } from './evaluate.ts';
 import { registerMigrate } from './migrate.ts';
 import { registerMonitor } from './monitor.ts';
 import { registerServe } from './serve.ts';
+import { registerSessions } from './sessions.ts';
 import { registerTokens } from './tokens.ts';
 import { registerTraces } from './traces.ts';
 
@@ -20,6 +21,7 @@ const COMMANDS = [
   registerMigrate,
   registerTokens,
   registerTraces,
+  registerSessions,
   registerMonitor,
   registerDatasets,
   registerDemo,

@@ -4,7 +4,7 @@
  * int8 columns are read as JS numbers (see `connect.ts`); span times in nanoseconds exceed 2^53, so
  * the span repository reads them as text.
  */
-import type { ColumnType, Generated, JSONColumnType } from 'kysely';
+import type { ColumnType, Generated, GeneratedAlways, JSONColumnType } from 'kysely';
 import type { JsonObject, JsonValue } from '../domain/trace.ts';
 
 type Json<T extends object | null> = JSONColumnType<T, string, string>;
@@ -43,6 +43,10 @@ export interface TraceTable {
   change_xid: Generated<string>;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
+  /** Metadata `mlflow.trace.session` (a generated column; migration 015). */
+  session_id: GeneratedAlways<string | null>;
+  /** Metadata `mlflow.trace.user` (a generated column; migration 015). */
+  user_id: GeneratedAlways<string | null>;
 }
 
 export interface SpanTable {
