@@ -12,6 +12,7 @@ import { datasetRoutes } from './routes/datasets.ts';
 import { evaluationRoutes } from './routes/evaluations.ts';
 import { experimentRoutes } from './routes/experiments.ts';
 import { healthRoutes } from './routes/health.ts';
+import { judgeRoutes } from './routes/judges.ts';
 import { monitorRoutes } from './routes/monitors.ts';
 import { otlpRoutes } from './routes/otlp.ts';
 import { scorerRoutes } from './routes/scorers.ts';
@@ -32,6 +33,7 @@ const ROUTES: Array<(app: FastifyInstance, ctx: AppContext) => Promise<void>> = 
   monitorRoutes,
   searchRoutes,
   sessionRoutes,
+  judgeRoutes,
   datasetRoutes,
   scorerRoutes,
   evaluationRoutes,

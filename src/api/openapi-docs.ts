@@ -31,6 +31,8 @@ const SUMMARIES: Record<string, string> = {
   'GET /api/v1/experiments/:id/monitor/trends': 'Per-scorer pass rate or mean per run or per hour, with a 95% band (Wilson for pass/fail)',
   'GET /api/v1/experiments/:id/sessions': 'List sessions (conversations): user, turns, first/last time, session-level feedback (?filter_string, user_id, max_results, page_token)',
   'GET /api/v1/experiments/:id/sessions/:sessionId': 'A session with its traces in order and the conversation as text (?max_results, page_token)',
+  'GET /api/v1/experiments/:id/judge-agreement': 'Judge–human agreement for every feedback name both gave: kappa, confusion matrix, disagreeing traces (?name, max_disagreements)',
+  'GET /api/v1/experiments/:id/judges/:name/agreement': 'Judge–human agreement for one feedback name (?max_disagreements)',
   'GET /api/v1/whoami': 'The caller’s name and role, and whether tokens are required',
   'GET /api/v1/scorers': 'List scorers with descriptions, required fields and aliases',
   'POST /api/v1/scorers/run': 'Run scorers on trace ids or records without storing the feedback',
@@ -66,6 +68,7 @@ const TAGS: Array<[RegExp, string]> = [
   [/^\/api\/v1\/scorers/, 'scorers'],
   [/^\/api\/v1\/tokens/, 'tokens'],
   [/\/sessions/, 'sessions'],
+  [/\/judge/, 'judges'],
   [/traces/, 'traces'],
   [/^\/api\/v1\/experiments/, 'experiments'],
 ];

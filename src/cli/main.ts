@@ -4,6 +4,7 @@ import { ConfigError } from '../../config/index.ts';
 import { registerDatasets } from './datasets.ts';
 import { registerDemo } from './demo.ts';
 import { registerEvaluate } from './evaluate.ts';
+import { registerJudges } from './judges.ts';
 import { registerMigrate } from './migrate.ts';
 import { registerMonitor } from './monitor.ts';
 import { registerServe } from './serve.ts';
@@ -22,6 +23,7 @@ const COMMANDS = [
   registerTokens,
   registerTraces,
   registerSessions,
+  registerJudges,
   registerMonitor,
   registerDatasets,
   registerDemo,

@@ -1701,6 +1701,162 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/experiments/{id}/judge-agreement": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Judge–human agreement for every feedback name both gave: kappa, confusion matrix, disagreeing traces (?name, max_disagreements)
+         * @description Needs a token with role `reader` or above.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    name?: string;
+                    max_disagreements?: number;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            judges: {
+                                name: string;
+                                /** @enum {string} */
+                                value_type: "categorical" | "numeric";
+                                pairs: number;
+                                agreement: number | null;
+                                kappa: number | null;
+                                kappa_ci: (number)[] | null;
+                                labels: string[];
+                                confusion: {
+                                    [key: string]: {
+                                        [key: string]: number;
+                                    };
+                                };
+                                per_class: {
+                                    label: string;
+                                    precision: number | null;
+                                    recall: number | null;
+                                    human_count: number;
+                                    judge_count: number;
+                                }[];
+                                mae: number | null;
+                                correlation: number | null;
+                                disagreements: {
+                                    trace_id: string;
+                                    judge_value: unknown;
+                                    human_value: unknown;
+                                    judge_rationale: string | null;
+                                    human_rationale: string | null;
+                                    judge_source_id: string | null;
+                                    human_source_id: string | null;
+                                }[];
+                                disagreements_total: number;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/experiments/{id}/judges/{name}/agreement": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Judge–human agreement for one feedback name (?max_disagreements)
+         * @description Needs a token with role `reader` or above.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    max_disagreements?: number;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            name: string;
+                            /** @enum {string} */
+                            value_type: "categorical" | "numeric";
+                            pairs: number;
+                            agreement: number | null;
+                            kappa: number | null;
+                            kappa_ci: (number)[] | null;
+                            labels: string[];
+                            confusion: {
+                                [key: string]: {
+                                    [key: string]: number;
+                                };
+                            };
+                            per_class: {
+                                label: string;
+                                precision: number | null;
+                                recall: number | null;
+                                human_count: number;
+                                judge_count: number;
+                            }[];
+                            mae: number | null;
+                            correlation: number | null;
+                            disagreements: {
+                                trace_id: string;
+                                judge_value: unknown;
+                                human_value: unknown;
+                                judge_rationale: string | null;
+                                human_rationale: string | null;
+                                judge_source_id: string | null;
+                                human_source_id: string | null;
+                            }[];
+                            disagreements_total: number;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/datasets": {
         parameters: {
             query?: never;
