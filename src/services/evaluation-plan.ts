@@ -7,7 +7,7 @@
  * (a retried or duplicated `evaluation.run`) re-enqueues only slices with rows left to do.
  */
 import { sql } from 'kysely';
-import type { AppContext } from '../api/context.ts';
+import type { AppContext } from '../services/context.ts';
 import { enqueueEvaluationRows } from '../queue/jobs.ts';
 import { computeMetrics, type Aggregation } from '../domain/evaluation-metrics.ts';
 import { allRows, appendMetrics, rowCounts, type EvaluationRunRow } from '../storage/evaluation-repository.ts';

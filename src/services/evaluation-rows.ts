@@ -4,7 +4,7 @@
  * row's trace, score it, and mark it passed or failed. A target failure marks the row errored with
  * the reason; the run goes on.
  */
-import type { AppContext } from '../api/context.ts';
+import type { AppContext } from '../services/context.ts';
 import { isAssayError } from '../domain/errors.ts';
 import type { IncomingTrace, StoredTrace } from '../domain/trace.ts';
 import type { ScorerEntry } from '../scorers/registry.ts';
@@ -16,15 +16,15 @@ import { RowWriter } from './evaluation-writer.ts';
 import { createTarget, targetSchema, type TargetCall } from './evaluation-target.ts';
 import { buildRowTrace, givenRowTrace, storedTraceOf, type RowTiming } from './evaluation-trace.ts';
 import { ingestTraces } from './ingest.ts';
-import { getJudge } from './judge-provider.ts';
 import { runPool } from './pool.ts';
+import type { JudgeClient } from '../scorers/judge-client.ts';
 
 interface SliceContext {
   ctx: AppContext;
   run: EvaluationRunRow;
   target: TargetCall | null;
   scorers: RowScorers;
-  judge: Awaited<ReturnType<typeof getJudge>>['judge'];
+  judge: JudgeClient;
   /** Feedback an earlier attempt stored for this slice's rows. */
   existing: Set<string>;
   writer: RowWriter;
@@ -42,7 +42,7 @@ export async function runSlice(ctx: AppContext, runId: string, slice: number, si
       run,
       target: run.target ? createTarget(ctx.config, targetSchema.parse(run.target)) : null,
       scorers: new RowScorers(run.scorers as ScorerEntry[] | null, ctx.config.judge.model),
-      judge: (await getJudge(ctx)).judge,
+      judge: ctx.judge.judge,
       existing: await storedFeedbackKeys(ctx.db, runId, rows.map((r) => incomingTrace(run, r, { start_ms: 0, latency_ms: 0 }, null).trace_id)),
       writer: new RowWriter(ctx.db, runId, run.experiment_id),
       signal,

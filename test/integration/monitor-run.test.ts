@@ -4,7 +4,7 @@
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { schedulerTick } from '../../src/queue/scheduler.ts';
+import { schedulerTick } from '../../src/services/monitor-scheduler.ts';
 import { isSampled } from '../../src/domain/sampling.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { ingestSamples, newExperiment, startMonitorRun, waitForRun } from '../support/monitor.ts';

@@ -1,6 +1,6 @@
 /** Helpers for monitoring tests: sample traces in, runs started and awaited. */
 import { expect } from 'vitest';
-import type { AppContext } from '../../src/api/context.ts';
+import type { AppContext } from '../../src/services/context.ts';
 import type { TestApp } from './app.ts';
 import { sampleTraces, type SampleOptions } from '../../src/samples/sample-traces.ts';
 import { parseMlflowPayload } from '../../src/domain/mlflow-trace.ts';

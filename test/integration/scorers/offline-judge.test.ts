@@ -48,13 +48,9 @@ describe('offline judge', () => {
   });
 
   it('is what openJudge starts when no endpoint is configured', async () => {
-    const opened = await openJudge(loadConfig({}));
-    try {
-      expect(opened.offline).toBe(true);
-      const [feedback] = await buildScorer('safety', { model: 'x' }).score(scorerInputFromTrace(chatTrace()), { judge: opened.judge });
-      expect(feedback?.source.source_id).toBe('offline-heuristic');
-    } finally {
-      await opened.close();
-    }
+    const opened = openJudge(loadConfig({}));
+    expect(opened.offline).toBe(true);
+    const [feedback] = await buildScorer('safety', { model: 'x' }).score(scorerInputFromTrace(chatTrace()), { judge: opened.judge });
+    expect(feedback?.source.source_id).toBe('offline-heuristic');
   });
 });
