@@ -96,7 +96,7 @@ export interface ApiTokenTable {
   last_used_at: Date | null;
 }
 
-import type { MonitorRunChunkTable, MonitorRunTable, MonitorRunTraceTable, MonitorTable } from './monitor-schema.ts';
+import type { MonitorRunChunkTable, MonitorRunSessionTable, MonitorRunTable, MonitorRunTraceTable, MonitorTable } from './monitor-schema.ts';
 
 export interface Database {
   'assay.experiment': ExperimentTable;
@@ -108,6 +108,7 @@ export interface Database {
   'assay.monitor_run': MonitorRunTable;
   'assay.monitor_run_trace': MonitorRunTraceTable;
   'assay.monitor_run_chunk': MonitorRunChunkTable;
+  'assay.monitor_run_session': MonitorRunSessionTable;
 }
 
 export interface DatasetTable {

@@ -4,7 +4,8 @@ import { sql, type Kysely } from 'kysely';
  * Sessions and users as columns of the trace, derived from its metadata (`mlflow.trace.session`,
  * `mlflow.trace.user`) so they can never disagree with it, with an index for the sessions list.
  * Traces stored before ingest lifted span attributes (`session.id`, `gen_ai.conversation.id`,
- * `user.id`) into metadata get that metadata first; metadata already stated wins.
+ * `user.id`) into metadata get that metadata first; metadata already stated wins. Monitoring runs
+ * list the sessions they judge in `monitor_run_session`.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`
@@ -31,9 +32,22 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     create index trace_experiment_session on assay.trace (experiment_id, session_id, request_time, trace_id)
     where session_id is not null
   `.execute(db);
+  // The sessions a monitoring run judges, by chunk (like monitor_run_trace for traces): the
+  // session's version (turns and last trace) as it was when the run was planned.
+  await sql`
+    create table assay.monitor_run_session (
+      run_id text not null references assay.monitor_run on delete cascade,
+      chunk integer not null,
+      session_id text not null,
+      last_trace_id text not null,
+      turns integer not null,
+      primary key (run_id, chunk, session_id)
+    )
+  `.execute(db);
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
+  await sql`drop table assay.monitor_run_session`.execute(db);
   await sql`drop index assay.trace_experiment_session`.execute(db);
   await sql`alter table assay.trace drop column session_id, drop column user_id`.execute(db);
 }

@@ -802,6 +802,7 @@ export interface paths {
                                 paused: boolean;
                                 interval_minutes: number;
                                 filter_string?: string;
+                                session_idle_seconds?: number;
                                 scorers: ({
                                     name: string;
                                     type?: string;
@@ -851,6 +852,7 @@ export interface paths {
                                 paused: boolean;
                                 interval_minutes: number;
                                 filter_string?: string;
+                                session_idle_seconds?: number;
                                 scorers: ({
                                     name: string;
                                     type?: string;
@@ -883,6 +885,7 @@ export interface paths {
                                 paused: boolean;
                                 interval_minutes: number;
                                 filter_string?: string;
+                                session_idle_seconds?: number;
                                 scorers: ({
                                     name: string;
                                     type?: string;
