@@ -18,6 +18,14 @@ export async function startRoles(runtime: Runtime, roles: readonly ProcessRole[]
         'Create one with `assay tokens create --name NAME --role admin`, or listen on 127.0.0.1.',
     );
   }
+  // The API serves /metrics on its own port; a process without it gets a small listener of its own,
+  // started first so that a port already taken stops the process before it takes any job.
+  if (!roles.includes('api') && ctx.config.metrics) {
+    const { startMetricsServer } = await import('./metrics-server.ts');
+    const metrics = await startMetricsServer(ctx, ctx.config.metrics);
+    runtime.onShutdown('metrics closed', () => metrics.close());
+    ctx.log.info({ url: metrics.url }, 'metrics listening');
+  }
   // Each role loads only its own modules: a worker does not need the HTTP stack in memory.
   if (roles.includes('worker')) {
     const { jobHandlers } = await import('../../workers/index.ts');
@@ -37,6 +45,12 @@ export async function startRoles(runtime: Runtime, roles: readonly ProcessRole[]
     // Registered last, so it runs first: intake stops before jobs drain.
     runtime.onShutdown('api closed', () => app.close());
     ctx.log.info({ url }, 'api listening');
+    if (ctx.config.otlpGrpcPort !== null) {
+      const { startOtlpGrpcServer } = await import('../api/otlp-grpc.ts');
+      const grpc = await startOtlpGrpcServer(ctx, ctx.config.host, ctx.config.otlpGrpcPort);
+      runtime.onShutdown('otlp grpc closed', () => grpc.close(Math.min(5_000, Math.floor(ctx.config.shutdownTimeoutMs * 0.2))));
+      ctx.log.info({ host: ctx.config.host, port: grpc.port }, 'otlp grpc listening');
+    }
   }
   return url ? { url } : {};
 }

@@ -3,6 +3,7 @@
  * root (src/runtime) builds them once per process and owns every connection in them.
  */
 import type { Config } from '../../config/index.ts';
+import { recordJudgeAttempt } from '../observability/judge-metrics.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { JobQueue } from '../queue/queue.ts';
 import { openJudge, type OpenJudge } from '../scorers/open-judge.ts';
@@ -22,6 +23,10 @@ export interface AppContext {
 
 /** Builds a context; the judge's rate limit shares the queue's Redis connection when there is one. */
 export function createContext(parts: Pick<AppContext, 'config' | 'db' | 'dbKind' | 'queue' | 'log'>): AppContext {
-  const judge = openJudge(parts.config, { redis: parts.queue.redis, logger: parts.log.child({ component: 'judge' }) });
+  const judge = openJudge(parts.config, {
+    redis: parts.queue.redis,
+    logger: parts.log.child({ component: 'judge' }),
+    onAttempt: recordJudgeAttempt,
+  });
   return { ...parts, lifecycle: { shuttingDown: false }, judge };
 }

@@ -8,7 +8,16 @@ import type { AppContext } from '../services/context.ts';
 import { isAssayError } from '../domain/errors.ts';
 import type { IncomingTrace, StoredTrace } from '../domain/trace.ts';
 import type { ScorerEntry } from '../scorers/registry.ts';
-import { findRun, pendingRows, recordOutput, type EvaluationRowRow, type EvaluationRunRow } from '../storage/evaluation-repository.ts';
+import {
+  findRow,
+  findRun,
+  pendingRows,
+  recordOutput,
+  setRowFigures,
+  type EvaluationRowRow,
+  type EvaluationRunRow,
+  type RowFigures,
+} from '../storage/evaluation-repository.ts';
 import { loadStoredTraces } from '../storage/trace-repository.ts';
 import { finishRunIfDone, slicing } from './evaluation-plan.ts';
 import { judgeRow, RowScorers, storedFeedbackKeys } from './evaluation-scoring.ts';
@@ -147,22 +156,11 @@ async function storeTrace(s: SliceContext, trace: IncomingTrace): Promise<string
 async function useTraceFigures(
   s: SliceContext,
   row: EvaluationRowRow,
-  info: { execution_duration_ms: number | null; input_tokens: number | null; output_tokens: number | null; total_tokens: number | null; cost: number | null },
+  info: RowFigures,
 ): Promise<void> {
-  await s.ctx.db
-    .updateTable('assay.evaluation_row')
-    .set({
-      target_latency_ms: info.execution_duration_ms,
-      input_tokens: info.input_tokens,
-      output_tokens: info.output_tokens,
-      total_tokens: info.total_tokens,
-      cost: info.cost,
-    })
-    .where('run_id', '=', s.run.run_id)
-    .where('row_index', '=', row.row_index)
-    .execute();
+  await setRowFigures(s.ctx.db, s.run.run_id, row.row_index, info);
 }
 
 async function reload(s: SliceContext, row: EvaluationRowRow): Promise<EvaluationRowRow | undefined> {
-  return s.ctx.db.selectFrom('assay.evaluation_row').selectAll().where('run_id', '=', s.run.run_id).where('row_index', '=', row.row_index).executeTakeFirst();
+  return findRow(s.ctx.db, s.run.run_id, row.row_index);
 }

@@ -63,7 +63,10 @@ export async function runChunk(ctx: AppContext, runId: string, chunk: number, si
     const { judge } = ctx.judge;
     // One item per (trace, scorer): its drafts always commit together.
     const writer = new BatchWriter<AssessmentWrite[]>(async (groups) => {
-      counts.assessments_written! += (await insertAssessments(ctx.db, groups.flat())).length;
+      // Read the total only after the insert: `total += await …` would read it first, and batches
+      // committing at once would overwrite each other's additions.
+      const written = (await insertAssessments(ctx.db, groups.flat())).length;
+      counts.assessments_written! += written;
     });
     try {
       await runPool(tasks, ctx.config.judge.concurrency * 2, signal, async (task) => {

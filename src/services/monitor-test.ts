@@ -9,7 +9,7 @@ import { buildScorer } from '../scorers/registry.ts';
 import { scorerInputFromTrace } from '../scorers/scorer-input.ts';
 import { getExperiment } from '../storage/experiment-repository.ts';
 import { findMonitor } from '../storage/monitor-repository.ts';
-import { loadStoredTraces } from '../storage/trace-repository.ts';
+import { latestFinishedTraceIds, loadStoredTraces } from '../storage/trace-repository.ts';
 import { parseMonitorConfig } from './monitor-config.ts';
 import { tracesMatching } from './monitor-filters.ts';
 import { runPool } from './pool.ts';
@@ -45,16 +45,7 @@ export async function testMonitor(
   if (scorers.length === 0) throw invalid('scorers: give scorers, or create the monitor first');
   const monitorFilter = body.filter_string ?? monitor?.config.filter_string;
 
-  const latest = await ctx.db
-    .selectFrom('assay.trace')
-    .select('trace_id')
-    .where('experiment_id', '=', id)
-    .where('state', '!=', 'IN_PROGRESS')
-    .orderBy('request_time', 'desc')
-    .orderBy('trace_id')
-    .limit(maxTraces)
-    .execute();
-  const traces = await loadStoredTraces(ctx.db, latest.map((r) => r.trace_id));
+  const traces = await loadStoredTraces(ctx.db, await latestFinishedTraceIds(ctx.db, id, maxTraces));
   const { judge } = ctx.judge;
   const reports: ScorerTestReport[] = [];
   for (const entry of scorers) {

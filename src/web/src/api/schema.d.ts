@@ -382,12 +382,14 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Get a trace with its spans and assessments
+         * Get a trace with its spans and assessments (by tr- id, raw 32-hex OTel id or base64); ?format=mlflow answers MLflow's Trace.to_json() document
          * @description Needs a token with role `reader` or above.
          */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    format?: "assay" | "mlflow";
+                };
                 header?: never;
                 path: {
                     traceId: string;
