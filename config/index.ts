@@ -67,6 +67,8 @@ const envSchema = z.object({
   ASSAY_SEARCH_TIMEOUT_MS: z.coerce.number().int().min(1).default(30_000),
   /** Traces per monitoring chunk job. Default 500. */
   ASSAY_MONITOR_CHUNK_SIZE: z.coerce.number().int().min(1).max(100_000).default(500),
+  /** Session judges in monitors (conversation_completeness, …). Default true; false refuses them in monitor documents and skips them in runs. */
+  ASSAY_SESSION_JUDGES: bool.optional(),
   /** OpenAI-compatible base URL of the judge. Unset: the OpenAI API. */
   ASSAY_JUDGE_BASE_URL: optionalUrl,
   /** Judge API key; falls back to OPENAI_API_KEY. */
@@ -199,6 +201,8 @@ export interface Config {
   readonly jobLockMs: number;
   readonly schedulerCron: string;
   readonly monitorChunkSize: number;
+  /** Whether monitors run session judges (ASSAY_SESSION_JUDGES, default true). */
+  readonly sessionJudges: boolean;
   readonly searchTimeoutMs: number;
   readonly judge: {
     readonly baseUrl: string | undefined;
@@ -270,6 +274,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     jobLockMs: e.ASSAY_JOB_LOCK_MS,
     schedulerCron: e.ASSAY_SCHEDULER_CRON,
     monitorChunkSize: e.ASSAY_MONITOR_CHUNK_SIZE,
+    sessionJudges: e.ASSAY_SESSION_JUDGES ?? true,
     searchTimeoutMs: e.ASSAY_SEARCH_TIMEOUT_MS,
     judge: {
       baseUrl: e.ASSAY_JUDGE_BASE_URL,

@@ -15,11 +15,13 @@ import { healthRoutes } from './routes/health.ts';
 import { labelingSessionRoutes } from './routes/labeling-sessions.ts';
 import { monitorAlertRoutes } from './routes/monitor-alerts.ts';
 import { monitorDecisionRoutes } from './routes/monitor-decisions.ts';
+import { judgeRoutes } from './routes/judges.ts';
 import { monitorRoutes } from './routes/monitors.ts';
 import { otlpRoutes } from './routes/otlp.ts';
 import { overviewRoutes } from './routes/overview.ts';
 import { scorerRoutes } from './routes/scorers.ts';
 import { searchRoutes } from './routes/search.ts';
+import { sessionRoutes } from './routes/sessions.ts';
 import { tokenRoutes } from './routes/tokens.ts';
 import { traceRoutes } from './routes/traces.ts';
 import { whoamiRoutes } from './routes/whoami.ts';
@@ -36,6 +38,8 @@ const ROUTES: Array<(app: FastifyInstance, ctx: AppContext) => Promise<void>> = 
   monitorDecisionRoutes,
   monitorAlertRoutes,
   searchRoutes,
+  sessionRoutes,
+  judgeRoutes,
   datasetRoutes,
   scorerRoutes,
   evaluationRoutes,

@@ -5,10 +5,12 @@ import { registerDatasets } from './datasets.ts';
 import { registerDemo } from './demo.ts';
 import { registerEvaluate } from './evaluate.ts';
 import { registerExperiments } from './experiments.ts';
+import { registerJudges } from './judges.ts';
 import { registerLabeling } from './labeling.ts';
 import { registerMigrate } from './migrate.ts';
 import { registerMonitor } from './monitor.ts';
 import { registerServe } from './serve.ts';
+import { registerSessions } from './sessions.ts';
 import { registerSql } from './sql.ts';
 import { registerTokens } from './tokens.ts';
 import { registerTraces } from './traces.ts';
@@ -24,6 +26,8 @@ const COMMANDS = [
   registerTokens,
   registerExperiments,
   registerTraces,
+  registerSessions,
+  registerJudges,
   registerMonitor,
   registerDatasets,
   registerDemo,

@@ -7,17 +7,14 @@ import { interpretSpan, type SpanEventJson } from './otlp-conventions.ts';
 import { keyValuesToJson, type OtlpResourceSpans, type OtlpSpan } from './otlp-types.ts';
 import { AssayError } from './errors.ts';
 import { fieldError, joinPath } from './payload-errors.ts';
+import { SESSION_SPAN_ATTRIBUTES } from './session.ts';
 import { bytesToHex, SPAN_ID_BYTES, TRACE_ID_BYTES, traceIdFromHex } from './trace-ids.ts';
 import type { IncomingTrace, JsonObject, Span } from './trace.ts';
 
 // Resource attributes naming the experiment; Assay's own first.
 const EXPERIMENT_KEYS = ['assay.experiment_id', 'mlflow.experimentId'] as const;
-// Span (or resource) attributes → trace metadata. OpenInference first, then GenAI.
-const METADATA_KEYS: readonly (readonly [string, string])[] = [
-  ['session.id', 'mlflow.trace.session'],
-  ['gen_ai.conversation.id', 'mlflow.trace.session'],
-  ['user.id', 'mlflow.trace.user'],
-];
+// Span (or resource) attributes → trace metadata: the session and user keys.
+const METADATA_KEYS = SESSION_SPAN_ATTRIBUTES;
 // Resource attributes kept as trace metadata under the same key (`metadata.`service.name`` in a filter).
 const SERVICE_NAME = 'service.name';
 const RESOURCE_METADATA_KEYS = [SERVICE_NAME] as const;

@@ -11,7 +11,7 @@ import { parseWith } from '../domain/validate.ts';
 import { invalid, notFound } from '../domain/errors.ts';
 import { scorerRate } from '../domain/monitor-config.ts';
 import { isSampled } from '../domain/sampling.ts';
-import { buildScorer } from '../scorers/registry.ts';
+import { buildScorer, scorerLevel } from '../scorers/registry.ts';
 import { getExperiment } from '../storage/experiment-repository.ts';
 import { createRun, findMonitor, type MonitorRunRow } from '../storage/monitor-repository.ts';
 import { feedbackKey } from './monitor-chunk.ts';
@@ -43,7 +43,8 @@ export async function backfill(ctx: AppContext, experimentId: string, raw: unkno
   if (!monitor) throw notFound(`experiment_id: experiment '${experimentId}' has no monitor`);
   const unknown = (input.scorers ?? []).filter((n) => !monitor.config.scorers.some((s) => s.name === n));
   if (unknown.length) throw invalid(`scorers: not in this monitor: ${unknown.join(', ')}`);
-  const scorers = monitor.config.scorers.filter((s) => !input.scorers || input.scorers.includes(s.name));
+  // A backfill judges past traces; session judges run on sessions as they go idle.
+  const scorers = monitor.config.scorers.filter((s) => scorerLevel(s) === 'trace' && (!input.scorers || input.scorers.includes(s.name)));
   const config = { ...monitor.config, scorers };
 
   const estimate = await estimateBackfill(ctx, id, config, input.start_time, input.end_time);

@@ -12,6 +12,7 @@ import * as evaluations from './migrations/005-evaluations.ts';
 import * as datasetViewBarrier from './migrations/011-dataset-view-barrier.ts';
 import * as labelingSessions from './migrations/013-labeling-sessions.ts';
 import * as monitorAlerts from './migrations/014-monitor-alerts.ts';
+import * as sessions from './migrations/015-sessions.ts';
 
 /** Every migration, in order. Add new ones at the end; never edit a released one. */
 const migrations: Record<string, Migration> = {
@@ -23,6 +24,7 @@ const migrations: Record<string, Migration> = {
   '011-dataset-view-barrier': datasetViewBarrier,
   '013-labeling-sessions': labelingSessions,
   '014-monitor-alerts': monitorAlerts,
+  '015-sessions': sessions,
 };
 
 export async function migrateToLatest(db: Kysely<unknown>): Promise<string[]> {

@@ -4,7 +4,7 @@
  * int8 columns are read as JS numbers (see `connect.ts`); span times in nanoseconds exceed 2^53, so
  * the span repository reads them as text.
  */
-import type { ColumnType, Generated, JSONColumnType } from 'kysely';
+import type { ColumnType, Generated, GeneratedAlways, JSONColumnType } from 'kysely';
 import type { LabelSchema } from '../domain/labeling-session.ts';
 import type { JsonObject, JsonValue } from '../domain/trace.ts';
 
@@ -44,6 +44,10 @@ export interface TraceTable {
   change_xid: Generated<string>;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
+  /** Metadata `mlflow.trace.session` (a generated column; migration 015). */
+  session_id: GeneratedAlways<string | null>;
+  /** Metadata `mlflow.trace.user` (a generated column; migration 015). */
+  user_id: GeneratedAlways<string | null>;
 }
 
 export interface SpanTable {
@@ -93,7 +97,7 @@ export interface ApiTokenTable {
   last_used_at: Date | null;
 }
 
-import type { MonitorRunChunkTable, MonitorRunTable, MonitorRunTraceTable, MonitorTable } from './monitor-schema.ts';
+import type { MonitorRunChunkTable, MonitorRunSessionTable, MonitorRunTable, MonitorRunTraceTable, MonitorTable } from './monitor-schema.ts';
 
 export interface Database {
   'assay.experiment': ExperimentTable;
@@ -105,6 +109,7 @@ export interface Database {
   'assay.monitor_run': MonitorRunTable;
   'assay.monitor_run_trace': MonitorRunTraceTable;
   'assay.monitor_run_chunk': MonitorRunChunkTable;
+  'assay.monitor_run_session': MonitorRunSessionTable;
 }
 
 export interface DatasetTable {

@@ -12,6 +12,8 @@ export const monitorConfigJson = z.object({
   paused: z.boolean(),
   interval_minutes: z.number(),
   filter_string: z.string().optional(),
+  /** Session judges run on a session idle this long, seconds (default 900). */
+  session_idle_seconds: z.number().optional(),
   scorers: z.array(monitorScorerJson),
   alerts: z.array(z.record(z.string(), jsonValue)).optional(),
   webhooks: z.array(z.record(z.string(), jsonValue)).optional(),

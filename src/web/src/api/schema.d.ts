@@ -804,6 +804,7 @@ export interface paths {
                                 paused: boolean;
                                 interval_minutes: number;
                                 filter_string?: string;
+                                session_idle_seconds?: number;
                                 scorers: ({
                                     name: string;
                                     type?: string;
@@ -862,6 +863,7 @@ export interface paths {
                                 paused: boolean;
                                 interval_minutes: number;
                                 filter_string?: string;
+                                session_idle_seconds?: number;
                                 scorers: ({
                                     name: string;
                                     type?: string;
@@ -903,6 +905,7 @@ export interface paths {
                                 paused: boolean;
                                 interval_minutes: number;
                                 filter_string?: string;
+                                session_idle_seconds?: number;
                                 scorers: ({
                                     name: string;
                                     type?: string;
@@ -1830,6 +1833,383 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/experiments/{id}/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List sessions (conversations): user, turns, first/last time, session-level feedback (?filter_string, user_id, max_results, page_token)
+         * @description Needs a token with role `reader` or above.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    filter_string?: string;
+                    user_id?: string;
+                    max_results?: number;
+                    page_token?: string;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            sessions: {
+                                session_id: string;
+                                user_id: string | null;
+                                turns: number;
+                                first_time: string;
+                                last_time: string;
+                                last_trace_id: string;
+                                assessments: {
+                                    assessment_id: string;
+                                    assessment_name: string;
+                                    trace_id: string;
+                                    span_id: string | null;
+                                    source: {
+                                        source_type: string;
+                                        source_id?: string | null;
+                                    };
+                                    create_time: string;
+                                    last_update_time: string;
+                                    feedback?: {
+                                        value: unknown;
+                                        error: {
+                                            error_code: string;
+                                            error_message: string;
+                                        } | null;
+                                    };
+                                    expectation?: {
+                                        value: unknown;
+                                    };
+                                    rationale: string | null;
+                                    metadata: {
+                                        [key: string]: string;
+                                    };
+                                    overrides: string | null;
+                                    valid: boolean;
+                                }[];
+                            }[];
+                            next_page_token?: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/experiments/{id}/sessions/{sessionId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A session with its traces in order and the conversation as text (?max_results, page_token)
+         * @description Needs a token with role `reader` or above.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    max_results?: number;
+                    page_token?: string;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                    sessionId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            session_id: string;
+                            user_id: string | null;
+                            turns: number;
+                            first_time: string;
+                            last_time: string;
+                            last_trace_id: string;
+                            assessments: {
+                                assessment_id: string;
+                                assessment_name: string;
+                                trace_id: string;
+                                span_id: string | null;
+                                source: {
+                                    source_type: string;
+                                    source_id?: string | null;
+                                };
+                                create_time: string;
+                                last_update_time: string;
+                                feedback?: {
+                                    value: unknown;
+                                    error: {
+                                        error_code: string;
+                                        error_message: string;
+                                    } | null;
+                                };
+                                expectation?: {
+                                    value: unknown;
+                                };
+                                rationale: string | null;
+                                metadata: {
+                                    [key: string]: string;
+                                };
+                                overrides: string | null;
+                                valid: boolean;
+                            }[];
+                            traces: {
+                                trace_id: string;
+                                experiment_id: string;
+                                request_time: string;
+                                execution_duration_ms: number | null;
+                                state: string;
+                                request_preview: string | null;
+                                response_preview: string | null;
+                                client_request_id: string | null;
+                                trace_metadata: {
+                                    [key: string]: string;
+                                };
+                                tags: {
+                                    [key: string]: string;
+                                };
+                                token_usage: {
+                                    input_tokens: number | null;
+                                    output_tokens: number | null;
+                                    total_tokens: number | null;
+                                } | null;
+                                cost: number | null;
+                                assessments?: {
+                                    assessment_id: string;
+                                    assessment_name: string;
+                                    trace_id: string;
+                                    span_id: string | null;
+                                    source: {
+                                        source_type: string;
+                                        source_id?: string | null;
+                                    };
+                                    create_time: string;
+                                    last_update_time: string;
+                                    feedback?: {
+                                        value: unknown;
+                                        error: {
+                                            error_code: string;
+                                            error_message: string;
+                                        } | null;
+                                    };
+                                    expectation?: {
+                                        value: unknown;
+                                    };
+                                    rationale: string | null;
+                                    metadata: {
+                                        [key: string]: string;
+                                    };
+                                    overrides: string | null;
+                                    valid: boolean;
+                                }[];
+                            }[];
+                            conversation: {
+                                trace_id: string;
+                                request_time: string;
+                                user: string | null;
+                                assistant: string | null;
+                            }[];
+                            next_page_token?: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/experiments/{id}/judge-agreement": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Judge–human agreement for every feedback name both gave: kappa, confusion matrix, disagreeing traces (?name, max_disagreements)
+         * @description Needs a token with role `reader` or above.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    name?: string;
+                    max_disagreements?: number;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            judges: {
+                                name: string;
+                                /** @enum {string} */
+                                value_type: "categorical" | "numeric";
+                                pairs: number;
+                                agreement: number | null;
+                                kappa: number | null;
+                                kappa_ci: (number)[] | null;
+                                labels: string[];
+                                confusion: {
+                                    [key: string]: {
+                                        [key: string]: number;
+                                    };
+                                };
+                                per_class: {
+                                    label: string;
+                                    precision: number | null;
+                                    recall: number | null;
+                                    human_count: number;
+                                    judge_count: number;
+                                }[];
+                                mae: number | null;
+                                correlation: number | null;
+                                disagreements: {
+                                    trace_id: string;
+                                    judge_value: unknown;
+                                    human_value: unknown;
+                                    judge_rationale: string | null;
+                                    human_rationale: string | null;
+                                    judge_source_id: string | null;
+                                    human_source_id: string | null;
+                                }[];
+                                disagreements_total: number;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/experiments/{id}/judges/{name}/agreement": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Judge–human agreement for one feedback name (?max_disagreements)
+         * @description Needs a token with role `reader` or above.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    max_disagreements?: number;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            name: string;
+                            /** @enum {string} */
+                            value_type: "categorical" | "numeric";
+                            pairs: number;
+                            agreement: number | null;
+                            kappa: number | null;
+                            kappa_ci: (number)[] | null;
+                            labels: string[];
+                            confusion: {
+                                [key: string]: {
+                                    [key: string]: number;
+                                };
+                            };
+                            per_class: {
+                                label: string;
+                                precision: number | null;
+                                recall: number | null;
+                                human_count: number;
+                                judge_count: number;
+                            }[];
+                            mae: number | null;
+                            correlation: number | null;
+                            disagreements: {
+                                trace_id: string;
+                                judge_value: unknown;
+                                human_value: unknown;
+                                judge_rationale: string | null;
+                                human_rationale: string | null;
+                                judge_source_id: string | null;
+                                human_source_id: string | null;
+                            }[];
+                            disagreements_total: number;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
