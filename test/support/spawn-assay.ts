@@ -30,12 +30,16 @@ function baseEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-/** `entry`: the launcher (TypeScript through tsx, the default) or the compiled `dist/src/cli/main.js`. */
+/**
+ * `entry`: the launcher (TypeScript through tsx, the default) or the compiled `dist/src/cli/main.js`.
+ * The metrics listener is off unless `env` sets ASSAY_METRICS_PORT (a `freePort()`), so processes of
+ * parallel tests never contend for the default 9464.
+ */
 export function spawnAssay(args: string[], env: Record<string, string>, entry = 'bin/assay.mjs'): AssayProcess {
   const child = spawn(process.execPath, [entry, ...args], {
     cwd: ROOT,
-    // No gRPC receiver unless a test asks for one: several API processes would all want port 4317.
-    env: { ...baseEnv(), NODE_ENV: 'production', ASSAY_OTLP_GRPC_PORT: 'off', ...env },
+    // No gRPC receiver nor metrics listener unless a test asks: several processes would want the same ports.
+    env: { ...baseEnv(), NODE_ENV: 'production', ASSAY_OTLP_GRPC_PORT: 'off', ASSAY_METRICS_PORT: 'off', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
