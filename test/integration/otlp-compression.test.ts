@@ -140,6 +140,14 @@ describe('OTLP/HTTP compression, ids and partial success', () => {
     const assessment = ((await created.json()) as Json).assessment;
     expect(assessment.trace_id).toBe(`tr-${hex}`);
     expect((await get(`/api/v1/traces/${hex}/assessments/${assessment.assessment_id}`)).status).toBe(200);
+    // Body fields that name traces take the raw id too.
+    const scored = await fetch(`${baseUrl}/api/v1/scorers/run`, {
+      method: 'POST',
+      headers: { ...writer, 'content-type': 'application/json' },
+      body: JSON.stringify({ scorers: ['latency'], trace_ids: [hex] }),
+    });
+    expect(scored.status).toBe(200);
+    expect(((await scored.json()) as Json).results[0].trace_id).toBe(`tr-${hex}`);
     const missing = await get(`/api/v1/traces/${newTraceHex()}`);
     expect(missing.status).toBe(404);
   });
