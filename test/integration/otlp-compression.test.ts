@@ -116,6 +116,11 @@ describe('OTLP/HTTP compression, ids and partial success', () => {
       message: `body: larger than the body limit of ${BODY_LIMIT} bytes once decompressed (ASSAY_BODY_LIMIT_BYTES)`,
     });
 
+    // Over the limit on the wire already: the same message.
+    const plain = await post(Buffer.alloc(BODY_LIMIT + 1), { 'content-type': 'application/x-protobuf' });
+    expect(plain.status).toBe(413);
+    expect(((await plain.json()) as Json).message).toBe(`body: larger than the body limit of ${BODY_LIMIT} bytes (ASSAY_BODY_LIMIT_BYTES)`);
+
     const brotli = await post(body, { 'content-type': 'application/json', 'content-encoding': 'br' });
     expect(brotli.status).toBe(415);
     expect(((await brotli.json()) as Json).message).toMatch(/^content-encoding: "br" is not supported/);
