@@ -39,6 +39,10 @@ const envSchema = z.object({
   ASSAY_OTLP_GRPC_PORT: z
     .union([z.literal('off'), z.coerce.number().int().min(0).max(65535)], { error: "must be a port number (0-65535) or 'off'" })
     .default(4317),
+  /** Embedded mode: port serving the embedded database over the Postgres protocol on loopback; `off` disables. Default 5433. */
+  ASSAY_SQL_PORT: z
+    .union([z.literal('off'), z.coerce.number().int().min(0).max(65535)])
+    .default(5433),
   /** Postgres connection string. Unset: embedded PGlite under ASSAY_DATA_DIR. */
   DATABASE_URL: optionalUrl,
   /** Redis connection string for BullMQ. Unset: jobs run in-process. */
@@ -86,8 +90,8 @@ const envSchema = z.object({
   ASSAY_JUDGE_PRICES: jsonPrices.optional(),
   /** Use the built-in offline heuristic judge instead of a remote endpoint. */
   ASSAY_OFFLINE_JUDGE: bool.optional(),
-  /** CLI: the Assay API the resource commands talk to. Default http://127.0.0.1:5050 */
-  ASSAY_URL: z.string().url().default('http://127.0.0.1:5050'),
+  /** CLI: the Assay API the resource commands talk to. Default http://ASSAY_HOST:ASSAY_PORT (0.0.0.0 and :: as 127.0.0.1). */
+  ASSAY_URL: z.string().url().optional(),
   /** CLI: the API token the resource commands send. */
   ASSAY_TOKEN: z.string().min(1).optional(),
   /** Replaced by ASSAY_TARGET_SECRETS; refused with a message naming the replacement. */
@@ -176,6 +180,8 @@ export interface Config {
   /** OTLP/gRPC port (ASSAY_OTLP_GRPC_PORT); null: no gRPC receiver. */
   readonly otlpGrpcPort: number | null;
   readonly databaseUrl: string | undefined;
+  /** Embedded mode: the loopback port of the SQL (Postgres protocol) server; undefined when off. */
+  readonly sqlPort: number | undefined;
   readonly redisUrl: string | undefined;
   readonly dataDir: string;
   readonly logLevel: z.infer<typeof envSchema>['ASSAY_LOG_LEVEL'];
@@ -244,6 +250,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     port: e.ASSAY_PORT,
     otlpGrpcPort: e.ASSAY_OTLP_GRPC_PORT === 'off' ? null : e.ASSAY_OTLP_GRPC_PORT,
     databaseUrl: e.DATABASE_URL,
+    sqlPort: e.ASSAY_SQL_PORT === 'off' ? undefined : e.ASSAY_SQL_PORT,
     redisUrl: e.REDIS_URL,
     dataDir: e.ASSAY_DATA_DIR,
     logLevel: e.ASSAY_LOG_LEVEL,
@@ -269,7 +276,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       offline: e.ASSAY_OFFLINE_JUDGE ?? (e.ASSAY_JUDGE_BASE_URL === undefined && apiKey === undefined),
     },
     datasets: { maxRecords: e.ASSAY_DATASET_MAX_RECORDS, maxExpectations: e.ASSAY_DATASET_MAX_EXPECTATIONS },
-    client: { url: e.ASSAY_URL, token: e.ASSAY_TOKEN },
+    client: { url: e.ASSAY_URL ?? localUrl(e.ASSAY_HOST, e.ASSAY_PORT), token: e.ASSAY_TOKEN },
     open: e.ASSAY_OPEN ?? false,
     allowedHosts: e.ASSAY_ALLOWED_HOSTS?.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean),
     shutdownTimeoutMs: e.ASSAY_SHUTDOWN_TIMEOUT_MS,
@@ -297,6 +304,12 @@ export function modeOf(config: Config): { database: 'postgres' | 'pglite'; queue
     database: config.databaseUrl ? 'postgres' : 'pglite',
     queue: config.redisUrl ? 'bullmq' : 'in-process',
   };
+}
+
+/** The URL a client on this machine reaches a server bound to host:port at (a wildcard address as loopback). */
+export function localUrl(host: string, port: number): string {
+  const name = host === '0.0.0.0' || host === '::' || host === '[::]' ? '127.0.0.1' : host;
+  return `http://${name.includes(':') && !name.startsWith('[') ? `[${name}]` : name}:${port}`;
 }
 
 function redactUrl(url: string | undefined): string | undefined {
