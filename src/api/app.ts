@@ -68,7 +68,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   });
 
   app.setErrorHandler((error, request, reply) => {
-    const { status, body } = errorResponse(error);
+    const { status, body } = errorResponse(error, { bodyLimitBytes: ctx.config.bodyLimitBytes });
     if (status >= 500) request.log.error({ err: error, url: request.url }, 'request failed');
     return reply.code(status).send(body);
   });

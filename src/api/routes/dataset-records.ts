@@ -17,6 +17,7 @@ import type { AppContext } from '../context.ts';
 import { decodePageToken, encodePageToken } from '../page-token.ts';
 import { documented } from '../openapi-schema.ts';
 import { parseWith } from '../validate.ts';
+import { traceIdParam } from '../trace-id-param.ts';
 
 const mergeJson = z.object({ inserted: z.number(), updated: z.number(), version: z.number() });
 
@@ -25,7 +26,7 @@ function mergeBody(maxRecords: number) {
   return z
     .object({
       records: z.array(recordInputSchema).max(maxRecords, limit).optional(),
-      trace_ids: z.array(z.string().min(1)).max(maxRecords, limit).optional(),
+      trace_ids: z.array(z.string().min(1).transform(traceIdParam)).max(maxRecords, limit).optional(),
       search: z
         .object({
           experiment_ids: z.array(z.union([z.string(), z.number()]).transform(String)).min(1),
