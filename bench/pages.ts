@@ -15,7 +15,7 @@ import { pathToFileURL } from 'node:url';
 import { sql } from 'kysely';
 import { loadConfig } from '../config/index.ts';
 import { buildApp } from '../src/api/app.ts';
-import type { AppContext } from '../src/api/context.ts';
+import { createContext } from '../src/services/context.ts';
 import { silentLogger } from '../src/observability/logger.ts';
 import { InProcessQueue } from '../src/queue/in-process-queue.ts';
 import { createDataset } from '../src/services/datasets.ts';
@@ -44,10 +44,7 @@ export async function run(): Promise<BenchResult[]> {
   const traceCount = Number(process.env.BENCH_CONSOLE_TRACES ?? 1_000_000);
   const database = await createTestDatabase('postgres');
   const config = loadConfig({ ASSAY_LOG_LEVEL: 'silent', ASSAY_OFFLINE_JUDGE: 'true' });
-  const ctx: AppContext = {
-    config, db: database.db, dbKind: 'postgres', queue: new InProcessQueue(silentLogger), log: silentLogger,
-    lifecycle: { shuttingDown: false }, services: new Map(),
-  };
+  const ctx = createContext({ config, db: database.db, dbKind: 'postgres', queue: new InProcessQueue(silentLogger), log: silentLogger });
   const app = await buildApp(ctx);
   const db = database.db;
   try {

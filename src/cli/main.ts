@@ -4,10 +4,12 @@ import { ConfigError } from '../../config/index.ts';
 import { registerDatasets } from './datasets.ts';
 import { registerDemo } from './demo.ts';
 import { registerEvaluate } from './evaluate.ts';
+import { registerExperiments } from './experiments.ts';
 import { registerLabeling } from './labeling.ts';
 import { registerMigrate } from './migrate.ts';
 import { registerMonitor } from './monitor.ts';
 import { registerServe } from './serve.ts';
+import { registerSql } from './sql.ts';
 import { registerTokens } from './tokens.ts';
 import { registerTraces } from './traces.ts';
 
@@ -20,11 +22,13 @@ const COMMANDS = [
   registerServe,
   registerMigrate,
   registerTokens,
+  registerExperiments,
   registerTraces,
   registerMonitor,
   registerDatasets,
   registerDemo,
   registerEvaluate,
+  registerSql,
   registerLabeling,
 ];
 for (const register of COMMANDS) register(program);

@@ -47,7 +47,7 @@ describe('assay labeling', () => {
 
     expect((await assay('sync', id, '--dataset', 'cli.labels')).stdout).toContain('5 records added, 0 merged into cli.labels (version 1)');
     expect((await assay('sync', id, '--dataset', 'cli.labels')).stdout).toContain('0 records added, 5 merged');
-  });
+  }, 180_000);
 
   it('prints the API message for bad input', async () => {
     const failed = await assay('create', '--name', 'bad', '--experiment', experimentId, '--schema', 'q:feedback:numeric:5..1').catch((e: { stderr: string; code: number }) => e);
