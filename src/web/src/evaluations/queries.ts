@@ -16,6 +16,7 @@ export interface RunSummary {
   experiment_id: string;
   status: 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled' | string;
   dataset: { name: string; version: number | null } | null;
+  target: { type: string; model?: string; url?: string; base_url?: string } | null;
   rows: number;
   counts: { rows?: number; done?: number; errored?: number; passed?: number; failed?: number };
   metrics: Record<string, number>;
@@ -24,7 +25,6 @@ export interface RunSummary {
 }
 
 export interface RunView extends Omit<RunSummary, 'rows' | 'counts'> {
-  target: { type: string; model?: string; url?: string; base_url?: string } | null;
   scorers: Array<{ name: string; type?: string }>;
   progress: { rows: number; done: number; errored: number; passed: number; failed: number; pending: number; finished: number };
   error: string | null;
@@ -47,6 +47,9 @@ export interface RowView {
   failing_judges: string[];
   verdicts: Verdict[];
 }
+
+/** A run's target as a short label. */
+export const targetLabel = (t: RunSummary['target']) => (t ? `${t.type} ${t.model ?? t.url ?? t.base_url ?? ''}`.trim() : 'none (records’ outputs)');
 
 export const isActive = (status: string) => status === 'queued' || status === 'running';
 

@@ -8,7 +8,7 @@ import { Fragment, useMemo, useState } from 'react';
 import { VerdictChip } from '../components/verdict-chip';
 import { formatCost, formatDuration } from '../lib/feedback';
 import type { RunSearch } from '../router';
-import { formatMetric, isActive, judgeNames, useRows, useRun, type RowView, type RunView, type Verdict } from './queries';
+import { formatMetric, isActive, judgeNames, targetLabel, useRows, useRun, type RowView, type RunView, type Verdict } from './queries';
 
 const asFeedback = (v: Verdict) => ({ feedback: { value: v.value, error: v.error } });
 const text = (v: unknown) => (v === null || v === undefined ? '' : typeof v === 'string' ? v : JSON.stringify(v));
@@ -38,7 +38,7 @@ export function RunPage() {
         {live && <span role="status"><progress max={r.progress.rows || 1} value={r.progress.finished} aria-label="Run progress" /> {r.progress.finished} of {r.progress.rows}</span>}
         <span className="muted">
           {r.dataset ? <>dataset <Link to="/datasets/$name" params={{ name: r.dataset.name }} search={{ exp: search.exp }} className="mono">{r.dataset.name}</Link> v{r.dataset.version}</> : 'inline records'}
-          {' · '}target {r.target ? `${r.target.type} ${r.target.model ?? r.target.url ?? r.target.base_url ?? ''}` : 'none (records’ outputs)'}
+          {' · '}target {targetLabel(r.target)}
           {' · '}started {r.start_time ? new Date(r.start_time).toLocaleString() : '—'} by {r.created_by ?? '—'}
         </span>
         <Link to="/evaluations/compare" search={{ exp: search.exp, b: r.run_id, dataset: r.dataset?.name }}>Compare with…</Link>

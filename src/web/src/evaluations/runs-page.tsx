@@ -3,7 +3,7 @@ import { Link, useNavigate, useSearch } from '@tanstack/react-router';
 import { useState } from 'react';
 import type { ShellSearch } from '../router';
 import { useCan } from '../shell/session';
-import { formatMetric, isActive, useRuns } from './queries';
+import { formatMetric, isActive, targetLabel, useRuns } from './queries';
 import { StartRun } from './start-run';
 
 const TIME = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
@@ -30,9 +30,9 @@ export function RunsPage() {
       {runs.error && <p className="page-error" role="alert">{runs.error.message}</p>}
       <div className="card table-wrap">
         <table className="grid runs">
-          <thead><tr><th><span className="visually-hidden">Select</span></th><th>Name</th><th>Dataset</th><th>Status</th><th className="num">Pass rate</th><th className="num">Rows</th><th>Started</th></tr></thead>
+          <thead><tr><th><span className="visually-hidden">Select</span></th><th>Name</th><th>Dataset</th><th>Target</th><th>Status</th><th className="num">Pass rate</th><th className="num">Rows</th><th>Started</th></tr></thead>
           <tbody>
-            {runs.data?.length === 0 && <tr><td colSpan={7} className="muted">No evaluation runs in this experiment yet.</td></tr>}
+            {runs.data?.length === 0 && <tr><td colSpan={8} className="muted">No evaluation runs in this experiment yet.</td></tr>}
             {runs.data?.map((r) => {
               const done = (r.counts.done ?? 0) + (r.counts.errored ?? 0);
               return (
@@ -40,6 +40,7 @@ export function RunsPage() {
                   <td><input type="checkbox" checked={picked.includes(r.run_id)} onChange={() => toggle(r.run_id)} aria-label={`Select ${r.name ?? r.run_id} to compare`} /></td>
                   <td><Link to="/evaluations/$runId" params={{ runId: r.run_id }} search={{ exp: experimentId }}>{r.name ?? r.run_id.slice(0, 12)}</Link></td>
                   <td>{r.dataset ? <Link to="/datasets/$name" params={{ name: r.dataset.name }} search={{ exp: experimentId }} className="mono">{r.dataset.name} v{r.dataset.version}</Link> : <span className="muted">inline records</span>}</td>
+                  <td className="clip" title={targetLabel(r.target)}>{targetLabel(r.target)}</td>
                   <td>
                     <span className={`status-${r.status}`}>{r.status}</span>
                     {isActive(r.status) && <> <progress max={r.rows || 1} value={done} aria-label={`${r.name ?? r.run_id} progress`} /> {done} of {r.rows}</>}
