@@ -83,7 +83,9 @@ describe('listScorers', () => {
     const catalog = listScorers();
     expect(catalog.map((c) => c.name)).toEqual([
       'safety', 'relevance_to_query', 'retrieval_groundedness', 'retrieval_relevance', 'retrieval_sufficiency', 'correctness',
-      'guidelines', 'expectations_guidelines', 'equivalence', 'custom_judge', 'document_recall', 'latency', 'token_count', 'cost',
+      'guidelines', 'expectations_guidelines', 'equivalence', 'custom_judge',
+      'conversation_completeness', 'user_frustration', 'knowledge_retention', 'custom_session_judge',
+      'document_recall', 'latency', 'token_count', 'cost',
     ]);
     expect(catalog.find((c) => c.name === 'retrieval_groundedness')).toMatchObject({ aliases: ['groundedness'], kind: 'llm_judge', required_fields: ['outputs', 'retrieved_context'] });
     expect(catalog.find((c) => c.name === 'guidelines')?.aliases).toEqual(['guideline_adherence']);
