@@ -43,6 +43,7 @@ export function runView(run: MonitorRunRow): Record<string, unknown> {
     chunks: run.chunks,
     scorers: run.counts.scorers ?? {},
     judge_calls: run.counts.judge_calls ?? 0,
+    repeated_judge_calls: run.counts.repeated_judge_calls ?? 0,
     input_tokens: run.counts.input_tokens ?? 0,
     output_tokens: run.counts.output_tokens ?? 0,
     cost: run.counts.cost ?? 0,

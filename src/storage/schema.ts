@@ -92,7 +92,7 @@ export interface ApiTokenTable {
   last_used_at: Date | null;
 }
 
-import type { MonitorRunChunkTable, MonitorRunTable, MonitorRunTraceTable, MonitorTable } from './monitor-schema.ts';
+import type { MonitorRunCallTable, MonitorRunChunkTable, MonitorRunTable, MonitorRunTraceTable, MonitorTable } from './monitor-schema.ts';
 
 export interface Database {
   'assay.experiment': ExperimentTable;
@@ -104,6 +104,7 @@ export interface Database {
   'assay.monitor_run': MonitorRunTable;
   'assay.monitor_run_trace': MonitorRunTraceTable;
   'assay.monitor_run_chunk': MonitorRunChunkTable;
+  'assay.monitor_run_call': MonitorRunCallTable;
 }
 
 export interface DatasetTable {

@@ -37,7 +37,10 @@ export const runJson = z.object({
   traces_copied: z.number(),
   chunks: z.number().nullable(),
   scorers: z.record(z.string(), scorerCounts),
+  /** HTTP requests sent to the judge by every attempt, crashed ones included; each paid call once. */
   judge_calls: z.number(),
+  /** Of those, calls for pairs judged again because an attempt's answer was lost (a crash, an outage). */
+  repeated_judge_calls: z.number(),
   input_tokens: z.number(),
   output_tokens: z.number(),
   cost: z.number(),

@@ -987,6 +987,7 @@ export interface paths {
                                     };
                                 };
                                 judge_calls: number;
+                                repeated_judge_calls: number;
                                 input_tokens: number;
                                 output_tokens: number;
                                 cost: number;
@@ -1063,6 +1064,7 @@ export interface paths {
                                     };
                                 };
                                 judge_calls: number;
+                                repeated_judge_calls: number;
                                 input_tokens: number;
                                 output_tokens: number;
                                 cost: number;
@@ -1234,6 +1236,7 @@ export interface paths {
                                     };
                                 };
                                 judge_calls: number;
+                                repeated_judge_calls: number;
                                 input_tokens: number;
                                 output_tokens: number;
                                 cost: number;
@@ -1294,6 +1297,7 @@ export interface paths {
                                     };
                                 };
                                 judge_calls: number;
+                                repeated_judge_calls: number;
                                 input_tokens: number;
                                 output_tokens: number;
                                 cost: number;
