@@ -2,7 +2,7 @@
  * Every job kind and its processor. A processor is thin: validate the payload, call one service,
  * let `retry-policy.ts` decide whether a failure is worth another try.
  */
-import type { AppContext } from '../src/api/context.ts';
+import type { AppContext } from '../src/services/context.ts';
 import { jobDuration, jobsProcessed } from '../src/observability/metrics.ts';
 import type { JobHandler, JobHandlers } from '../src/queue/queue.ts';
 import { JOB_EVALUATION_ROWS, JOB_EVALUATION_RUN, JOB_MONITOR_CHUNK, JOB_MONITOR_RUN } from '../src/queue/jobs.ts';

@@ -4,9 +4,11 @@ import { ConfigError } from '../../config/index.ts';
 import { registerDatasets } from './datasets.ts';
 import { registerDemo } from './demo.ts';
 import { registerEvaluate } from './evaluate.ts';
+import { registerExperiments } from './experiments.ts';
 import { registerMigrate } from './migrate.ts';
 import { registerMonitor } from './monitor.ts';
 import { registerServe } from './serve.ts';
+import { registerSql } from './sql.ts';
 import { registerTokens } from './tokens.ts';
 import { registerTraces } from './traces.ts';
 
@@ -19,11 +21,13 @@ const COMMANDS = [
   registerServe,
   registerMigrate,
   registerTokens,
+  registerExperiments,
   registerTraces,
   registerMonitor,
   registerDatasets,
   registerDemo,
   registerEvaluate,
+  registerSql,
 ];
 for (const register of COMMANDS) register(program);
 

@@ -3,9 +3,9 @@ import { isLoopbackHost } from '../api/auth.ts';
 import { anyActiveToken } from '../storage/token-repository.ts';
 import type { Runtime } from './runtime.ts';
 
-export type Role = 'api' | 'worker' | 'scheduler';
+export type ProcessRole = 'api' | 'worker' | 'scheduler';
 
-export async function startRoles(runtime: Runtime, roles: readonly Role[]): Promise<{ url?: string }> {
+export async function startRoles(runtime: Runtime, roles: readonly ProcessRole[]): Promise<{ url?: string }> {
   const { ctx } = runtime;
   let url: string | undefined;
   // Checked before anything starts, so a refused API leaves no worker running half-configured.
@@ -33,7 +33,7 @@ export async function startRoles(runtime: Runtime, roles: readonly Role[]): Prom
     ctx.log.info({ concurrency: ctx.config.workerConcurrency, queue: ctx.queue.kind }, 'worker started');
   }
   if (roles.includes('scheduler')) {
-    const { startScheduler } = await import('../queue/scheduler.ts');
+    const { startScheduler } = await import('../services/monitor-scheduler.ts');
     const scheduler = await startScheduler(ctx);
     runtime.onShutdown('scheduler stopped', () => scheduler.stop());
     ctx.log.info({ cron: ctx.config.schedulerCron }, 'scheduler started');
@@ -45,6 +45,12 @@ export async function startRoles(runtime: Runtime, roles: readonly Role[]): Prom
     // Registered last, so it runs first: intake stops before jobs drain.
     runtime.onShutdown('api closed', () => app.close());
     ctx.log.info({ url }, 'api listening');
+    if (ctx.config.otlpGrpcPort !== null) {
+      const { startOtlpGrpcServer } = await import('../api/otlp-grpc.ts');
+      const grpc = await startOtlpGrpcServer(ctx, ctx.config.host, ctx.config.otlpGrpcPort);
+      runtime.onShutdown('otlp grpc closed', () => grpc.close(Math.min(5_000, Math.floor(ctx.config.shutdownTimeoutMs * 0.2))));
+      ctx.log.info({ host: ctx.config.host, port: grpc.port }, 'otlp grpc listening');
+    }
   }
   return url ? { url } : {};
 }

@@ -14,6 +14,7 @@ import { parseJudgeJson } from './judge-output.ts';
 import { acquireRate, createRateLimiter, type RateLimiter } from './rate-limiter.ts';
 import { abortableDelay, Semaphore } from './semaphore.ts';
 import { emptyStats, type JudgeAttempt, type JudgeStats } from './judge-stats.ts';
+import { offlineFetch } from './offline-judge.ts';
 
 export type { JudgeAttempt, JudgeAttemptOutcome, JudgeStats } from './judge-stats.ts';
 
@@ -47,6 +48,8 @@ export interface JudgeClientOptions {
   logger?: JudgeLogger | undefined;
   /** First backoff step, ms (default 250); tests make it small. */
   backoffBaseMs?: number;
+  /** Replaces the HTTP transport (the offline judge answers in-process). */
+  fetch?: typeof fetch | undefined;
   /** Told of every HTTP attempt when it ends (process metrics). */
   onAttempt?: ((attempt: JudgeAttempt) => void) | undefined;
 }
@@ -98,6 +101,7 @@ export class JudgeClient {
       maxRetries: 0,
       // Our own deadline fires first; this one only guards against a bug in ours.
       timeout: options.timeoutMs + 5_000,
+      ...(options.fetch ? { fetch: options.fetch } : {}),
     });
     this.semaphore = new Semaphore(options.concurrency);
     this.limiter = createRateLimiter({ rpm: options.rpm, tpm: options.tpm }, options.redis, options.redisPrefix);
@@ -278,20 +282,19 @@ export class JudgeClient {
 export interface JudgeDeps {
   redis?: Redis | undefined;
   logger?: JudgeLogger | undefined;
-  /** URL of a running offline judge (startOfflineJudge), required when `config.judge.offline`. */
-  offlineJudgeUrl?: string | undefined;
   /** Told of every HTTP attempt (process metrics). */
   onAttempt?: ((attempt: JudgeAttempt) => void) | undefined;
 }
 
-/** The judge client the config describes (the offline judge's URL when the config says offline). */
+/** Where the offline judge pretends to live; `offlineFetch` answers without a socket. */
+const OFFLINE_BASE_URL = 'http://offline-judge.assay.invalid/v1';
+
+/** The judge client the config describes (the in-process offline judge when the config says offline). */
 export function createJudgeClient(config: Config, deps: JudgeDeps = {}): JudgeClient {
   const judge = config.judge;
-  if (judge.offline && !deps.offlineJudgeUrl) {
-    throw new AssayError('NOT_READY', 'the judge is offline: start the offline judge and pass its url as offlineJudgeUrl');
-  }
   return new JudgeClient({
-    baseUrl: judge.offline ? deps.offlineJudgeUrl : judge.baseUrl,
+    baseUrl: judge.offline ? OFFLINE_BASE_URL : judge.baseUrl,
+    fetch: judge.offline ? offlineFetch : undefined,
     apiKey: judge.offline ? undefined : judge.apiKey,
     model: judge.model,
     concurrency: judge.concurrency,

@@ -2,9 +2,9 @@
  * Liveness, readiness and the Prometheus scrape, the same for every role: the API serves them on
  * its port, worker and scheduler processes on ASSAY_METRICS_PORT.
  */
-import { sql } from 'kysely';
-import type { AppContext } from '../api/context.ts';
 import { queueDepth, registry } from '../observability/metrics.ts';
+import { pingDatabase } from '../storage/connect.ts';
+import type { AppContext } from './context.ts';
 
 export type Readiness =
   | { ok: true; body: { status: 'ready'; database: string; queue: string } }
@@ -14,7 +14,7 @@ export type Readiness =
 export async function readiness(ctx: AppContext): Promise<Readiness> {
   if (ctx.lifecycle.shuttingDown) return { ok: false, body: { status: 'shutting_down' } };
   try {
-    await sql`select 1`.execute(ctx.db);
+    await pingDatabase(ctx.db);
   } catch {
     return { ok: false, body: { status: 'database_unreachable' } };
   }

@@ -7,7 +7,7 @@
  * twice. The copy and the chunk's completion commit together.
  */
 import { randomUUID } from 'node:crypto';
-import type { AppContext } from '../api/context.ts';
+import type { AppContext } from '../services/context.ts';
 import type { FeedbackDraft } from '../domain/assessment.ts';
 import { scorerRate, type MonitorConfig, type MonitorScorer } from '../domain/monitor-config.ts';
 import { isSampled } from '../domain/sampling.ts';
@@ -23,7 +23,6 @@ import type { RunCounts } from '../storage/monitor-schema.ts';
 import { findRun } from '../storage/monitor-repository.ts';
 import { copyTraces } from '../storage/results-table.ts';
 import { loadStoredTraces } from '../storage/trace-repository.ts';
-import { getJudge } from './judge-provider.ts';
 import { tracesMatching } from './monitor-filters.ts';
 import { emptyScorerCounts, finishRunIfDone } from './monitor-plan.ts';
 import { pendingRunCalls } from './pending-run-calls.ts';
@@ -64,7 +63,7 @@ export async function runChunk(ctx: AppContext, runId: string, chunk: number, si
   const counts: RunCounts = { judge_calls: 0, input_tokens: 0, output_tokens: 0, cost: 0, assessments_written: 0, scorers: {}, errors: [] };
   const tasks = await planTasks(ctx, run.experiment_id, run.config, traceIds, counts);
   if (tasks.length > 0) {
-    const { judge } = await getJudge(ctx);
+    const { judge } = ctx.judge;
     // This execution of the chunk: its calls are recorded under it, so a retry's calls add to them
     // and a retried write of the same record does not.
     const attemptId = randomUUID();

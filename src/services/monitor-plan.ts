@@ -11,7 +11,7 @@
  * holds, so it is skipped unless it changed (and feedback is unique per trace and scorer anyway).
  */
 import { sql } from 'kysely';
-import type { AppContext } from '../api/context.ts';
+import type { AppContext } from '../services/context.ts';
 import type { RunCounts, ScorerCounts } from '../storage/monitor-schema.ts';
 import { findMonitor, findRun, type MonitorRunRow } from '../storage/monitor-repository.ts';
 import { takeRunCallTotals } from '../storage/monitor-run-calls.ts';

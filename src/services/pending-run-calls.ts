@@ -3,10 +3,11 @@
  * database was away): their cost was paid all the same, so it is written on its own, and kept in
  * memory and retried while the database cannot take it. One per process.
  */
-import type { AppContext } from '../api/context.ts';
+import type { AppContext } from './context.ts';
 import { recordRunCalls, type RunCall } from '../storage/monitor-run-calls.ts';
 
-const KEY = 'pending-run-calls';
+/** One per process: keyed by its context, which the composition root builds once. */
+const byContext = new WeakMap<AppContext, PendingRunCalls>();
 const RETRY_MS = 1_000;
 /** Past this, calls still unwritten are given up (logged with their numbers). */
 const GIVE_UP_MS = 15 * 60_000;
@@ -67,10 +68,10 @@ export class PendingRunCalls {
 }
 
 export function pendingRunCalls(ctx: AppContext): PendingRunCalls {
-  let pending = ctx.services.get(KEY) as PendingRunCalls | undefined;
+  let pending = byContext.get(ctx);
   if (!pending) {
     pending = new PendingRunCalls(ctx);
-    ctx.services.set(KEY, pending);
+    byContext.set(ctx, pending);
   }
   return pending;
 }

@@ -162,3 +162,16 @@ export async function listDatasets(db: Executor, q: DatasetListQuery): Promise<D
   }
   return query.execute();
 }
+
+/** Moves a dataset to a new version with its record count and digest. */
+export async function setDatasetVersion(
+  db: Executor,
+  datasetId: number,
+  change: { version: number; recordCount: number; digest: string; user: string },
+): Promise<void> {
+  await db
+    .updateTable('assay.dataset')
+    .set({ current_version: change.version, record_count: change.recordCount, digest: change.digest, updated_at: sql`now()`, last_updated_by: change.user })
+    .where('dataset_id', '=', datasetId)
+    .execute();
+}

@@ -72,22 +72,38 @@ export const testReportJson = z.object({
 
 export const backfillBody = z.object({ start_time: z.string(), end_time: z.string(), confirm: z.boolean().optional() });
 
+const backfillEstimateJson = z.object({
+  start_time: z.string(),
+  end_time: z.string(),
+  traces: z.number(),
+  judge_calls: z.number(),
+  scorers: z.array(z.record(z.string(), jsonValue)),
+  model: z.string(),
+  input_tokens: z.number(),
+  output_tokens: z.number(),
+  cost: z.number().nullable(),
+  cost_note: z.string(),
+});
+
 export const backfillJson = z.object({
   confirmed: z.boolean(),
-  estimate: z.object({
-    start_time: z.string(),
-    end_time: z.string(),
-    traces: z.number(),
-    judge_calls: z.number(),
-    scorers: z.array(z.record(z.string(), jsonValue)),
-    model: z.string(),
-    input_tokens: z.number(),
-    output_tokens: z.number(),
-    cost: z.number().nullable(),
-    cost_note: z.string(),
-  }),
+  estimate: backfillEstimateJson,
   message: z.string().optional(),
   run: runJson.optional(),
+});
+
+/** The answer to the PUT that creates a monitor: the document, and the traces it will not judge. */
+export const monitorCreatedJson = monitorJson.extend({
+  existing_traces: z.object({
+    count: z.number(),
+    message: z.string(),
+    backfill: z
+      .object({
+        request: z.object({ start_time: z.string(), end_time: z.string(), confirm: z.literal(true) }),
+        estimate: backfillEstimateJson.optional(),
+      })
+      .optional(),
+  }),
 });
 
 export const trendsQuery = z.object({

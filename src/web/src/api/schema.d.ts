@@ -382,12 +382,14 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Get a trace with its spans and assessments
+         * Get a trace with its spans and assessments (by tr- id, raw 32-hex OTel id or base64); ?format=mlflow answers MLflow's Trace.to_json() document
          * @description Needs a token with role `reader` or above.
          */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    format?: "assay" | "mlflow";
+                };
                 header?: never;
                 path: {
                     traceId: string;
@@ -898,6 +900,32 @@ export interface paths {
                             created_by: string | null;
                             creation_time: string;
                             last_update_time: string;
+                            existing_traces: {
+                                count: number;
+                                message: string;
+                                backfill?: {
+                                    request: {
+                                        start_time: string;
+                                        end_time: string;
+                                        /** @enum {boolean} */
+                                        confirm: true;
+                                    };
+                                    estimate?: {
+                                        start_time: string;
+                                        end_time: string;
+                                        traces: number;
+                                        judge_calls: number;
+                                        scorers: {
+                                            [key: string]: unknown;
+                                        }[];
+                                        model: string;
+                                        input_tokens: number;
+                                        output_tokens: number;
+                                        cost: number | null;
+                                        cost_note: string;
+                                    };
+                                };
+                            };
                         };
                     };
                 };
