@@ -141,6 +141,12 @@ const envSchema = z.object({
   ASSAY_OUTBOUND_MAX_RESPONSE_BYTES: z.coerce.number().int().positive().default(4 * 1024 * 1024),
   /** Evaluation runs one token may have queued or running at once. Default 4. */
   ASSAY_EVALUATIONS_PER_TOKEN: z.coerce.number().int().min(1).default(4),
+  /** Base URL of the console in alert messages' links. Default: http://ASSAY_HOST:ASSAY_PORT. */
+  ASSAY_PUBLIC_URL: optionalUrl,
+  /** Tries of one webhook delivery before it is given up. Default 10. */
+  ASSAY_WEBHOOK_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(10),
+  /** Base of the exponential backoff between webhook tries, ms. Default 5000. */
+  ASSAY_WEBHOOK_BACKOFF_MS: z.coerce.number().int().min(1).default(5000),
   /** Open mode without tokens, on loopback only, even after tokens existed. Default false. */
   ASSAY_OPEN: bool.optional(),
   /** Host names the API answers to (Host header), comma-separated; `*` for any. Default: loopback names in open mode, any otherwise. */
@@ -225,6 +231,9 @@ export interface Config {
   /** Secrets targets may use, each bound to the one origin it may be sent to. */
   readonly targetSecrets: ReadonlyArray<{ readonly name: string; readonly origin: string }>;
   readonly evaluationsPerToken: number;
+  /** Base URL of the console, for links in alert messages. */
+  readonly publicUrl: string;
+  readonly webhooks: { readonly attempts: number; readonly backoffMs: number };
   /** Where CLI resource commands send their requests. */
   readonly client: { readonly url: string; readonly token: string | undefined };
 }
@@ -284,6 +293,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     outbound: { allow: e.ASSAY_OUTBOUND_ALLOW, maxResponseBytes: e.ASSAY_OUTBOUND_MAX_RESPONSE_BYTES },
     targetSecrets: e.ASSAY_TARGET_SECRETS ?? [],
     evaluationsPerToken: e.ASSAY_EVALUATIONS_PER_TOKEN,
+    publicUrl: (e.ASSAY_PUBLIC_URL ?? `http://${e.ASSAY_HOST.includes(':') ? `[${e.ASSAY_HOST}]` : e.ASSAY_HOST}:${e.ASSAY_PORT}`).replace(/\/+$/, ''),
+    webhooks: { attempts: e.ASSAY_WEBHOOK_ATTEMPTS, backoffMs: e.ASSAY_WEBHOOK_BACKOFF_MS },
   };
   return deepFreeze(config);
 }
@@ -355,6 +366,16 @@ export function readTargetSecret(
 ): string | undefined {
   const origin = originOf(url);
   if (!config.targetSecrets.some((s) => s.name === name && s.origin === origin)) return undefined;
+  const value = env[name];
+  return value === undefined || value === '' ? undefined : value;
+}
+
+/** Prefix of the variables a webhook may name as `secret_env`: no other variable is ever read for it. */
+export const WEBHOOK_SECRET_PREFIX = 'ASSAY_WEBHOOK_SECRET_';
+
+/** The signing secret a webhook names, or undefined when unset (or not a webhook secret variable). */
+export function readWebhookSecret(name: string, env: Record<string, string | undefined> = process.env): string | undefined {
+  if (!name.startsWith(WEBHOOK_SECRET_PREFIX)) return undefined;
   const value = env[name];
   return value === undefined || value === '' ? undefined : value;
 }

@@ -12,8 +12,12 @@ import { datasetRoutes } from './routes/datasets.ts';
 import { evaluationRoutes } from './routes/evaluations.ts';
 import { experimentRoutes } from './routes/experiments.ts';
 import { healthRoutes } from './routes/health.ts';
+import { labelingSessionRoutes } from './routes/labeling-sessions.ts';
+import { monitorAlertRoutes } from './routes/monitor-alerts.ts';
+import { monitorDecisionRoutes } from './routes/monitor-decisions.ts';
 import { monitorRoutes } from './routes/monitors.ts';
 import { otlpRoutes } from './routes/otlp.ts';
+import { overviewRoutes } from './routes/overview.ts';
 import { scorerRoutes } from './routes/scorers.ts';
 import { searchRoutes } from './routes/search.ts';
 import { tokenRoutes } from './routes/tokens.ts';
@@ -29,10 +33,14 @@ const ROUTES: Array<(app: FastifyInstance, ctx: AppContext) => Promise<void>> = 
   assessmentRoutes,
   otlpRoutes,
   monitorRoutes,
+  monitorDecisionRoutes,
+  monitorAlertRoutes,
   searchRoutes,
   datasetRoutes,
   scorerRoutes,
   evaluationRoutes,
+  labelingSessionRoutes,
+  overviewRoutes,
   tokenRoutes,
   whoamiRoutes,
 ];

@@ -5,6 +5,7 @@ import { registerDatasets } from './datasets.ts';
 import { registerDemo } from './demo.ts';
 import { registerEvaluate } from './evaluate.ts';
 import { registerExperiments } from './experiments.ts';
+import { registerLabeling } from './labeling.ts';
 import { registerMigrate } from './migrate.ts';
 import { registerMonitor } from './monitor.ts';
 import { registerServe } from './serve.ts';
@@ -28,6 +29,7 @@ const COMMANDS = [
   registerDemo,
   registerEvaluate,
   registerSql,
+  registerLabeling,
 ];
 for (const register of COMMANDS) register(program);
 

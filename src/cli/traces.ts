@@ -22,8 +22,22 @@ interface TraceJson {
   assessments?: Array<{ assessment_name: string; feedback?: { value: unknown }; expectation?: { value: unknown } }>;
 }
 
+interface DecisionsJson {
+  trace_id: string;
+  experiment_id: string;
+  coverage_reason: string;
+  scorers: Array<{
+    scorer: string;
+    decision: string;
+    reason: string;
+    sample: { u: number; rate: number; sampled: boolean };
+    filters: { monitor: boolean | null; scorer: boolean | null };
+    applicability: { applies: boolean; reason: string | null };
+  }>;
+}
+
 export function registerTraces(program: Command): void {
-  const traces = program.command('traces').description('search traces');
+  const traces = program.command('traces').description('search and explain traces');
   traces
     .command('search')
     .description("find traces, e.g. --filter \"tags.env = 'prod' AND feedback.correctness = 'no'\"")
@@ -60,6 +74,32 @@ export function registerTraces(program: Command): void {
       );
       // On stderr, so a table piped elsewhere stays clean.
       console.error(`${result.traces.length} traces${result.next_page_token ? `; next page: --page-token ${result.next_page_token}` : ''}`);
+    });
+
+  traces
+    .command('why')
+    .description("why a trace was (not) scored by each scorer of its experiment's monitor")
+    .argument('<trace_id>', 'the trace')
+    .option('--json', 'print the API answer as JSON')
+    .action(async (traceId: string, options: { json?: boolean }) => {
+      const result = await apiRequest<DecisionsJson>('GET', `/api/v1/traces/${encodeURIComponent(traceId)}/monitor-decisions`);
+      if (options.json) {
+        console.log(JSON.stringify(result, null, 2));
+        return;
+      }
+      console.log(`${result.trace_id} (experiment ${result.experiment_id}): ${result.coverage_reason}`);
+      if (result.scorers.length === 0) return;
+      printTable(
+        ['scorer', 'decision', 'u / rate', 'filters', 'applies', 'reason'],
+        result.scorers.map((s) => [
+          s.scorer,
+          s.decision,
+          `${s.sample.u.toFixed(4)} ${s.sample.sampled ? '<' : '>='} ${s.sample.rate}`,
+          [s.filters.monitor, s.filters.scorer].map((f) => (f === null ? '-' : f ? 'pass' : 'fail')).join(' / '),
+          s.applicability.applies ? 'yes' : `no: ${s.applicability.reason}`,
+          clip(s.reason, 90),
+        ]),
+      );
     });
 }
 

@@ -23,6 +23,7 @@ import type { RunCounts } from '../storage/monitor-schema.ts';
 import { findRun } from '../storage/monitor-repository.ts';
 import { copyTraces } from '../storage/results-table.ts';
 import { loadStoredTraces } from '../storage/trace-repository.ts';
+import { chunkBudget } from './monitor-budget.ts';
 import { tracesMatching } from './monitor-filters.ts';
 import { emptyScorerCounts, finishRunIfDone } from './monitor-plan.ts';
 import { pendingRunCalls } from './pending-run-calls.ts';
@@ -62,6 +63,7 @@ export async function runChunk(ctx: AppContext, runId: string, chunk: number, si
 
   const counts: RunCounts = { judge_calls: 0, input_tokens: 0, output_tokens: 0, cost: 0, assessments_written: 0, scorers: {}, errors: [] };
   const tasks = await planTasks(ctx, run.experiment_id, run.config, traceIds, counts);
+  const budget = await chunkBudget(ctx, run.experiment_id, run.config.budget, traceIds, tasks.filter((t) => t.scorer.kind === 'llm_judge').length);
   if (tasks.length > 0) {
     const { judge } = ctx.judge;
     // This execution of the chunk: its calls are recorded under it, so a retry's calls add to them
@@ -71,6 +73,7 @@ export async function runChunk(ctx: AppContext, runId: string, chunk: number, si
     const writer = new BatchWriter<FeedbackItem>((items) => writeBatch(ctx, runId, items, counts));
     try {
       await runPool(tasks, ctx.config.judge.concurrency * 2, signal, async (task) => {
+        if (!(await budget.admit(task.trace.info.trace_id, task.entry.name, task.scorer.kind))) return;
         const call: RunCall = {
           run_id: runId,
           scorer: task.entry.name,
@@ -87,6 +90,7 @@ export async function runChunk(ctx: AppContext, runId: string, chunk: number, si
           const drafts = await task.scorer.score(task.input, { judge, signal, onJudgeAttempt: (attempt) => addAttempt(call, attempt) });
           await writeFeedback(writer, run.experiment_id, runId, task, drafts, call, counts);
           recorded = true;
+          budget.spent(drafts);
         } finally {
           // Lost feedback, paid calls: their cost is recorded on its own (and the pair judged again).
           if (!recorded && call.judge_calls > 0) await pending.add([call]);
@@ -97,6 +101,7 @@ export async function runChunk(ctx: AppContext, runId: string, chunk: number, si
     }
   }
   signal.throwIfAborted();
+  await budget.settle(runId, counts);
 
   await ctx.db.transaction().execute(async (trx) => {
     counts.traces_copied = await copyTraces(trx, run.config.results_schema, run.experiment_id, traceIds);
