@@ -63,6 +63,7 @@ interface RunRow {
   run_id: string;
   status: string;
   judge_calls: number;
+  repeated_judge_calls?: number;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- answers are read by field, as a client would
@@ -173,6 +174,7 @@ try {
     ['traces copied twice', duplicateRows, '0'],
     ['judge calls made', made, ''],
     ['judge calls reported', reported, `= made (${made})`],
+    ['  of which repeated work', finished.repeated_judge_calls ?? 0, `= reported - pairs (${reported - expected})`],
   );
   console.log(table.toString());
   failed = finished.status !== 'succeeded' || duplicates > 0 || missing > 0 || missingRows > 0 || duplicateRows > 0;

@@ -15,6 +15,8 @@ interface RunView {
   traces_seen: number;
   traces_copied: number;
   judge_calls: number;
+  /** Absent from servers older than this CLI. */
+  repeated_judge_calls?: number;
   cost: number;
   duration_ms: number | null;
   created_at: string;
@@ -65,7 +67,8 @@ export function registerMonitor(program: Command): void {
           r.status,
           r.traces_seen,
           r.traces_copied,
-          r.judge_calls,
+          // Repeated: calls made again after an attempt's answers were lost (a crash, an outage).
+          r.repeated_judge_calls ? `${r.judge_calls} (${r.repeated_judge_calls} repeated)` : r.judge_calls,
           r.cost ? r.cost.toFixed(4) : '',
           r.duration_ms === null ? '' : (r.duration_ms / 1000).toFixed(1),
           Object.entries(r.scorers).map(([n, c]) => `${n} ${c.scored}/${c.sampled}`).join(', '),

@@ -1,6 +1,6 @@
 /** The contract every scorer meets, whether an LLM judge or plain code. */
 import type { FeedbackDraft } from '../domain/assessment.ts';
-import type { JudgeClient } from './judge-client.ts';
+import type { JudgeAttempt, JudgeClient } from './judge-client.ts';
 import type { ScorerEntry } from './scorer-entry.ts';
 import type { ScorerInput } from './scorer-input.ts';
 
@@ -10,6 +10,8 @@ export interface ScoreContext {
   judge: JudgeClient;
   /** Aborting it is the only way `score` rejects. */
   signal?: AbortSignal | undefined;
+  /** Told of every HTTP request sent to the judge for this input, when it ends (cost accounting). */
+  onJudgeAttempt?: ((attempt: JudgeAttempt) => void) | undefined;
 }
 
 export type ScorerKind = 'llm_judge' | 'code';

@@ -6,15 +6,18 @@
  * each judge answers, and a retried chunk skips pairs already stored — so nothing stored is judged
  * twice. The copy and the chunk's completion commit together.
  */
+import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../services/context.ts';
 import type { FeedbackDraft } from '../domain/assessment.ts';
 import { scorerRate, type MonitorConfig, type MonitorScorer } from '../domain/monitor-config.ts';
 import { isSampled } from '../domain/sampling.ts';
 import type { StoredTrace } from '../domain/trace.ts';
 import { monitorChunkDuration, monitorFeedbackLag, monitorJudgeCalls, monitorTracesCopied } from '../observability/monitor-metrics.ts';
+import type { JudgeAttempt } from '../scorers/judge-client.ts';
 import { buildScorer, scorerLevel, type Scorer } from '../scorers/registry.ts';
 import { scorerInputFromTrace, type ScorerInput } from '../scorers/scorer-input.ts';
-import { feedbackWrite, insertAssessments, type AssessmentWrite } from '../storage/assessment-repository.ts';
+import { feedbackWrite, insertAssessments, newAssessmentId, type AssessmentWrite } from '../storage/assessment-repository.ts';
+import { insertRunCalls, lockRunningShared, recordRunCalls, type RunCall } from '../storage/monitor-run-calls.ts';
 import { BatchWriter } from './batch-writer.ts';
 import type { RunCounts } from '../storage/monitor-schema.ts';
 import { findRun } from '../storage/monitor-repository.ts';
@@ -24,6 +27,7 @@ import { chunkBudget } from './monitor-budget.ts';
 import { tracesMatching } from './monitor-filters.ts';
 import { emptyScorerCounts, finishRunIfDone } from './monitor-plan.ts';
 import { scoreSessionChunk } from './monitor-sessions.ts';
+import { pendingRunCalls } from './pending-run-calls.ts';
 import { runPool } from './pool.ts';
 
 /** The feedback key of one (trace, monitor scorer) pair; extra drafts of one call get a suffix. */
@@ -63,19 +67,35 @@ export async function runChunk(ctx: AppContext, runId: string, chunk: number, si
   const budget = await chunkBudget(ctx, run.experiment_id, run.config.budget, traceIds, tasks.filter((t) => t.scorer.kind === 'llm_judge').length);
   if (tasks.length > 0) {
     const { judge } = ctx.judge;
-    // One item per (trace, scorer): its drafts always commit together.
-    const writer = new BatchWriter<AssessmentWrite[]>(async (groups) => {
-      // Read the total only after the insert: `total += await …` would read it first, and batches
-      // committing at once would overwrite each other's additions.
-      const written = (await insertAssessments(ctx.db, groups.flat())).length;
-      counts.assessments_written! += written;
-    });
+    // This execution of the chunk: its calls are recorded under it, so a retry's calls add to them
+    // and a retried write of the same record does not.
+    const attemptId = randomUUID();
+    const pending = pendingRunCalls(ctx);
+    const writer = new BatchWriter<FeedbackItem>((items) => writeBatch(ctx, runId, items, counts));
     try {
       await runPool(tasks, ctx.config.judge.concurrency * 2, signal, async (task) => {
         if (!(await budget.admit(task.trace.info.trace_id, task.entry.name, task.scorer.kind))) return;
-        const drafts = await task.scorer.score(task.input, { judge, signal });
-        await writeFeedback(writer, run.experiment_id, runId, task, drafts, counts);
-        budget.spent(drafts);
+        const call: RunCall = {
+          run_id: runId,
+          scorer: task.entry.name,
+          trace_id: task.trace.info.trace_id,
+          attempt_id: attemptId,
+          judge_calls: 0,
+          input_tokens: 0,
+          output_tokens: 0,
+          cost: 0,
+          stored: false,
+        };
+        let recorded = false;
+        try {
+          const drafts = await task.scorer.score(task.input, { judge, signal, onJudgeAttempt: (attempt) => addAttempt(call, attempt) });
+          await writeFeedback(writer, run.experiment_id, runId, task, drafts, call, counts);
+          recorded = true;
+          budget.spent(drafts);
+        } finally {
+          // Lost feedback, paid calls: their cost is recorded on its own (and the pair judged again).
+          if (!recorded && call.judge_calls > 0) await pending.add([call]);
+        }
       });
     } finally {
       await writer.flush();
@@ -159,23 +179,57 @@ async function storedKeys(ctx: AppContext, keys: string[]): Promise<Set<string>>
   return stored;
 }
 
+/** One (trace, scorer) pair's feedback and the judge calls that paid for it, committed together. */
+interface FeedbackItem {
+  writes: AssessmentWrite[];
+  call: RunCall;
+}
+
+async function writeBatch(ctx: AppContext, runId: string, items: FeedbackItem[], counts: RunCounts): Promise<void> {
+  const late = await ctx.db.transaction().execute(async (trx) => {
+    // Shared lock: the run cannot end between this check and the commit, so these rows are summed.
+    const running = await lockRunningShared(trx, runId);
+    const written = new Set(await insertAssessments(trx, items.flatMap((i) => i.writes)));
+    // A pair whose insert found its feedback already stored was judged again for nothing.
+    const calls = items
+      .map((i) => ({ ...i.call, stored: i.writes.length === 0 || written.has(i.writes[0]!.assessment_id!) }))
+      .filter((c) => c.judge_calls > 0);
+    counts.assessments_written! += written.size;
+    if (!running) return calls;
+    await insertRunCalls(trx, calls);
+    return [];
+  });
+  // A straggler of an attempt that failed, committing after its run ended: counted all the same.
+  if (late.length > 0) await recordRunCalls(ctx.db, late);
+}
+
+function addAttempt(call: RunCall, attempt: JudgeAttempt): void {
+  call.judge_calls += 1;
+  call.input_tokens += attempt.input_tokens;
+  call.output_tokens += attempt.output_tokens;
+  call.cost += attempt.cost;
+}
+
 async function writeFeedback(
-  writer: BatchWriter<AssessmentWrite[]>,
+  writer: BatchWriter<FeedbackItem>,
   experimentId: number,
   runId: string,
   task: Task,
   drafts: FeedbackDraft[],
+  call: RunCall,
   counts: RunCounts,
 ): Promise<void> {
   const traceId = task.trace.info.trace_id;
-  const writes = drafts.map((draft, i) =>
-    feedbackWrite(
+  const writes = drafts.map((draft, i) => ({
+    ...feedbackWrite(
       traceId,
       { ...draft, metadata: { ...draft.metadata, 'assay.monitor.run_id': runId } },
       feedbackKey(experimentId, task.entry.name, traceId, i),
     ),
-  );
-  await writer.add(writes);
+    // Known before the insert, so the batch can tell which pairs it stored and which were there already.
+    assessment_id: newAssessmentId(),
+  }));
+  await writer.add({ writes, call });
   const tally = counts.scorers![task.entry.name]!;
   const failed = drafts.some((d) => d.error);
   if (failed) {
@@ -186,12 +240,9 @@ async function writeFeedback(
     tally.scored += 1;
   }
   monitorJudgeCalls.inc({ scorer: task.entry.name, outcome: failed ? 'error' : 'ok' });
-  for (const d of drafts) {
-    const meta = d.metadata ?? {};
-    if (meta['assay.judge.model'] !== undefined) counts.judge_calls! += 1;
-    counts.input_tokens! += Number(meta['assay.judge.input_tokens'] ?? 0) || 0;
-    counts.output_tokens! += Number(meta['assay.judge.output_tokens'] ?? 0) || 0;
-    counts.cost! += Number(meta['assay.judge.cost'] ?? 0) || 0;
-  }
+  counts.judge_calls! += call.judge_calls;
+  counts.input_tokens! += Number(call.input_tokens);
+  counts.output_tokens! += Number(call.output_tokens);
+  counts.cost! += call.cost;
   monitorFeedbackLag.observe(Math.max(0, (Date.now() - task.trace.info.request_time) / 1000));
 }

@@ -14,6 +14,7 @@ import { sql } from 'kysely';
 import type { AppContext } from '../services/context.ts';
 import type { RunCounts, ScorerCounts } from '../storage/monitor-schema.ts';
 import { findMonitor, findRun, type MonitorRunRow } from '../storage/monitor-repository.ts';
+import { takeRunCallTotals } from '../storage/monitor-run-calls.ts';
 import { storedRunFeedback, type StoredRunFeedback } from '../storage/monitor-run-counts.ts';
 import { ensureResultsTable, traceLogsTable } from '../storage/results-table.ts';
 import { monitorRunsTotal } from '../observability/monitor-metrics.ts';
@@ -123,7 +124,11 @@ export async function finishRunIfDone(ctx: AppContext, runId: string): Promise<b
     if (!run || run.status !== 'running') return undefined;
     const chunks = await trx.selectFrom('assay.monitor_run_chunk').select(['done', 'counts']).where('run_id', '=', runId).execute();
     if (chunks.some((c) => !c.done)) return undefined;
-    const counts = withStoredFeedback(sumCounts(chunks.map((c) => c.counts)), await storedRunFeedback(trx, runId, run.experiment_id));
+    const counts = {
+      ...withStoredFeedback(sumCounts(chunks.map((c) => c.counts)), await storedRunFeedback(trx, runId, run.experiment_id)),
+      // Every call of every attempt, crashed ones included, from the calls recorded as they were made.
+      ...(await takeRunCallTotals(trx, runId)),
+    };
     await trx
       .updateTable('assay.monitor_run')
       .set({ status: 'succeeded', counts: JSON.stringify(counts), finished_at: new Date() })
@@ -153,20 +158,26 @@ export async function finishRunIfDone(ctx: AppContext, runId: string): Promise<b
 
 /** Marks a run failed for good (its job ran out of attempts), freeing the monitor for the next run. */
 export async function failRun(ctx: AppContext, runId: string, reason: string): Promise<void> {
-  await ctx.db
-    .updateTable('assay.monitor_run')
-    .set({ status: 'failed', error: reason.slice(0, 2000), finished_at: new Date() })
-    .where('run_id', '=', runId)
-    .where('status', 'in', ['queued', 'running'])
-    .execute();
+  await ctx.db.transaction().execute(async (trx) => {
+    const run = await trx.selectFrom('assay.monitor_run').select(['status', 'counts']).where('run_id', '=', runId).forUpdate().executeTakeFirst();
+    if (!run || (run.status !== 'queued' && run.status !== 'running')) return;
+    // A failed run's judge calls were paid for too: its history says what they cost.
+    const counts = { ...run.counts, ...(await takeRunCallTotals(trx, runId)) };
+    await trx
+      .updateTable('assay.monitor_run')
+      .set({ status: 'failed', error: reason.slice(0, 2000), finished_at: new Date(), counts: JSON.stringify(counts) })
+      .where('run_id', '=', runId)
+      .execute();
+  });
   monitorRunsTotal.inc({ kind: 'any', status: 'failed' });
 }
 
 export function sumCounts(parts: readonly RunCounts[]): RunCounts {
-  const total: RunCounts = { traces_copied: 0, judge_calls: 0, input_tokens: 0, output_tokens: 0, cost: 0, assessments_written: 0, scorers: {}, errors: [] };
+  const total: RunCounts = { traces_copied: 0, judge_calls: 0, repeated_judge_calls: 0, input_tokens: 0, output_tokens: 0, cost: 0, assessments_written: 0, scorers: {}, errors: [] };
   for (const part of parts) {
     total.traces_copied! += part.traces_copied ?? 0;
     total.judge_calls! += part.judge_calls ?? 0;
+    total.repeated_judge_calls! += part.repeated_judge_calls ?? 0;
     total.input_tokens! += part.input_tokens ?? 0;
     total.output_tokens! += part.output_tokens ?? 0;
     total.cost! += part.cost ?? 0;

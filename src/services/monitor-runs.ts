@@ -44,6 +44,7 @@ export function runView(run: MonitorRunRow): Record<string, unknown> {
     scorers: run.counts.scorers ?? {},
     deferred: Object.values(run.counts.scorers ?? {}).reduce((n, c) => n + (c.deferred ?? 0), 0),
     judge_calls: run.counts.judge_calls ?? 0,
+    repeated_judge_calls: run.counts.repeated_judge_calls ?? 0,
     input_tokens: run.counts.input_tokens ?? 0,
     output_tokens: run.counts.output_tokens ?? 0,
     cost: run.counts.cost ?? 0,

@@ -13,6 +13,7 @@ import * as datasetViewBarrier from './migrations/011-dataset-view-barrier.ts';
 import * as labelingSessions from './migrations/013-labeling-sessions.ts';
 import * as monitorAlerts from './migrations/014-monitor-alerts.ts';
 import * as sessions from './migrations/015-sessions.ts';
+import * as monitorRunCalls from './migrations/016-monitor-run-calls.ts';
 
 /** Every migration, in order. Add new ones at the end; never edit a released one. */
 const migrations: Record<string, Migration> = {
@@ -25,6 +26,7 @@ const migrations: Record<string, Migration> = {
   '013-labeling-sessions': labelingSessions,
   '014-monitor-alerts': monitorAlerts,
   '015-sessions': sessions,
+  '016-monitor-run-calls': monitorRunCalls,
 };
 
 export async function migrateToLatest(db: Kysely<unknown>): Promise<string[]> {

@@ -52,6 +52,23 @@ export interface MonitorRunChunkTable {
   finished_at: Date | null;
 }
 
+/** Judge calls made for one (trace, scorer) pair by one chunk attempt (migration 016). */
+export interface MonitorRunCallTable {
+  run_id: string;
+  scorer: string;
+  trace_id: string;
+  /** One execution of one chunk job. */
+  attempt_id: string;
+  /** HTTP requests sent to the judge, whatever their outcome. */
+  judge_calls: number;
+  input_tokens: ColumnType<number, number, number>;
+  output_tokens: ColumnType<number, number, number>;
+  cost: number;
+  /** Whether this attempt's feedback is the one stored; otherwise its calls were repeated work. */
+  stored: boolean;
+  recorded_at: Generated<Date>;
+}
+
 /** Per-scorer tallies of a chunk or a run. */
 export interface ScorerCounts {
   sampled: number;
@@ -65,7 +82,10 @@ export interface ScorerCounts {
 
 export interface RunCounts {
   traces_copied?: number;
+  /** HTTP requests sent to the judge, by every attempt of every chunk. */
   judge_calls?: number;
+  /** Of those, the calls for pairs whose stored feedback came from another attempt (work done again after a crash). */
+  repeated_judge_calls?: number;
   input_tokens?: number;
   output_tokens?: number;
   cost?: number;

@@ -97,7 +97,14 @@ export interface ApiTokenTable {
   last_used_at: Date | null;
 }
 
-import type { MonitorRunChunkTable, MonitorRunSessionTable, MonitorRunTable, MonitorRunTraceTable, MonitorTable } from './monitor-schema.ts';
+import type {
+  MonitorRunCallTable,
+  MonitorRunChunkTable,
+  MonitorRunSessionTable,
+  MonitorRunTable,
+  MonitorRunTraceTable,
+  MonitorTable,
+} from './monitor-schema.ts';
 
 export interface Database {
   'assay.experiment': ExperimentTable;
@@ -110,6 +117,7 @@ export interface Database {
   'assay.monitor_run_trace': MonitorRunTraceTable;
   'assay.monitor_run_chunk': MonitorRunChunkTable;
   'assay.monitor_run_session': MonitorRunSessionTable;
+  'assay.monitor_run_call': MonitorRunCallTable;
 }
 
 export interface DatasetTable {

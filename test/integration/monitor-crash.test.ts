@@ -104,5 +104,20 @@ describe('monitoring survives a killed worker', () => {
     const callsAfterKill = judge.calls.length - callsAtKill;
     expect(callsAfterKill).toBeLessThanOrEqual(sampled - storedAtKill + 16);
     expect(judge.calls.length).toBeLessThanOrEqual(sampled + 16 + (callsAtKill - storedAtKill));
+
+    // The run's history counts the calls of both workers: the killed one's answers that were stored
+    // as scored (not skipped), each pair paid once, and the calls made again as repeated work.
+    const history = await t.app.inject({ method: 'GET', url: `/api/v1/experiments/${id}/monitor/runs`, headers: admin });
+    const run = history.json().runs.find((r: { run_id: string }) => r.run_id === runId);
+    expect(run.scorers.safety).toMatchObject({ sampled: N, scored: N, errored: 0, skipped_existing: 0 });
+    expect(run.scorers.relevance_to_query.scored).toBe(sampled - N);
+    expect(run.assessments_written).toBe(sampled);
+    expect(run.judge_calls - run.repeated_judge_calls).toBe(sampled);
+    expect(run.judge_calls).toBeLessThanOrEqual(judge.calls.length);
+    // What a SIGKILL loses is what the killed process held in memory: a request in flight or an
+    // answer not yet committed, at most one pair per scoring lane (2 chunks × 2 × judge concurrency).
+    expect(judge.calls.length - run.judge_calls).toBeLessThanOrEqual(2 * 2 * 8);
+    const tokens = await sql.query(`select sum((metadata->>'assay.judge.input_tokens')::int)::int as n from assay.assessment`);
+    expect(run.input_tokens).toBeGreaterThanOrEqual(tokens.rows[0].n);
   });
 });

@@ -4,6 +4,7 @@
  * judge calls (as the judge counted them), tokens and cost. Small chunks and a wide judge pool make
  * feedback batches of one chunk commit at the same time, where increments used to get lost.
  */
+import { sql as kyselySql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isSampled } from '../../src/domain/sampling.ts';
@@ -11,6 +12,7 @@ import { startTestApp, type TestApp } from '../support/app.ts';
 import { startFakeJudge, type FakeJudge } from '../support/fake-judge.ts';
 import { ingestSamples, newExperiment, startMonitorRun } from '../support/monitor.ts';
 import { jobHandlers } from '../../workers/index.ts';
+import { recordRunCalls } from '../../src/storage/monitor-run-calls.ts';
 
 const N = 400;
 const RATES = { safety: 1.0, relevance_to_query: 0.5, retrieval_relevance: 0.3 } as const;
@@ -21,6 +23,7 @@ interface RunView {
   traces_copied: number;
   assessments_written: number;
   judge_calls: number;
+  repeated_judge_calls: number;
   input_tokens: number;
   output_tokens: number;
   cost: number;
@@ -37,6 +40,8 @@ describe.each(['in-process', 'bullmq'] as const)('run counters match the stored 
 
   beforeAll(async () => {
     judge = await startFakeJudge({ latencyMs: 2 });
+    // Some pairs get an answer that never parses: an error feedback, after two paid requests.
+    judge.setAnswer('relevance_to_query', (call) => (call.user.length % 5 === 0 ? 'not json' : { rationale: 'fine', result: 'yes' }));
     t = await startTestApp({
       queue,
       env: {
@@ -74,13 +79,17 @@ describe.each(['in-process', 'bullmq'] as const)('run counters match the stored 
     return response.json().runs.find((r: { run_id: string }) => r.run_id === runId);
   }
 
+  /** Input tokens of the requests the judge received since `from` (the fake bills a token per 4 characters). */
+  const billedInput = (from: number) => judge.calls.slice(from).reduce((n, c) => n + Math.ceil((c.system.length + c.user.length) / 4), 0);
+
   /** What the run's rows say: per scorer, pairs fine and in error; every row; tokens and cost. */
   async function stored(runId: string) {
     const { rows } = await sql.query(
       `select count(*)::int as rows,
               coalesce(sum((metadata->>'assay.judge.input_tokens')::int), 0)::int as input,
               coalesce(sum((metadata->>'assay.judge.output_tokens')::int), 0)::int as output,
-              coalesce(sum((metadata->>'assay.judge.cost')::float8), 0) as cost
+              coalesce(sum((metadata->>'assay.judge.cost')::float8), 0) as cost,
+              count(*) filter (where metadata ? 'assay.judge.model')::int as judged
          from assay.assessment where kind = 'feedback' and metadata->>'assay.monitor.run_id' = $1`,
       [runId],
     );
@@ -118,12 +127,17 @@ describe.each(['in-process', 'bullmq'] as const)('run counters match the stored 
       expect(counts.scored + counts.errored + counts.not_applicable, name).toBe(sampled);
     }
     expect(run.scorers.retrieval_relevance!.not_applicable).toBeGreaterThan(0);
+    expect(run.scorers.relevance_to_query!.errored).toBeGreaterThan(0);
+    // Every request the judge received, the unparseable answers' second tries included.
     expect(run.judge_calls).toBe(judge.calls.length - callsBefore);
-    expect(run.input_tokens).toBe(rows.input);
-    expect(run.output_tokens).toBe(rows.output);
-    expect(run.input_tokens).toBeGreaterThan(0);
-    expect(run.cost).toBeCloseTo(rows.cost, 9);
-    expect(run.cost).toBeCloseTo((rows.input * 0.4 + rows.output * 1.6) / 1e6, 9);
+    expect(run.judge_calls).toBe(rows.judged + run.scorers.relevance_to_query!.errored);
+    expect(run.repeated_judge_calls).toBe(0);
+    // Tokens as the judge billed them: the stored feedback's, plus the unparseable answers' ("not json": 2 tokens each).
+    expect(run.input_tokens).toBe(billedInput(callsBefore));
+    expect(run.input_tokens).toBeGreaterThan(rows.input);
+    expect(run.output_tokens).toBe(rows.output + 2 * 2 * run.scorers.relevance_to_query!.errored);
+    expect(run.cost).toBeCloseTo((run.input_tokens * 0.4 + run.output_tokens * 1.6) / 1e6, 9);
+    expect(run.cost).toBeGreaterThan(rows.cost);
   });
 
   it('counts pairs stored by an earlier run as skipped, not scored', async () => {
@@ -155,6 +169,67 @@ describe.each(['in-process', 'bullmq'] as const)('run counters match the stored 
     }
     expect(run.scorers.safety).toMatchObject({ sampled: 23, scored: 20, skipped_existing: 3 });
     expect(run.judge_calls).toBe(judge.calls.length - callsBefore);
-    expect(run.input_tokens).toBe(rows.input);
+    expect(run.input_tokens).toBe(billedInput(callsBefore));
+  });
+
+  it('counts a lost answer once, however often it is recorded, and even after its run ended', async () => {
+    const runId = await startMonitorRun(t, admin, experimentId);
+    const before = await runView(runId);
+    // The calls of an attempt whose feedback was lost, recorded twice (a retried write) after the
+    // run ended: added once, as repeated work.
+    const lost = { run_id: runId, scorer: 'safety', trace_id: traceIds[0]!, attempt_id: 'lost-attempt', judge_calls: 2, input_tokens: 300, output_tokens: 20, cost: 0.001, stored: false };
+    await recordRunCalls(t.ctx.db, [lost]);
+    const after = await runView(runId);
+    expect(after.judge_calls).toBe(before.judge_calls + 2);
+    expect(after.repeated_judge_calls).toBe(before.repeated_judge_calls + 2);
+    expect(after.input_tokens).toBe(before.input_tokens + 300);
+    expect(after.output_tokens).toBe(before.output_tokens + 20);
+    expect(after.cost).toBeCloseTo(before.cost + 0.001, 9);
+
+    // While a run is running, the same record written twice is one row.
+    await t.ctx.db.updateTable('assay.monitor_run').set({ status: 'running' }).where('run_id', '=', runId).execute();
+    await recordRunCalls(t.ctx.db, [lost]);
+    await recordRunCalls(t.ctx.db, [lost]);
+    const { rows } = await sql.query(`select count(*)::int as n from assay.monitor_run_call where run_id = $1`, [runId]);
+    expect(rows[0].n).toBe(1);
+    await t.ctx.db.updateTable('assay.monitor_run').set({ status: 'succeeded' }).where('run_id', '=', runId).execute();
+  });
+});
+
+describe('run counters in the embedded mode (PGlite, in-process queue)', () => {
+  it('counts rows, pairs and judge calls as on Postgres', async () => {
+    const judge = await startFakeJudge({ latencyMs: 1 });
+    const t = await startTestApp({
+      db: 'pglite',
+      env: { ASSAY_OFFLINE_JUDGE: 'false', ASSAY_JUDGE_BASE_URL: `${judge.url}/v1`, ASSAY_JUDGE_API_KEY: 'k', ASSAY_MONITOR_CHUNK_SIZE: '30' },
+    });
+    try {
+      await t.ctx.queue.startWorker(jobHandlers(t.ctx), { concurrency: 4 });
+      const admin = await t.tokenHeaders('admin');
+      const id = await newExperiment(t.ctx);
+      const put = await t.app.inject({
+        method: 'PUT',
+        url: `/api/v1/experiments/${id}/monitor`,
+        headers: admin,
+        payload: { results_schema: 'embedded', scorers: [{ name: 'safety' }, { name: 'retrieval_relevance', sample_rate: 0.5 }] },
+      });
+      expect(put.statusCode, put.body).toBe(201);
+      const traceIds = await ingestSamples(t.ctx, id, 100, { seed: 'counts-embedded' });
+      const runId = await startMonitorRun(t, admin, id);
+      const runs = await t.app.inject({ method: 'GET', url: `/api/v1/experiments/${id}/monitor/runs`, headers: admin });
+      const run = runs.json().runs.find((r: { run_id: string }) => r.run_id === runId) as RunView;
+      const { rows } = await kyselySql<{ n: number }>`select count(*)::int as n from assay.assessment where metadata->>'assay.monitor.run_id' = ${runId}`.execute(t.ctx.db);
+      expect(run.traces_copied).toBe(100);
+      expect(run.assessments_written).toBe(rows[0]!.n);
+      expect(run.scorers.safety).toMatchObject({ sampled: 100, scored: 100, errored: 0 });
+      const relevance = run.scorers.retrieval_relevance!;
+      expect(relevance.sampled).toBe(traceIds.filter((tid) => isSampled(tid, 0.5)).length);
+      expect(relevance.scored + relevance.not_applicable).toBe(relevance.sampled);
+      expect(run.judge_calls).toBe(judge.calls.length);
+      expect(run.repeated_judge_calls).toBe(0);
+    } finally {
+      await t.close();
+      await judge.close();
+    }
   });
 });

@@ -44,7 +44,10 @@ export const runJson = z.object({
   scorers: z.record(z.string(), scorerCounts),
   /** (trace, scorer) pairs a spent judge budget deferred in this run. */
   deferred: z.number(),
+  /** HTTP requests sent to the judge by every attempt, crashed ones included; each paid call once. */
   judge_calls: z.number(),
+  /** Of those, calls for pairs judged again because an attempt's answer was lost (a crash, an outage). */
+  repeated_judge_calls: z.number(),
   input_tokens: z.number(),
   output_tokens: z.number(),
   cost: z.number(),

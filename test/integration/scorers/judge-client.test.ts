@@ -54,6 +54,36 @@ async function failure(promise: Promise<unknown>): Promise<string> {
 }
 
 describe('JudgeClient against the fake judge', () => {
+  it('reports every HTTP request it sends, to the client and to the request, whatever its outcome', async () => {
+    const seen: { client: string[]; request: string[]; tokens: number; cost: number } = { client: [], request: [], tokens: 0, cost: 0 };
+    const c = client({ onAttempt: (a) => seen.client.push(a.outcome) });
+    const onAttempt = (a: { outcome: string; input_tokens: number; cost: number }) => {
+      seen.request.push(a.outcome);
+      seen.tokens += a.input_tokens;
+      seen.cost += a.cost;
+    };
+    fake.setBehaviour([{ type: 'rate_limit', retryAfterMs: 5 }, { type: 'server_error' }, { type: 'malformed' }, { type: 'answer' }]);
+    await c.complete({ ...ask, schema: verdict, onAttempt });
+    expect(seen.request).toEqual(['rate_limited', 'transient', 'invalid_output', 'ok']);
+    expect(seen.client).toEqual(seen.request);
+    expect(fake.calls).toHaveLength(4);
+    // The unparseable answer was paid for too: both answered requests carry tokens and cost.
+    expect(seen.tokens).toBe(2 * Math.ceil((ask.system.length + ask.user.length) / 4));
+    expect(seen.cost).toBeGreaterThan(0);
+
+    const controller = new AbortController();
+    fake.setBehaviour({ type: 'hang' });
+    const hung = c.complete({ ...ask, signal: controller.signal, onAttempt });
+    await fake.waitForCalls(5);
+    controller.abort(new Error('stop'));
+    await expect(hung).rejects.toThrow('stop');
+    expect(seen.request.at(-1)).toBe('aborted');
+    // Nothing is sent, and nothing reported, once the caller has given up.
+    await expect(c.complete({ ...ask, signal: controller.signal, onAttempt })).rejects.toThrow('stop');
+    expect(seen.request).toHaveLength(5);
+    expect(fake.calls).toHaveLength(5);
+  });
+
   it('returns the parsed answer with tokens, cost and the judge model, asking for JSON output', async () => {
     const result = await client().complete({ ...ask, schema: verdict });
     expect(result.parsed).toEqual({ rationale: 'fake judge', result: 'yes' });

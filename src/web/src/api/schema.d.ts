@@ -1046,6 +1046,7 @@ export interface paths {
                                 };
                                 deferred: number;
                                 judge_calls: number;
+                                repeated_judge_calls: number;
                                 input_tokens: number;
                                 output_tokens: number;
                                 cost: number;
@@ -1123,6 +1124,7 @@ export interface paths {
                                 };
                                 deferred: number;
                                 judge_calls: number;
+                                repeated_judge_calls: number;
                                 input_tokens: number;
                                 output_tokens: number;
                                 cost: number;
@@ -1295,6 +1297,7 @@ export interface paths {
                                 };
                                 deferred: number;
                                 judge_calls: number;
+                                repeated_judge_calls: number;
                                 input_tokens: number;
                                 output_tokens: number;
                                 cost: number;
@@ -1356,6 +1359,7 @@ export interface paths {
                                 };
                                 deferred: number;
                                 judge_calls: number;
+                                repeated_judge_calls: number;
                                 input_tokens: number;
                                 output_tokens: number;
                                 cost: number;
