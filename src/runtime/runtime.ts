@@ -35,7 +35,7 @@ export async function openRuntime(config: Config, log: Logger, options: RuntimeO
     const applied = await migrateToLatest(database.db as never);
     if (applied.length > 0) log.info({ applied }, 'migrations applied');
   }
-  const queue = createQueue(config, log.child({ component: 'queue' }));
+  const queue = await createQueue(config, log.child({ component: 'queue' }));
   const ctx: AppContext = {
     config,
     db: database.db,

@@ -3,7 +3,7 @@
  * heuristic judge when none is configured. With Redis, the rate limit is shared by every worker.
  */
 import type { AppContext } from '../api/context.ts';
-import { BullmqQueue } from '../queue/bullmq-queue.ts';
+import type { BullmqQueue } from '../queue/bullmq-queue.ts';
 import { openJudge, type OpenJudge } from '../scorers/open-judge.ts';
 
 const KEY = 'judge';
@@ -11,7 +11,8 @@ const KEY = 'judge';
 export async function getJudge(ctx: AppContext): Promise<OpenJudge> {
   let pending = ctx.services.get(KEY) as Promise<OpenJudge> | undefined;
   if (!pending) {
-    const redis = ctx.queue instanceof BullmqQueue ? ctx.queue.redis : undefined;
+    // By kind, not instanceof: importing BullMQ's class would load it in the embedded mode too.
+    const redis = ctx.queue.kind === 'bullmq' ? (ctx.queue as BullmqQueue).redis : undefined;
     pending = openJudge(ctx.config, { redis, logger: ctx.log.child({ component: 'judge' }) });
     ctx.services.set(KEY, pending);
     const opened = await pending;
