@@ -16,7 +16,7 @@ import { sql } from 'kysely';
 import type { Page } from 'playwright-core';
 import { loadConfig } from '../config/index.ts';
 import { buildApp } from '../src/api/app.ts';
-import type { AppContext } from '../src/api/context.ts';
+import { createContext } from '../src/services/context.ts';
 import { webConsoleDir } from '../src/api/web-console.ts';
 import { silentLogger } from '../src/observability/logger.ts';
 import { InProcessQueue } from '../src/queue/in-process-queue.ts';
@@ -50,15 +50,13 @@ export async function run(): Promise<BenchResult[]> {
   const count = Number(process.env.BENCH_CONSOLE_TRACES ?? 1_000_000);
   if (!webConsoleDir()) execFileSync('npm', ['run', 'build:web'], { cwd: ROOT, stdio: 'ignore' });
   const database = await createTestDatabase('postgres');
-  const ctx: AppContext = {
+  const ctx = createContext({
     config: loadConfig({ ASSAY_LOG_LEVEL: 'silent', ASSAY_OFFLINE_JUDGE: 'true' }),
     db: database.db,
     dbKind: 'postgres',
     queue: new InProcessQueue(silentLogger),
     log: silentLogger,
-    lifecycle: { shuttingDown: false },
-    services: new Map(),
-  };
+  });
   const app = await buildApp(ctx);
   const browser = await launchBrowser();
   try {

@@ -11,11 +11,10 @@ import { once } from 'node:events';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import Table from 'cli-table3';
 import { loadConfig } from '../config/index.ts';
-import type { AppContext } from '../src/api/context.ts';
+import { createContext } from '../src/services/context.ts';
 import { silentLogger } from '../src/observability/logger.ts';
 import { InProcessQueue } from '../src/queue/in-process-queue.ts';
 import { createEvaluation, createEvaluationBody } from '../src/services/evaluation-create.ts';
-import { closeJudge } from '../src/services/judge-provider.ts';
 import { findRun } from '../src/storage/evaluation-repository.ts';
 import { createTestDatabase } from '../test/support/database.ts';
 import { jobHandlers } from '../workers/index.ts';
@@ -65,7 +64,7 @@ export async function run(): Promise<BenchResult[]> {
     ASSAY_JUDGE_CONCURRENCY: String(CONCURRENCY * 2),
   });
   const queue = new InProcessQueue(silentLogger);
-  const ctx: AppContext = { config, db: database.db, dbKind: 'postgres', queue, log: silentLogger, lifecycle: { shuttingDown: false }, services: new Map() };
+  const ctx = createContext({ config, db: database.db, dbKind: 'postgres', queue, log: silentLogger });
   try {
     await queue.startWorker(jobHandlers(ctx), { concurrency: config.workerConcurrency });
     const records = Array.from({ length: ROWS }, (_, i) => ({ inputs: { question: `How long does shipping to region ${i} take?` } }));
@@ -110,7 +109,6 @@ export async function run(): Promise<BenchResult[]> {
     ];
   } finally {
     await queue.close();
-    await closeJudge(ctx);
     await database.drop();
     await fakes.close();
   }

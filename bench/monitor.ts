@@ -14,7 +14,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { sql } from 'kysely';
 import { loadConfig } from '../config/index.ts';
-import type { AppContext } from '../src/api/context.ts';
+import { createContext, type AppContext } from '../src/services/context.ts';
 import { silentLogger } from '../src/observability/logger.ts';
 import { BullmqQueue } from '../src/queue/bullmq-queue.ts';
 import { putMonitor } from '../src/services/monitor-config.ts';
@@ -37,9 +37,7 @@ export async function run(): Promise<BenchResult[]> {
   const prefix = testQueuePrefix();
   const config = loadConfig({ ASSAY_LOG_LEVEL: 'silent', REDIS_URL, ASSAY_QUEUE_PREFIX: prefix, ASSAY_OFFLINE_JUDGE: 'true' });
   const queue = new BullmqQueue(REDIS_URL, prefix, silentLogger);
-  const ctx: AppContext = {
-    config, db: database.db, dbKind: 'postgres', queue, log: silentLogger, lifecycle: { shuttingDown: false }, services: new Map(),
-  };
+  const ctx = createContext({ config, db: database.db, dbKind: 'postgres', queue, log: silentLogger });
   const judge = await startRemoteFakeJudge(LATENCY_MS);
   try {
     const results: BenchResult[] = [];

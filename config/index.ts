@@ -35,6 +35,10 @@ const envSchema = z.object({
   ASSAY_HOST: z.string().min(1).default('127.0.0.1'),
   /** HTTP port. Default 5050. */
   ASSAY_PORT: z.coerce.number().int().min(0).max(65535).default(5050),
+  /** OTLP/gRPC port of the API role, bound to ASSAY_HOST; `off` serves no gRPC. Default 4317. */
+  ASSAY_OTLP_GRPC_PORT: z
+    .union([z.literal('off'), z.coerce.number().int().min(0).max(65535)], { error: "must be a port number (0-65535) or 'off'" })
+    .default(4317),
   /** Embedded mode: port serving the embedded database over the Postgres protocol on loopback; `off` disables. Default 5433. */
   ASSAY_SQL_PORT: z
     .union([z.literal('off'), z.coerce.number().int().min(0).max(65535)])
@@ -104,8 +108,12 @@ const envSchema = z.object({
         const at = entry.indexOf('@');
         const name = entry.slice(0, at);
         const origin = at > 0 ? originOf(entry.slice(at + 1)) : undefined;
-        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) || !origin || name.startsWith('ASSAY_')) {
-          ctx.addIssue({ code: 'custom', message: `'${entry}' is not NAME@origin (e.g. MY_APP_KEY@https://app.example.com; ASSAY_* names are not allowed)` });
+        // Assay's own settings and the judge's fallback key are never sent to a target.
+        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) || !origin || name.startsWith('ASSAY_') || name === 'OPENAI_API_KEY') {
+          ctx.addIssue({
+            code: 'custom',
+            message: `'${entry}' is not NAME@origin (e.g. MY_APP_KEY@https://app.example.com; ASSAY_* names and OPENAI_API_KEY are not allowed)`,
+          });
           return z.NEVER;
         }
         secrets.push({ name, origin });
@@ -137,6 +145,25 @@ const envSchema = z.object({
   ASSAY_OPEN: bool.optional(),
   /** Host names the API answers to (Host header), comma-separated; `*` for any. Default: loopback names in open mode, any otherwise. */
   ASSAY_ALLOWED_HOSTS: z.string().optional(),
+  /**
+   * Where a worker or scheduler process serves /metrics, /healthz and /readyz: a port (loopback),
+   * `HOST:PORT` (e.g. `0.0.0.0:9464` in a container), or `off`. Default 9464. The API serves them on its own port.
+   */
+  ASSAY_METRICS_PORT: z
+    .string()
+    .trim()
+    .transform((text, ctx) => {
+      if (text === 'off') return null;
+      const colon = text.lastIndexOf(':');
+      const host = colon >= 0 ? text.slice(0, colon).replace(/^\[(.*)\]$/, '$1') : '127.0.0.1';
+      const port = Number(colon >= 0 ? text.slice(colon + 1) : text);
+      if (!host || !/^\d+$/.test(colon >= 0 ? text.slice(colon + 1) : text) || port > 65535) {
+        ctx.addIssue({ code: 'custom', message: `'${text}' is not a port, HOST:PORT or off` });
+        return z.NEVER;
+      }
+      return { host, port };
+    })
+    .optional(),
   /** Longest a stop (SIGTERM) may take before the process exits anyway, ms. Default 15000. */
   ASSAY_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
   /** Most records one dataset may hold. Default 1,000,000. */
@@ -150,6 +177,8 @@ export type Mode = 'embedded' | 'distributed';
 export interface Config {
   readonly host: string;
   readonly port: number;
+  /** OTLP/gRPC port (ASSAY_OTLP_GRPC_PORT); null: no gRPC receiver. */
+  readonly otlpGrpcPort: number | null;
   readonly databaseUrl: string | undefined;
   /** Embedded mode: the loopback port of the SQL (Postgres protocol) server; undefined when off. */
   readonly sqlPort: number | undefined;
@@ -185,6 +214,8 @@ export interface Config {
   /** Host names the API answers to; undefined: loopback names in open mode, any otherwise. */
   readonly allowedHosts: readonly string[] | undefined;
   readonly shutdownTimeoutMs: number;
+  /** Where worker and scheduler processes serve /metrics, /healthz, /readyz (ASSAY_METRICS_PORT); null: off. */
+  readonly metrics: { readonly host: string; readonly port: number } | null;
   /** The policy for requests a user's input points somewhere (evaluation targets). */
   readonly outbound: {
     /** Origins allowed; undefined: any public address. */
@@ -217,6 +248,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const config: Config = {
     host: e.ASSAY_HOST,
     port: e.ASSAY_PORT,
+    otlpGrpcPort: e.ASSAY_OTLP_GRPC_PORT === 'off' ? null : e.ASSAY_OTLP_GRPC_PORT,
     databaseUrl: e.DATABASE_URL,
     sqlPort: e.ASSAY_SQL_PORT === 'off' ? undefined : e.ASSAY_SQL_PORT,
     redisUrl: e.REDIS_URL,
@@ -248,6 +280,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     open: e.ASSAY_OPEN ?? false,
     allowedHosts: e.ASSAY_ALLOWED_HOSTS?.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean),
     shutdownTimeoutMs: e.ASSAY_SHUTDOWN_TIMEOUT_MS,
+    metrics: e.ASSAY_METRICS_PORT === undefined ? { host: '127.0.0.1', port: 9464 } : e.ASSAY_METRICS_PORT,
     outbound: { allow: e.ASSAY_OUTBOUND_ALLOW, maxResponseBytes: e.ASSAY_OUTBOUND_MAX_RESPONSE_BYTES },
     targetSecrets: e.ASSAY_TARGET_SECRETS ?? [],
     evaluationsPerToken: e.ASSAY_EVALUATIONS_PER_TOKEN,

@@ -1,6 +1,6 @@
 /** `evaluation.rows`: run, trace and score the pending rows of one slice of an evaluation run. */
 import { z } from 'zod';
-import type { AppContext } from '../src/api/context.ts';
+import type { AppContext } from '../src/services/context.ts';
 import type { JobHandler } from '../src/queue/queue.ts';
 import { failRun } from '../src/services/evaluation-plan.ts';
 import { runSlice } from '../src/services/evaluation-rows.ts';

@@ -1,6 +1,6 @@
 /** `evaluation.run`: start an evaluation run and enqueue its row slices. */
 import { z } from 'zod';
-import type { AppContext } from '../src/api/context.ts';
+import type { AppContext } from '../src/services/context.ts';
 import type { JobHandler } from '../src/queue/queue.ts';
 import { failRun, planRun } from '../src/services/evaluation-plan.ts';
 import { processor } from './retry-policy.ts';

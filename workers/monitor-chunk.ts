@@ -1,6 +1,6 @@
 /** `monitor.chunk`: score and copy one chunk of a monitoring run. */
 import { z } from 'zod';
-import type { AppContext } from '../src/api/context.ts';
+import type { AppContext } from '../src/services/context.ts';
 import type { JobHandler } from '../src/queue/queue.ts';
 import { runChunk } from '../src/services/monitor-chunk.ts';
 import { failRun } from '../src/services/monitor-plan.ts';

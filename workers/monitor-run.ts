@@ -1,6 +1,6 @@
 /** `monitor.run`: plan a monitoring run and enqueue its chunks. */
 import { z } from 'zod';
-import type { AppContext } from '../src/api/context.ts';
+import type { AppContext } from '../src/services/context.ts';
 import type { JobHandler } from '../src/queue/queue.ts';
 import { failRun, planRun } from '../src/services/monitor-plan.ts';
 import { processor } from './retry-policy.ts';

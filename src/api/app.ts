@@ -12,8 +12,10 @@ import { datasetRoutes } from './routes/datasets.ts';
 import { evaluationRoutes } from './routes/evaluations.ts';
 import { experimentRoutes } from './routes/experiments.ts';
 import { healthRoutes } from './routes/health.ts';
+import { labelingSessionRoutes } from './routes/labeling-sessions.ts';
 import { monitorRoutes } from './routes/monitors.ts';
 import { otlpRoutes } from './routes/otlp.ts';
+import { overviewRoutes } from './routes/overview.ts';
 import { scorerRoutes } from './routes/scorers.ts';
 import { searchRoutes } from './routes/search.ts';
 import { tokenRoutes } from './routes/tokens.ts';
@@ -33,6 +35,8 @@ const ROUTES: Array<(app: FastifyInstance, ctx: AppContext) => Promise<void>> = 
   datasetRoutes,
   scorerRoutes,
   evaluationRoutes,
+  labelingSessionRoutes,
+  overviewRoutes,
   tokenRoutes,
   whoamiRoutes,
 ];

@@ -1,21 +1,7 @@
-/** What every route module receives: the process's shared components. */
-import type { Config } from '../../config/index.ts';
-import type { Logger } from '../observability/logger.ts';
-import type { JobQueue } from '../queue/queue.ts';
-import type { Db } from '../storage/connect.ts';
+/** What every route module receives: the process's shared components, and who is asking. */
 import type { Role } from '../storage/token-repository.ts';
 
-export interface AppContext {
-  readonly config: Config;
-  readonly db: Db;
-  readonly dbKind: 'postgres' | 'pglite';
-  readonly queue: JobQueue;
-  readonly log: Logger;
-  /** Flips to true when shutdown starts; /readyz answers 503 from then on. */
-  readonly lifecycle: { shuttingDown: boolean };
-  /** Shared per-process services created lazily (the judge client), keyed by name. */
-  readonly services: Map<string, unknown>;
-}
+export type { AppContext } from '../services/context.ts';
 
 export interface Principal {
   readonly name: string;

@@ -2,6 +2,7 @@
 import type { FastifyError } from 'fastify';
 import { ZodError } from 'zod';
 import { AssayError, type ErrorCode } from '../domain/errors.ts';
+import { zodMessage } from '../domain/validate.ts';
 
 const STATUS: Record<ErrorCode, number> = {
   INVALID_PARAMETER_VALUE: 400,
@@ -12,6 +13,7 @@ const STATUS: Record<ErrorCode, number> = {
   UNAUTHENTICATED: 401,
   PERMISSION_DENIED: 403,
   REQUEST_LIMIT_EXCEEDED: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
   RATE_LIMITED: 429,
   NOT_READY: 503,
   JUDGE_RATE_LIMITED: 502,
@@ -53,17 +55,4 @@ export function errorResponse(error: unknown): { status: number; body: ErrorBody
     };
   }
   return { status: 500, body: { error_code: 'INTERNAL_ERROR', message: 'internal error; see the server log' } };
-}
-
-/** Every zod issue as `path: message`, joined. */
-export function zodMessage(error: ZodError, prefix = ''): string {
-  return error.issues
-    .map((i) => {
-      const path = [prefix, ...i.path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p)))]
-        .filter(Boolean)
-        .join('.')
-        .replaceAll('.[', '[');
-      return `${path || 'body'}: ${i.message}`;
-    })
-    .join('; ');
 }

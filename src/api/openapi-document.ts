@@ -9,7 +9,6 @@ export async function openApiDocument(): Promise<unknown> {
     config: loadConfig({ ASSAY_UI: 'false', ASSAY_LOG_LEVEL: 'silent' }),
     log: silentLogger,
     lifecycle: { shuttingDown: false },
-    services: new Map(),
   } as unknown as AppContext;
   const app = await buildApp(ctx);
   await app.ready();

@@ -39,6 +39,7 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
   },
   evaluate: { description: 'evaluate an application over a dataset (through the API at ASSAY_URL)', load: evaluate },
   evaluations: { description: 'evaluation runs (through the API at ASSAY_URL)', load: evaluate },
+  labeling: { description: 'labeling sessions (through the API at ASSAY_URL)', load: () => import('./labeling.ts').then((m) => m.registerLabeling) },
   sql: {
     description: 'run one SQL statement on the results tables and dataset views (read-only unless --write)',
     load: () => import('./sql.ts').then((m) => m.registerSql),

@@ -6,7 +6,7 @@
  */
 import type { Command } from 'commander';
 import { sql } from 'kysely';
-import type { AppContext } from '../api/context.ts';
+import type { AppContext } from '../services/context.ts';
 import { loadConfigWith } from '../../config/index.ts';
 import { jobHandlers } from '../../workers/index.ts';
 import { parseMlflowPayload } from '../domain/mlflow-trace.ts';
@@ -14,7 +14,6 @@ import { createLogger } from '../observability/logger.ts';
 import { openRuntime } from '../runtime/runtime.ts';
 import { sampleTraces } from '../samples/sample-traces.ts';
 import { ingestTraces } from '../services/ingest.ts';
-import { closeJudge, getJudge } from '../services/judge-provider.ts';
 import { putMonitor } from '../services/monitor-config.ts';
 import { startRunNow } from '../services/monitor-runs.ts';
 import { createExperiment } from '../storage/experiment-repository.ts';
@@ -52,7 +51,7 @@ async function runDemo(): Promise<void> {
   const runtime = await openRuntime(config, log);
   const { ctx } = runtime;
   try {
-    const judge = await getJudge(ctx);
+    const judge = ctx.judge;
     console.log(judge.offline
       ? 'judge: the offline heuristic judge (no ASSAY_JUDGE_BASE_URL or API key configured); verdicts are labelled offline-heuristic'
       : `judge: ${config.judge.model} at ${config.judge.baseUrl ?? 'the OpenAI API'}`);
@@ -95,7 +94,6 @@ async function runDemo(): Promise<void> {
       printTable(['trace', 'request', 'response'], failing.rows.map((r) => [r.trace_id, r.request_preview, r.response_preview.slice(0, 80)]));
     }
   } finally {
-    await closeJudge(ctx);
     await runtime.shutdown();
   }
 }

@@ -2,10 +2,10 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/index.ts';
 import { createLogger } from '../observability/logger.ts';
-import { preloadRoles, startRoles, type Role } from '../runtime/roles.ts';
+import { preloadRoles, startRoles, type ProcessRole } from '../runtime/roles.ts';
 import { handleSignals, openRuntime } from '../runtime/runtime.ts';
 
-const COMMANDS: Array<[name: string, roles: Role[], description: string]> = [
+const COMMANDS: Array<[name: string, roles: ProcessRole[], description: string]> = [
   ['start', ['api', 'worker', 'scheduler'], 'run the API, a worker and the scheduler in one process'],
   ['api', ['api'], 'run the HTTP API (ingest, search, admin)'],
   ['worker', ['worker'], 'run a worker that executes queued jobs'],

@@ -34,6 +34,7 @@ interface PendingJob {
 
 export class InProcessQueue implements JobQueue {
   readonly kind = 'in-process' as const;
+  readonly redis = undefined;
   private readonly ready: PendingJob[] = [];
   private readonly delayed = new Map<string, NodeJS.Timeout>();
   /** Ids of jobs waiting, delayed or running: a deterministic id is not enqueued twice meanwhile. */

@@ -2,6 +2,7 @@
  * The job queue, as job handlers and services see it. Two implementations run the same handlers:
  * BullMQ on Redis (distributed) and an in-process queue (embedded). Handlers never know which.
  */
+import type { Redis } from 'ioredis';
 import type { Logger } from '../observability/logger.ts';
 
 export interface JobContext {
@@ -38,6 +39,8 @@ export interface QueueCounts {
 
 export interface JobQueue {
   readonly kind: 'bullmq' | 'in-process';
+  /** The Redis connection the queue holds, shared with the judges' rate limit (none in-process). */
+  readonly redis: Redis | undefined;
   enqueue(name: string, payload: unknown, options?: EnqueueOptions): Promise<{ jobId: string }>;
   /** Starts taking jobs; `concurrency` jobs at most at a time in this process. */
   startWorker(handlers: JobHandlers, options: { concurrency: number }): Promise<void>;

@@ -3,22 +3,22 @@ import { isLoopbackHost } from '../api/auth.ts';
 import { anyActiveToken } from '../storage/token-repository.ts';
 import type { Runtime } from './runtime.ts';
 
-export type Role = 'api' | 'worker' | 'scheduler';
+export type ProcessRole = 'api' | 'worker' | 'scheduler';
 
 /**
  * Starts loading the roles' modules (the HTTP stack, the job handlers, the scheduler) without
  * waiting, so their imports overlap the database's start instead of following it.
  */
-export function preloadRoles(roles: readonly Role[]): void {
+export function preloadRoles(roles: readonly ProcessRole[]): void {
   const loading: Array<Promise<unknown>> = [];
   if (roles.includes('worker')) loading.push(import('../../workers/index.ts'));
-  if (roles.includes('scheduler')) loading.push(import('../queue/scheduler.ts'));
+  if (roles.includes('scheduler')) loading.push(import('../services/monitor-scheduler.ts'));
   if (roles.includes('api')) loading.push(import('../api/app.ts'));
   // A failure here surfaces again, with its context, when startRoles imports the same module.
   for (const promise of loading) promise.catch(() => {});
 }
 
-export async function startRoles(runtime: Runtime, roles: readonly Role[]): Promise<{ url?: string }> {
+export async function startRoles(runtime: Runtime, roles: readonly ProcessRole[]): Promise<{ url?: string }> {
   const { ctx } = runtime;
   let url: string | undefined;
   // Checked before anything starts, so a refused API leaves no worker running half-configured.
@@ -31,6 +31,14 @@ export async function startRoles(runtime: Runtime, roles: readonly Role[]): Prom
         'Create one with `assay tokens create --name NAME --role admin`, or listen on 127.0.0.1.',
     );
   }
+  // The API serves /metrics on its own port; a process without it gets a small listener of its own,
+  // started first so that a port already taken stops the process before it takes any job.
+  if (!roles.includes('api') && ctx.config.metrics) {
+    const { startMetricsServer } = await import('./metrics-server.ts');
+    const metrics = await startMetricsServer(ctx, ctx.config.metrics);
+    runtime.onShutdown('metrics closed', () => metrics.close());
+    ctx.log.info({ url: metrics.url }, 'metrics listening');
+  }
   // Each role loads only its own modules: a worker does not need the HTTP stack in memory.
   if (roles.includes('worker')) {
     const { jobHandlers } = await import('../../workers/index.ts');
@@ -38,7 +46,7 @@ export async function startRoles(runtime: Runtime, roles: readonly Role[]): Prom
     ctx.log.info({ concurrency: ctx.config.workerConcurrency, queue: ctx.queue.kind }, 'worker started');
   }
   if (roles.includes('scheduler')) {
-    const { startScheduler } = await import('../queue/scheduler.ts');
+    const { startScheduler } = await import('../services/monitor-scheduler.ts');
     const scheduler = await startScheduler(ctx);
     runtime.onShutdown('scheduler stopped', () => scheduler.stop());
     ctx.log.info({ cron: ctx.config.schedulerCron }, 'scheduler started');
@@ -50,6 +58,12 @@ export async function startRoles(runtime: Runtime, roles: readonly Role[]): Prom
     // Registered last, so it runs first: intake stops before jobs drain.
     runtime.onShutdown('api closed', () => app.close());
     ctx.log.info({ url }, 'api listening');
+    if (ctx.config.otlpGrpcPort !== null) {
+      const { startOtlpGrpcServer } = await import('../api/otlp-grpc.ts');
+      const grpc = await startOtlpGrpcServer(ctx, ctx.config.host, ctx.config.otlpGrpcPort);
+      runtime.onShutdown('otlp grpc closed', () => grpc.close(Math.min(5_000, Math.floor(ctx.config.shutdownTimeoutMs * 0.2))));
+      ctx.log.info({ host: ctx.config.host, port: grpc.port }, 'otlp grpc listening');
+    }
   }
   return url ? { url } : {};
 }

@@ -4,9 +4,9 @@
  */
 import type { Config } from '../../config/index.ts';
 import { modeOf, redactConfig } from '../../config/index.ts';
-import type { AppContext } from '../api/context.ts';
 import type { Logger } from '../observability/logger.ts';
 import { createQueue } from '../queue/create-queue.ts';
+import { createContext, type AppContext } from '../services/context.ts';
 import { connectDatabase, type DatabaseHandle } from '../storage/connect.ts';
 import { migrateToLatest } from '../storage/migrate.ts';
 
@@ -36,15 +36,8 @@ export async function openRuntime(config: Config, log: Logger, options: RuntimeO
     if (applied.length > 0) log.info({ applied }, 'migrations applied');
   }
   const queue = await createQueue(config, log.child({ component: 'queue' }));
-  const ctx: AppContext = {
-    config,
-    db: database.db,
-    dbKind: database.kind,
-    queue,
-    log,
-    lifecycle: { shuttingDown: false },
-    services: new Map(),
-  };
+  const ctx = createContext({ config, db: database.db, dbKind: database.kind, queue, log });
+  if (ctx.judge.offline) log.info('no judge endpoint configured: using the offline heuristic judge');
   const steps: Array<{ done: string; step: () => Promise<void> }> = [];
   if (options.serveSql && database.embedded && config.sqlPort !== undefined) {
     try {

@@ -13,9 +13,10 @@ import { backoffMs, classifyFailure, redactSecrets, type FailureClass } from './
 import { parseJudgeJson } from './judge-output.ts';
 import { acquireRate, createRateLimiter, type RateLimiter } from './rate-limiter.ts';
 import { abortableDelay, Semaphore } from './semaphore.ts';
-import { emptyStats, type JudgeStats } from './judge-stats.ts';
+import { emptyStats, type JudgeAttempt, type JudgeStats } from './judge-stats.ts';
+import { offlineFetch } from './offline-judge.ts';
 
-export type { JudgeStats } from './judge-stats.ts';
+export type { JudgeAttempt, JudgeAttemptOutcome, JudgeStats } from './judge-stats.ts';
 
 /** The subset of a pino logger the client uses. */
 export interface JudgeLogger {
@@ -47,6 +48,10 @@ export interface JudgeClientOptions {
   logger?: JudgeLogger | undefined;
   /** First backoff step, ms (default 250); tests make it small. */
   backoffBaseMs?: number;
+  /** Replaces the HTTP transport (the offline judge answers in-process). */
+  fetch?: typeof fetch | undefined;
+  /** Told of every HTTP attempt when it ends (process metrics). */
+  onAttempt?: ((attempt: JudgeAttempt) => void) | undefined;
 }
 
 export interface JudgeRequest<T> {
@@ -56,6 +61,8 @@ export interface JudgeRequest<T> {
   signal?: AbortSignal | undefined;
   /** Validates the parsed answer; a mismatch counts as unparseable output. */
   schema?: z.ZodType<T>;
+  /** Told of each HTTP attempt made for this request when it ends, aborted ones included. */
+  onAttempt?: ((attempt: JudgeAttempt) => void) | undefined;
 }
 
 export interface JudgeCompletion<T> {
@@ -94,6 +101,7 @@ export class JudgeClient {
       maxRetries: 0,
       // Our own deadline fires first; this one only guards against a bug in ours.
       timeout: options.timeoutMs + 5_000,
+      ...(options.fetch ? { fetch: options.fetch } : {}),
     });
     this.semaphore = new Semaphore(options.concurrency);
     this.limiter = createRateLimiter({ rpm: options.rpm, tpm: options.tpm }, options.redis, options.redisPrefix);
@@ -138,14 +146,28 @@ export class JudgeClient {
       attempt++;
       if (this.limiter) await this.admit(estimate, request.signal);
       const jsonMode = !jsonModeRefused.has(this.endpointKey);
+      // Nothing is sent once the caller gave up, so nothing is reported either.
+      request.signal?.throwIfAborted();
       const started = performance.now();
-      const sent = await this.send(model, request, jsonMode);
+      const unanswered = { input_tokens: 0, output_tokens: 0, cost: 0 };
+      let sent: Awaited<ReturnType<JudgeClient['send']>>;
+      try {
+        sent = await this.send(model, request, jsonMode);
+      } catch (error) {
+        this.report(request, { model, outcome: 'aborted', latency_ms: Math.round(performance.now() - started), ...unanswered });
+        throw error;
+      }
       const latency_ms = Math.round(performance.now() - started);
       this.counters.attempts++;
       if (sent.ok) {
         const completion = sent.completion;
         const text = completion.choices[0]?.message?.content ?? '';
         const parsed = this.parse(text, request.schema);
+        const input_tokens = completion.usage?.prompt_tokens ?? estimate - OUTPUT_ALLOWANCE;
+        const output_tokens = completion.usage?.completion_tokens ?? Math.ceil(text.length / 4);
+        const answeredBy = completion.model || model;
+        const cost = this.cost(model, answeredBy, input_tokens, output_tokens);
+        this.report(request, { model, outcome: parsed === undefined ? 'invalid_output' : 'ok', latency_ms, input_tokens, output_tokens, cost: cost ?? 0 });
         if (parsed === undefined) {
           if (!outputRetried) {
             // An unparseable answer is usually a one-off; one more try does not use up an attempt.
@@ -156,13 +178,11 @@ export class JudgeClient {
           }
           throw new AssayError('JUDGE_OUTPUT_INVALID', `judge answer is not the expected JSON: ${preview(text)}`);
         }
-        const input_tokens = completion.usage?.prompt_tokens ?? estimate - OUTPUT_ALLOWANCE;
-        const output_tokens = completion.usage?.completion_tokens ?? Math.ceil(text.length / 4);
-        const answeredBy = completion.model || model;
-        return { text, parsed, model: answeredBy, input_tokens, output_tokens, latency_ms, cost: this.cost(model, answeredBy, input_tokens, output_tokens) };
+        return { text, parsed, model: answeredBy, input_tokens, output_tokens, latency_ms, cost };
       }
       const failure = sent.failure;
       last = failure;
+      this.report(request, { model, outcome: failure.kind, latency_ms, ...unanswered });
       // A 429 storm is expected under load and handled; only the other failures deserve a warning.
       const log = failure.kind === 'rate_limited' ? this.options.logger?.debug : this.options.logger?.warn;
       log?.call(this.options.logger, { attempt, kind: failure.kind, endpoint: this.endpointKey, model }, `judge attempt failed: ${failure.message}`);
@@ -223,6 +243,17 @@ export class JudgeClient {
     }
   }
 
+  /** Tells the client's and the request's listeners; a listener's bug never fails the call. */
+  private report(request: Pick<JudgeRequest<unknown>, 'onAttempt'>, attempt: JudgeAttempt): void {
+    for (const listener of [this.options.onAttempt, request.onAttempt]) {
+      try {
+        listener?.(attempt);
+      } catch (error) {
+        this.options.logger?.warn({ err: error }, 'judge attempt listener failed');
+      }
+    }
+  }
+
   /** Waits for the rate limit; a limiter that cannot be reached is a transient judge failure. */
   private async admit(tokens: number, signal: AbortSignal | undefined): Promise<void> {
     try {
@@ -251,18 +282,19 @@ export class JudgeClient {
 export interface JudgeDeps {
   redis?: Redis | undefined;
   logger?: JudgeLogger | undefined;
-  /** URL of a running offline judge (startOfflineJudge), required when `config.judge.offline`. */
-  offlineJudgeUrl?: string | undefined;
+  /** Told of every HTTP attempt (process metrics). */
+  onAttempt?: ((attempt: JudgeAttempt) => void) | undefined;
 }
 
-/** The judge client the config describes (the offline judge's URL when the config says offline). */
+/** Where the offline judge pretends to live; `offlineFetch` answers without a socket. */
+const OFFLINE_BASE_URL = 'http://offline-judge.assay.invalid/v1';
+
+/** The judge client the config describes (the in-process offline judge when the config says offline). */
 export function createJudgeClient(config: Config, deps: JudgeDeps = {}): JudgeClient {
   const judge = config.judge;
-  if (judge.offline && !deps.offlineJudgeUrl) {
-    throw new AssayError('NOT_READY', 'the judge is offline: start the offline judge and pass its url as offlineJudgeUrl');
-  }
   return new JudgeClient({
-    baseUrl: judge.offline ? deps.offlineJudgeUrl : judge.baseUrl,
+    baseUrl: judge.offline ? OFFLINE_BASE_URL : judge.baseUrl,
+    fetch: judge.offline ? offlineFetch : undefined,
     apiKey: judge.offline ? undefined : judge.apiKey,
     model: judge.model,
     concurrency: judge.concurrency,
@@ -275,6 +307,7 @@ export function createJudgeClient(config: Config, deps: JudgeDeps = {}): JudgeCl
     redis: deps.redis,
     redisPrefix: `${config.queuePrefix}:judge`,
     logger: deps.logger,
+    onAttempt: deps.onAttempt,
   });
 }
 

@@ -38,3 +38,29 @@ export function emptyStats(): JudgeStats {
     peak_in_flight: 0,
   };
 }
+
+/** How one HTTP attempt to the judge ended. */
+export type JudgeAttemptOutcome =
+  | 'ok'
+  | 'invalid_output'
+  | 'rate_limited'
+  | 'transient'
+  | 'timeout'
+  | 'response_format_refused'
+  | 'unrecoverable'
+  | 'aborted';
+
+/**
+ * One HTTP request sent to the judge, reported as soon as it ends (whatever the outcome), so
+ * callers can keep the cost of every call — the ones whose answer was later lost included.
+ */
+export interface JudgeAttempt {
+  /** The model asked for. */
+  model: string;
+  outcome: JudgeAttemptOutcome;
+  latency_ms: number;
+  /** Tokens and USD of an answered attempt (`ok` or `invalid_output`); 0 otherwise. */
+  input_tokens: number;
+  output_tokens: number;
+  cost: number;
+}

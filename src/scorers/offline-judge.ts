@@ -1,11 +1,21 @@
 /**
- * The offline judge: an OpenAI-compatible HTTP server (`POST /v1/chat/completions`) that answers
- * Assay's prompts with the deterministic heuristics in `offline-heuristics.ts`, recognising the asker
- * by the prompt's marker line. Used by `npm run demo` when no judge endpoint is configured, and in tests.
+ * The offline judge: answers Assay's prompts OpenAI-style (`POST /v1/chat/completions`) with the
+ * deterministic heuristics in `offline-heuristics.ts`, recognising the asker by the prompt's marker
+ * line. A process without a judge endpoint calls it in-process through `offlineFetch`;
+ * `startOfflineJudge` serves the same answers over HTTP for clients outside the process.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { messageText, readJsonBody, sendCompletion, sendError, sendJson } from './openai-http.ts';
+import {
+  completionBody,
+  errorBody,
+  messageText,
+  parseChatBody,
+  readJsonBody,
+  sendError,
+  sendJson,
+  type ChatRequestBody,
+} from './openai-http.ts';
 import { OFFLINE_MODEL, offlineHandlers } from './offline-heuristics.ts';
 import { markerOf, parseSections } from './prompt.ts';
 
@@ -17,25 +27,52 @@ export interface OfflineJudge {
   close(): Promise<void>;
 }
 
-/** Answers one chat-completions request. */
-async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const path = (req.url ?? '').split('?')[0] ?? '';
-  if (req.method === 'GET' && path.endsWith('/models')) {
-    return sendJson(res, 200, { object: 'list', data: [{ id: OFFLINE_MODEL, object: 'model', owned_by: 'assay' }] });
+/** An answer of the offline judge: a status and an OpenAI-shaped JSON body. */
+export interface OfflineAnswer {
+  status: number;
+  body: unknown;
+}
+
+/** Answers one request (`GET …/models` or `POST …/chat/completions`) without any I/O. */
+export function answerOffline(method: string, path: string, body: ChatRequestBody | null): OfflineAnswer {
+  if (method === 'GET' && path.endsWith('/models')) {
+    return { status: 200, body: { object: 'list', data: [{ id: OFFLINE_MODEL, object: 'model', owned_by: 'assay' }] } };
   }
-  if (req.method !== 'POST' || !path.endsWith('/chat/completions')) return sendError(res, 404, `no route ${req.method} ${path}`);
-  const body = await readJsonBody(req);
-  if (!body) return sendError(res, 400, 'the body must be a JSON chat completion request');
+  if (method !== 'POST' || !path.endsWith('/chat/completions')) return { status: 404, body: errorBody(`no route ${method} ${path}`) };
+  if (!body) return { status: 400, body: errorBody('the body must be a JSON chat completion request') };
   const system = messageText(body, 'system');
   const user = messageText(body, 'user');
   const marker = markerOf(system) ?? markerOf(user);
   const handler = marker ? offlineHandlers.get(marker) : undefined;
   if (!marker || !handler) {
     // A 400 makes a prompt the offline judge cannot answer fail loudly instead of getting a made-up verdict.
-    return sendError(res, 400, `${OFFLINE_MODEL}: no heuristic for ${marker ? `judge '${marker}'` : 'a prompt without an [assay-judge: …] marker'}`);
+    return {
+      status: 400,
+      body: errorBody(`${OFFLINE_MODEL}: no heuristic for ${marker ? `judge '${marker}'` : 'a prompt without an [assay-judge: …] marker'}`),
+    };
   }
   const answer = handler({ marker, system, user, sections: parseSections(user) });
-  sendCompletion(res, OFFLINE_MODEL, JSON.stringify(answer), system.length + user.length);
+  return { status: 200, body: completionBody(OFFLINE_MODEL, JSON.stringify(answer), system.length + user.length) };
+}
+
+/**
+ * The offline judge as a `fetch` function, so a process without a judge endpoint asks it in-process
+ * (no socket, no server to start or stop).
+ */
+export const offlineFetch: typeof fetch = async (input, init) => {
+  const url = new URL(input instanceof Request ? input.url : String(input));
+  const method = (init?.method ?? (input instanceof Request ? input.method : 'GET')).toUpperCase();
+  let body: ChatRequestBody | null = null;
+  if (typeof init?.body === 'string') body = parseChatBody(init.body);
+  const answer = answerOffline(method, url.pathname, body);
+  return new Response(JSON.stringify(answer.body), { status: answer.status, headers: { 'content-type': 'application/json' } });
+};
+
+async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const path = (req.url ?? '').split('?')[0] ?? '';
+  const body = req.method === 'POST' ? await readJsonBody(req) : null;
+  const answer = answerOffline(req.method ?? 'GET', path, body);
+  sendJson(res, answer.status, answer.body);
 }
 
 /** Starts the offline judge on 127.0.0.1 (`port` 0 or absent: any free port). */

@@ -3,7 +3,7 @@
  * close the replaced row versions, append the new ones, log version N+1 and update the dataset's
  * count and digest. Merges, edits and deletes all go through here, so every change is a version.
  */
-import { sql, type Transaction } from 'kysely';
+import type { Transaction } from 'kysely';
 import { updateDigest } from '../domain/dataset-merge.ts';
 import { parseDatasetName } from '../domain/dataset-name.ts';
 import { invalid } from '../domain/errors.ts';
@@ -15,7 +15,7 @@ import {
   type CurrentRecord,
   type RecordVersionWrite,
 } from '../storage/dataset-record-repository.ts';
-import { getDatasetRow, type DatasetRow } from '../storage/dataset-repository.ts';
+import { getDatasetRow, setDatasetVersion, type DatasetRow } from '../storage/dataset-repository.ts';
 import type { Database } from '../storage/schema.ts';
 
 /** Configurable dataset limits (config `datasets`). */
@@ -85,11 +85,7 @@ export async function changeDataset(
       record_count: recordCount,
       digest,
     });
-    await trx
-      .updateTable('assay.dataset')
-      .set({ current_version: version, record_count: recordCount, digest, updated_at: sql`now()`, last_updated_by: user })
-      .where('dataset_id', '=', dataset.dataset_id)
-      .execute();
+    await setDatasetVersion(trx, dataset.dataset_id, { version, recordCount, digest, user });
     return { inserted: change.inserted, updated: change.updated, deleted: change.deleted, version };
   });
 }

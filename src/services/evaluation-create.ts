@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import type { AppContext } from '../api/context.ts';
+import type { AppContext } from '../services/context.ts';
 import { AGGREGATIONS } from '../domain/evaluation-metrics.ts';
 import { parseEvalRecord, type EvalRecord } from '../domain/evaluation-record.ts';
 import { AssayError, invalid } from '../domain/errors.ts';

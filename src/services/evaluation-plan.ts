@@ -6,11 +6,21 @@
  * has more than `concurrency` rows in flight however many workers take its jobs. Planning again
  * (a retried or duplicated `evaluation.run`) re-enqueues only slices with rows left to do.
  */
-import { sql } from 'kysely';
-import type { AppContext } from '../api/context.ts';
+import type { AppContext } from '../services/context.ts';
 import { enqueueEvaluationRows } from '../queue/jobs.ts';
 import { computeMetrics, type Aggregation } from '../domain/evaluation-metrics.ts';
-import { allRows, appendMetrics, rowCounts, type EvaluationRunRow } from '../storage/evaluation-repository.ts';
+import {
+  allRows,
+  appendMetrics,
+  judgeCostOfRun,
+  lockRun,
+  markRunFailed,
+  markRunRunning,
+  markRunSucceeded,
+  pendingSlices,
+  rowCounts,
+  type EvaluationRunRow,
+} from '../storage/evaluation-repository.ts';
 
 /** Rows one slice job runs at a time at most. */
 export const LANES_PER_SLICE = 8;
@@ -23,25 +33,11 @@ export function slicing(run: Pick<EvaluationRunRow, 'concurrency' | 'rows_total'
 
 /** Marks the run running and enqueues every slice that has rows left. Safe to call again. */
 export async function planRun(ctx: AppContext, runId: string): Promise<void> {
-  const run = await ctx.db
-    .updateTable('assay.evaluation_run')
-    .set({ status: 'running', started_at: sql`coalesce(started_at, now())` })
-    .where('run_id', '=', runId)
-    .where('status', 'in', ['queued', 'running'])
-    .returningAll()
-    .executeTakeFirst();
+  const run = await markRunRunning(ctx.db, runId);
   if (!run) return;
   const { slices } = slicing(run);
-  const pending = await ctx.db
-    .selectFrom('assay.evaluation_row')
-    .select(sql<number>`row_index % ${slices}`.as('slice'))
-    .distinct()
-    .where('run_id', '=', runId)
-    .where('status', '=', 'pending')
-    .execute();
-  for (const { slice } of pending) {
-    await enqueueEvaluationRows(ctx.queue, runId, Number(slice));
-  }
+  const pending = await pendingSlices(ctx.db, runId, slices);
+  for (const slice of pending) await enqueueEvaluationRows(ctx.queue, runId, slice);
   ctx.log.info({ run_id: runId, rows: run.rows_total, slices, pending_slices: pending.length }, 'evaluation run planned');
   if (pending.length === 0) await finishRunIfDone(ctx, runId);
 }
@@ -52,15 +48,11 @@ export async function planRun(ctx: AppContext, runId: string): Promise<void> {
  */
 export async function finishRunIfDone(ctx: AppContext, runId: string): Promise<boolean> {
   const finished = await ctx.db.transaction().execute(async (trx) => {
-    const run = await trx.selectFrom('assay.evaluation_run').selectAll().where('run_id', '=', runId).forUpdate().executeTakeFirst();
+    const run = await lockRun(trx, runId);
     if (!run || run.status !== 'running') return undefined;
     const { pending, ...counts } = await rowCounts(trx, runId);
     if (pending > 0) return undefined;
     const rows = await allRows(trx, runId);
-    const judgeCost = await sql<{ cost: number | null }>`
-      select sum((a.metadata->>'assay.judge.cost')::float8) as cost
-      from assay.assessment a join assay.evaluation_row r on r.trace_id = a.trace_id
-      where r.run_id = ${runId} and a.metadata->>'assay.evaluation.run_id' = ${runId}`.execute(trx);
     const metrics = computeMetrics(
       rows.map((r) => ({
         status: r.status,
@@ -74,13 +66,9 @@ export async function finishRunIfDone(ctx: AppContext, runId: string): Promise<b
       })),
       run.aggregations as Aggregation[],
     );
-    const spent = judgeCost.rows[0]?.cost;
-    if (spent !== null && spent !== undefined) metrics['judge_cost/total'] = Number(spent);
-    await trx
-      .updateTable('assay.evaluation_run')
-      .set({ status: 'succeeded', counts: JSON.stringify(counts), metrics: JSON.stringify(metrics), finished_at: new Date() })
-      .where('run_id', '=', runId)
-      .execute();
+    const spent = await judgeCostOfRun(trx, runId);
+    if (spent !== null) metrics['judge_cost/total'] = spent;
+    await markRunSucceeded(trx, runId, counts, metrics);
     await appendMetrics(trx, run, metrics);
     return { counts, metrics };
   });
@@ -91,11 +79,6 @@ export async function finishRunIfDone(ctx: AppContext, runId: string): Promise<b
 
 /** Marks a run failed for good (a job ran out of attempts). */
 export async function failRun(ctx: AppContext, runId: string, reason: string): Promise<void> {
-  await ctx.db
-    .updateTable('assay.evaluation_run')
-    .set({ status: 'failed', error: reason.slice(0, 2000), finished_at: new Date() })
-    .where('run_id', '=', runId)
-    .where('status', 'in', ['queued', 'running'])
-    .execute();
+  await markRunFailed(ctx.db, runId, reason);
 }
 

@@ -4,11 +4,20 @@
  * row's trace, score it, and mark it passed or failed. A target failure marks the row errored with
  * the reason; the run goes on.
  */
-import type { AppContext } from '../api/context.ts';
+import type { AppContext } from '../services/context.ts';
 import { isAssayError } from '../domain/errors.ts';
 import type { IncomingTrace, StoredTrace } from '../domain/trace.ts';
 import type { ScorerEntry } from '../scorers/registry.ts';
-import { findRun, pendingRows, recordOutput, type EvaluationRowRow, type EvaluationRunRow } from '../storage/evaluation-repository.ts';
+import {
+  findRow,
+  findRun,
+  pendingRows,
+  recordOutput,
+  setRowFigures,
+  type EvaluationRowRow,
+  type EvaluationRunRow,
+  type RowFigures,
+} from '../storage/evaluation-repository.ts';
 import { loadStoredTraces } from '../storage/trace-repository.ts';
 import { finishRunIfDone, slicing } from './evaluation-plan.ts';
 import { judgeRow, RowScorers, storedFeedbackKeys } from './evaluation-scoring.ts';
@@ -16,15 +25,15 @@ import { RowWriter } from './evaluation-writer.ts';
 import { createTarget, targetSchema, type TargetCall } from './evaluation-target.ts';
 import { buildRowTrace, givenRowTrace, storedTraceOf, type RowTiming } from './evaluation-trace.ts';
 import { ingestTraces } from './ingest.ts';
-import { getJudge } from './judge-provider.ts';
 import { runPool } from './pool.ts';
+import type { JudgeClient } from '../scorers/judge-client.ts';
 
 interface SliceContext {
   ctx: AppContext;
   run: EvaluationRunRow;
   target: TargetCall | null;
   scorers: RowScorers;
-  judge: Awaited<ReturnType<typeof getJudge>>['judge'];
+  judge: JudgeClient;
   /** Feedback an earlier attempt stored for this slice's rows. */
   existing: Set<string>;
   writer: RowWriter;
@@ -42,7 +51,7 @@ export async function runSlice(ctx: AppContext, runId: string, slice: number, si
       run,
       target: run.target ? createTarget(ctx.config, targetSchema.parse(run.target)) : null,
       scorers: new RowScorers(run.scorers as ScorerEntry[] | null, ctx.config.judge.model),
-      judge: (await getJudge(ctx)).judge,
+      judge: ctx.judge.judge,
       existing: await storedFeedbackKeys(ctx.db, runId, rows.map((r) => incomingTrace(run, r, { start_ms: 0, latency_ms: 0 }, null).trace_id)),
       writer: new RowWriter(ctx.db, runId, run.experiment_id),
       signal,
@@ -147,22 +156,11 @@ async function storeTrace(s: SliceContext, trace: IncomingTrace): Promise<string
 async function useTraceFigures(
   s: SliceContext,
   row: EvaluationRowRow,
-  info: { execution_duration_ms: number | null; input_tokens: number | null; output_tokens: number | null; total_tokens: number | null; cost: number | null },
+  info: RowFigures,
 ): Promise<void> {
-  await s.ctx.db
-    .updateTable('assay.evaluation_row')
-    .set({
-      target_latency_ms: info.execution_duration_ms,
-      input_tokens: info.input_tokens,
-      output_tokens: info.output_tokens,
-      total_tokens: info.total_tokens,
-      cost: info.cost,
-    })
-    .where('run_id', '=', s.run.run_id)
-    .where('row_index', '=', row.row_index)
-    .execute();
+  await setRowFigures(s.ctx.db, s.run.run_id, row.row_index, info);
 }
 
 async function reload(s: SliceContext, row: EvaluationRowRow): Promise<EvaluationRowRow | undefined> {
-  return s.ctx.db.selectFrom('assay.evaluation_row').selectAll().where('run_id', '=', s.run.run_id).where('row_index', '=', row.row_index).executeTakeFirst();
+  return findRow(s.ctx.db, s.run.run_id, row.row_index);
 }

@@ -10,7 +10,13 @@ import type { JsonValue, StoredTrace } from '../domain/trace.ts';
 import type { JudgeClient } from '../scorers/judge-client.ts';
 import { buildScorer, type Scorer, type ScorerEntry } from '../scorers/registry.ts';
 import { scorerInputFromTrace } from '../scorers/scorer-input.ts';
-import { feedbackWrite, newAssessmentId, type AssessmentWrite } from '../storage/assessment-repository.ts';
+import {
+  feedbackWithKeyPrefix,
+  feedbackWrite,
+  newAssessmentId,
+  storedKeysWithPrefix,
+  type AssessmentWrite,
+} from '../storage/assessment-repository.ts';
 import type { RowVerdict } from '../storage/evaluation-schema.ts';
 import type { Executor } from '../storage/trace-repository.ts';
 
@@ -44,17 +50,7 @@ export class RowScorers {
 
 /** Feedback keys already stored for these traces under this run: what an earlier attempt wrote. */
 export async function storedFeedbackKeys(db: Executor, runId: string, traceIds: readonly string[]): Promise<Set<string>> {
-  const keys = new Set<string>();
-  for (let i = 0; i < traceIds.length; i += 5000) {
-    const rows = await db
-      .selectFrom('assay.assessment')
-      .select('idempotency_key')
-      .where('trace_id', 'in', traceIds.slice(i, i + 5000))
-      .where('idempotency_key', 'like', `evaluation:${runId}:%`)
-      .execute();
-    for (const r of rows) if (r.idempotency_key) keys.add(r.idempotency_key);
-  }
-  return keys;
+  return storedKeysWithPrefix(db, traceIds, `evaluation:${runId}:`);
 }
 
 /** A row's judge answers, ready to be stored once the trace and the row's output are. */
@@ -113,13 +109,7 @@ export async function verdictsAfterWrite(db: Executor, j: RowJudgement, written:
 }
 
 async function readVerdicts(db: Executor, traceId: string, prefix: string): Promise<RowVerdict[]> {
-  const rows = await db
-    .selectFrom('assay.assessment')
-    .selectAll()
-    .where('trace_id', '=', traceId)
-    .where('kind', '=', 'feedback')
-    .where('idempotency_key', 'like', `${prefix}%`)
-    .execute();
+  const rows = await feedbackWithKeyPrefix(db, traceId, prefix);
   return rows
     .sort((a, b) => a.idempotency_key!.localeCompare(b.idempotency_key!))
     .map((a) => ({

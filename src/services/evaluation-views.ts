@@ -1,5 +1,5 @@
 /** Evaluation runs and rows as the API shows them, and the comparison of two runs. */
-import type { AppContext } from '../api/context.ts';
+import type { AppContext } from '../services/context.ts';
 import { compareMetrics, compareRows } from '../domain/evaluation-compare.ts';
 import { invalid, notFound } from '../domain/errors.ts';
 import { allRows, findRun, rowCounts, type EvaluationRowRow, type EvaluationRunRow } from '../storage/evaluation-repository.ts';

@@ -4,14 +4,14 @@
  * of a dozen round trips per row. A row reaches the writer only after its answer is stored, so a
  * batch lost in a crash costs judge calls again, never a target call.
  */
-import { sql } from 'kysely';
 import { rowVerdict } from '../domain/evaluation-metrics.ts';
 import type { IncomingTrace } from '../domain/trace.ts';
 import { summarizeTrace } from '../domain/trace-summary.ts';
 import { insertAssessments } from '../storage/assessment-repository.ts';
 import type { Db } from '../storage/connect.ts';
+import { finishRows, type RowFinish } from '../storage/evaluation-repository.ts';
 import type { RowVerdict } from '../storage/evaluation-schema.ts';
-import { upsertSpans, upsertTraces, type Executor } from '../storage/trace-repository.ts';
+import { upsertSpans, upsertTraces } from '../storage/trace-repository.ts';
 import { BatchWriter } from './batch-writer.ts';
 import { judgementWrites, verdictsAfterWrite, type RowJudgement } from './evaluation-scoring.ts';
 
@@ -64,7 +64,7 @@ export class RowWriter {
       const judged = outcomes.flatMap((o) => (o.result.status === 'done' ? [o.result.judgement] : []));
       const writes = [...traces.flatMap((t) => t.assessments.map((a) => ({ ...a, trace_id: t.trace_id }))), ...judged.flatMap(judgementWrites)];
       const written = new Set(writes.length > 0 ? await insertAssessments(trx, writes) : []);
-      const updates = [];
+      const updates: RowFinish[] = [];
       for (const o of outcomes) {
         if (o.result.status === 'errored') {
           updates.push({ row_index: o.rowIndex, status: 'errored', trace_id: o.traceId, error: o.result.error.slice(0, 4000), latency_ms: o.result.latency_ms, passed: null, failing_judges: [], verdicts: [] });
@@ -77,16 +77,4 @@ export class RowWriter {
       await finishRows(trx, this.runId, updates);
     });
   }
-}
-
-/** Marks many rows finished in one statement. */
-async function finishRows(db: Executor, runId: string, updates: object[]): Promise<void> {
-  await sql`
-    update assay.evaluation_row r set
-      status = u.status, trace_id = u.trace_id, error = u.error, passed = u.passed,
-      failing_judges = u.failing_judges, verdicts = u.verdicts, finished_at = now(),
-      target_latency_ms = coalesce(u.latency_ms, r.target_latency_ms)
-    from jsonb_to_recordset(${JSON.stringify(updates)}::jsonb) as u(
-      row_index int, status text, trace_id text, error text, latency_ms float8, passed boolean, failing_judges jsonb, verdicts jsonb)
-    where r.run_id = ${runId} and r.row_index = u.row_index`.execute(db);
 }

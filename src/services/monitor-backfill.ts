@@ -6,8 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { z } from 'zod';
-import type { AppContext } from '../api/context.ts';
-import { parseWith } from '../api/validate.ts';
+import type { AppContext } from '../services/context.ts';
+import { parseWith } from '../domain/validate.ts';
 import { invalid, notFound } from '../domain/errors.ts';
 import { scorerRate } from '../domain/monitor-config.ts';
 import { isSampled } from '../domain/sampling.ts';

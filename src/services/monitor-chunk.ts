@@ -6,7 +6,7 @@
  * each judge answers, and a retried chunk skips pairs already stored — so nothing stored is judged
  * twice. The copy and the chunk's completion commit together.
  */
-import type { AppContext } from '../api/context.ts';
+import type { AppContext } from '../services/context.ts';
 import type { FeedbackDraft } from '../domain/assessment.ts';
 import { scorerRate, type MonitorConfig, type MonitorScorer } from '../domain/monitor-config.ts';
 import { isSampled } from '../domain/sampling.ts';
@@ -20,7 +20,6 @@ import type { RunCounts } from '../storage/monitor-schema.ts';
 import { findRun } from '../storage/monitor-repository.ts';
 import { copyTraces } from '../storage/results-table.ts';
 import { loadStoredTraces } from '../storage/trace-repository.ts';
-import { getJudge } from './judge-provider.ts';
 import { tracesMatching } from './monitor-filters.ts';
 import { emptyScorerCounts, finishRunIfDone } from './monitor-plan.ts';
 import { runPool } from './pool.ts';
@@ -60,10 +59,13 @@ export async function runChunk(ctx: AppContext, runId: string, chunk: number, si
   const counts: RunCounts = { judge_calls: 0, input_tokens: 0, output_tokens: 0, cost: 0, assessments_written: 0, scorers: {}, errors: [] };
   const tasks = await planTasks(ctx, run.experiment_id, run.config, traceIds, counts);
   if (tasks.length > 0) {
-    const { judge } = await getJudge(ctx);
+    const { judge } = ctx.judge;
     // One item per (trace, scorer): its drafts always commit together.
     const writer = new BatchWriter<AssessmentWrite[]>(async (groups) => {
-      counts.assessments_written! += (await insertAssessments(ctx.db, groups.flat())).length;
+      // Read the total only after the insert: `total += await …` would read it first, and batches
+      // committing at once would overwrite each other's additions.
+      const written = (await insertAssessments(ctx.db, groups.flat())).length;
+      counts.assessments_written! += written;
     });
     try {
       await runPool(tasks, ctx.config.judge.concurrency * 2, signal, async (task) => {

@@ -3,7 +3,7 @@
  * (If-Match against the ETag) and a results schema fixed at creation.
  */
 import { reservedSchemaReason } from '../domain/reserved-names.ts';
-import type { AppContext } from '../api/context.ts';
+import type { AppContext } from '../services/context.ts';
 import { AssayError, invalid, notFound } from '../domain/errors.ts';
 import { validateMonitorConfig, type MonitorConfig } from '../domain/monitor-config.ts';
 import { validateScorerEntries } from '../scorers/registry.ts';

@@ -11,9 +11,10 @@
  * holds, so it is skipped unless it changed (and feedback is unique per trace and scorer anyway).
  */
 import { sql } from 'kysely';
-import type { AppContext } from '../api/context.ts';
+import type { AppContext } from '../services/context.ts';
 import type { RunCounts, ScorerCounts } from '../storage/monitor-schema.ts';
 import { findMonitor, findRun, type MonitorRunRow } from '../storage/monitor-repository.ts';
+import { storedRunFeedback, type StoredRunFeedback } from '../storage/monitor-run-counts.ts';
 import { ensureResultsTable, traceLogsTable } from '../storage/results-table.ts';
 import { monitorRunsTotal } from '../observability/monitor-metrics.ts';
 import { enqueueMonitorChunk } from '../queue/jobs.ts';
@@ -116,7 +117,7 @@ export async function finishRunIfDone(ctx: AppContext, runId: string): Promise<b
     if (!run || run.status !== 'running') return undefined;
     const chunks = await trx.selectFrom('assay.monitor_run_chunk').select(['done', 'counts']).where('run_id', '=', runId).execute();
     if (chunks.some((c) => !c.done)) return undefined;
-    const counts = sumCounts(chunks.map((c) => c.counts));
+    const counts = withStoredFeedback(sumCounts(chunks.map((c) => c.counts)), await storedRunFeedback(trx, runId, run.experiment_id));
     await trx
       .updateTable('assay.monitor_run')
       .set({ status: 'succeeded', counts: JSON.stringify(counts), finished_at: new Date() })
@@ -170,6 +171,23 @@ export function sumCounts(parts: readonly RunCounts[]): RunCounts {
   }
   total.errors = total.errors!.slice(0, 50);
   return total;
+}
+
+/**
+ * The chunks' sums, with what was written taken from the rows themselves: an attempt that crashed
+ * after storing feedback leaves no counts of its own, and the attempt that finished the chunk saw
+ * those pairs as already stored. Sampling and applicability are decided afresh by every attempt, so
+ * the last one's figures are exact; a sampled pair this run did not write was stored before it.
+ */
+export function withStoredFeedback(counts: RunCounts, stored: StoredRunFeedback): RunCounts {
+  const scorers: Record<string, ScorerCounts> = {};
+  for (const name of new Set([...Object.keys(counts.scorers ?? {}), ...Object.keys(stored.scorers)])) {
+    const planned = counts.scorers?.[name] ?? emptyScorerCounts();
+    const { scored, errored } = stored.scorers[name] ?? { scored: 0, errored: 0 };
+    const skipped = Math.max(0, planned.sampled - planned.not_applicable - scored - errored);
+    scorers[name] = { ...planned, scored, errored, skipped_existing: skipped };
+  }
+  return { ...counts, assessments_written: stored.assessments, scorers };
 }
 
 export function emptyScorerCounts(): ScorerCounts {

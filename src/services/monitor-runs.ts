@@ -1,6 +1,6 @@
 /** Starting runs (scheduled, manual, backfill) and reading run history. */
 import { randomUUID } from 'node:crypto';
-import type { AppContext } from '../api/context.ts';
+import type { AppContext } from '../services/context.ts';
 import { AssayError, notFound } from '../domain/errors.ts';
 import { getExperiment } from '../storage/experiment-repository.ts';
 import { activeRun, createRun, findMonitor, listRuns, type MonitorRunRow } from '../storage/monitor-repository.ts';

@@ -3,17 +3,17 @@
  * per scorer, how many traces it applies to, which it does not and why, and what it answered.
  * This is how a user learns that a retrieval scorer does nothing on traces without RETRIEVER spans.
  */
-import type { AppContext } from '../api/context.ts';
+import type { AppContext } from '../services/context.ts';
 import type { MonitorScorer } from '../domain/monitor-config.ts';
 import { buildScorer } from '../scorers/registry.ts';
 import { scorerInputFromTrace } from '../scorers/scorer-input.ts';
 import { getExperiment } from '../storage/experiment-repository.ts';
 import { findMonitor } from '../storage/monitor-repository.ts';
-import { loadStoredTraces } from '../storage/trace-repository.ts';
-import { getJudge } from './judge-provider.ts';
+import { latestFinishedTraceIds, loadStoredTraces } from '../storage/trace-repository.ts';
 import { parseMonitorConfig } from './monitor-config.ts';
 import { tracesMatching } from './monitor-filters.ts';
 import { runPool } from './pool.ts';
+import type { JudgeClient } from '../scorers/judge-client.ts';
 import { invalid } from '../domain/errors.ts';
 
 export interface ScorerTestReport {
@@ -45,17 +45,8 @@ export async function testMonitor(
   if (scorers.length === 0) throw invalid('scorers: give scorers, or create the monitor first');
   const monitorFilter = body.filter_string ?? monitor?.config.filter_string;
 
-  const latest = await ctx.db
-    .selectFrom('assay.trace')
-    .select('trace_id')
-    .where('experiment_id', '=', id)
-    .where('state', '!=', 'IN_PROGRESS')
-    .orderBy('request_time', 'desc')
-    .orderBy('trace_id')
-    .limit(maxTraces)
-    .execute();
-  const traces = await loadStoredTraces(ctx.db, latest.map((r) => r.trace_id));
-  const { judge } = await getJudge(ctx);
+  const traces = await loadStoredTraces(ctx.db, await latestFinishedTraceIds(ctx.db, id, maxTraces));
+  const { judge } = ctx.judge;
   const reports: ScorerTestReport[] = [];
   for (const entry of scorers) {
     reports.push(await testOne(ctx, entry, traces, monitorFilter, judge, signal));
@@ -68,7 +59,7 @@ async function testOne(
   entry: MonitorScorer,
   traces: Awaited<ReturnType<typeof loadStoredTraces>>,
   monitorFilter: string | undefined,
-  judge: Awaited<ReturnType<typeof getJudge>>['judge'],
+  judge: JudgeClient,
   signal: AbortSignal | undefined,
 ): Promise<ScorerTestReport> {
   const scorer = buildScorer(entry as never, { model: ctx.config.judge.model });

@@ -2,13 +2,12 @@
  * The trace search use case: check the experiments, parse the filter, run the search. Filter errors
  * come back prefixed with the field that carried the filter, so the message names it.
  */
-import { sql } from 'kysely';
 import { AssayError, invalid } from '../domain/errors.ts';
 import { parseFilter } from '../domain/filter/parse-filter.ts';
 import type { Filter } from '../domain/filter/filter.ts';
 import type { Db } from '../storage/connect.ts';
 import { getExperiment } from '../storage/experiment-repository.ts';
-import { searchTraces, type SearchTracesResult } from '../storage/trace-search.ts';
+import { searchTraces, withStatementTimeout, type SearchTracesResult } from '../storage/trace-search.ts';
 
 export interface SearchTracesRequest {
   experiment_ids: readonly string[];
@@ -29,17 +28,15 @@ export async function searchTracesRequest(
   for (const id of new Set(request.experiment_ids)) ids.push(Number((await getExperiment(db, id)).experiment_id));
   const timeoutMs = options.timeoutMs ?? DEFAULT_SEARCH_TIMEOUT_MS;
   try {
-    return await db.transaction().execute(async (trx) => {
-      // A hostile or careless RLIKE/LIKE must not hold a connection and a core for minutes.
-      await sql`select set_config('statement_timeout', ${String(timeoutMs)}, true)`.execute(trx);
-      return searchTraces(trx, {
+    return await withStatementTimeout(db, timeoutMs, (trx) =>
+      searchTraces(trx, {
         experiment_ids: ids,
         filter,
         order_by: request.order_by,
         max_results: request.max_results,
         page_token: request.page_token,
-      });
-    });
+      }),
+    );
   } catch (error) {
     if ((error as { code?: unknown }).code === QUERY_CANCELED) {
       throw invalid(

@@ -168,3 +168,29 @@ export async function deleteAssessment(db: Executor, traceId: string, assessment
     .executeTakeFirst();
   return result.numDeletedRows > 0n;
 }
+
+/** Idempotency keys starting with `prefix` stored on these traces (what an earlier attempt wrote). */
+export async function storedKeysWithPrefix(db: Executor, traceIds: readonly string[], prefix: string): Promise<Set<string>> {
+  const keys = new Set<string>();
+  for (let i = 0; i < traceIds.length; i += 5000) {
+    const rows = await db
+      .selectFrom('assay.assessment')
+      .select('idempotency_key')
+      .where('trace_id', 'in', traceIds.slice(i, i + 5000))
+      .where('idempotency_key', 'like', `${prefix}%`)
+      .execute();
+    for (const r of rows) if (r.idempotency_key) keys.add(r.idempotency_key);
+  }
+  return keys;
+}
+
+/** A trace's feedback whose idempotency key starts with `prefix`. */
+export async function feedbackWithKeyPrefix(db: Executor, traceId: string, prefix: string): Promise<Array<Selectable<AssessmentTable>>> {
+  return db
+    .selectFrom('assay.assessment')
+    .selectAll()
+    .where('trace_id', '=', traceId)
+    .where('kind', '=', 'feedback')
+    .where('idempotency_key', 'like', `${prefix}%`)
+    .execute();
+}

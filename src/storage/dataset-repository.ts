@@ -98,6 +98,11 @@ export async function getDatasetRow(db: Executor, name: string, options: { forUp
   return row;
 }
 
+/** The dataset by name, if it exists. */
+export async function findDatasetRow(db: Executor, name: string): Promise<DatasetRow | undefined> {
+  return db.selectFrom('assay.dataset').selectAll().where('name', '=', name).executeTakeFirst();
+}
+
 /** Drops the view and every version of every record. */
 export async function deleteDataset(trx: Executor, name: string): Promise<void> {
   const row = await getDatasetRow(trx, name, { forUpdate: true });
@@ -161,4 +166,17 @@ export async function listDatasets(db: Executor, q: DatasetListQuery): Promise<D
     query = query.where(sql<boolean>`experiment_ids @> ${JSON.stringify([q.experimentId])}::jsonb`);
   }
   return query.execute();
+}
+
+/** Moves a dataset to a new version with its record count and digest. */
+export async function setDatasetVersion(
+  db: Executor,
+  datasetId: number,
+  change: { version: number; recordCount: number; digest: string; user: string },
+): Promise<void> {
+  await db
+    .updateTable('assay.dataset')
+    .set({ current_version: change.version, record_count: change.recordCount, digest: change.digest, updated_at: sql`now()`, last_updated_by: change.user })
+    .where('dataset_id', '=', datasetId)
+    .execute();
 }

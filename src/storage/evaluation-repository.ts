@@ -149,3 +149,111 @@ export async function runsUsingDataset(db: Executor, name: string): Promise<Data
     .execute();
   return rows.map((r) => ({ run_id: r.run_id, name: r.name, status: r.status, dataset_version: r.dataset_version ?? 0, created_at: r.created_at.toISOString() }));
 }
+
+/** Marks a queued or running run running (keeping its first start time); undefined when it has ended. */
+export async function markRunRunning(db: Executor, runId: string): Promise<EvaluationRunRow | undefined> {
+  return db
+    .updateTable('assay.evaluation_run')
+    .set({ status: 'running', started_at: sql`coalesce(started_at, now())` })
+    .where('run_id', '=', runId)
+    .where('status', 'in', ['queued', 'running'])
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/** The slices (row_index mod slices) that still have pending rows. */
+export async function pendingSlices(db: Executor, runId: string, slices: number): Promise<number[]> {
+  const rows = await db
+    .selectFrom('assay.evaluation_row')
+    .select(sql<number>`row_index % ${slices}`.as('slice'))
+    .distinct()
+    .where('run_id', '=', runId)
+    .where('status', '=', 'pending')
+    .execute();
+  return rows.map((r) => Number(r.slice));
+}
+
+/** The run, locked until the transaction ends. */
+export async function lockRun(trx: Executor, runId: string): Promise<EvaluationRunRow | undefined> {
+  return trx.selectFrom('assay.evaluation_run').selectAll().where('run_id', '=', runId).forUpdate().executeTakeFirst();
+}
+
+/** What the run's judges cost, summed over their feedback (null when no judge reported a price). */
+export async function judgeCostOfRun(db: Executor, runId: string): Promise<number | null> {
+  const result = await sql<{ cost: number | null }>`
+    select sum((a.metadata->>'assay.judge.cost')::float8) as cost
+    from assay.assessment a join assay.evaluation_row r on r.trace_id = a.trace_id
+    where r.run_id = ${runId} and a.metadata->>'assay.evaluation.run_id' = ${runId}`.execute(db);
+  const cost = result.rows[0]?.cost;
+  return cost === null || cost === undefined ? null : Number(cost);
+}
+
+export async function markRunSucceeded(db: Executor, runId: string, counts: RunCounts, metrics: Record<string, number>): Promise<void> {
+  await db
+    .updateTable('assay.evaluation_run')
+    .set({ status: 'succeeded', counts: JSON.stringify(counts), metrics: JSON.stringify(metrics), finished_at: new Date() })
+    .where('run_id', '=', runId)
+    .execute();
+}
+
+/** Marks a queued or running run failed for good. */
+export async function markRunFailed(db: Executor, runId: string, reason: string): Promise<void> {
+  await db
+    .updateTable('assay.evaluation_run')
+    .set({ status: 'failed', error: reason.slice(0, 2000), finished_at: new Date() })
+    .where('run_id', '=', runId)
+    .where('status', 'in', ['queued', 'running'])
+    .execute();
+}
+
+/** Figures a caller-recorded trace brings to its row. */
+export interface RowFigures {
+  execution_duration_ms: number | null;
+  input_tokens: number | null;
+  output_tokens: number | null;
+  total_tokens: number | null;
+  cost: number | null;
+}
+
+export async function setRowFigures(db: Executor, runId: string, rowIndex: number, info: RowFigures): Promise<void> {
+  await db
+    .updateTable('assay.evaluation_row')
+    .set({
+      target_latency_ms: info.execution_duration_ms,
+      input_tokens: info.input_tokens,
+      output_tokens: info.output_tokens,
+      total_tokens: info.total_tokens,
+      cost: info.cost,
+    })
+    .where('run_id', '=', runId)
+    .where('row_index', '=', rowIndex)
+    .execute();
+}
+
+export async function findRow(db: Executor, runId: string, rowIndex: number): Promise<EvaluationRowRow | undefined> {
+  return db.selectFrom('assay.evaluation_row').selectAll().where('run_id', '=', runId).where('row_index', '=', rowIndex).executeTakeFirst();
+}
+
+/** One finished row's outcome, as `finishRows` writes it. */
+export interface RowFinish {
+  row_index: number;
+  status: 'done' | 'errored';
+  trace_id: string;
+  error: string | null;
+  latency_ms: number | null;
+  passed: boolean | null;
+  failing_judges: string[];
+  verdicts: unknown[];
+}
+
+/** Marks many rows finished in one statement. */
+export async function finishRows(db: Executor, runId: string, updates: readonly RowFinish[]): Promise<void> {
+  await sql`
+    update assay.evaluation_row r set
+      status = u.status, trace_id = u.trace_id, error = u.error, passed = u.passed,
+      failing_judges = u.failing_judges, verdicts = u.verdicts, finished_at = now(),
+      target_latency_ms = coalesce(u.latency_ms, r.target_latency_ms)
+    from jsonb_to_recordset(${JSON.stringify(updates)}::jsonb) as u(
+      row_index int, status text, trace_id text, error text, latency_ms float8, passed boolean, failing_judges jsonb, verdicts jsonb)
+    where r.run_id = ${runId} and r.row_index = u.row_index`.execute(db);
+}

@@ -10,6 +10,7 @@ import * as datasets from './migrations/003-datasets.ts';
 import * as monitors from './migrations/004-monitors.ts';
 import * as evaluations from './migrations/005-evaluations.ts';
 import * as datasetViewBarrier from './migrations/011-dataset-view-barrier.ts';
+import * as labelingSessions from './migrations/013-labeling-sessions.ts';
 
 /** Every migration, in order. Add new ones at the end; never edit a released one. */
 const migrations: Record<string, Migration> = {
@@ -19,6 +20,7 @@ const migrations: Record<string, Migration> = {
   '004-monitors': monitors,
   '005-evaluations': evaluations,
   '011-dataset-view-barrier': datasetViewBarrier,
+  '013-labeling-sessions': labelingSessions,
 };
 
 export async function migrateToLatest(db: Kysely<unknown>): Promise<string[]> {

@@ -3,7 +3,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { sql, type Selectable } from 'kysely';
 import type { MonitorConfig } from '../domain/monitor-config.ts';
 import type { MonitorRunTable, MonitorTable, RunKind } from './monitor-schema.ts';
-import type { Executor } from './connect.ts';
+import type { Db, Executor } from './connect.ts';
 
 export type MonitorRow = Selectable<MonitorTable>;
 export type MonitorRunRow = Selectable<MonitorRunTable>;
@@ -123,4 +123,37 @@ export async function listRuns(db: Executor, experimentId: number, limit: number
     .orderBy('run_id', 'desc')
     .limit(limit)
     .execute();
+}
+
+/**
+ * Takes one due, unpaused monitor (skipping rows another scheduler holds), moves its next due time
+ * one interval on and creates its scheduled run. Returns the run id, '' when a run was still active
+ * (it will pick up this interval's traces too), null when no monitor is due.
+ */
+export async function startDueRun(db: Db): Promise<string | null> {
+  return db.transaction().execute(async (trx) => {
+    const due = await trx
+      .selectFrom('assay.monitor')
+      .select(['experiment_id', 'config', 'next_due_at'])
+      .where('next_due_at', '<=', sql<Date>`now()`)
+      .where(sql<boolean>`not coalesce((config->>'paused')::boolean, false)`)
+      .orderBy('next_due_at')
+      .limit(1)
+      .forUpdate()
+      .skipLocked()
+      .executeTakeFirst();
+    if (!due) return null;
+    await trx
+      .updateTable('assay.monitor')
+      .set({ next_due_at: sql`now() + make_interval(mins => ${due.config.interval_minutes})` })
+      .where('experiment_id', '=', due.experiment_id)
+      .execute();
+    const run = await createRun(trx, {
+      experimentId: due.experiment_id,
+      kind: 'scheduled',
+      runKey: `scheduled:${due.experiment_id}:${due.next_due_at.getTime()}`,
+      config: due.config,
+    });
+    return run?.run_id ?? '';
+  });
 }

@@ -318,3 +318,17 @@ function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, 
 }
 
 export type { TraceInfo };
+
+/** The newest finished traces of an experiment, newest first. */
+export async function latestFinishedTraceIds(db: Executor, experimentId: number, limit: number): Promise<string[]> {
+  const rows = await db
+    .selectFrom('assay.trace')
+    .select('trace_id')
+    .where('experiment_id', '=', experimentId)
+    .where('state', '!=', 'IN_PROGRESS')
+    .orderBy('request_time', 'desc')
+    .orderBy('trace_id')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => r.trace_id);
+}

@@ -13,7 +13,7 @@ import { rowToAssessment } from './assessment-repository.ts';
 import type { AssessmentTable } from './schema.ts';
 import { checkFilterRegexes, isRegexError, traceFilterCondition } from './trace-filter-sql.ts';
 import { afterCondition, decodeCursor, encodeCursor, orderModifier, sortColumns } from './trace-search-order.ts';
-import type { Executor } from './connect.ts';
+import type { Db, Executor } from './connect.ts';
 import { INFO_COLUMNS, rowToInfo } from './trace-repository.ts';
 import type { Selectable } from 'kysely';
 
@@ -96,4 +96,24 @@ type AssessmentJson = Omit<Selectable<AssessmentTable>, 'create_time' | 'last_up
 
 function jsonToAssessment(row: AssessmentJson): Assessment {
   return rowToAssessment({ ...row, create_time: new Date(row.create_time), last_update_time: new Date(row.last_update_time) });
+}
+
+/** The ids among `traceIds` that match every filter. */
+export async function traceIdsMatching(db: Executor, traceIds: readonly string[], filters: readonly Filter[]): Promise<Set<string>> {
+  if (traceIds.length === 0) return new Set();
+  let query = db.selectFrom('assay.trace').select('assay.trace.trace_id').where('assay.trace.trace_id', 'in', [...traceIds]);
+  for (const filter of filters) query = query.where(traceFilterCondition(filter));
+  const rows = await query.execute();
+  return new Set(rows.map((r) => r.trace_id));
+}
+
+/**
+ * Runs `work` in a transaction whose statements Postgres cancels after `timeoutMs` (error code
+ * 57014), so a hostile or careless RLIKE/LIKE cannot hold a connection and a core for minutes.
+ */
+export async function withStatementTimeout<T>(db: Db, timeoutMs: number, work: (trx: Executor) => Promise<T>): Promise<T> {
+  return db.transaction().execute(async (trx) => {
+    await sql`select set_config('statement_timeout', ${String(timeoutMs)}, true)`.execute(trx);
+    return work(trx);
+  });
 }

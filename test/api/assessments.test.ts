@@ -3,6 +3,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.ts';
+import { waitFor } from '../support/wait-for.ts';
 import { chatTrace, newTraceHex, type Json } from '../support/trace-payloads.ts';
 
 describe('assessments', () => {
@@ -88,6 +89,8 @@ describe('assessments', () => {
     const created = (
       await log({ assessment_name: 'tone', source: { source_type: 'CODE', source_id: 'tone.py' }, feedback: { value: 0.4 }, metadata: { a: '1' } })
     ).json().assessment;
+    // The clock moves past the creation (times are in ms), so the update time must move too.
+    await waitFor(() => Date.now() > Date.parse(created.last_update_time) + 1, { what: 'the clock to pass the creation time' });
     const res = await t.app.inject({
       method: 'PATCH',
       url: url(created.assessment_id),
@@ -103,7 +106,9 @@ describe('assessments', () => {
       source: { source_type: 'CODE', source_id: 'tone.py' },
       create_time: created.create_time,
     });
-    expect(Date.parse(patched.last_update_time)).toBeGreaterThanOrEqual(Date.parse(created.last_update_time));
+    expect(Date.parse(patched.last_update_time)).toBeGreaterThan(Date.parse(created.last_update_time));
+    // What a reader gets afterwards is the patched assessment.
+    expect((await get(created.assessment_id)).json().assessment).toMatchObject({ feedback: { value: 0.9 }, rationale: 'relabelled', last_update_time: patched.last_update_time });
 
     const wrongKind = await t.app.inject({ method: 'PATCH', url: url(created.assessment_id), headers: writer, payload: { expectation: { value: 1 } } });
     expect(wrongKind.statusCode).toBe(400);

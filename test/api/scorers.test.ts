@@ -3,7 +3,6 @@
  * storing feedback (the offline judge answers, as in a fresh install).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeJudge } from '../../src/services/judge-provider.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { chatTrace, newTraceHex } from '../support/trace-payloads.ts';
 
@@ -32,7 +31,6 @@ describe('scorers API', () => {
     expect(res.statusCode).toBe(200);
   });
   afterAll(async () => {
-    if (t) await closeJudge(t.ctx);
     await t?.close();
   });
 

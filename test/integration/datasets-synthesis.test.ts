@@ -1,7 +1,6 @@
 /** Dataset synthesis through the API with the offline judge, and through a fake judge that answers badly. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.ts';
-import { closeJudge } from '../../src/services/judge-provider.ts';
 import { client } from '../support/dataset-fixtures.ts';
 import { startFakeJudge, type FakeJudge } from '../support/fake-judge.ts';
 
@@ -25,7 +24,6 @@ describe('dataset synthesis (offline judge)', () => {
     await call('POST', '/api/v1/datasets', { name: 'synth.docs' });
   });
   afterAll(async () => {
-    if (t) await closeJudge(t.ctx);
     await t?.close();
   });
 
@@ -82,7 +80,6 @@ describe('dataset synthesis (a real judge endpoint)', () => {
     await call('POST', '/api/v1/datasets', { name: 'synth.remote' });
   });
   afterAll(async () => {
-    if (t) await closeJudge(t.ctx);
     await t?.close();
     await fake?.close();
   });

@@ -109,7 +109,7 @@ describe('monitor config API', () => {
     const id = await newExperiment(t.ctx);
     const paused = await put(id, { results_schema: 'mon_d', paused: true, scorers: [{ name: 'safety' }] });
     expect(paused.json().next_run_time).toBeNull();
-    const { schedulerTick } = await import('../../src/queue/scheduler.ts');
+    const { schedulerTick } = await import('../../src/services/monitor-scheduler.ts');
     await schedulerTick(t.ctx);
     const ours = await t.ctx.db.selectFrom('assay.monitor_run').select('run_id').where('experiment_id', '=', Number(id)).execute();
     expect(ours).toEqual([]);

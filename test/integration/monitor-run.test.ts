@@ -2,17 +2,27 @@
  * A monitor end to end on real Postgres, Redis and BullMQ: coordinated sampling at 1.0 / 0.4 / 0.2
  * over 2,000 traces, every trace copied exactly once, idempotent reruns, new and changed traces.
  */
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { schedulerTick } from '../../src/queue/scheduler.ts';
-import { isSampled } from '../../src/domain/sampling.ts';
+import { schedulerTick } from '../../src/services/monitor-scheduler.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { ingestSamples, newExperiment, startMonitorRun, waitForRun } from '../support/monitor.ts';
 import { jobHandlers } from '../../workers/index.ts';
-import { activeRun } from '../../src/storage/monitor-repository.ts';
 
 const N = 2000;
 const RATES = { safety: 1.0, relevance_to_query: 0.4, retrieval_groundedness: 0.2 } as const;
+/**
+ * What each scorer judges over the 2,000 'monitor-run' sample traces, computed outside this code
+ * base (u = first 52 bits of SHA-256(trace_id) / 2^52, judged iff u < rate; every 20th trace has no
+ * retriever, so groundedness does not apply there): how many, and SHA-256 of the sorted ids, one a line.
+ */
+const EXPECTED: Record<keyof typeof RATES, { count: number; digest: string }> = {
+  safety: { count: 2000, digest: '3d5195eee9219a898877825e06606a493248552ccd238d557a229b382806e139' },
+  relevance_to_query: { count: 819, digest: 'bca2a3f41b4d76ca54c32056d56b1c7fab6656f0fc2b44a3a5cfbde5bea7a80d' },
+  retrieval_groundedness: { count: 409, digest: '570c95233a5b159c867e4110459372593f4f2da2e27a77c1095051f40b342053' },
+};
+const fingerprint = (ids: Iterable<string>) => createHash('sha256').update([...ids].sort().join('\n')).digest('hex');
 
 describe('monitoring run on Postgres + BullMQ', () => {
   let t: TestApp;
@@ -54,6 +64,7 @@ describe('monitoring run on Postgres + BullMQ', () => {
     return new Set(rows.map((r: { trace_id: string }) => r.trace_id));
   }
 
+  // 2,000 traces through three judges: room for a loaded machine (a failed run fails at once).
   it('copies every trace and samples each scorer at its rate, nested', async () => {
     await runOnce();
     const { rows } = await sql.query(`select count(*)::int as n, count(distinct trace_id)::int as d from monitoring.trace_logs_${experimentId}`);
@@ -65,10 +76,10 @@ describe('monitoring run on Postgres + BullMQ', () => {
       const expected = rate * N;
       const sd = Math.sqrt(N * rate * (1 - rate));
       expect(Math.abs(sets[name]!.size - expected)).toBeLessThanOrEqual(4 * sd + 1e-9);
-      // The decision is the stable hash: exactly the traces with u < rate (that the scorer applies to:
-      // every 20th sample trace has no RETRIEVER span, so groundedness does not apply there).
-      const applicable = traceIds.filter((id, i) => name !== 'retrieval_groundedness' || i % 20 !== 19);
-      expect(sets[name]).toEqual(new Set(applicable.filter((id) => isSampled(id, rate))));
+      // The decision is the stable hash: exactly the traces written down above.
+      const expectedSet = EXPECTED[name as keyof typeof RATES];
+      expect(sets[name]!.size).toBe(expectedSet.count);
+      expect(fingerprint(sets[name]!)).toBe(expectedSet.digest);
     }
     for (const id of sets.retrieval_groundedness!) expect(sets.relevance_to_query!.has(id)).toBe(true);
     for (const id of sets.relevance_to_query!) expect(sets.safety!.has(id)).toBe(true);
@@ -81,7 +92,7 @@ describe('monitoring run on Postgres + BullMQ', () => {
     expect(groundedness.scored + groundedness.not_applicable).toBe(groundedness.sampled);
     expect(groundedness.not_applicable).toBeGreaterThan(0);
     expect(run.judge_calls).toBeGreaterThan(0);
-  });
+  }, 180_000);
 
   it('writes nothing on a second run without new traces', async () => {
     const before = await sql.query(`select count(*)::int as n from assay.assessment`);
@@ -141,10 +152,16 @@ describe('monitoring run on Postgres + BullMQ', () => {
     expect(put.statusCode).toBe(201);
     const ticks = await Promise.all([schedulerTick(t.ctx), schedulerTick(t.ctx), schedulerTick(t.ctx)]);
     const started = ticks.flatMap((r) => r.started);
-    const ours = (await activeRun(t.ctx.db, Number(other)))?.run_id;
-    expect(started.filter((id) => id === ours).length).toBeLessThanOrEqual(1);
-    const { rows } = await sql.query(`select count(*)::int as n from assay.monitor_run where experiment_id = $1`, [other]);
-    expect(rows[0].n).toBe(1);
-    if (ours) await waitForRun(t.ctx, ours);
+    // Exactly one run exists for the new monitor, and exactly one tick says it started it.
+    const { rows } = await sql.query(`select run_id from assay.monitor_run where experiment_id = $1`, [other]);
+    expect(rows).toHaveLength(1);
+    const ours = rows[0].run_id as string;
+    expect(started.filter((id) => id === ours)).toEqual([ours]);
+    await waitForRun(t.ctx, ours);
+    // Once it finished, the next ticks start nothing new before the monitor is due again.
+    const later = await Promise.all([schedulerTick(t.ctx), schedulerTick(t.ctx)]);
+    expect(later.flatMap((r) => r.started).filter((id) => id === ours)).toEqual([]);
+    const { rows: after } = await sql.query(`select count(*)::int as n from assay.monitor_run where experiment_id = $1`, [other]);
+    expect(after[0].n).toBe(1);
   });
 });

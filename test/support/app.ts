@@ -5,7 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import { loadConfig, type Config } from '../../config/index.ts';
 import { buildApp } from '../../src/api/app.ts';
-import type { AppContext } from '../../src/api/context.ts';
+import { createContext, type AppContext } from '../../src/services/context.ts';
 import { silentLogger } from '../../src/observability/logger.ts';
 import { BullmqQueue } from '../../src/queue/bullmq-queue.ts';
 import { InProcessQueue } from '../../src/queue/in-process-queue.ts';
@@ -42,15 +42,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   });
   const queue: JobQueue =
     options.queue === 'bullmq' ? new BullmqQueue(REDIS_URL, prefix, silentLogger) : new InProcessQueue(silentLogger);
-  const ctx: AppContext = {
-    config,
-    db: database.db,
-    dbKind: database.kind,
-    queue,
-    log: silentLogger,
-    lifecycle: { shuttingDown: false },
-    services: new Map(),
-  };
+  const ctx = createContext({ config, db: database.db, dbKind: database.kind, queue, log: silentLogger });
   const app = await buildApp(ctx);
   await app.ready();
   let counter = 0;

@@ -1,6 +1,6 @@
 /** Helpers for monitoring tests: sample traces in, runs started and awaited. */
 import { expect } from 'vitest';
-import type { AppContext } from '../../src/api/context.ts';
+import type { AppContext } from '../../src/services/context.ts';
 import type { TestApp } from './app.ts';
 import { sampleTraces, type SampleOptions } from '../../src/samples/sample-traces.ts';
 import { parseMlflowPayload } from '../../src/domain/mlflow-trace.ts';
@@ -24,15 +24,17 @@ export async function ingestSamples(ctx: AppContext, experimentId: string, count
   return ids;
 }
 
+/** Waits until the run succeeded; a failed run fails the test at once, with the run's error. */
 export async function waitForRun(ctx: AppContext, runId: string, timeoutMs = 120_000) {
-  return waitFor(
+  const run = await waitFor(
     async () => {
-      const run = await findRun(ctx.db, runId);
-      if (run?.status === 'failed') throw new Error(`run ${runId} failed: ${run.error}`);
-      return run?.status === 'succeeded' ? run : undefined;
+      const found = await findRun(ctx.db, runId);
+      return found?.status === 'succeeded' || found?.status === 'failed' ? found : undefined;
     },
-    { what: `monitor run ${runId}`, timeoutMs, intervalMs: 100 },
+    { what: `monitor run ${runId}`, timeoutMs, intervalMs: 50 },
   );
+  if (run.status === 'failed') throw new Error(`monitor run ${runId} failed: ${run.error}`);
+  return run;
 }
 
 /** `POST …/monitor/run` and wait until the run succeeded; returns the run id. */

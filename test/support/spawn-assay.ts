@@ -30,12 +30,17 @@ function baseEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-/** `entry`: the launcher (TypeScript through tsx, the default) or the compiled `dist/src/cli/main.js`. */
+/**
+ * `entry`: the launcher (TypeScript through tsx, the default) or the compiled `dist/src/cli/main.js`.
+ * The metrics listener is off unless `env` sets ASSAY_METRICS_PORT (a `freePort()`), so processes of
+ * parallel tests never contend for the default 9464.
+ */
 export function spawnAssay(args: string[], env: Record<string, string>, entry = 'bin/assay.mjs'): AssayProcess {
   const child = spawn(process.execPath, [entry, ...args], {
     cwd: ROOT,
-    // A free SQL port unless the test names one: spawned processes run side by side.
-    env: { ...baseEnv(), NODE_ENV: 'production', ASSAY_SQL_PORT: '0', ...env },
+    // No metrics listener or gRPC receiver unless a test asks (several processes would want ports 9464
+    // and 4317), and a free SQL port unless the test names one: spawned processes run side by side.
+    env: { ...baseEnv(), NODE_ENV: 'production', ASSAY_METRICS_PORT: 'off', ASSAY_OTLP_GRPC_PORT: 'off', ASSAY_SQL_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

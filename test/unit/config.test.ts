@@ -2,7 +2,7 @@
  * Configuration: every problem reported at boot in one error, and secrets never in what is logged.
  */
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, redactConfig } from '../../config/index.ts';
+import { ConfigError, loadConfig, readTargetSecret, redactConfig } from '../../config/index.ts';
 
 function problemsOf(env: Record<string, string>): string[] {
   try {
@@ -20,6 +20,7 @@ describe('config', () => {
     expect(config).toMatchObject({
       host: '127.0.0.1',
       port: 5050,
+      otlpGrpcPort: 4317,
       databaseUrl: undefined,
       redisUrl: undefined,
       dataDir: './.assay',
@@ -28,6 +29,23 @@ describe('config', () => {
     });
     expect(config.judge.offline).toBe(true);
     expect(Object.isFrozen(config.judge)).toBe(true);
+  });
+
+  it('reads ASSAY_METRICS_PORT as a loopback port, HOST:PORT or off', () => {
+    expect(loadConfig({}).metrics).toEqual({ host: '127.0.0.1', port: 9464 });
+    expect(loadConfig({ ASSAY_METRICS_PORT: '9500' }).metrics).toEqual({ host: '127.0.0.1', port: 9500 });
+    expect(loadConfig({ ASSAY_METRICS_PORT: '0.0.0.0:9464' }).metrics).toEqual({ host: '0.0.0.0', port: 9464 });
+    expect(loadConfig({ ASSAY_METRICS_PORT: '[::]:9464' }).metrics).toEqual({ host: '::', port: 9464 });
+    expect(loadConfig({ ASSAY_METRICS_PORT: 'off' }).metrics).toBeNull();
+    for (const bad of ['on', '70000', 'host:', ':9464', '94.64']) {
+      expect(problemsOf({ ASSAY_METRICS_PORT: bad })).toEqual([expect.stringMatching(/^ASSAY_METRICS_PORT: .* is not a port, HOST:PORT or off/)]);
+    }
+  });
+
+  it("reads the OTLP/gRPC port, or 'off'", () => {
+    expect(loadConfig({ ASSAY_OTLP_GRPC_PORT: 'off' }).otlpGrpcPort).toBeNull();
+    expect(loadConfig({ ASSAY_OTLP_GRPC_PORT: '14317' }).otlpGrpcPort).toBe(14317);
+    expect(() => loadConfig({ ASSAY_OTLP_GRPC_PORT: 'on' })).toThrow(/ASSAY_OTLP_GRPC_PORT: must be a port number \(0-65535\) or 'off'/);
   });
 
   it('treats empty variables as unset and falls back to OPENAI_API_KEY', () => {
@@ -103,5 +121,31 @@ describe('redactConfig and URLs with passwords', () => {
     expect(loadConfig({ ASSAY_SQL_PORT: '6543' }).sqlPort).toBe(6543);
     expect(loadConfig({ ASSAY_SQL_PORT: 'off' }).sqlPort).toBeUndefined();
     expect(problemsOf({ ASSAY_SQL_PORT: 'maybe' })[0]).toMatch(/^ASSAY_SQL_PORT: /);
+  });
+});
+
+describe('secrets evaluation targets may name (ASSAY_TARGET_SECRETS)', () => {
+  it('binds each name to one origin and reads it only for that origin', () => {
+    const config = loadConfig({ ASSAY_TARGET_SECRETS: 'MY_APP_KEY@https://app.example.com, OTHER_KEY@http://127.0.0.1:8000/v1' });
+    expect(config.targetSecrets).toEqual([
+      { name: 'MY_APP_KEY', origin: 'https://app.example.com' },
+      { name: 'OTHER_KEY', origin: 'http://127.0.0.1:8000' },
+    ]);
+    const env = { MY_APP_KEY: 'k1', OTHER_KEY: 'k2', UNLISTED_KEY: 'k3' };
+    expect(readTargetSecret(config, 'MY_APP_KEY', 'https://app.example.com/v1/chat', env)).toBe('k1');
+    expect(readTargetSecret(config, 'MY_APP_KEY', 'https://evil.example.com/v1', env)).toBeUndefined();
+    expect(readTargetSecret(config, 'OTHER_KEY', 'http://127.0.0.1:8000/invoke', env)).toBe('k2');
+    expect(readTargetSecret(config, 'UNLISTED_KEY', 'https://app.example.com', env)).toBeUndefined();
+    expect(readTargetSecret(config, 'MY_APP_KEY', 'https://app.example.com', { MY_APP_KEY: '' })).toBeUndefined();
+  });
+
+  it.each(['ASSAY_JUDGE_API_KEY', 'ASSAY_TOKEN', 'ASSAY_ANYTHING', 'OPENAI_API_KEY'])('refuses %s: Assay settings and the judge key never reach a target', (name) => {
+    const problems = problemsOf({ ASSAY_TARGET_SECRETS: `MY_APP_KEY@https://app.example.com,${name}@https://app.example.com` });
+    expect(problems.join('\n')).toContain(`'${name}@https://app.example.com' is not NAME@origin`);
+  });
+
+  it('refuses an entry without an origin or with a bad name', () => {
+    expect(problemsOf({ ASSAY_TARGET_SECRETS: 'MY_APP_KEY' }).join('\n')).toContain("'MY_APP_KEY' is not NAME@origin");
+    expect(problemsOf({ ASSAY_TARGET_SECRETS: '1BAD@https://a.example' }).join('\n')).toContain("'1BAD@https://a.example' is not NAME@origin");
   });
 });

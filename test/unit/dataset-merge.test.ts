@@ -35,10 +35,26 @@ describe('canonicalJson', () => {
     const a = inputsHash({ question: 'q', context: { b: 2, a: 1 } });
     const b = inputsHash(JSON.parse('{ "context" : {"a":1 ,"b":2}, "question":"q" }'));
     expect(a).toBe(b);
-    expect(a).toBe(sha256Hex('{"context":{"a":1,"b":2},"question":"q"}'));
-    expect(a).toMatch(/^[0-9a-f]{64}$/);
+    // SHA-256 of the UTF-8 bytes of '{"context":{"a":1,"b":2},"question":"q"}', computed outside this code base.
+    expect(a).toBe('6df4dd383204d62d43efd7d03a2530a9975e2ecd2545f7520407b0f589bb431c');
     expect(inputsHash({ question: 'Q' })).not.toBe(inputsHash({ question: 'q' }));
     expect(inputsHash({ n: 1 })).not.toBe(inputsHash({ n: '1' }));
+  });
+
+  // Digests of the UTF-8 bytes, written out: hashing latin1 would turn 'ĩ' (U+0129) into ')' (0x29).
+  it.each([
+    ['', 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855'],
+    ['{"q":"ĩ"}', '953c90cbe3f00a40a819db51c88147c2a036193b4b89cb20f436799d50844d18'],
+    ['{"q":")"}', '9f43d32c0e79770fb405f651b8c3e7618f516cdb23c0d7bed62b91ae210064a5'],
+    ['{"a":"é","b":"日本語","c":"😀"}', '05c2e96d11183e7e6087fd347f457c717063d925f31619e31f49caeab6aac071'],
+  ])('sha256Hex(%j) is the digest of its UTF-8 bytes', (text, digest) => {
+    expect(sha256Hex(text)).toBe(digest);
+  });
+
+  it('hashes non-ASCII inputs as UTF-8, so inputs that differ never collide', () => {
+    expect(inputsHash({ q: 'ĩ' })).toBe('953c90cbe3f00a40a819db51c88147c2a036193b4b89cb20f436799d50844d18');
+    expect(inputsHash({ q: ')' })).toBe('9f43d32c0e79770fb405f651b8c3e7618f516cdb23c0d7bed62b91ae210064a5');
+    expect(inputsHash({ c: '😀', b: '日本語', a: 'é' })).toBe('05c2e96d11183e7e6087fd347f457c717063d925f31619e31f49caeab6aac071');
   });
 });
 

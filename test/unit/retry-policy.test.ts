@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { AssayError } from '../../src/domain/errors.ts';
 import { silentLogger } from '../../src/observability/logger.ts';
-import { PermanentJobError, type JobContext } from '../../src/queue/queue.ts';
+import { backoffDelay, PermanentJobError, type JobContext } from '../../src/queue/queue.ts';
 import { processor } from '../../workers/retry-policy.ts';
 
 function job(attempt: number, aborted = false): JobContext {
@@ -52,5 +52,23 @@ describe('processor', () => {
     });
     await expect(handler({ run_id: 'r' }, job(3, true))).rejects.toThrow('aborted');
     expect(gaveUp).toEqual([]);
+  });
+});
+
+describe('backoffDelay', () => {
+  // Exponential with jitter: attempt n waits between half and all of base × 2^(n-1).
+  it.each([
+    [1, 200, 100, 200],
+    [2, 200, 200, 400],
+    [3, 200, 400, 800],
+    [4, 1000, 4000, 8000],
+    [0, 1000, 500, 1000],
+  ])('attempt %i with base %i waits %i–%i ms', (attempt, base, low, high) => {
+    const delays = Array.from({ length: 500 }, () => backoffDelay(attempt, base));
+    expect(Math.min(...delays)).toBeGreaterThanOrEqual(low);
+    expect(Math.max(...delays)).toBeLessThanOrEqual(high);
+    // Jittered: spread over the range, not one value.
+    expect(Math.min(...delays)).toBeLessThan(low + (high - low) / 4);
+    expect(Math.max(...delays)).toBeGreaterThan(high - (high - low) / 4);
   });
 });

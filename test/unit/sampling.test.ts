@@ -30,10 +30,10 @@ describe('isSampled', () => {
   });
 
   it('samples at a lower rate a subset of what it samples at a higher rate', () => {
-    const ids = Array.from({ length: 5000 }, (_, i) => `tr-${(i * 7919).toString(16)}`);
+    const ids = Array.from({ length: 1000 }, (_, i) => `tr-${(i * 7919).toString(16)}`);
     let seed = 42;
     const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-    for (let trial = 0; trial < 200; trial += 1) {
+    for (let trial = 0; trial < 50; trial += 1) {
       const [a, b] = [random(), random()].sort((x, y) => x - y) as [number, number];
       const low = ids.filter((id) => isSampled(id, a));
       const high = new Set(ids.filter((id) => isSampled(id, b)));
@@ -41,7 +41,44 @@ describe('isSampled', () => {
     }
   });
 
-  it('gives the same answer every time for the same trace', () => {
-    for (let i = 0; i < 100; i += 1) expect(isSampled(`tr-${i}`, 0.3)).toBe(isSampled(`tr-${i}`, 0.3));
+  // u(id) written out (first 13 hex digits of SHA-256(id) / 2^52, computed outside this code base).
+  const U: Array<[string, number]> = [
+    ['tr-00000000000000000000000000000001', 0xb0e5300d061db / 2 ** 52], // 0.691
+    ['tr-00000000000000000000000000000002', 0xf072611770ba0 / 2 ** 52], // 0.939
+    ['tr-00000000000000000000000000000003', 0xd9fb20dd20fb7 / 2 ** 52], // 0.851
+    ['tr-00000000000000000000000000000004', 0xc57772bc5e10e / 2 ** 52], // 0.771
+    ['tr-00000000000000000000000000000005', 0x05b65284587a4 / 2 ** 52], // 0.022
+    ['tr-00000000000000000000000000000006', 0x5efc44264c716 / 2 ** 52], // 0.371
+    ['tr-00000000000000000000000000000007', 0x2dbd7c4a1e537 / 2 ** 52], // 0.179
+    ['tr-00000000000000000000000000000008', 0x5ad51198671ef / 2 ** 52], // 0.355
+    ['tr-00000000000000000000000000000009', 0x38823056edd73 / 2 ** 52], // 0.221
+    ['tr-0000000000000000000000000000000a', 0x5ac09f7a60286 / 2 ** 52], // 0.354
+    ['tr-0000000000000000000000000000000b', 0xbb883944e4cb9 / 2 ** 52], // 0.733
+    ['tr-0000000000000000000000000000000c', 0xba10d8cd66204 / 2 ** 52], // 0.727
+  ];
+
+  it.each(U)('u(%s) is written down', (id, u) => {
+    expect(samplingPoint(id)).toBe(u);
+  });
+
+  // The documented rule is u < rate: the traces with the smallest u are taken first.
+  it.each([
+    [0.02, []],
+    [0.2, ['5', '7']],
+    [0.25, ['5', '7', '9']],
+    [0.355, ['5', '7', '8', '9', 'a']],
+    [0.5, ['5', '6', '7', '8', '9', 'a']],
+    [0.7, ['1', '5', '6', '7', '8', '9', 'a']],
+    [0.75, ['1', '5', '6', '7', '8', '9', 'a', 'b', 'c']],
+    [0.95, ['1', '2', '3', '4', '5', '6', '7', '8', '9', 'a', 'b', 'c']],
+  ])('at rate %d samples exactly the hand-picked ids %j', (rate, expected) => {
+    const sampled = U.filter(([id]) => isSampled(id, rate)).map(([id]) => id.slice(-1));
+    expect(sampled).toEqual(expected);
+  });
+
+  it('decides on the boundary by u < rate, not u <= rate', () => {
+    const [id, u] = U[4]!;
+    expect(isSampled(id, u)).toBe(false);
+    expect(isSampled(id, u + 2 ** -52)).toBe(true);
   });
 });

@@ -56,6 +56,8 @@ const pageQuery = z.object({
   version: z.coerce.number().int().min(0).optional(),
   max_results: z.coerce.number().int().min(1).max(10_000).default(1000),
   page_token: z.string().optional(),
+  /** Records whose inputs contain this text (case-insensitive). */
+  search: z.string().max(500).optional(),
 });
 const recordCursor = z.object({ v: z.number().int().min(0), s: z.number() });
 
@@ -83,6 +85,7 @@ export async function datasetRecordRoutes(app: FastifyInstance, ctx: AppContext)
       version: cursor?.v ?? query.version,
       limit: query.max_results,
       after: cursor?.s,
+      search: query.search?.trim() || undefined,
     });
     return {
       version: page.version,

@@ -2,7 +2,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { parseDatasetName } from '../../domain/dataset-name.ts';
-import { getJudge } from '../../services/judge-provider.ts';
 import { synthesizeDatasetRecords } from '../../services/synthesize-dataset.ts';
 import type { AppContext } from '../context.ts';
 import { parseWith } from '../validate.ts';
@@ -27,7 +26,7 @@ export async function datasetSynthesisRoutes(app: FastifyInstance, ctx: AppConte
   app.post<NameParams>('/api/v1/datasets/:name/synthesize', { config: { role: 'writer' } }, async (request, reply) => {
     const name = parseDatasetName(request.params.name).full;
     const parsed = parseWith(body, request.body);
-    const { judge } = await getJudge(ctx);
+    const { judge } = ctx.judge;
     // A client that gives up stops the judge calls it would no longer wait for.
     const abort = new AbortController();
     reply.raw.once('close', () => {

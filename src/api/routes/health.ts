@@ -1,32 +1,19 @@
 /** Liveness, readiness and Prometheus metrics. */
 import type { FastifyInstance } from 'fastify';
-import { sql } from 'kysely';
-import { queueDepth, registry } from '../../observability/metrics.ts';
+import { metricsText, readiness } from '../../services/health.ts';
 import type { AppContext } from '../context.ts';
 
 export async function healthRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   app.get('/healthz', { config: { role: 'public' } }, async () => ({ status: 'ok' }));
 
   app.get('/readyz', { config: { role: 'public' } }, async (_request, reply) => {
-    if (ctx.lifecycle.shuttingDown) {
-      return reply.code(503).send({ status: 'shutting_down' });
-    }
-    try {
-      await sql`select 1`.execute(ctx.db);
-    } catch {
-      return reply.code(503).send({ status: 'database_unreachable' });
-    }
-    return { status: 'ready', database: ctx.dbKind, queue: ctx.queue.kind };
+    const ready = await readiness(ctx);
+    return reply.code(ready.ok ? 200 : 503).send(ready.body);
   });
 
   app.get('/metrics', { config: { role: 'public' } }, async (_request, reply) => {
-    try {
-      const counts = await ctx.queue.counts();
-      for (const [state, n] of Object.entries(counts)) queueDepth.set({ state }, n);
-    } catch {
-      // The queue being unreachable must not hide every other metric.
-    }
-    reply.header('content-type', registry.contentType);
-    return registry.metrics();
+    const { contentType, text } = await metricsText(ctx);
+    reply.header('content-type', contentType);
+    return text;
   });
 }

@@ -9,11 +9,11 @@ import { invalid, notFound } from '../../domain/errors.ts';
 import type { JsonValue } from '../../domain/trace.ts';
 import { buildScorer, listScorers, validateScorerEntries, type Scorer } from '../../scorers/registry.ts';
 import { scorerInputFromRecord, scorerInputFromTrace, type ScorerInput } from '../../scorers/scorer-input.ts';
-import { getJudge } from '../../services/judge-provider.ts';
 import { runPool } from '../../services/pool.ts';
 import { loadStoredTraces } from '../../storage/trace-repository.ts';
 import type { AppContext } from '../context.ts';
 import { documented } from '../openapi-schema.ts';
+import type { JudgeClient } from '../../scorers/judge-client.ts';
 import { parseWith } from '../validate.ts';
 
 const json = z.json() as z.ZodType<JsonValue>;
@@ -83,7 +83,7 @@ export async function scorerRoutes(app: FastifyInstance, ctx: AppContext): Promi
     reply.raw.on('close', () => {
       if (!reply.raw.writableFinished) controller.abort(new Error('client closed the connection'));
     });
-    const { judge } = await getJudge(ctx);
+    const { judge } = ctx.judge;
     const results = items.map((item) => ({ ...item.key, scorers: [] as ScorerOutcome[] }));
     const work = items.flatMap((item, index) => scorers.map((scorer) => ({ item, index, scorer })));
     const outcomes = new Map<string, ScorerOutcome>();
@@ -100,7 +100,7 @@ export async function scorerRoutes(app: FastifyInstance, ctx: AppContext): Promi
 async function outcome(
   scorer: Scorer,
   input: ScorerInput,
-  judge: Awaited<ReturnType<typeof getJudge>>['judge'],
+  judge: JudgeClient,
   signal: AbortSignal,
 ): Promise<ScorerOutcome> {
   const applicability = scorer.applicability(input);

@@ -18,11 +18,18 @@ afterAll(() => offline.close());
 
 describe('offline judge', () => {
   it('answers every predefined judge on a RAG trace, labelled offline-heuristic', async () => {
-    const input = scorerInputFromTrace(ragTrace());
+    // With the expectations the last two need, every predefined judge applies to this trace.
+    const input = {
+      ...scorerInputFromTrace(ragTrace()),
+      expectations: { guidelines: ['Answer in English'], expected_response: 'Annual plans: within 30 days.' },
+    };
     const judges = listScorers().filter((s) => s.kind === 'llm_judge' && s.name !== 'custom_judge' && s.name !== 'guidelines');
+    expect(judges.map((j) => j.name).sort()).toEqual(
+      ['correctness', 'equivalence', 'expectations_guidelines', 'relevance_to_query', 'retrieval_groundedness', 'retrieval_relevance', 'retrieval_sufficiency', 'safety'].sort(),
+    );
     for (const { name } of judges) {
       const scorer = buildScorer(name, { model: 'any' });
-      if (!scorer.applicability(input).applies) continue;
+      expect(scorer.applicability(input), name).toEqual({ applies: true });
       const feedback = await scorer.score(input, { judge });
       expect(feedback.length).toBeGreaterThan(0);
       for (const f of feedback) {
@@ -48,13 +55,9 @@ describe('offline judge', () => {
   });
 
   it('is what openJudge starts when no endpoint is configured', async () => {
-    const opened = await openJudge(loadConfig({}));
-    try {
-      expect(opened.offline).toBe(true);
-      const [feedback] = await buildScorer('safety', { model: 'x' }).score(scorerInputFromTrace(chatTrace()), { judge: opened.judge });
-      expect(feedback?.source.source_id).toBe('offline-heuristic');
-    } finally {
-      await opened.close();
-    }
+    const opened = openJudge(loadConfig({}));
+    expect(opened.offline).toBe(true);
+    const [feedback] = await buildScorer('safety', { model: 'x' }).score(scorerInputFromTrace(chatTrace()), { judge: opened.judge });
+    expect(feedback?.source.source_id).toBe('offline-heuristic');
   });
 });

@@ -9,10 +9,9 @@
  * restarted, a Redis that was flushed); a job that still exists is not duplicated.
  */
 import cron from 'node-cron';
-import { sql } from 'kysely';
-import type { AppContext } from '../api/context.ts';
-import { activeRuns, createRun } from '../storage/monitor-repository.ts';
-import { enqueueMonitorRun } from './jobs.ts';
+import type { AppContext } from './context.ts';
+import { activeRuns, startDueRun } from '../storage/monitor-repository.ts';
+import { enqueueMonitorRun } from '../queue/jobs.ts';
 
 export interface Scheduler {
   /** Runs one tick now (tests, `assay monitor run`). */
@@ -45,41 +44,11 @@ export async function startScheduler(ctx: AppContext, options: { cron?: string }
 export async function schedulerTick(ctx: AppContext): Promise<{ started: string[] }> {
   const started: string[] = [];
   for (;;) {
-    const runId = await startOneDueRun(ctx);
+    const runId = await startDueRun(ctx.db);
     if (runId === null) break;
     if (runId) started.push(runId);
   }
   for (const run of await activeRuns(ctx.db)) await enqueueMonitorRun(ctx.queue, run.run_id);
   if (started.length) ctx.log.info({ runs: started }, 'monitor runs scheduled');
   return { started };
-}
-
-/** Takes one due monitor; returns its new run id, '' when it was skipped, null when none is due. */
-async function startOneDueRun(ctx: AppContext): Promise<string | null> {
-  return ctx.db.transaction().execute(async (trx) => {
-    const due = await trx
-      .selectFrom('assay.monitor')
-      .select(['experiment_id', 'config', 'next_due_at'])
-      .where('next_due_at', '<=', sql<Date>`now()`)
-      .where(sql<boolean>`not coalesce((config->>'paused')::boolean, false)`)
-      .orderBy('next_due_at')
-      .limit(1)
-      .forUpdate()
-      .skipLocked()
-      .executeTakeFirst();
-    if (!due) return null;
-    await trx
-      .updateTable('assay.monitor')
-      .set({ next_due_at: sql`now() + make_interval(mins => ${due.config.interval_minutes})` })
-      .where('experiment_id', '=', due.experiment_id)
-      .execute();
-    const run = await createRun(trx, {
-      experimentId: due.experiment_id,
-      kind: 'scheduled',
-      runKey: `scheduled:${due.experiment_id}:${due.next_due_at.getTime()}`,
-      config: due.config,
-    });
-    // No run when one is still active: it will pick up this interval's traces as well.
-    return run?.run_id ?? '';
-  });
 }

@@ -1,0 +1,46 @@
+/**
+ * A run's counts read back from what is stored, not added up in memory: an attempt that crashed, a
+ * chunk delivered twice or two batches committing at once cannot make them drift from the rows.
+ */
+import { sql } from 'kysely';
+import type { Executor } from './connect.ts';
+
+export interface StoredRunFeedback {
+  /** Feedback rows this run wrote (every draft of every pair). */
+  assessments: number;
+  /** Per monitor scorer: (trace, scorer) pairs whose stored feedback is fine, and those with an error. */
+  scorers: Record<string, { scored: number; errored: number }>;
+}
+
+/**
+ * The feedback a run wrote on its window's traces: rows keyed `monitor:<experiment>:<scorer>:<trace>[#n]`
+ * and stamped with the run's id. Read while the window's trace list still exists (before the finish
+ * deletes it).
+ */
+export async function storedRunFeedback(db: Executor, runId: string, experimentId: number): Promise<StoredRunFeedback> {
+  const prefix = `monitor:${experimentId}:`;
+  const { rows } = await sql<{ scorer: string; scored: number; errored: number; assessments: number }>`
+    select scorer,
+           count(*) filter (where not errored)::int as scored,
+           count(*) filter (where errored)::int as errored,
+           sum(drafts)::int as assessments
+      from (select left(substr(split_part(a.idempotency_key, '#', 1), ${prefix.length + 1}), -(length(a.trace_id) + 1)) as scorer,
+                   a.trace_id,
+                   bool_or(a.error is not null) as errored,
+                   count(*) as drafts
+              from assay.monitor_run_trace t
+              join assay.assessment a on a.trace_id = t.trace_id
+             where t.run_id = ${runId}
+               and a.kind = 'feedback'
+               and a.idempotency_key like ${`${prefix}%`}
+               and a.metadata ->> 'assay.monitor.run_id' = ${runId}
+             group by 1, 2) pairs
+     group by scorer`.execute(db);
+  const scorers: StoredRunFeedback['scorers'] = {};
+  let assessments = 0;
+  for (const row of rows) {
+    scorers[row.scorer] = { scored: row.scored, errored: row.errored };
+    assessments += row.assessments;
+  }
+  return { assessments, scorers };
+}
