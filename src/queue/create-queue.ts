@@ -9,6 +9,11 @@ import type { JobQueue } from './queue.ts';
  */
 export async function createQueue(config: Pick<Config, 'redisUrl' | 'queuePrefix' | 'jobLockMs'>, log: Logger): Promise<JobQueue> {
   if (!config.redisUrl) return new InProcessQueue(log);
-  const { BullmqQueue } = await import('./bullmq-queue.ts');
+  const { BullmqQueue } = await loadQueueModule();
   return new BullmqQueue(config.redisUrl, config.queuePrefix, log, config.jobLockMs);
+}
+
+/** Imports BullMQ's queue module (with ioredis): only where Redis is configured. */
+export function loadQueueModule(): Promise<typeof import('./bullmq-queue.ts')> {
+  return import('./bullmq-queue.ts');
 }
