@@ -1,12 +1,22 @@
 #!/usr/bin/env node
-// `npm ci` runs this: it builds the web console so `npm start` serves it on a fresh clone. Where
-// the sources are not there yet (a Docker layer that installs dependencies first), it does nothing.
+// `npm ci` runs this: it builds the web console (so `npm start` serves it on a fresh clone), the
+// compiled JavaScript the CLI runs when it is fresher than the sources (fast starts), and the
+// ready-made embedded database a first start unpacks. Where the sources are not there yet (a
+// Docker layer that installs dependencies first), it does nothing.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
-if (!existsSync(new URL('../src/web/vite.config.ts', import.meta.url))) {
-  console.log('web console sources not present; skipping its build');
+const root = new URL('..', import.meta.url);
+if (!existsSync(new URL('src/web/vite.config.ts', root))) {
+  console.log('sources not present; skipping the build');
   process.exit(0);
 }
-const result = spawnSync('npm', ['run', 'build:web'], { stdio: 'inherit', cwd: new URL('..', import.meta.url) });
-process.exit(result.status ?? 1);
+const steps = [
+  ['npm', ['run', 'build:web']],
+  ['npx', ['tsc', '-p', 'tsconfig.build.json']],
+  [process.execPath, ['bin/pglite-template.mjs']],
+];
+for (const [command, args] of steps) {
+  const result = spawnSync(command, args, { stdio: 'inherit', cwd: root });
+  if (result.status !== 0) process.exit(result.status ?? 1);
+}

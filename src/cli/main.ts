@@ -1,46 +1,24 @@
-/** The `assay` command line. Each command lives in its own file and registers itself here. */
+/** The `assay` command line. Each command lives in its own file, loaded only when it runs (commands.ts). */
 import { Command } from 'commander';
-import { ConfigError } from '../../config/index.ts';
-import { registerDatasets } from './datasets.ts';
-import { registerDemo } from './demo.ts';
-import { registerEvaluate } from './evaluate.ts';
-import { registerExperiments } from './experiments.ts';
-import { registerJudges } from './judges.ts';
-import { registerLabeling } from './labeling.ts';
-import { registerMigrate } from './migrate.ts';
-import { registerMonitor } from './monitor.ts';
-import { registerServe } from './serve.ts';
-import { registerSessions } from './sessions.ts';
-import { registerSql } from './sql.ts';
-import { registerTokens } from './tokens.ts';
-import { registerTraces } from './traces.ts';
+import { COMMANDS, commandOf } from './commands.ts';
 
 const program = new Command()
   .name('assay')
   .description('Self-hosted quality monitoring, evaluation datasets and evaluations for GenAI applications')
   .showHelpAfterError();
 
-const COMMANDS = [
-  registerServe,
-  registerMigrate,
-  registerTokens,
-  registerExperiments,
-  registerTraces,
-  registerSessions,
-  registerJudges,
-  registerMonitor,
-  registerDatasets,
-  registerDemo,
-  registerEvaluate,
-  registerSql,
-  registerLabeling,
-];
-for (const register of COMMANDS) register(program);
-
 try {
+  const name = commandOf(process.argv.slice(2));
+  if (name) {
+    (await COMMANDS[name]!.load())(program);
+  } else {
+    // Top-level help (or an unknown command): names and descriptions, no command module loaded.
+    for (const [command, entry] of Object.entries(COMMANDS)) program.command(command).description(entry.description);
+  }
   await program.parseAsync(process.argv);
 } catch (error) {
-  if (error instanceof ConfigError) {
+  // By name: importing config's class here would load zod for every command, help included.
+  if (error instanceof Error && error.name === 'ConfigError') {
     console.error(error.message);
     process.exit(2);
   }

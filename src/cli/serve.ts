@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/index.ts';
 import { createLogger } from '../observability/logger.ts';
-import { startRoles, type ProcessRole } from '../runtime/roles.ts';
+import { preloadRoles, startRoles, type ProcessRole } from '../runtime/roles.ts';
 import { handleSignals, openRuntime } from '../runtime/runtime.ts';
 
 const COMMANDS: Array<[name: string, roles: ProcessRole[], description: string]> = [
@@ -20,6 +20,7 @@ export function registerServe(program: Command): void {
       .action(async () => {
         const config = loadConfig();
         const log = createLogger(config.logLevel);
+        preloadRoles(roles);
         const runtime = await openRuntime(config, log, { serveSql: true });
         handleSignals(runtime, log);
         try {

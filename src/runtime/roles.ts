@@ -5,6 +5,19 @@ import type { Runtime } from './runtime.ts';
 
 export type ProcessRole = 'api' | 'worker' | 'scheduler';
 
+/**
+ * Starts loading the roles' modules (the HTTP stack, the job handlers, the scheduler) without
+ * waiting, so their imports overlap the database's start instead of following it.
+ */
+export function preloadRoles(roles: readonly ProcessRole[]): void {
+  const loading: Array<Promise<unknown>> = [];
+  if (roles.includes('worker')) loading.push(import('../../workers/index.ts'));
+  if (roles.includes('scheduler')) loading.push(import('../services/monitor-scheduler.ts'));
+  if (roles.includes('api')) loading.push(import('../api/app.ts'));
+  // A failure here surfaces again, with its context, when startRoles imports the same module.
+  for (const promise of loading) promise.catch(() => {});
+}
+
 export async function startRoles(runtime: Runtime, roles: readonly ProcessRole[]): Promise<{ url?: string }> {
   const { ctx } = runtime;
   let url: string | undefined;

@@ -5,7 +5,7 @@
 import type { Config } from '../../config/index.ts';
 import { modeOf, redactConfig } from '../../config/index.ts';
 import type { Logger } from '../observability/logger.ts';
-import { createQueue } from '../queue/create-queue.ts';
+import { createQueue, loadQueueModule } from '../queue/create-queue.ts';
 import { createContext, type AppContext } from '../services/context.ts';
 import { connectDatabase, type DatabaseHandle } from '../storage/connect.ts';
 import { migrateToLatest } from '../storage/migrate.ts';
@@ -29,13 +29,16 @@ export interface RuntimeOptions {
 }
 
 export async function openRuntime(config: Config, log: Logger, options: RuntimeOptions = {}): Promise<Runtime> {
+  // BullMQ is loaded before 'starting' is logged, as when it was imported statically: the signal
+  // handlers come after openRuntime, and a stop sent right after 'starting' must find them.
+  if (config.redisUrl) await loadQueueModule();
   log.info({ config: redactConfig(config), mode: modeOf(config) }, 'starting');
   const database: DatabaseHandle = await connectDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   if (options.migrate ?? true) {
     const applied = await migrateToLatest(database.db as never);
     if (applied.length > 0) log.info({ applied }, 'migrations applied');
   }
-  const queue = createQueue(config, log.child({ component: 'queue' }));
+  const queue = await createQueue(config, log.child({ component: 'queue' }));
   const ctx = createContext({ config, db: database.db, dbKind: database.kind, queue, log });
   if (ctx.judge.offline) log.info('no judge endpoint configured: using the offline heuristic judge');
   const steps: Array<{ done: string; step: () => Promise<void> }> = [];

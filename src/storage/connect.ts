@@ -2,7 +2,7 @@
  * Opens the database: Postgres through `pg` when a URL is given, otherwise an embedded PGlite under
  * the data directory. One schema, one set of migrations, the same queries for both.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Kysely, PostgresDialect, sql, type Transaction } from 'kysely';
 import pg from 'pg';
@@ -50,11 +50,18 @@ export async function connectDatabase(options: ConnectOptions): Promise<Database
   const { PGlite } = await import('@electric-sql/pglite');
   const dataDir = options.dataDir ?? './.assay';
   let location = dataDir;
+  let template: Blob | undefined;
   if (!dataDir.startsWith('memory://')) {
     location = resolve(dataDir, 'pgdata');
     mkdirSync(location, { recursive: true });
+    // A first start: unpack the ready-made database rather than run initdb and every migration.
+    if (!existsSync(resolve(location, 'PG_VERSION'))) {
+      const [{ loadTemplate }, { migrationNames }] = await Promise.all([import('./pglite-template.ts'), import('./migrate.ts')]);
+      template = loadTemplate(migrationNames());
+    }
   }
   const pglite = await PGlite.create(location, {
+    ...(template ? { loadDataDir: template } : {}),
     parsers: { [INT8]: (v: string) => Number(v), [NUMERIC]: (v: string) => Number(v) },
   });
   const gate = new SessionGate();

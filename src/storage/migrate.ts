@@ -2,7 +2,7 @@
  * Versioned migrations. Kysely's migrator takes a Postgres advisory lock for the whole run, so two
  * processes starting at once do not both migrate: the second waits, then finds nothing to do.
  */
-import { Migrator, type Kysely, type Migration, type MigrationResultSet } from 'kysely';
+import { Migrator, sql, type Kysely, type Migration, type MigrationResultSet } from 'kysely';
 import { describeDatabaseError } from './database-errors.ts';
 import * as core from './migrations/001-core.ts';
 import * as searchIndexes from './migrations/002-search-indexes.ts';
@@ -30,6 +30,7 @@ const migrations: Record<string, Migration> = {
 };
 
 export async function migrateToLatest(db: Kysely<unknown>): Promise<string[]> {
+  if (await upToDate(db)) return [];
   const migrator = new Migrator({
     db,
     provider: { getMigrations: async () => migrations },
@@ -44,6 +45,25 @@ export async function migrateToLatest(db: Kysely<unknown>): Promise<string[]> {
     throw new Error(failed ? `migration ${failed.migrationName} failed: ${reason}` : `cannot migrate the database: ${reason}`, { cause: result.error });
   }
   return (result.results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/**
+ * One read instead of the migrator's setup (schema, tables, lock) on every start: true when every
+ * known migration is recorded as applied. Anything else — no table yet, one missing — migrates.
+ */
+async function upToDate(db: Kysely<unknown>): Promise<boolean> {
+  try {
+    const { rows } = await sql<{ name: string }>`select name from assay.kysely_migration`.execute(db);
+    const applied = new Set(rows.map((r) => r.name));
+    return Object.keys(migrations).every((name) => applied.has(name));
+  } catch {
+    return false;
+  }
+}
+
+/** The names of every known migration. */
+export function migrationNames(): string[] {
+  return Object.keys(migrations);
 }
 
 /** Lets feature modules register their migrations without this file importing them all by hand. */

@@ -61,7 +61,7 @@ describe("the README's first hour", () => {
         if (runs.some((r) => r.status === 'failed')) throw new Error('a monitoring run failed');
         return runs.filter((r) => r.status === 'succeeded').length >= n;
       },
-      { timeoutMs: 60_000, intervalMs: 100, what: `experiment ${experimentId}'s monitoring run` },
+      { timeoutMs: 120_000, intervalMs: 100, what: `experiment ${experimentId}'s monitoring run` },
     );
 
   beforeAll(async () => {

@@ -76,7 +76,7 @@ describe('SQL port of the embedded database', () => {
     const run = await api('POST', `/api/v1/experiments/${experimentId}/monitor/run`);
     expect(run.status).toBe(202);
     await waitFor(async () => (await api('GET', `/api/v1/experiments/${experimentId}/monitor/runs`)).body.runs?.[0]?.status === 'succeeded', {
-      timeoutMs: 60_000,
+      timeoutMs: 120_000,
       what: 'the monitoring run',
     });
 

@@ -1,0 +1,67 @@
+/**
+ * A ready-made embedded database: the data directory of a fresh PGlite with every migration applied,
+ * as a tarball made at build time (`npm ci`, `npm run build`). A first start on an empty data
+ * directory unpacks it instead of running initdb and the migrations — seconds instead of tens of
+ * seconds. Used only when it was made by the same PGlite version and its migrations are all still
+ * known; anything it lacks is migrated as usual right after.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+interface TemplateInfo {
+  pglite: string;
+  migrations: string[];
+}
+
+/** dist/pglite-template.tar.gz, from the sources (src/storage) or the compiled code (dist/src/storage). */
+function templateFiles(): { archive: string; info: string } {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const dist = here.includes('/dist/src/') ? `${here}/../..` : `${here}/../../dist`;
+  return { archive: resolve(dist, 'pglite-template.tar.gz'), info: resolve(dist, 'pglite-template.json') };
+}
+
+function pgliteVersion(): string {
+  const require = createRequire(import.meta.url);
+  const entry = require.resolve('@electric-sql/pglite');
+  // …/node_modules/@electric-sql/pglite/dist/index.cjs → its package.json
+  const manifest = JSON.parse(readFileSync(`${entry.slice(0, entry.lastIndexOf('/dist/'))}/package.json`, 'utf8')) as { version: string };
+  return manifest.version;
+}
+
+/** The template as a Blob for `PGlite.create({ loadDataDir })`, or undefined when there is none fit to use. */
+export function loadTemplate(knownMigrations: readonly string[]): Blob | undefined {
+  const files = templateFiles();
+  if (!existsSync(files.archive) || !existsSync(files.info)) return undefined;
+  try {
+    const info = JSON.parse(readFileSync(files.info, 'utf8')) as TemplateInfo;
+    if (info.pglite !== pgliteVersion()) return undefined;
+    if (!info.migrations.every((name) => knownMigrations.includes(name))) return undefined;
+    return new Blob([readFileSync(files.archive)]);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Builds the template: a fresh in-memory PGlite, every migration, its data directory dumped. */
+export async function writeTemplate(): Promise<string> {
+  const { PGlite } = await import('@electric-sql/pglite');
+  const { Kysely } = await import('kysely');
+  const { PGliteDialect } = await import('./pglite-dialect.ts');
+  const { migrateToLatest, migrationNames } = await import('./migrate.ts');
+  const pglite = await PGlite.create('memory://');
+  const db = new Kysely<unknown>({ dialect: new PGliteDialect(pglite) });
+  try {
+    await migrateToLatest(db);
+    const archive = await pglite.dumpDataDir('gzip');
+    const files = templateFiles();
+    mkdirSync(dirname(files.archive), { recursive: true });
+    writeFileSync(files.archive, Buffer.from(await archive.arrayBuffer()));
+    writeFileSync(files.info, `${JSON.stringify({ pglite: pgliteVersion(), migrations: migrationNames() } satisfies TemplateInfo)}\n`);
+    return files.archive;
+  } finally {
+    await db.destroy();
+    await pglite.close();
+  }
+}
