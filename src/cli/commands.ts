@@ -27,7 +27,7 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     description: 'experiments: named containers of traces (through the API at ASSAY_URL)',
     load: () => import('./experiments.ts').then((m) => m.registerExperiments),
   },
-  traces: { description: 'search traces', load: () => import('./traces.ts').then((m) => m.registerTraces) },
+  traces: { description: 'search and explain traces', load: () => import('./traces.ts').then((m) => m.registerTraces) },
   sessions: {
     description: 'conversations: traces grouped by mlflow.trace.session',
     load: () => import('./sessions.ts').then((m) => m.registerSessions),
