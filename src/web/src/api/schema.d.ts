@@ -1238,6 +1238,19 @@ export interface paths {
                                 output_tokens: number;
                                 cost: number | null;
                                 cost_note: string;
+                                budget: {
+                                    budget: {
+                                        [key: string]: unknown;
+                                    };
+                                    used_today: {
+                                        judge_calls: number;
+                                        tokens: number;
+                                        cost_usd: number;
+                                    };
+                                    renews_at: string;
+                                    allowed_judge_calls: number;
+                                    deferred_judge_calls: number;
+                                } | null;
                             };
                             message?: string;
                             run?: {
@@ -1299,6 +1312,19 @@ export interface paths {
                                 output_tokens: number;
                                 cost: number | null;
                                 cost_note: string;
+                                budget: {
+                                    budget: {
+                                        [key: string]: unknown;
+                                    };
+                                    used_today: {
+                                        judge_calls: number;
+                                        tokens: number;
+                                        cost_usd: number;
+                                    };
+                                    renews_at: string;
+                                    allowed_judge_calls: number;
+                                    deferred_judge_calls: number;
+                                } | null;
                             };
                             message?: string;
                             run?: {
