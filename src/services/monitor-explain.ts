@@ -9,7 +9,7 @@
 import type { AppContext } from './context.ts';
 import { notFound } from '../domain/errors.ts';
 import { scorerRate, type MonitorConfig, type MonitorScorer } from '../domain/monitor-config.ts';
-import { samplingPoint } from '../domain/sampling.ts';
+import { isSampled, samplingPoint } from '../domain/sampling.ts';
 import { buildScorer } from '../scorers/registry.ts';
 import { scorerInputFromTrace } from '../scorers/scorer-input.ts';
 import { findMonitor } from '../storage/monitor-repository.ts';
@@ -95,7 +95,7 @@ export async function explainTrace(ctx: AppContext, traceId: string, experimentI
     const scorer = buildScorer(entry as never, { model: ctx.config.judge.model });
     const applicability = scorer.applicability(input);
     const rate = scorerRate(config, entry);
-    const sampled = rate >= 1 || (rate > 0 && u < rate);
+    const sampled = isSampled(traceId, rate);
     const fb = feedback.get(feedbackKey(bare.experiment_id, entry.name, traceId)) ?? null;
     const wait = deferred.get(entry.name) ?? null;
     const base = {
