@@ -27,7 +27,7 @@ RUN mkdir -p /data && chown node:node /data
 ENV NODE_ENV=production \
     ASSAY_DATA_DIR=/data \
     ASSAY_PORT=5050
-EXPOSE 5050
+EXPOSE 5050 4317
 
 USER node
 

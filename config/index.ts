@@ -35,6 +35,14 @@ const envSchema = z.object({
   ASSAY_HOST: z.string().min(1).default('127.0.0.1'),
   /** HTTP port. Default 5050. */
   ASSAY_PORT: z.coerce.number().int().min(0).max(65535).default(5050),
+  /** OTLP/gRPC port of the API role, bound to ASSAY_HOST; `off` serves no gRPC. Default 4317. */
+  ASSAY_OTLP_GRPC_PORT: z
+    .union([z.literal('off'), z.coerce.number().int().min(0).max(65535)], { error: "must be a port number (0-65535) or 'off'" })
+    .default(4317),
+  /** Embedded mode: port serving the embedded database over the Postgres protocol on loopback; `off` disables. Default 5433. */
+  ASSAY_SQL_PORT: z
+    .union([z.literal('off'), z.coerce.number().int().min(0).max(65535)])
+    .default(5433),
   /** Postgres connection string. Unset: embedded PGlite under ASSAY_DATA_DIR. */
   DATABASE_URL: optionalUrl,
   /** Redis connection string for BullMQ. Unset: jobs run in-process. */
@@ -59,6 +67,8 @@ const envSchema = z.object({
   ASSAY_SEARCH_TIMEOUT_MS: z.coerce.number().int().min(1).default(30_000),
   /** Traces per monitoring chunk job. Default 500. */
   ASSAY_MONITOR_CHUNK_SIZE: z.coerce.number().int().min(1).max(100_000).default(500),
+  /** Session judges in monitors (conversation_completeness, …). Default true; false refuses them in monitor documents and skips them in runs. */
+  ASSAY_SESSION_JUDGES: bool.optional(),
   /** OpenAI-compatible base URL of the judge. Unset: the OpenAI API. */
   ASSAY_JUDGE_BASE_URL: optionalUrl,
   /** Judge API key; falls back to OPENAI_API_KEY. */
@@ -82,8 +92,8 @@ const envSchema = z.object({
   ASSAY_JUDGE_PRICES: jsonPrices.optional(),
   /** Use the built-in offline heuristic judge instead of a remote endpoint. */
   ASSAY_OFFLINE_JUDGE: bool.optional(),
-  /** CLI: the Assay API the resource commands talk to. Default http://127.0.0.1:5050 */
-  ASSAY_URL: z.string().url().default('http://127.0.0.1:5050'),
+  /** CLI: the Assay API the resource commands talk to. Default http://ASSAY_HOST:ASSAY_PORT (0.0.0.0 and :: as 127.0.0.1). */
+  ASSAY_URL: z.string().url().optional(),
   /** CLI: the API token the resource commands send. */
   ASSAY_TOKEN: z.string().min(1).optional(),
   /** Replaced by ASSAY_TARGET_SECRETS; refused with a message naming the replacement. */
@@ -175,7 +185,11 @@ export type Mode = 'embedded' | 'distributed';
 export interface Config {
   readonly host: string;
   readonly port: number;
+  /** OTLP/gRPC port (ASSAY_OTLP_GRPC_PORT); null: no gRPC receiver. */
+  readonly otlpGrpcPort: number | null;
   readonly databaseUrl: string | undefined;
+  /** Embedded mode: the loopback port of the SQL (Postgres protocol) server; undefined when off. */
+  readonly sqlPort: number | undefined;
   readonly redisUrl: string | undefined;
   readonly dataDir: string;
   readonly logLevel: z.infer<typeof envSchema>['ASSAY_LOG_LEVEL'];
@@ -187,6 +201,8 @@ export interface Config {
   readonly jobLockMs: number;
   readonly schedulerCron: string;
   readonly monitorChunkSize: number;
+  /** Whether monitors run session judges (ASSAY_SESSION_JUDGES, default true). */
+  readonly sessionJudges: boolean;
   readonly searchTimeoutMs: number;
   readonly judge: {
     readonly baseUrl: string | undefined;
@@ -245,7 +261,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const config: Config = {
     host: e.ASSAY_HOST,
     port: e.ASSAY_PORT,
+    otlpGrpcPort: e.ASSAY_OTLP_GRPC_PORT === 'off' ? null : e.ASSAY_OTLP_GRPC_PORT,
     databaseUrl: e.DATABASE_URL,
+    sqlPort: e.ASSAY_SQL_PORT === 'off' ? undefined : e.ASSAY_SQL_PORT,
     redisUrl: e.REDIS_URL,
     dataDir: e.ASSAY_DATA_DIR,
     logLevel: e.ASSAY_LOG_LEVEL,
@@ -256,6 +274,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     jobLockMs: e.ASSAY_JOB_LOCK_MS,
     schedulerCron: e.ASSAY_SCHEDULER_CRON,
     monitorChunkSize: e.ASSAY_MONITOR_CHUNK_SIZE,
+    sessionJudges: e.ASSAY_SESSION_JUDGES ?? true,
     searchTimeoutMs: e.ASSAY_SEARCH_TIMEOUT_MS,
     judge: {
       baseUrl: e.ASSAY_JUDGE_BASE_URL,
@@ -271,7 +290,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       offline: e.ASSAY_OFFLINE_JUDGE ?? (e.ASSAY_JUDGE_BASE_URL === undefined && apiKey === undefined),
     },
     datasets: { maxRecords: e.ASSAY_DATASET_MAX_RECORDS, maxExpectations: e.ASSAY_DATASET_MAX_EXPECTATIONS },
-    client: { url: e.ASSAY_URL, token: e.ASSAY_TOKEN },
+    client: { url: e.ASSAY_URL ?? localUrl(e.ASSAY_HOST, e.ASSAY_PORT), token: e.ASSAY_TOKEN },
     open: e.ASSAY_OPEN ?? false,
     allowedHosts: e.ASSAY_ALLOWED_HOSTS?.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean),
     shutdownTimeoutMs: e.ASSAY_SHUTDOWN_TIMEOUT_MS,
@@ -301,6 +320,12 @@ export function modeOf(config: Config): { database: 'postgres' | 'pglite'; queue
     database: config.databaseUrl ? 'postgres' : 'pglite',
     queue: config.redisUrl ? 'bullmq' : 'in-process',
   };
+}
+
+/** The URL a client on this machine reaches a server bound to host:port at (a wildcard address as loopback). */
+export function localUrl(host: string, port: number): string {
+  const name = host === '0.0.0.0' || host === '::' || host === '[::]' ? '127.0.0.1' : host;
+  return `http://${name.includes(':') && !name.startsWith('[') ? `[${name}]` : name}:${port}`;
 }
 
 function redactUrl(url: string | undefined): string | undefined {

@@ -25,6 +25,8 @@ const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]'];
 export interface Authenticator {
   /** The caller of a request, or an UNAUTHENTICATED error. */
   authenticate(request: FastifyRequest): Promise<Principal>;
+  /** The caller behind an `authorization` value (HTTP header or gRPC metadata), or an UNAUTHENTICATED error. */
+  authenticateHeader(header: string | undefined): Promise<Principal>;
   /** Whether a request without a token would be let in right now. */
   isOpen(): Promise<boolean>;
   /** A PERMISSION_DENIED error when the Host header is not one this API answers to. */
@@ -52,8 +54,7 @@ export function createAuthenticator(ctx: AppContext, options: { bindHost: string
     return !tokenSeen;
   }
 
-  async function authenticate(request: FastifyRequest): Promise<Principal> {
-    const header = request.headers.authorization;
+  async function authenticateHeader(header: string | undefined): Promise<Principal> {
     if (!header) {
       if (await isOpen()) return ANONYMOUS;
       throw new AssayError('UNAUTHENTICATED', 'authorization: missing bearer token');
@@ -72,6 +73,8 @@ export function createAuthenticator(ctx: AppContext, options: { bindHost: string
     return { name: principal.name, role: principal.role };
   }
 
+  const authenticate = (request: FastifyRequest) => authenticateHeader(request.headers.authorization);
+
   // Decided from configuration alone, so /readyz can answer 503 while the database is down.
   const allowedHosts = ctx.config.allowedHosts ?? (loopback ? LOOPBACK_NAMES : undefined);
 
@@ -87,7 +90,7 @@ export function createAuthenticator(ctx: AppContext, options: { bindHost: string
     }
   }
 
-  return { authenticate, isOpen, checkHost };
+  return { authenticate, authenticateHeader, isOpen, checkHost };
 }
 
 /** The host part of a Host header, lower-cased, without the port (IPv6 keeps its brackets). */
@@ -107,12 +110,14 @@ export function registerAuth(app: FastifyInstance, ctx: AppContext): Authenticat
     // Unknown paths answer 404 or the console's page, neither of which reveals data.
     if (needed === 'public' || request.is404) return;
     request.principal = await auth.authenticate(request);
-    if (RANK[request.principal.role] < RANK[needed]) {
-      throw new AssayError(
-        'PERMISSION_DENIED',
-        `token '${request.principal.name}' has role '${request.principal.role}'; this needs '${needed}'`,
-      );
-    }
+    requireRole(request.principal, needed);
   });
   return auth;
+}
+
+/** A PERMISSION_DENIED error unless the caller's role reaches `needed`. */
+export function requireRole(principal: Principal, needed: Role): void {
+  if (RANK[principal.role] < RANK[needed]) {
+    throw new AssayError('PERMISSION_DENIED', `token '${principal.name}' has role '${principal.role}'; this needs '${needed}'`);
+  }
 }

@@ -17,11 +17,32 @@ interface ExportTraceServiceRequestType {
   decode(reader: Uint8Array): object;
   toObject(message: object, options: { longs?: unknown; enums?: unknown; defaults?: boolean }): unknown;
 }
-const requestType = (
+interface ExportTraceServiceResponseType {
+  fromObject(object: object): object;
+  encode(message: object): { finish(): Uint8Array };
+}
+const traceV1 = (
   otlpRoot as unknown as {
-    opentelemetry: { proto: { collector: { trace: { v1: { ExportTraceServiceRequest: ExportTraceServiceRequestType } } } } };
+    opentelemetry: {
+      proto: {
+        collector: {
+          trace: { v1: { ExportTraceServiceRequest: ExportTraceServiceRequestType; ExportTraceServiceResponse: ExportTraceServiceResponseType } };
+        };
+      };
+    };
   }
-).opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+).opentelemetry.proto.collector.trace.v1;
+const requestType = traceV1.ExportTraceServiceRequest;
+const responseType = traceV1.ExportTraceServiceResponse;
+
+/**
+ * An `ExportTraceServiceResponse` in protobuf: empty when everything was taken, else with
+ * `partial_success {rejected_spans, error_message}`.
+ */
+export function encodeExportResponse(rejectedSpans: number, errorMessage: string): Buffer {
+  const message = rejectedSpans > 0 ? { partialSuccess: { rejectedSpans, errorMessage } } : {};
+  return Buffer.from(responseType.encode(responseType.fromObject(message)).finish());
+}
 
 const int64Text = z.union([z.number().int(), z.string().regex(/^-?\d+$/), z.bigint()]);
 const NANOS_ERROR = 'must be a non-negative integer number of nanoseconds';

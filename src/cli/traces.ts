@@ -4,7 +4,7 @@ import { apiRequest } from './api-client.ts';
 import { printTable } from './table.ts';
 
 interface SearchOptions {
-  experimentId: string[];
+  experimentId?: string[];
   filter?: string;
   orderBy?: string[];
   maxResults?: string;
@@ -41,7 +41,7 @@ export function registerTraces(program: Command): void {
   traces
     .command('search')
     .description("find traces, e.g. --filter \"tags.env = 'prod' AND feedback.correctness = 'no'\"")
-    .requiredOption('-x, --experiment-id <ids...>', 'experiments to search (one or more)')
+    .option('-x, --experiment-id <ids...>', 'experiments to search (default: all of them)')
     .option('-f, --filter <filter>', "MLflow search_traces filter, e.g. \"status = 'ERROR'\"")
     .option('-o, --order-by <items...>', "order, e.g. 'timestamp_ms DESC' 'tag.env'")
     .option('-n, --max-results <n>', 'traces per page, 1 to 50000 (default 100)')
@@ -49,7 +49,7 @@ export function registerTraces(program: Command): void {
     .option('--json', 'print the API answer as JSON')
     .action(async (options: SearchOptions) => {
       const body = {
-        experiment_ids: options.experimentId,
+        experiment_ids: options.experimentId ?? (await allExperimentIds()),
         ...(options.filter !== undefined ? { filter_string: options.filter } : {}),
         ...(options.orderBy ? { order_by: options.orderBy } : {}),
         ...(options.maxResults !== undefined ? { max_results: Number(options.maxResults) } : {}),
@@ -101,6 +101,14 @@ export function registerTraces(program: Command): void {
         ]),
       );
     });
+}
+
+async function allExperimentIds(): Promise<string[]> {
+  const { experiments } = await apiRequest<{ experiments: Array<{ experiment_id: string }> }>('GET', '/api/v1/experiments');
+  if (experiments.length === 0) throw new Error('there are no experiments yet: create one with `assay experiments create NAME`');
+  // The API searches at most 100 experiments at once.
+  if (experiments.length > 100) console.error(`searching the first 100 of ${experiments.length} experiments; name others with -x`);
+  return experiments.slice(0, 100).map((e) => e.experiment_id);
 }
 
 function assessmentText(a: NonNullable<TraceJson['assessments']>[number]): string {

@@ -59,6 +59,7 @@ export interface MonitorConfig {
   paused?: boolean;
   interval_minutes?: number;
   filter_string?: string;
+  session_idle_seconds?: number;
   scorers: ScorerEntry[];
   [key: string]: Json | ScorerEntry[] | undefined;
 }

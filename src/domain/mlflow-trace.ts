@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { parseMlflowAssessment, stringMap, timestampMs } from './mlflow-assessment.ts';
 import { fieldError, joinPath, parseOrThrow } from './payload-errors.ts';
+import { sessionMetadataFromSpans } from './session.ts';
 import { normalizeSpanId, normalizeTraceId } from './trace-ids.ts';
 import { TRACE_STATES } from './trace.ts';
 import type { IncomingTrace, JsonObject, JsonValue, Span, SpanStatusCode, TraceInfo } from './trace.ts';
@@ -142,7 +143,7 @@ function parseTrace(value: unknown, path: string): IncomingTrace {
   const assessmentsPath = joinPath(path, 'info', 'assessments');
   return {
     trace_id: traceId,
-    info: statedInfo(info),
+    info: withSpanSessionMetadata(statedInfo(info), spans),
     experiment_hint: info?.trace_location?.mlflow_experiment?.experiment_id ?? info?.experiment_id ?? null,
     spans,
     assessments: (info?.assessments ?? []).map((a, i) => parseMlflowAssessment(a, joinPath(assessmentsPath, i), traceId)),
@@ -241,6 +242,13 @@ function statedInfo(info: ParsedInfo | null | undefined): IncomingTrace['info'] 
     if (value != null) Object.assign(out, { [key]: value });
   }
   return out;
+}
+
+/** Session and user named only on a span (`session.id`, `user.id`) become trace metadata; stated metadata wins. */
+function withSpanSessionMetadata(info: IncomingTrace['info'], spans: readonly Span[]): IncomingTrace['info'] {
+  const fromSpans = sessionMetadataFromSpans(spans);
+  if (Object.keys(fromSpans).length === 0) return info;
+  return { ...info, trace_metadata: { ...fromSpans, ...info?.trace_metadata } };
 }
 
 function invalidTraceId(path: string) {

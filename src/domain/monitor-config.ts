@@ -33,6 +33,11 @@ export interface MonitorConfig {
   interval_minutes: number;
   /** Monitor-wide filter: only matching traces are scored (every trace is still copied). */
   filter_string?: string;
+  /**
+   * Session judges run on a session once no new turn has arrived for this long, seconds (1 to
+   * 86,400). Default 900. Absent in documents stored before session judges existed.
+   */
+  session_idle_seconds?: number;
   scorers: MonitorScorer[];
   /** Alert rules, evaluated after every run. */
   alerts?: AlertRule[];
@@ -40,6 +45,13 @@ export interface MonitorConfig {
   webhooks?: Webhook[];
   /** Judge spend per UTC day; pairs past it are deferred, not dropped. */
   budget?: JudgeBudget;
+}
+
+export const DEFAULT_SESSION_IDLE_SECONDS = 900;
+
+/** The idle time after which a session is judged, seconds. */
+export function sessionIdleSeconds(config: MonitorConfig): number {
+  return config.session_idle_seconds ?? DEFAULT_SESSION_IDLE_SECONDS;
 }
 
 const rate = z.number().min(0, 'must be in [0, 1]').max(1, 'must be in [0, 1]');
@@ -65,6 +77,7 @@ const configShape = z
     paused: z.boolean().default(false),
     interval_minutes: z.number().int('must be a whole number').min(1).max(7 * 24 * 60).default(15),
     filter_string: z.string().optional(),
+    session_idle_seconds: z.number().int('must be a whole number of seconds').min(1, 'must be 1 to 86400 seconds').max(86_400, 'must be 1 to 86400 seconds').default(DEFAULT_SESSION_IDLE_SECONDS),
     scorers: z.array(z.unknown()).max(50, 'at most 50 scorers'),
     alerts: z.array(alertRuleShape).max(100, 'at most 100 rules').optional(),
     webhooks: z.array(webhookShape).max(20, 'at most 20 webhooks').optional(),
@@ -89,7 +102,7 @@ export function validateMonitorConfig(
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       if (issue.code === 'unrecognized_keys') {
-        for (const key of issue.keys) problems.push(`${key}: unknown field (the document holds results_schema, sample, paused, interval_minutes, filter_string, scorers, alerts, webhooks, budget)`);
+        for (const key of issue.keys) problems.push(`${key}: unknown field (the document holds results_schema, sample, paused, interval_minutes, filter_string, session_idle_seconds, scorers, alerts, webhooks, budget)`);
       } else {
         problems.push(`${pathOf(issue.path) || 'body'}: ${issue.message}`);
       }

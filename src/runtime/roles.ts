@@ -45,6 +45,12 @@ export async function startRoles(runtime: Runtime, roles: readonly ProcessRole[]
     // Registered last, so it runs first: intake stops before jobs drain.
     runtime.onShutdown('api closed', () => app.close());
     ctx.log.info({ url }, 'api listening');
+    if (ctx.config.otlpGrpcPort !== null) {
+      const { startOtlpGrpcServer } = await import('../api/otlp-grpc.ts');
+      const grpc = await startOtlpGrpcServer(ctx, ctx.config.host, ctx.config.otlpGrpcPort);
+      runtime.onShutdown('otlp grpc closed', () => grpc.close(Math.min(5_000, Math.floor(ctx.config.shutdownTimeoutMs * 0.2))));
+      ctx.log.info({ host: ctx.config.host, port: grpc.port }, 'otlp grpc listening');
+    }
   }
   return url ? { url } : {};
 }

@@ -15,6 +15,7 @@ import { retrievalGroundedness } from './judges/retrieval-groundedness.ts';
 import { retrievalRelevance } from './judges/retrieval-relevance.ts';
 import { retrievalSufficiency } from './judges/retrieval-sufficiency.ts';
 import { safety } from './judges/safety.ts';
+import { conversationCompleteness, customSessionJudge, knowledgeRetention, userFrustration } from './judges/session-judges.ts';
 import { COMMON_FIELDS, scorerEntrySchema, type ScorerEntry } from './scorer-entry.ts';
 import type { Scorer, ScorerDefinition, ScorerKind } from './scorer.ts';
 
@@ -32,6 +33,10 @@ const DEFINITIONS: ScorerDefinition[] = [
   expectationsGuidelines,
   equivalence,
   customJudge,
+  conversationCompleteness,
+  userFrustration,
+  knowledgeRetention,
+  customSessionJudge,
   documentRecall,
   latency,
   tokenCount,
@@ -46,6 +51,7 @@ const BY_NAME = new Map<string, ScorerDefinition>(
 const TYPE_FIELDS: Record<string, string[]> = {
   guidelines: ['guidelines'],
   custom_judge: ['instructions', 'result_type'],
+  custom_session_judge: ['instructions'],
 };
 
 /** The scorer type an entry asks for, as written: `type`, or `name` when there is no type. */
@@ -56,6 +62,11 @@ export function requestedType(entry: Pick<ScorerEntry, 'name' | 'type'>): string
 /** The canonical type of an entry (aliases resolved), or null when unknown. */
 export function resolveScorerType(entry: Pick<ScorerEntry, 'name' | 'type'>): string | null {
   return BY_NAME.get(requestedType(entry))?.type ?? null;
+}
+
+/** Whether an entry judges single traces or whole sessions (unknown types count as traces). */
+export function scorerLevel(entry: Pick<ScorerEntry, 'name' | 'type'>): 'trace' | 'session' {
+  return BY_NAME.get(requestedType(entry))?.level ?? 'trace';
 }
 
 /** Every problem with a list of scorer entries, each prefixed with its path (`scorers[2].type: …`). */

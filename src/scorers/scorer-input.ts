@@ -31,6 +31,8 @@ export interface ScorerInput {
   tokens: { input: number | null; output: number | null; total: number | null } | null;
   /** USD. */
   cost: number | null;
+  /** A session's turns as text, for session judges; absent for a single trace or record. */
+  conversation?: { session_id: string; turns: number; text: string };
 }
 
 /** A scorer's view of a stored trace. */

@@ -33,6 +33,8 @@ export interface Scorer {
 export interface ScorerDefinition {
   type: string;
   kind: ScorerKind;
+  /** `session`: judges a whole conversation (monitors run it on idle sessions). Default `trace`. */
+  level?: 'trace' | 'session';
   /** Databricks' older names, accepted in configs. */
   aliases: string[];
   description: string;

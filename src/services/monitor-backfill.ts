@@ -11,7 +11,7 @@ import { parseWith } from '../domain/validate.ts';
 import { invalid, notFound } from '../domain/errors.ts';
 import { scorerRate } from '../domain/monitor-config.ts';
 import { isSampled } from '../domain/sampling.ts';
-import { buildScorer } from '../scorers/registry.ts';
+import { buildScorer, scorerLevel } from '../scorers/registry.ts';
 import { getExperiment } from '../storage/experiment-repository.ts';
 import { createRun, findMonitor, type MonitorRunRow } from '../storage/monitor-repository.ts';
 import { feedbackKey } from './monitor-chunk.ts';
@@ -32,6 +32,8 @@ const body = z.object({
 const PROMPT_OVERHEAD_TOKENS = 350;
 const ANSWER_TOKENS = 80;
 const PAGE = 20_000;
+/** Above this many old traces, a new monitor's answer leaves the exact backfill estimate to the backfill request. */
+const EXACT_ESTIMATE_MAX_TRACES = 50_000;
 
 export async function backfill(ctx: AppContext, experimentId: string, raw: unknown): Promise<Record<string, unknown>> {
   const input = parseWith(body, raw);
@@ -42,10 +44,11 @@ export async function backfill(ctx: AppContext, experimentId: string, raw: unkno
   if (!monitor) throw notFound(`experiment_id: experiment '${experimentId}' has no monitor`);
   const unknown = (input.scorers ?? []).filter((n) => !monitor.config.scorers.some((s) => s.name === n));
   if (unknown.length) throw invalid(`scorers: not in this monitor: ${unknown.join(', ')}`);
-  const scorers = monitor.config.scorers.filter((s) => !input.scorers || input.scorers.includes(s.name));
+  // A backfill judges past traces; session judges run on sessions as they go idle.
+  const scorers = monitor.config.scorers.filter((s) => scorerLevel(s) === 'trace' && (!input.scorers || input.scorers.includes(s.name)));
   const config = { ...monitor.config, scorers };
 
-  const estimate = await estimate_(ctx, id, config, input.start_time, input.end_time);
+  const estimate = await estimateBackfill(ctx, id, config, input.start_time, input.end_time);
   // The backfill's judge calls count against the monitor's daily budget like a run's.
   estimate.budget = await budgetAllowance(ctx, id, config.budget, estimate.judge_calls);
   if (!input.confirm) return { confirmed: false, estimate, message: 'nothing started; send again with "confirm": true' };
@@ -61,7 +64,8 @@ export async function backfill(ctx: AppContext, experimentId: string, raw: unkno
   return { confirmed: true, estimate, run: runView(run) };
 }
 
-async function estimate_(
+/** What a backfill of [from, to) would cost: traces, judge calls per scorer, tokens and cost. */
+export async function estimateBackfill(
   ctx: AppContext,
   experimentId: number,
   config: NonNullable<Awaited<ReturnType<typeof findMonitor>>>['config'],
@@ -124,4 +128,37 @@ async function estimate_(
     cost_note: price ? 'estimate at the configured price' : `no price configured for ${ctx.config.judge.model} (ASSAY_JUDGE_PRICES)`,
     budget: null as Awaited<ReturnType<typeof budgetAllowance>>,
   };
+}
+
+/**
+ * What a monitor just created will not judge: the experiment's complete traces that were there
+ * before it (a new monitor starts from its creation), with the estimate of backfilling all of
+ * them and the request that would start it.
+ */
+export async function existingTraces(ctx: AppContext, experimentId: string) {
+  const id = Number(experimentId);
+  const monitor = await findMonitor(ctx.db, id);
+  if (!monitor) throw notFound(`experiment_id: experiment '${experimentId}' has no monitor`);
+  const span = await ctx.db
+    .selectFrom('assay.trace')
+    .select([sql<number>`count(*)`.as('count'), sql<number | null>`min(request_time)`.as('first'), sql<number | null>`max(request_time)`.as('last')])
+    .where('experiment_id', '=', id)
+    .where('state', '!=', 'IN_PROGRESS')
+    .executeTakeFirstOrThrow();
+  const count = Number(span.count);
+  if (count === 0 || span.first === null || span.last === null) {
+    return { count: 0, message: 'the experiment has no traces yet: every trace that arrives from now on is monitored' };
+  }
+  const from = Number(span.first);
+  const to = Number(span.last) + 1;
+  const request = { start_time: new Date(from).toISOString(), end_time: new Date(to).toISOString(), confirm: true as const };
+  const intro = `${count} trace${count === 1 ? ' was' : 's were'} here before this monitor and will not be judged by its runs (a monitor starts from its creation)`;
+  const backfillCall = `POST /api/v1/experiments/${experimentId}/monitor/backfill ${JSON.stringify(request)}`;
+  if (count > EXACT_ESTIMATE_MAX_TRACES) {
+    // Sampling is decided per trace, so an exact figure reads every id: too slow for this answer.
+    return { count, message: `${intro}. Send the backfill request without "confirm" for its judge calls and cost; ${backfillCall} starts it.`, backfill: { request } };
+  }
+  const estimate = await estimateBackfill(ctx, id, monitor.config, from, to);
+  const calls = `${estimate.judge_calls} judge call${estimate.judge_calls === 1 ? '' : 's'}`;
+  return { count, message: `${intro}. A backfill of them would make ${calls}: ${backfillCall}`, backfill: { request, estimate } };
 }

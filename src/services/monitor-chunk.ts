@@ -12,7 +12,7 @@ import { scorerRate, type MonitorConfig, type MonitorScorer } from '../domain/mo
 import { isSampled } from '../domain/sampling.ts';
 import type { StoredTrace } from '../domain/trace.ts';
 import { monitorChunkDuration, monitorFeedbackLag, monitorJudgeCalls, monitorTracesCopied } from '../observability/monitor-metrics.ts';
-import { buildScorer, type Scorer } from '../scorers/registry.ts';
+import { buildScorer, scorerLevel, type Scorer } from '../scorers/registry.ts';
 import { scorerInputFromTrace, type ScorerInput } from '../scorers/scorer-input.ts';
 import { feedbackWrite, insertAssessments, type AssessmentWrite } from '../storage/assessment-repository.ts';
 import { BatchWriter } from './batch-writer.ts';
@@ -23,6 +23,7 @@ import { loadStoredTraces } from '../storage/trace-repository.ts';
 import { chunkBudget } from './monitor-budget.ts';
 import { tracesMatching } from './monitor-filters.ts';
 import { emptyScorerCounts, finishRunIfDone } from './monitor-plan.ts';
+import { scoreSessionChunk } from './monitor-sessions.ts';
 import { runPool } from './pool.ts';
 
 /** The feedback key of one (trace, monitor scorer) pair; extra drafts of one call get a suffix. */
@@ -80,11 +81,13 @@ export async function runChunk(ctx: AppContext, runId: string, chunk: number, si
       await writer.flush();
     }
   }
+  // A chunk of idle sessions (for session judges) copies every turn of them.
+  const sessionTraceIds = await scoreSessionChunk(ctx, run, chunk, signal, counts);
   signal.throwIfAborted();
   await budget.settle(runId, counts);
 
   await ctx.db.transaction().execute(async (trx) => {
-    counts.traces_copied = await copyTraces(trx, run.config.results_schema, run.experiment_id, traceIds);
+    counts.traces_copied = await copyTraces(trx, run.config.results_schema, run.experiment_id, [...traceIds, ...sessionTraceIds]);
     await trx
       .updateTable('assay.monitor_run_chunk')
       .set({ done: true, counts: JSON.stringify(counts), finished_at: new Date() })
@@ -107,7 +110,7 @@ async function planTasks(
   counts: RunCounts,
 ): Promise<Task[]> {
   const sampled = new Map<string, MonitorScorerPlan[]>();
-  for (const entry of config.scorers) {
+  for (const entry of config.scorers.filter((e) => scorerLevel(e) === 'trace')) {
     const plan = { entry, scorer: buildScorer(entry as never, { model: ctx.config.judge.model }) };
     const tally = (counts.scorers![entry.name] = emptyScorerCounts());
     const filters = [config.filter_string, entry.filter_string].filter((f): f is string => Boolean(f));

@@ -6,7 +6,7 @@ import { reservedSchemaReason } from '../domain/reserved-names.ts';
 import type { AppContext } from '../services/context.ts';
 import { AssayError, invalid, notFound } from '../domain/errors.ts';
 import { validateMonitorConfig, type MonitorConfig } from '../domain/monitor-config.ts';
-import { validateScorerEntries } from '../scorers/registry.ts';
+import { scorerLevel, validateScorerEntries } from '../scorers/registry.ts';
 import { getExperiment } from '../storage/experiment-repository.ts';
 import { deleteMonitor, findMonitor, saveMonitor, type MonitorRow } from '../storage/monitor-repository.ts';
 import { filterError } from './monitor-filters.ts';
@@ -61,6 +61,10 @@ export async function putMonitor(
   const experiment = await getExperiment(ctx.db, experimentId);
   const config = parseMonitorConfig(body);
   checkWebhookUrls(ctx, config);
+  if (!ctx.config.sessionJudges) {
+    const index = config.scorers.findIndex((s) => scorerLevel(s) === 'session');
+    if (index >= 0) throw invalid(`scorers[${index}].name: session judges are turned off on this server (ASSAY_SESSION_JUDGES=false)`);
+  }
   await checkRegexes(ctx, config);
   const id = Number(experiment.experiment_id);
   return ctx.db.transaction().execute(async (trx) => {

@@ -19,6 +19,7 @@ import { ensureResultsTable, traceLogsTable } from '../storage/results-table.ts'
 import { monitorRunsTotal } from '../observability/monitor-metrics.ts';
 import { enqueueAlertEvaluation, enqueueMonitorChunk } from '../queue/jobs.ts';
 import { deferredReady } from '../storage/budget-repository.ts';
+import { planSessionChunks } from './monitor-sessions.ts';
 
 /** Plans the run (once) and enqueues its unfinished chunks. Safe to call again after a crash. */
 export async function planRun(ctx: AppContext, runId: string): Promise<void> {
@@ -89,7 +90,9 @@ async function selectWindow(ctx: AppContext, run: MonitorRunRow): Promise<Monito
       const { rows: stats } = await sql<{ traces: number; chunks: number }>`
         select count(*)::int as traces, coalesce(max(chunk) + 1, 0)::int as chunks
         from assay.monitor_run_trace where run_id = ${run.run_id}`.execute(trx);
-      const { traces, chunks } = stats[0]!;
+      const { traces } = stats[0]!;
+      // Idle sessions, for session judges, get chunks of their own after the traces' chunks.
+      const chunks = stats[0]!.chunks + (await planSessionChunks(trx, ctx, run, stats[0]!.chunks));
       if (chunks > 0) {
         await sql`insert into assay.monitor_run_chunk (run_id, chunk)
                   select ${run.run_id}, g from generate_series(0, ${chunks - 1}) g`.execute(trx);
@@ -135,6 +138,7 @@ export async function finishRunIfDone(ctx: AppContext, runId: string): Promise<b
     }
     // The window's trace list has served its purpose; history keeps the counts.
     await trx.deleteFrom('assay.monitor_run_trace').where('run_id', '=', runId).execute();
+    await trx.deleteFrom('assay.monitor_run_session').where('run_id', '=', runId).execute();
     return { run, counts };
   });
   if (!finished) return false;

@@ -73,3 +73,11 @@ export interface RunCounts {
   scorers?: Record<string, ScorerCounts>;
   errors?: string[];
 }
+
+export interface MonitorRunSessionTable {
+  run_id: string;
+  chunk: number;
+  session_id: string;
+  last_trace_id: string;
+  turns: number;
+}

@@ -1,7 +1,7 @@
 /**
  * The results table users query with SQL: `<schema>.trace_logs_<experiment_id>`, one row per trace
  * (upserted by trace_id), and the view `<schema>.assessment_logs_<experiment_id>`, one row per
- * valid assessment. `trace_version` is the change of the trace that was copied (its change xid),
+ * valid assessment, and the view `<schema>.session_logs_<experiment_id>`, one row per session. `trace_version` is the change of the trace that was copied (its change xid),
  * so a run skips traces whose current version is already in the table. The schema name is validated by the monitor config; the table name is built
  * from the numeric experiment id; both go through `sql.id`.
  */
@@ -16,7 +16,12 @@ export function assessmentLogsView(schema: string, experimentId: number): RawBui
   return sql.id(schema, `assessment_logs_${experimentId}`);
 }
 
-/** Creates the schema, table and view when missing. Safe to call on every run. */
+/** One row per session with its session-level feedback. */
+export function sessionLogsView(schema: string, experimentId: number): RawBuilder<unknown> {
+  return sql.id(schema, `session_logs_${experimentId}`);
+}
+
+/** Creates the schema, table and views when missing. Safe to call on every run. */
 export async function ensureResultsTable(db: Executor, schema: string, experimentId: number): Promise<void> {
   const table = traceLogsTable(schema, experimentId);
   const view = assessmentLogsView(schema, experimentId);
@@ -43,10 +48,32 @@ export async function ensureResultsTable(db: Executor, schema: string, experimen
       cost double precision,
       assessments jsonb not null,
       copied_at timestamptz not null,
-      trace_version text
+      trace_version text,
+      session_id text generated always as (trace_metadata ->> 'mlflow.trace.session') stored
     )`.execute(db);
-  // Tables created before trace_version existed get it on their next run.
+  // Tables created before trace_version or session_id existed get them on their next run.
   await sql`alter table ${table} add column if not exists trace_version text`.execute(db);
+  await sql`alter table ${table} add column if not exists session_id text generated always as (trace_metadata ->> 'mlflow.trace.session') stored`.execute(db);
+  await sql`create index if not exists ${sql.id(`trace_logs_${experimentId}_session`)} on ${table} (session_id) where session_id is not null`.execute(db);
+  // One row per session: its turns, times, user and its valid session-level feedback.
+  await sql`
+    create or replace view ${sessionLogsView(schema, experimentId)} as
+    with s as (
+      select l.session_id,
+             (array_agg(l.trace_metadata ->> 'mlflow.trace.user' order by l.request_time desc, l.trace_id desc)
+                filter (where l.trace_metadata ? 'mlflow.trace.user'))[1] as user_id,
+             count(*)::int as turns, min(l.request_time) as first_time, max(l.request_time) as last_time,
+             (array_agg(l.trace_id order by l.request_time desc, l.trace_id desc))[1] as last_trace_id
+      from ${table} l
+      where l.session_id is not null
+      group by l.session_id
+    )
+    select s.*,
+           coalesce((select jsonb_agg(a order by a ->> 'create_time', a ->> 'assessment_id')
+                     from ${table} l2 cross join lateral jsonb_array_elements(l2.assessments) a
+                     where l2.session_id = s.session_id and a -> 'metadata' ->> 'mlflow.trace.session' = s.session_id),
+                    '[]'::jsonb) as assessments
+    from s`.execute(db);
   await sql`
     create or replace view ${view} as
     select l.trace_id, l.request_time, a.assessment_id, a.name, a.kind, a.value,

@@ -4,7 +4,8 @@
  * int8 columns are read as JS numbers (see `connect.ts`); span times in nanoseconds exceed 2^53, so
  * the span repository reads them as text.
  */
-import type { ColumnType, Generated, JSONColumnType } from 'kysely';
+import type { ColumnType, Generated, GeneratedAlways, JSONColumnType } from 'kysely';
+import type { LabelSchema } from '../domain/labeling-session.ts';
 import type { JsonObject, JsonValue } from '../domain/trace.ts';
 
 type Json<T extends object | null> = JSONColumnType<T, string, string>;
@@ -43,6 +44,10 @@ export interface TraceTable {
   change_xid: Generated<string>;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
+  /** Metadata `mlflow.trace.session` (a generated column; migration 015). */
+  session_id: GeneratedAlways<string | null>;
+  /** Metadata `mlflow.trace.user` (a generated column; migration 015). */
+  user_id: GeneratedAlways<string | null>;
 }
 
 export interface SpanTable {
@@ -92,7 +97,7 @@ export interface ApiTokenTable {
   last_used_at: Date | null;
 }
 
-import type { MonitorRunChunkTable, MonitorRunTable, MonitorRunTraceTable, MonitorTable } from './monitor-schema.ts';
+import type { MonitorRunChunkTable, MonitorRunSessionTable, MonitorRunTable, MonitorRunTraceTable, MonitorTable } from './monitor-schema.ts';
 
 export interface Database {
   'assay.experiment': ExperimentTable;
@@ -104,6 +109,7 @@ export interface Database {
   'assay.monitor_run': MonitorRunTable;
   'assay.monitor_run_trace': MonitorRunTraceTable;
   'assay.monitor_run_chunk': MonitorRunChunkTable;
+  'assay.monitor_run_session': MonitorRunSessionTable;
 }
 
 export interface DatasetTable {
@@ -173,7 +179,30 @@ export interface Database {
 
 import type { AlertDeliveryTable, MonitorAlertEventTable, MonitorAlertTable, MonitorBudgetUsageTable, MonitorDeferredTable } from './alert-schema.ts';
 
+export interface LabelingSessionTable {
+  labeling_session_id: Generated<number>;
+  name: string;
+  experiment_id: number;
+  label_schemas: ColumnType<LabelSchema[], string, string>;
+  /** Token names of the people asked to label. */
+  assigned_users: ColumnType<string[], string | undefined, string>;
+  created_at: Generated<Date>;
+  created_by: string | null;
+  updated_at: Generated<Date>;
+}
+
+export interface LabelingSessionTraceTable {
+  labeling_session_id: number;
+  trace_id: string;
+  /** The order a labeler goes through the traces. */
+  position: Generated<number>;
+  added_at: Generated<Date>;
+  added_by: string | null;
+}
+
 export interface Database {
+  'assay.labeling_session': LabelingSessionTable;
+  'assay.labeling_session_trace': LabelingSessionTraceTable;
   'assay.monitor_alert': MonitorAlertTable;
   'assay.monitor_alert_event': MonitorAlertEventTable;
   'assay.alert_delivery': AlertDeliveryTable;

@@ -40,7 +40,7 @@ describe('monitor config API', () => {
     const second = await put(id, { results_schema: 'mon_a', scorers: [{ name: 'safety' }] }, { ...admin, 'if-match': String(first.headers.etag) });
     expect(second.statusCode, second.body).toBe(200);
     const got = await t.app.inject({ method: 'GET', url: url(id), headers: reader });
-    expect(got.json().config).toEqual({ results_schema: 'mon_a', sample: 1, paused: false, interval_minutes: 15, scorers: [{ name: 'safety' }] });
+    expect(got.json().config).toEqual({ results_schema: 'mon_a', sample: 1, paused: false, interval_minutes: 15, session_idle_seconds: 900, scorers: [{ name: 'safety' }] });
     expect(got.json().version).toBe(2);
     expect(got.headers.etag).toBe(second.headers.etag);
   });

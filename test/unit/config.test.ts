@@ -20,6 +20,7 @@ describe('config', () => {
     expect(config).toMatchObject({
       host: '127.0.0.1',
       port: 5050,
+      otlpGrpcPort: 4317,
       databaseUrl: undefined,
       redisUrl: undefined,
       dataDir: './.assay',
@@ -39,6 +40,12 @@ describe('config', () => {
     for (const bad of ['on', '70000', 'host:', ':9464', '94.64']) {
       expect(problemsOf({ ASSAY_METRICS_PORT: bad })).toEqual([expect.stringMatching(/^ASSAY_METRICS_PORT: .* is not a port, HOST:PORT or off/)]);
     }
+  });
+
+  it("reads the OTLP/gRPC port, or 'off'", () => {
+    expect(loadConfig({ ASSAY_OTLP_GRPC_PORT: 'off' }).otlpGrpcPort).toBeNull();
+    expect(loadConfig({ ASSAY_OTLP_GRPC_PORT: '14317' }).otlpGrpcPort).toBe(14317);
+    expect(() => loadConfig({ ASSAY_OTLP_GRPC_PORT: 'on' })).toThrow(/ASSAY_OTLP_GRPC_PORT: must be a port number \(0-65535\) or 'off'/);
   });
 
   it('treats empty variables as unset and falls back to OPENAI_API_KEY', () => {
@@ -98,6 +105,22 @@ describe('redactConfig and URLs with passwords', () => {
     const logged = JSON.stringify(redactConfig(config));
     expect(logged).not.toContain('hunter2');
     expect(logged).not.toContain('s3cret');
+  });
+
+  it('points the CLI at ASSAY_HOST:ASSAY_PORT unless ASSAY_URL says otherwise, wildcards as loopback', () => {
+    expect(loadConfig({}).client.url).toBe('http://127.0.0.1:5050');
+    expect(loadConfig({ ASSAY_PORT: '6060' }).client.url).toBe('http://127.0.0.1:6060');
+    expect(loadConfig({ ASSAY_HOST: '0.0.0.0', ASSAY_PORT: '6060' }).client.url).toBe('http://127.0.0.1:6060');
+    expect(loadConfig({ ASSAY_HOST: '::' }).client.url).toBe('http://127.0.0.1:5050');
+    expect(loadConfig({ ASSAY_HOST: '::1' }).client.url).toBe('http://[::1]:5050');
+    expect(loadConfig({ ASSAY_PORT: '6060', ASSAY_URL: 'https://assay.example' }).client.url).toBe('https://assay.example');
+  });
+
+  it('serves embedded SQL on 5433 unless ASSAY_SQL_PORT moves it or turns it off', () => {
+    expect(loadConfig({}).sqlPort).toBe(5433);
+    expect(loadConfig({ ASSAY_SQL_PORT: '6543' }).sqlPort).toBe(6543);
+    expect(loadConfig({ ASSAY_SQL_PORT: 'off' }).sqlPort).toBeUndefined();
+    expect(problemsOf({ ASSAY_SQL_PORT: 'maybe' })[0]).toMatch(/^ASSAY_SQL_PORT: /);
   });
 });
 

@@ -12,7 +12,7 @@ describe('validateMonitorConfig', () => {
     const result = validateMonitorConfig({ results_schema: 'monitoring', scorers: [{ name: 'safety' }] }, checks);
     expect(result).toEqual({
       ok: true,
-      config: { results_schema: 'monitoring', sample: 1, paused: false, interval_minutes: 15, scorers: [{ name: 'safety' }] },
+      config: { results_schema: 'monitoring', sample: 1, paused: false, interval_minutes: 15, session_idle_seconds: 900, scorers: [{ name: 'safety' }] },
     });
   });
 

@@ -19,7 +19,8 @@ describe('mapOtlpSpans: a GenAI agent trace over two resources (OTLP JSON)', () 
     expect(trace.trace_id).toBe('tr-5b8aa5a2d2c872e8321cf37308d69df2');
     expect(trace.spans).toHaveLength(6);
     expect(trace.experiment_hint).toBe('21');
-    expect(trace.info).toEqual({ trace_metadata: { 'mlflow.trace.session': 'conv-9' } });
+    // The root span's resource names the trace's service.
+    expect(trace.info).toEqual({ trace_metadata: { 'mlflow.trace.session': 'conv-9', 'service.name': 'trip-planner' } });
   });
 
   it('maps span types from GenAI operations, MLflow and OpenInference', () => {

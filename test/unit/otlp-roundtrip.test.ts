@@ -109,8 +109,10 @@ describe.each(encodings)('OTLP round trip (%s)', (_name, contentType, encode) =>
 
   it('reads the experiment and session/user from the resource and spans', () => {
     expect(rag.experiment_hint).toBe('7');
-    expect(rag.info).toEqual({ trace_metadata: { 'mlflow.trace.session': 'sess-42', 'mlflow.trace.user': 'user-7' } });
-    expect(chat.info).toBeNull();
+    expect(rag.info).toEqual({
+      trace_metadata: { 'mlflow.trace.session': 'sess-42', 'mlflow.trace.user': 'user-7', 'service.name': 'support-bot' },
+    });
+    expect(chat.info).toEqual({ trace_metadata: { 'service.name': 'support-bot' } });
   });
 
   it('maps OpenInference span kinds, inputs and outputs', () => {

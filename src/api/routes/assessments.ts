@@ -19,6 +19,7 @@ import { loadTraceInfos, touchTraces } from '../../storage/trace-repository.ts';
 import type { AppContext } from '../context.ts';
 import { documented } from '../openapi-schema.ts';
 import { assessmentJson } from '../schemas/traces.ts';
+import { traceIdParam } from '../trace-id-param.ts';
 import { parseWith } from '../validate.ts';
 
 const json = z.json() as z.ZodType<JsonValue>;
@@ -29,19 +30,35 @@ const errorShape = z.object({ error_code: z.string().min(1), error_message: z.st
  * the id and times; without a source, the caller is the human source.
  */
 function parseNewAssessment(body: unknown, traceId: string, caller: string): IncomingAssessment {
-  const fields = (body !== null && typeof body === 'object' ? body : {}) as Record<string, unknown>;
+  const { fields, path } = unwrap(body);
+  const at = (field: string) => (path ? `${path}.${field}` : field);
   if ((fields.feedback == null) === (fields.expectation == null)) {
-    throw invalid('feedback: give exactly one of feedback or expectation');
+    throw invalid(`${at('feedback')}: give exactly one of feedback or expectation`);
   }
   const withSource = fields.source == null ? { ...fields, source: { source_type: 'HUMAN', source_id: caller } } : fields;
-  const parsed = parseMlflowAssessment(withSource, '', traceId);
+  const parsed = parseMlflowAssessment(withSource, path, traceId);
   if (parsed.kind === 'feedback' && parsed.value === null && parsed.error === null) {
-    throw invalid('feedback.value: a feedback needs a value or an error');
+    throw invalid(`${at('feedback.value')}: a feedback needs a value or an error`);
   }
-  if (parsed.kind === 'expectation' && parsed.overrides) throw invalid('overrides: only a feedback can override');
+  if (parsed.kind === 'expectation' && parsed.overrides) throw invalid(`${at('overrides')}: only a feedback can override`);
   // The server stamps ids and times; `valid` becomes false only through an override.
   const { create_time: _created, last_update_time: _updated, ...assessment } = parsed;
   return { ...assessment, assessment_id: newAssessmentId(), valid: true };
+}
+
+/**
+ * The assessment's fields, given bare or in MLflow's request wrapper `{"assessment": {...}}` (what
+ * MLflow's client sends); `path` prefixes error fields so they name what the caller sent.
+ */
+function unwrap(body: unknown): { fields: Record<string, unknown>; path: string } {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw invalid('body: must be an assessment object');
+  const fields = body as Record<string, unknown>;
+  if (!('assessment' in fields)) return { fields, path: '' };
+  const inner = fields.assessment;
+  if (inner === null || typeof inner !== 'object' || Array.isArray(inner)) throw invalid('assessment: must be an assessment object');
+  const others = Object.keys(fields).filter((k) => k !== 'assessment');
+  if (others.length > 0) throw invalid(`${others[0]}: put it inside assessment, or send the assessment without the wrapper`);
+  return { fields: inner as Record<string, unknown>, path: 'assessment' };
 }
 
 const patchBody = z.object({
@@ -60,7 +77,7 @@ export async function assessmentRoutes(app: FastifyInstance, ctx: AppContext): P
     '/api/v1/traces/:traceId/assessments',
     { config: { role: 'writer' }, ...documented({ response: { 201: z.object({ assessment: assessmentJson }) } }) },
     async (request, reply) => {
-      const traceId = request.params.traceId;
+      const traceId = traceIdParam(request.params.traceId);
       const body = parseNewAssessment(request.body, traceId, request.principal.name);
       const id = body.assessment_id!;
       const created = await ctx.db.transaction().execute(async (trx) => {
@@ -81,7 +98,7 @@ export async function assessmentRoutes(app: FastifyInstance, ctx: AppContext): P
   );
 
   app.get<{ Params: Params }>('/api/v1/traces/:traceId/assessments/:assessmentId', documented({ response: { 200: z.object({ assessment: assessmentJson }) } }), async (request) => {
-    const found = await getAssessment(ctx.db, request.params.traceId, request.params.assessmentId);
+    const found = await getAssessment(ctx.db, traceIdParam(request.params.traceId), request.params.assessmentId);
     if (!found) throw notFound(`assessment_id: assessment '${request.params.assessmentId}' does not exist`);
     return { assessment: assessmentToJson(found) };
   });
@@ -91,7 +108,8 @@ export async function assessmentRoutes(app: FastifyInstance, ctx: AppContext): P
     { config: { role: 'writer' }, ...documented({ body: patchBody, response: { 200: z.object({ assessment: assessmentJson }) } }) },
     async (request) => {
       const body = parseWith(patchBody, request.body);
-      const { traceId, assessmentId } = request.params;
+      const { assessmentId } = request.params;
+      const traceId = traceIdParam(request.params.traceId);
       const updated = await ctx.db.transaction().execute(async (trx) => {
         const existing = await getAssessment(trx, traceId, assessmentId);
         if (!existing) throw notFound(`assessment_id: assessment '${assessmentId}' does not exist`);
@@ -121,7 +139,8 @@ export async function assessmentRoutes(app: FastifyInstance, ctx: AppContext): P
     '/api/v1/traces/:traceId/assessments/:assessmentId',
     { config: { role: 'writer' } },
     async (request, reply) => {
-      const { traceId, assessmentId } = request.params;
+      const { assessmentId } = request.params;
+      const traceId = traceIdParam(request.params.traceId);
       const deleted = await ctx.db.transaction().execute(async (trx) => {
         const ok = await deleteAssessment(trx, traceId, assessmentId);
         if (ok) await touchTraces(trx, [traceId]);

@@ -12,6 +12,8 @@ import { decodePageToken, encodePageToken } from '../page-token.ts';
 import { traceInfoToJson, traceToJson } from '../trace-json.ts';
 import { documented } from '../openapi-schema.ts';
 import { traceJson, traceListJson } from '../schemas/traces.ts';
+import { traceToMlflowJson } from '../mlflow-trace-json.ts';
+import { traceIdParam } from '../trace-id-param.ts';
 import { parseWith } from '../validate.ts';
 import { errorResponse } from '../error-status.ts';
 
@@ -20,6 +22,10 @@ const listQuery = z.object({
   page_token: z.string().optional(),
 });
 const cursor = z.object({ t: z.number(), id: z.string() });
+const traceQuery = z.object({
+  /** `assay` (default): Assay's JSON with decoded attributes; `mlflow`: exactly what MLflow's `Trace.to_json()` writes. */
+  format: z.enum(['assay', 'mlflow'], { error: "must be 'assay' or 'mlflow'" }).default('assay'),
+});
 
 export async function traceRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   app.post<{ Params: { id: string } }>(
@@ -54,9 +60,16 @@ export async function traceRoutes(app: FastifyInstance, ctx: AppContext): Promis
     };
   });
 
-  app.get<{ Params: { traceId: string } }>('/api/v1/traces/:traceId', documented({ response: { 200: traceJson } }), async (request) => {
-    const [trace] = await loadStoredTraces(ctx.db, [request.params.traceId]);
-    if (!trace) throw notFound(`trace_id: trace '${request.params.traceId}' does not exist`);
-    return traceToJson(trace);
-  });
+  app.get<{ Params: { traceId: string } }>(
+    '/api/v1/traces/:traceId',
+    // The documented answer is Assay's form; `?format=mlflow` answers MLflow's (see the route's summary).
+    documented({ querystring: traceQuery, response: { 200: traceJson } }),
+    async (request, reply) => {
+      const { format } = parseWith(traceQuery, request.query);
+      const [trace] = await loadStoredTraces(ctx.db, [traceIdParam(request.params.traceId)]);
+      if (!trace) throw notFound(`trace_id: trace '${request.params.traceId}' does not exist`);
+      if (format === 'mlflow') return reply.type('application/json').send(traceToMlflowJson(trace));
+      return traceToJson(trace);
+    },
+  );
 }

@@ -12,6 +12,8 @@ export const monitorConfigJson = z.object({
   paused: z.boolean(),
   interval_minutes: z.number(),
   filter_string: z.string().optional(),
+  /** Session judges run on a session idle this long, seconds (default 900). */
+  session_idle_seconds: z.number().optional(),
   scorers: z.array(monitorScorerJson),
   alerts: z.array(z.record(z.string(), jsonValue)).optional(),
   webhooks: z.array(z.record(z.string(), jsonValue)).optional(),
@@ -74,32 +76,48 @@ export const testReportJson = z.object({
 
 export const backfillBody = z.object({ start_time: z.string(), end_time: z.string(), confirm: z.boolean().optional() });
 
+const backfillEstimateJson = z.object({
+  start_time: z.string(),
+  end_time: z.string(),
+  traces: z.number(),
+  judge_calls: z.number(),
+  scorers: z.array(z.record(z.string(), jsonValue)),
+  model: z.string(),
+  input_tokens: z.number(),
+  output_tokens: z.number(),
+  cost: z.number().nullable(),
+  cost_note: z.string(),
+  /** What today's judge budget allows of these calls (null without a budget); the rest is deferred. */
+  budget: z
+    .object({
+      budget: z.record(z.string(), jsonValue),
+      used_today: z.object({ judge_calls: z.number(), tokens: z.number(), cost_usd: z.number() }),
+      renews_at: z.string(),
+      allowed_judge_calls: z.number(),
+      deferred_judge_calls: z.number(),
+    })
+    .nullable(),
+});
+
 export const backfillJson = z.object({
   confirmed: z.boolean(),
-  estimate: z.object({
-    start_time: z.string(),
-    end_time: z.string(),
-    traces: z.number(),
-    judge_calls: z.number(),
-    scorers: z.array(z.record(z.string(), jsonValue)),
-    model: z.string(),
-    input_tokens: z.number(),
-    output_tokens: z.number(),
-    cost: z.number().nullable(),
-    cost_note: z.string(),
-    /** What today's judge budget allows of these calls (null without a budget); the rest is deferred. */
-    budget: z
-      .object({
-        budget: z.record(z.string(), jsonValue),
-        used_today: z.object({ judge_calls: z.number(), tokens: z.number(), cost_usd: z.number() }),
-        renews_at: z.string(),
-        allowed_judge_calls: z.number(),
-        deferred_judge_calls: z.number(),
-      })
-      .nullable(),
-  }),
+  estimate: backfillEstimateJson,
   message: z.string().optional(),
   run: runJson.optional(),
+});
+
+/** The answer to the PUT that creates a monitor: the document, and the traces it will not judge. */
+export const monitorCreatedJson = monitorJson.extend({
+  existing_traces: z.object({
+    count: z.number(),
+    message: z.string(),
+    backfill: z
+      .object({
+        request: z.object({ start_time: z.string(), end_time: z.string(), confirm: z.literal(true) }),
+        estimate: backfillEstimateJson.optional(),
+      })
+      .optional(),
+  }),
 });
 
 export const trendsQuery = z.object({

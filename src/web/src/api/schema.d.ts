@@ -382,12 +382,14 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Get a trace with its spans and assessments
+         * Get a trace with its spans and assessments (by tr- id, raw 32-hex OTel id or base64); ?format=mlflow answers MLflow's Trace.to_json() document
          * @description Needs a token with role `reader` or above.
          */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    format?: "assay" | "mlflow";
+                };
                 header?: never;
                 path: {
                     traceId: string;
@@ -802,6 +804,7 @@ export interface paths {
                                 paused: boolean;
                                 interval_minutes: number;
                                 filter_string?: string;
+                                session_idle_seconds?: number;
                                 scorers: ({
                                     name: string;
                                     type?: string;
@@ -860,6 +863,7 @@ export interface paths {
                                 paused: boolean;
                                 interval_minutes: number;
                                 filter_string?: string;
+                                session_idle_seconds?: number;
                                 scorers: ({
                                     name: string;
                                     type?: string;
@@ -901,6 +905,7 @@ export interface paths {
                                 paused: boolean;
                                 interval_minutes: number;
                                 filter_string?: string;
+                                session_idle_seconds?: number;
                                 scorers: ({
                                     name: string;
                                     type?: string;
@@ -925,6 +930,45 @@ export interface paths {
                             created_by: string | null;
                             creation_time: string;
                             last_update_time: string;
+                            existing_traces: {
+                                count: number;
+                                message: string;
+                                backfill?: {
+                                    request: {
+                                        start_time: string;
+                                        end_time: string;
+                                        /** @enum {boolean} */
+                                        confirm: true;
+                                    };
+                                    estimate?: {
+                                        start_time: string;
+                                        end_time: string;
+                                        traces: number;
+                                        judge_calls: number;
+                                        scorers: {
+                                            [key: string]: unknown;
+                                        }[];
+                                        model: string;
+                                        input_tokens: number;
+                                        output_tokens: number;
+                                        cost: number | null;
+                                        cost_note: string;
+                                        budget: {
+                                            budget: {
+                                                [key: string]: unknown;
+                                            };
+                                            used_today: {
+                                                judge_calls: number;
+                                                tokens: number;
+                                                cost_usd: number;
+                                            };
+                                            renews_at: string;
+                                            allowed_judge_calls: number;
+                                            deferred_judge_calls: number;
+                                        } | null;
+                                    };
+                                };
+                            };
                         };
                     };
                 };
@@ -1834,6 +1878,383 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/experiments/{id}/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List sessions (conversations): user, turns, first/last time, session-level feedback (?filter_string, user_id, max_results, page_token)
+         * @description Needs a token with role `reader` or above.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    filter_string?: string;
+                    user_id?: string;
+                    max_results?: number;
+                    page_token?: string;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            sessions: {
+                                session_id: string;
+                                user_id: string | null;
+                                turns: number;
+                                first_time: string;
+                                last_time: string;
+                                last_trace_id: string;
+                                assessments: {
+                                    assessment_id: string;
+                                    assessment_name: string;
+                                    trace_id: string;
+                                    span_id: string | null;
+                                    source: {
+                                        source_type: string;
+                                        source_id?: string | null;
+                                    };
+                                    create_time: string;
+                                    last_update_time: string;
+                                    feedback?: {
+                                        value: unknown;
+                                        error: {
+                                            error_code: string;
+                                            error_message: string;
+                                        } | null;
+                                    };
+                                    expectation?: {
+                                        value: unknown;
+                                    };
+                                    rationale: string | null;
+                                    metadata: {
+                                        [key: string]: string;
+                                    };
+                                    overrides: string | null;
+                                    valid: boolean;
+                                }[];
+                            }[];
+                            next_page_token?: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/experiments/{id}/sessions/{sessionId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A session with its traces in order and the conversation as text (?max_results, page_token)
+         * @description Needs a token with role `reader` or above.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    max_results?: number;
+                    page_token?: string;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                    sessionId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            session_id: string;
+                            user_id: string | null;
+                            turns: number;
+                            first_time: string;
+                            last_time: string;
+                            last_trace_id: string;
+                            assessments: {
+                                assessment_id: string;
+                                assessment_name: string;
+                                trace_id: string;
+                                span_id: string | null;
+                                source: {
+                                    source_type: string;
+                                    source_id?: string | null;
+                                };
+                                create_time: string;
+                                last_update_time: string;
+                                feedback?: {
+                                    value: unknown;
+                                    error: {
+                                        error_code: string;
+                                        error_message: string;
+                                    } | null;
+                                };
+                                expectation?: {
+                                    value: unknown;
+                                };
+                                rationale: string | null;
+                                metadata: {
+                                    [key: string]: string;
+                                };
+                                overrides: string | null;
+                                valid: boolean;
+                            }[];
+                            traces: {
+                                trace_id: string;
+                                experiment_id: string;
+                                request_time: string;
+                                execution_duration_ms: number | null;
+                                state: string;
+                                request_preview: string | null;
+                                response_preview: string | null;
+                                client_request_id: string | null;
+                                trace_metadata: {
+                                    [key: string]: string;
+                                };
+                                tags: {
+                                    [key: string]: string;
+                                };
+                                token_usage: {
+                                    input_tokens: number | null;
+                                    output_tokens: number | null;
+                                    total_tokens: number | null;
+                                } | null;
+                                cost: number | null;
+                                assessments?: {
+                                    assessment_id: string;
+                                    assessment_name: string;
+                                    trace_id: string;
+                                    span_id: string | null;
+                                    source: {
+                                        source_type: string;
+                                        source_id?: string | null;
+                                    };
+                                    create_time: string;
+                                    last_update_time: string;
+                                    feedback?: {
+                                        value: unknown;
+                                        error: {
+                                            error_code: string;
+                                            error_message: string;
+                                        } | null;
+                                    };
+                                    expectation?: {
+                                        value: unknown;
+                                    };
+                                    rationale: string | null;
+                                    metadata: {
+                                        [key: string]: string;
+                                    };
+                                    overrides: string | null;
+                                    valid: boolean;
+                                }[];
+                            }[];
+                            conversation: {
+                                trace_id: string;
+                                request_time: string;
+                                user: string | null;
+                                assistant: string | null;
+                            }[];
+                            next_page_token?: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/experiments/{id}/judge-agreement": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Judge–human agreement for every feedback name both gave: kappa, confusion matrix, disagreeing traces (?name, max_disagreements)
+         * @description Needs a token with role `reader` or above.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    name?: string;
+                    max_disagreements?: number;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            judges: {
+                                name: string;
+                                /** @enum {string} */
+                                value_type: "categorical" | "numeric";
+                                pairs: number;
+                                agreement: number | null;
+                                kappa: number | null;
+                                kappa_ci: (number)[] | null;
+                                labels: string[];
+                                confusion: {
+                                    [key: string]: {
+                                        [key: string]: number;
+                                    };
+                                };
+                                per_class: {
+                                    label: string;
+                                    precision: number | null;
+                                    recall: number | null;
+                                    human_count: number;
+                                    judge_count: number;
+                                }[];
+                                mae: number | null;
+                                correlation: number | null;
+                                disagreements: {
+                                    trace_id: string;
+                                    judge_value: unknown;
+                                    human_value: unknown;
+                                    judge_rationale: string | null;
+                                    human_rationale: string | null;
+                                    judge_source_id: string | null;
+                                    human_source_id: string | null;
+                                }[];
+                                disagreements_total: number;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/experiments/{id}/judges/{name}/agreement": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Judge–human agreement for one feedback name (?max_disagreements)
+         * @description Needs a token with role `reader` or above.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    max_disagreements?: number;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            name: string;
+                            /** @enum {string} */
+                            value_type: "categorical" | "numeric";
+                            pairs: number;
+                            agreement: number | null;
+                            kappa: number | null;
+                            kappa_ci: (number)[] | null;
+                            labels: string[];
+                            confusion: {
+                                [key: string]: {
+                                    [key: string]: number;
+                                };
+                            };
+                            per_class: {
+                                label: string;
+                                precision: number | null;
+                                recall: number | null;
+                                human_count: number;
+                                judge_count: number;
+                            }[];
+                            mae: number | null;
+                            correlation: number | null;
+                            disagreements: {
+                                trace_id: string;
+                                judge_value: unknown;
+                                human_value: unknown;
+                                judge_rationale: string | null;
+                                human_rationale: string | null;
+                                judge_source_id: string | null;
+                                human_source_id: string | null;
+                            }[];
+                            disagreements_total: number;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/datasets": {
         parameters: {
             query?: never;
@@ -2180,7 +2601,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Read records, at any version (?version=K)
+         * Read records, at any version (?version=K), optionally only those whose inputs contain ?search=
          * @description Needs a token with role `reader` or above.
          */
         get: {
@@ -2189,6 +2610,7 @@ export interface paths {
                     version?: number;
                     max_results?: number;
                     page_token?: string;
+                    search?: string;
                 };
                 header?: never;
                 path: {
@@ -2418,6 +2840,70 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/datasets/{name}/diff": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Records added, removed and changed between two versions (?from, to), with the changed keys
+         * @description Needs a token with role `reader` or above.
+         */
+        get: {
+            parameters: {
+                query: {
+                    from: number;
+                    to?: number;
+                    kind?: "added" | "removed" | "changed";
+                    max_results?: number;
+                    page_token?: string;
+                };
+                header?: never;
+                path: {
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            from_version: number;
+                            to_version: number;
+                            counts: {
+                                added: number;
+                                removed: number;
+                                changed: number;
+                            };
+                            changes: {
+                                /** @enum {string} */
+                                kind: "added" | "removed" | "changed";
+                                dataset_record_id: string;
+                                before: unknown;
+                                after: unknown;
+                                changed_keys: string[];
+                            }[];
+                            next_page_token?: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2750,6 +3236,595 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/labeling-sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List labeling sessions with progress (?experiment_id)
+         * @description Needs a token with role `reader` or above.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    experiment_id?: string;
+                    max_results?: number;
+                    page_token?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            labeling_sessions: {
+                                labeling_session_id: string;
+                                name: string;
+                                experiment_id: string;
+                                label_schemas: {
+                                    name: string;
+                                    /** @enum {string} */
+                                    kind: "feedback" | "expectation";
+                                    /** @enum {string} */
+                                    type: "yes_no" | "numeric" | "categorical" | "text";
+                                    title?: string;
+                                    instruction?: string;
+                                    min?: number;
+                                    max?: number;
+                                    options?: string[];
+                                    multiple?: boolean;
+                                }[];
+                                assigned_users: string[];
+                                created_time: string;
+                                created_by: string | null;
+                                last_update_time: string;
+                                progress: {
+                                    total: number;
+                                    done: number;
+                                    by_user: {
+                                        [key: string]: number;
+                                    };
+                                };
+                            }[];
+                            next_page_token?: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Create a labeling session {name, experiment_id, label_schemas, assigned_users?}
+         * @description Needs a token with role `writer` or above.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                        experiment_id: string | number;
+                        label_schemas: {
+                            name: string;
+                            /** @enum {string} */
+                            kind: "feedback" | "expectation";
+                            /** @enum {string} */
+                            type: "yes_no" | "numeric" | "categorical" | "text";
+                            title?: string;
+                            instruction?: string;
+                            min?: number;
+                            max?: number;
+                            options?: string[];
+                            multiple?: boolean;
+                        }[];
+                        /** @default [] */
+                        assigned_users?: string[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            labeling_session_id: string;
+                            name: string;
+                            experiment_id: string;
+                            label_schemas: {
+                                name: string;
+                                /** @enum {string} */
+                                kind: "feedback" | "expectation";
+                                /** @enum {string} */
+                                type: "yes_no" | "numeric" | "categorical" | "text";
+                                title?: string;
+                                instruction?: string;
+                                min?: number;
+                                max?: number;
+                                options?: string[];
+                                multiple?: boolean;
+                            }[];
+                            assigned_users: string[];
+                            created_time: string;
+                            created_by: string | null;
+                            last_update_time: string;
+                            progress: {
+                                total: number;
+                                done: number;
+                                by_user: {
+                                    [key: string]: number;
+                                };
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/labeling-sessions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a labeling session: schemas, labelers, progress
+         * @description Needs a token with role `reader` or above.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            labeling_session_id: string;
+                            name: string;
+                            experiment_id: string;
+                            label_schemas: {
+                                name: string;
+                                /** @enum {string} */
+                                kind: "feedback" | "expectation";
+                                /** @enum {string} */
+                                type: "yes_no" | "numeric" | "categorical" | "text";
+                                title?: string;
+                                instruction?: string;
+                                min?: number;
+                                max?: number;
+                                options?: string[];
+                                multiple?: boolean;
+                            }[];
+                            assigned_users: string[];
+                            created_time: string;
+                            created_by: string | null;
+                            last_update_time: string;
+                            progress: {
+                                total: number;
+                                done: number;
+                                by_user: {
+                                    [key: string]: number;
+                                };
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /**
+         * Delete a labeling session (traces and labels stay)
+         * @description Needs a token with role `writer` or above.
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /**
+         * Rename a session or change its schemas or labelers
+         * @description Needs a token with role `writer` or above.
+         */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name?: string;
+                        label_schemas?: {
+                            name: string;
+                            /** @enum {string} */
+                            kind: "feedback" | "expectation";
+                            /** @enum {string} */
+                            type: "yes_no" | "numeric" | "categorical" | "text";
+                            title?: string;
+                            instruction?: string;
+                            min?: number;
+                            max?: number;
+                            options?: string[];
+                            multiple?: boolean;
+                        }[];
+                        assigned_users?: string[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            labeling_session_id: string;
+                            name: string;
+                            experiment_id: string;
+                            label_schemas: {
+                                name: string;
+                                /** @enum {string} */
+                                kind: "feedback" | "expectation";
+                                /** @enum {string} */
+                                type: "yes_no" | "numeric" | "categorical" | "text";
+                                title?: string;
+                                instruction?: string;
+                                min?: number;
+                                max?: number;
+                                options?: string[];
+                                multiple?: boolean;
+                            }[];
+                            assigned_users: string[];
+                            created_time: string;
+                            created_by: string | null;
+                            last_update_time: string;
+                            progress: {
+                                total: number;
+                                done: number;
+                                by_user: {
+                                    [key: string]: number;
+                                };
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/labeling-sessions/{id}/traces": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The session’s traces in order, with each schema’s labels (paged)
+         * @description Needs a token with role `reader` or above.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    max_results?: number;
+                    page_token?: string;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            traces: {
+                                trace_id: string;
+                                position: number;
+                                request_preview: string | null;
+                                response_preview: string | null;
+                                request_time: string;
+                                state: string;
+                                labels: {
+                                    [key: string]: {
+                                        assessment_id: string;
+                                        value: unknown;
+                                        rationale: string | null;
+                                        source_id: string | null;
+                                        last_update_time: string;
+                                    }[];
+                                };
+                                labeled: string[];
+                                done: boolean;
+                            }[];
+                            next_page_token?: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Add traces {trace_ids} or {filter_string, max_results?}
+         * @description Needs a token with role `writer` or above.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        trace_ids: string[];
+                    } | {
+                        filter_string: string;
+                        /** @default 1000 */
+                        max_results?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            added: number;
+                            trace_count: number;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/labeling-sessions/{id}/traces/{traceId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove a trace from the session
+         * @description Needs a token with role `writer` or above.
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    traceId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/labeling-sessions/{id}/sync": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Merge the session’s traces and labeled expectations into a dataset {dataset_name}
+         * @description Needs a token with role `writer` or above.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        dataset_name: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            dataset_name: string;
+                            records_added: number;
+                            records_merged: number;
+                            version: number;
+                            dataset_created: boolean;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/experiments/{id}/overview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Dashboard numbers over a range: volume, errors, latency p50/p95, tokens, cost per hour or day; judge calls and spend per day
+         * @description Needs a token with role `reader` or above.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    start_time?: string;
+                    end_time?: string;
+                    bucket?: "hour" | "day";
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            experiment_id: string;
+                            start_time: string;
+                            end_time: string;
+                            /** @enum {string} */
+                            bucket: "hour" | "day";
+                            totals: {
+                                time: string;
+                                traces: number;
+                                errors: number;
+                                latency_p50_ms: number | null;
+                                latency_p95_ms: number | null;
+                                total_tokens: number;
+                                cost: number;
+                            };
+                            volume: {
+                                time: string;
+                                traces: number;
+                                errors: number;
+                                latency_p50_ms: number | null;
+                                latency_p95_ms: number | null;
+                                total_tokens: number;
+                                cost: number;
+                            }[];
+                            judge: {
+                                day: string;
+                                judge_calls: number;
+                                judge_errors: number;
+                                input_tokens: number;
+                                output_tokens: number;
+                                cost: number;
+                            }[];
+                            sql: {
+                                volume: string;
+                                judge: string;
+                            } | null;
+                        };
+                    };
                 };
             };
         };

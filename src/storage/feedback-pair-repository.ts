@@ -1,0 +1,48 @@
+/**
+ * Pairs of feedback for judge–human agreement: on each trace of an experiment, the latest valid
+ * judge feedback (source LLM_JUDGE or CODE) and the latest valid human feedback of the same name,
+ * both with a value and without an error.
+ */
+import { sql } from 'kysely';
+import type { FeedbackPair } from '../domain/agreement.ts';
+import type { JsonValue } from '../domain/json.ts';
+import type { Executor } from './connect.ts';
+
+interface PairRow {
+  name: string;
+  trace_id: string;
+  judge_value: JsonValue;
+  human_value: JsonValue;
+  judge_rationale: string | null;
+  human_rationale: string | null;
+  judge_source_id: string | null;
+  human_source_id: string | null;
+}
+
+/** Pairs by feedback name (names in order, pairs by trace id); only names with at least one pair. */
+export async function loadFeedbackPairs(db: Executor, experimentId: number, name?: string): Promise<Map<string, FeedbackPair[]>> {
+  const latest = (human: boolean) => sql`
+    select distinct on (a.trace_id, a.name) a.trace_id, a.name, a.value, a.rationale, a.source_id
+    from assay.assessment a
+    join assay.trace t on t.trace_id = a.trace_id
+    where t.experiment_id = ${experimentId} and a.kind = 'feedback' and a.valid and a.error is null
+      and a.value is not null and a.value <> 'null'::jsonb
+      and ${human ? sql`a.source_type = 'HUMAN'` : sql`a.source_type <> 'HUMAN'`}
+      ${name === undefined ? sql`` : sql`and a.name = ${name}`}
+    order by a.trace_id, a.name, a.last_update_time desc, a.assessment_id desc`;
+  const rows = await sql<PairRow>`
+    with judge as (${latest(false)}), human as (${latest(true)})
+    select j.name, j.trace_id,
+      j.value as judge_value, h.value as human_value,
+      j.rationale as judge_rationale, h.rationale as human_rationale,
+      j.source_id as judge_source_id, h.source_id as human_source_id
+    from judge j join human h on h.trace_id = j.trace_id and h.name = j.name
+    order by j.name, j.trace_id`.execute(db);
+  const out = new Map<string, FeedbackPair[]>();
+  for (const { name: pairName, ...pair } of rows.rows) {
+    const list = out.get(pairName);
+    if (list) list.push(pair);
+    else out.set(pairName, [pair]);
+  }
+  return out;
+}
