@@ -17,6 +17,7 @@ import { createRun, findMonitor, type MonitorRunRow } from '../storage/monitor-r
 import { feedbackKey } from './monitor-chunk.ts';
 import { tracesMatching } from './monitor-filters.ts';
 import { enqueueMonitorRun } from '../queue/jobs.ts';
+import { budgetAllowance } from './monitor-budget.ts';
 import { activeConflict, runView } from './monitor-runs.ts';
 
 const time = z.union([z.number().int().nonnegative(), z.iso.datetime({ offset: true }).transform((s) => Date.parse(s))]);
@@ -48,6 +49,8 @@ export async function backfill(ctx: AppContext, experimentId: string, raw: unkno
   const config = { ...monitor.config, scorers };
 
   const estimate = await estimateBackfill(ctx, id, config, input.start_time, input.end_time);
+  // The backfill's judge calls count against the monitor's daily budget like a run's.
+  estimate.budget = await budgetAllowance(ctx, id, config.budget, estimate.judge_calls);
   if (!input.confirm) return { confirmed: false, estimate, message: 'nothing started; send again with "confirm": true' };
   const run: MonitorRunRow | undefined = await createRun(ctx.db, {
     experimentId: id,
@@ -123,6 +126,7 @@ export async function estimateBackfill(
     output_tokens: outputTokens,
     cost: price ? (inputTokens * price.input + outputTokens * price.output) / 1_000_000 : null,
     cost_note: price ? 'estimate at the configured price' : `no price configured for ${ctx.config.judge.model} (ASSAY_JUDGE_PRICES)`,
+    budget: null as Awaited<ReturnType<typeof budgetAllowance>>,
   };
 }
 

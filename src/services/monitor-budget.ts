@@ -9,7 +9,7 @@ import type { FeedbackDraft } from '../domain/assessment.ts';
 import { budgetDeferrals, budgetDeferred, budgetUsed } from '../observability/alert-metrics.ts';
 import type { ScorerKind } from '../scorers/scorer.ts';
 import type { RunCounts } from '../storage/monitor-schema.ts';
-import { budgetUse, clearDeferred, deferPairs, deferredAmong, deferredCount, periodStart, reserveJudgeCalls } from '../storage/budget-repository.ts';
+import { budgetUse, clearDeferred, hasRoom, deferPairs, deferredAmong, deferredCount, periodStart, reserveJudgeCalls } from '../storage/budget-repository.ts';
 
 /** Budget use and deferred pairs of a monitor, for the API and the gauges. */
 export async function budgetStatus(ctx: AppContext, experimentId: number, budget: JudgeBudget | undefined) {
@@ -116,5 +116,20 @@ export async function chunkBudget(
       }
       budgetDeferrals.inc(deferred.length);
     },
+  };
+}
+
+/** What today's budget allows of `calls` judge calls (for estimates); null without a budget. */
+export async function budgetAllowance(ctx: AppContext, experimentId: number, budget: JudgeBudget | undefined, calls: number) {
+  if (!budget) return null;
+  const use = await budgetUse(ctx.db, experimentId, periodStart());
+  const remaining = budget.max_judge_calls === undefined ? null : Math.max(0, budget.max_judge_calls - use.judge_calls);
+  const allowed = !hasRoom(budget, use) ? 0 : remaining === null ? calls : Math.min(calls, remaining);
+  return {
+    budget,
+    used_today: { judge_calls: use.judge_calls, tokens: use.tokens, cost_usd: use.cost },
+    renews_at: new Date(use.period_start.getTime() + 86_400_000).toISOString(),
+    allowed_judge_calls: allowed,
+    deferred_judge_calls: calls - allowed,
   };
 }

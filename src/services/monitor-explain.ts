@@ -9,8 +9,8 @@
 import type { AppContext } from './context.ts';
 import { notFound } from '../domain/errors.ts';
 import { scorerRate, type MonitorConfig, type MonitorScorer } from '../domain/monitor-config.ts';
-import { samplingPoint } from '../domain/sampling.ts';
-import { buildScorer } from '../scorers/registry.ts';
+import { isSampled, samplingPoint } from '../domain/sampling.ts';
+import { buildScorer, scorerLevel } from '../scorers/registry.ts';
 import { scorerInputFromTrace } from '../scorers/scorer-input.ts';
 import { findMonitor } from '../storage/monitor-repository.ts';
 import { activeRunHolding, copyStanding, feedbackByKeys, traceStanding, type StoredFeedback } from '../storage/monitor-decisions.ts';
@@ -90,12 +90,13 @@ export async function explainTrace(ctx: AppContext, traceId: string, experimentI
   const u = samplingPoint(traceId);
 
   const scorers: ScorerDecision[] = [];
-  for (const entry of config.scorers) {
+  // Session judges decide per session, not per trace; this explains the trace judges.
+  for (const entry of config.scorers.filter((e) => scorerLevel(e) === 'trace')) {
     const scorerPass = entry.filter_string ? (await tracesMatching(ctx.db, [traceId], [entry.filter_string])).has(traceId) : null;
     const scorer = buildScorer(entry as never, { model: ctx.config.judge.model });
     const applicability = scorer.applicability(input);
     const rate = scorerRate(config, entry);
-    const sampled = rate >= 1 || (rate > 0 && u < rate);
+    const sampled = isSampled(traceId, rate);
     const fb = feedback.get(feedbackKey(bare.experiment_id, entry.name, traceId)) ?? null;
     const wait = deferred.get(entry.name) ?? null;
     const base = {

@@ -5,6 +5,7 @@
  * scorers get mean ± 1.96·σ/√n. Computed in one SQL statement over the monitor's assessments.
  */
 import { sql } from 'kysely';
+import { wilsonInterval } from '../domain/alert-stats.ts';
 import type { Executor } from './connect.ts';
 
 export type TrendBucket = 'run' | 'hour';
@@ -87,11 +88,7 @@ function toPoint(row: { bucket: string; time: Date; scorer: string; pass_fail: b
   return { ...base, kind: 'mean', value: mean, low: mean - half, high: mean + half };
 }
 
-/** Wilson score interval for a proportion p observed on n trials. */
+/** The 95% Wilson score interval the trends use for pass/fail scorers. */
 export function wilson(p: number, n: number): { low: number; high: number } {
-  const z2 = Z * Z;
-  const denominator = 1 + z2 / n;
-  const centre = (p + z2 / (2 * n)) / denominator;
-  const half = (Z * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n))) / denominator;
-  return { low: Math.max(0, centre - half), high: Math.min(1, centre + half) };
+  return wilsonInterval(p, n, 0.95);
 }

@@ -86,6 +86,17 @@ describe('judge budget', () => {
     await startMonitorRun(t, admin, experimentId);
     expect(judge.calls).toHaveLength(BUDGET);
     expect(await feedback()).toHaveLength(BUDGET);
+    const estimate = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/experiments/${experimentId}/monitor/backfill`,
+      headers: admin,
+      payload: { start_time: new Date(Date.now() - 3 * 3600_000).toISOString(), end_time: new Date().toISOString() },
+    });
+    expect(estimate.statusCode, estimate.body).toBe(200);
+    expect(estimate.json().estimate).toMatchObject({
+      judge_calls: TRACES * SCORERS.length - BUDGET,
+      budget: { allowed_judge_calls: 0, deferred_judge_calls: TRACES * SCORERS.length - BUDGET, used_today: { judge_calls: BUDGET } },
+    });
   });
 
   it('judges the deferred pairs in the next period, each once', async () => {

@@ -90,6 +90,16 @@ const backfillEstimateJson = z.object({
   output_tokens: z.number(),
   cost: z.number().nullable(),
   cost_note: z.string(),
+  /** What today's judge budget allows of these calls (null without a budget); the rest is deferred. */
+  budget: z
+    .object({
+      budget: z.record(z.string(), jsonValue),
+      used_today: z.object({ judge_calls: z.number(), tokens: z.number(), cost_usd: z.number() }),
+      renews_at: z.string(),
+      allowed_judge_calls: z.number(),
+      deferred_judge_calls: z.number(),
+    })
+    .nullable(),
 });
 
 export const backfillJson = z.object({

@@ -953,6 +953,19 @@ export interface paths {
                                         output_tokens: number;
                                         cost: number | null;
                                         cost_note: string;
+                                        budget: {
+                                            budget: {
+                                                [key: string]: unknown;
+                                            };
+                                            used_today: {
+                                                judge_calls: number;
+                                                tokens: number;
+                                                cost_usd: number;
+                                            };
+                                            renews_at: string;
+                                            allowed_judge_calls: number;
+                                            deferred_judge_calls: number;
+                                        } | null;
                                     };
                                 };
                             };
@@ -1271,6 +1284,19 @@ export interface paths {
                                 output_tokens: number;
                                 cost: number | null;
                                 cost_note: string;
+                                budget: {
+                                    budget: {
+                                        [key: string]: unknown;
+                                    };
+                                    used_today: {
+                                        judge_calls: number;
+                                        tokens: number;
+                                        cost_usd: number;
+                                    };
+                                    renews_at: string;
+                                    allowed_judge_calls: number;
+                                    deferred_judge_calls: number;
+                                } | null;
                             };
                             message?: string;
                             run?: {
@@ -1333,6 +1359,19 @@ export interface paths {
                                 output_tokens: number;
                                 cost: number | null;
                                 cost_note: string;
+                                budget: {
+                                    budget: {
+                                        [key: string]: unknown;
+                                    };
+                                    used_today: {
+                                        judge_calls: number;
+                                        tokens: number;
+                                        cost_usd: number;
+                                    };
+                                    renews_at: string;
+                                    allowed_judge_calls: number;
+                                    deferred_judge_calls: number;
+                                } | null;
                             };
                             message?: string;
                             run?: {
