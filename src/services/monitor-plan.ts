@@ -14,7 +14,7 @@ import { sql } from 'kysely';
 import type { AppContext } from '../services/context.ts';
 import type { RunCounts, ScorerCounts } from '../storage/monitor-schema.ts';
 import { findMonitor, findRun, type MonitorRunRow } from '../storage/monitor-repository.ts';
-import { storedRunFeedback, type StoredRunFeedback } from '../storage/monitor-run-counts.ts';
+import { addStoredFeedback, storedRunFeedback, storedSessionRunFeedback, type StoredRunFeedback } from '../storage/monitor-run-counts.ts';
 import { ensureResultsTable, traceLogsTable } from '../storage/results-table.ts';
 import { monitorRunsTotal } from '../observability/monitor-metrics.ts';
 import { enqueueMonitorChunk } from '../queue/jobs.ts';
@@ -120,7 +120,8 @@ export async function finishRunIfDone(ctx: AppContext, runId: string): Promise<b
     if (!run || run.status !== 'running') return undefined;
     const chunks = await trx.selectFrom('assay.monitor_run_chunk').select(['done', 'counts']).where('run_id', '=', runId).execute();
     if (chunks.some((c) => !c.done)) return undefined;
-    const counts = withStoredFeedback(sumCounts(chunks.map((c) => c.counts)), await storedRunFeedback(trx, runId, run.experiment_id));
+    const stored = addStoredFeedback(await storedRunFeedback(trx, runId, run.experiment_id), await storedSessionRunFeedback(trx, runId, run.experiment_id));
+    const counts = withStoredFeedback(sumCounts(chunks.map((c) => c.counts)), stored);
     await trx
       .updateTable('assay.monitor_run')
       .set({ status: 'succeeded', counts: JSON.stringify(counts), finished_at: new Date() })
