@@ -1,6 +1,7 @@
 /**
  * Ingest throughput: traces/s through the REST route (MLflow JSON batches) and the OTLP route
- * (protobuf), each beside a raw multi-row INSERT of the rows that route writes, into the same
+ * (protobuf, plain and gzip-compressed as collectors send it by default), each beside a raw
+ * multi-row INSERT of the rows that route writes, into the same
  * tables, measured in the same run on a fresh Postgres database. Tables are emptied before each phase so every phase
  * writes into the same state.
  *
@@ -9,6 +10,7 @@
  * BENCH_INGEST_CONCURRENCY the requests (and baseline transactions) in flight (default 1).
  */
 import { pathToFileURL } from 'node:url';
+import { gzipSync } from 'node:zlib';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { decodeOtlpRequest } from '../src/api/otlp-decode.ts';
@@ -37,6 +39,7 @@ export async function run(): Promise<BenchResult[]> {
     // Everything a client would have ready before sending is built outside the timings.
     const restBodies = batches.map(restBody);
     const otlpBodies = batches.map(otlpProtobuf);
+    const gzipBodies = otlpBodies.map((b) => gzipSync(b));
     // Each route's baseline inserts the rows that route writes: OTLP spans keep their attributes.
     const rawRest = batches.map((b) => rawRows(parseMlflowPayload(JSON.parse(restBody(b))), experimentId));
     const rawOtlp = otlpBodies.map((b) =>
@@ -50,6 +53,8 @@ export async function run(): Promise<BenchResult[]> {
         send(t, restBodies.slice(from, to), (body) => ({ url: `/api/v1/experiments/${experimentId}/traces`, body, type: 'application/json' })),
       otlp: (from: number, to: number) =>
         send(t, otlpBodies.slice(from, to), (body) => ({ url: '/v1/traces', body: Buffer.from(body), type: 'application/x-protobuf', experimentId })),
+      otlpGzip: (from: number, to: number) =>
+        send(t, gzipBodies.slice(from, to), (body) => ({ url: '/v1/traces', body, type: 'application/x-protobuf', encoding: 'gzip', experimentId })),
     };
     // Warm every path (JIT, plan cache, connections) on a small slice first.
     for (const phase of Object.values(phases)) {
@@ -57,10 +62,10 @@ export async function run(): Promise<BenchResult[]> {
       await phase(0, 3);
     }
 
-    const seconds: Record<keyof typeof phases, number> = { rawRest: 0, rest: 0, rawOtlp: 0, otlp: 0 };
+    const seconds: Record<keyof typeof phases, number> = { rawRest: 0, rest: 0, rawOtlp: 0, otlp: 0, otlpGzip: 0 };
     // The work is cut into rounds and the phases take turns within each, so a machine that gets
     // busier mid-run (it is shared) slows every phase alike instead of whichever ran then.
-    const order = ['rawRest', 'rest', 'rawOtlp', 'otlp'] as const;
+    const order = ['rawRest', 'rest', 'rawOtlp', 'otlp', 'otlpGzip'] as const;
     const perRound = Math.ceil(batches.length / ROUNDS);
     for (let round = 0; round < ROUNDS; round++) {
       const slice = [round * perRound, (round + 1) * perRound] as const;
@@ -74,15 +79,17 @@ export async function run(): Promise<BenchResult[]> {
     }
     const rate = (s: number) => count / s;
     const params = { traces: count, spans_per_trace: SPANS_PER_TRACE, traces_per_request: TRACES_PER_REQUEST, rounds: ROUNDS, concurrency: CONCURRENCY };
-    const baselineOf = { rest: seconds.rawRest, otlp: seconds.rawOtlp };
-    return (['rest', 'otlp'] as const).map((phase) => ({
-      name: `ingest.${phase}`,
+    const baselineOf = { rest: seconds.rawRest, otlp: seconds.rawOtlp, otlpGzip: seconds.rawOtlp };
+    const names = { rest: 'ingest.rest', otlp: 'ingest.otlp', otlpGzip: 'ingest.otlp_gzip' };
+    const encodings = { rest: 'mlflow-json', otlp: 'otlp-protobuf', otlpGzip: 'otlp-protobuf+gzip' };
+    return (['rest', 'otlp', 'otlpGzip'] as const).map((phase) => ({
+      name: names[phase],
       value: Math.round(rate(seconds[phase])),
       unit: 'traces/s',
       baseline: Math.round(rate(baselineOf[phase])),
       ratio: round(rate(seconds[phase]) / rate(baselineOf[phase])),
       aim: AIM,
-      params: { ...params, encoding: phase === 'rest' ? 'mlflow-json' : 'otlp-protobuf' },
+      params: { ...params, encoding: encodings[phase] },
     }));
   } finally {
     await raw.end();
@@ -94,6 +101,7 @@ interface Request {
   url: string;
   body: string | Buffer;
   type: string;
+  encoding?: string;
   experimentId?: number;
 }
 
@@ -113,7 +121,11 @@ async function send<B>(t: TestApp, bodies: readonly B[], request: (body: B) => R
       method: 'POST',
       url: r.url,
       payload: r.body,
-      headers: { 'content-type': r.type, ...(r.experimentId ? { 'x-assay-experiment-id': String(r.experimentId) } : {}) },
+      headers: {
+        'content-type': r.type,
+        ...(r.encoding ? { 'content-encoding': r.encoding } : {}),
+        ...(r.experimentId ? { 'x-assay-experiment-id': String(r.experimentId) } : {}),
+      },
     });
     if (res.statusCode !== 200) throw new Error(`${r.url} answered ${res.statusCode}: ${res.body}`);
   });

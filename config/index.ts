@@ -39,6 +39,10 @@ const envSchema = z.object({
   ASSAY_OTLP_GRPC_PORT: z
     .union([z.literal('off'), z.coerce.number().int().min(0).max(65535)], { error: "must be a port number (0-65535) or 'off'" })
     .default(4317),
+  /** Embedded mode: port serving the embedded database over the Postgres protocol on loopback; `off` disables. Default 5433. */
+  ASSAY_SQL_PORT: z
+    .union([z.literal('off'), z.coerce.number().int().min(0).max(65535)])
+    .default(5433),
   /** Postgres connection string. Unset: embedded PGlite under ASSAY_DATA_DIR. */
   DATABASE_URL: optionalUrl,
   /** Redis connection string for BullMQ. Unset: jobs run in-process. */
@@ -88,8 +92,8 @@ const envSchema = z.object({
   ASSAY_JUDGE_PRICES: jsonPrices.optional(),
   /** Use the built-in offline heuristic judge instead of a remote endpoint. */
   ASSAY_OFFLINE_JUDGE: bool.optional(),
-  /** CLI: the Assay API the resource commands talk to. Default http://127.0.0.1:5050 */
-  ASSAY_URL: z.string().url().default('http://127.0.0.1:5050'),
+  /** CLI: the Assay API the resource commands talk to. Default http://ASSAY_HOST:ASSAY_PORT (0.0.0.0 and :: as 127.0.0.1). */
+  ASSAY_URL: z.string().url().optional(),
   /** CLI: the API token the resource commands send. */
   ASSAY_TOKEN: z.string().min(1).optional(),
   /** Replaced by ASSAY_TARGET_SECRETS; refused with a message naming the replacement. */
@@ -139,6 +143,12 @@ const envSchema = z.object({
   ASSAY_OUTBOUND_MAX_RESPONSE_BYTES: z.coerce.number().int().positive().default(4 * 1024 * 1024),
   /** Evaluation runs one token may have queued or running at once. Default 4. */
   ASSAY_EVALUATIONS_PER_TOKEN: z.coerce.number().int().min(1).default(4),
+  /** Base URL of the console in alert messages' links. Default: http://ASSAY_HOST:ASSAY_PORT. */
+  ASSAY_PUBLIC_URL: optionalUrl,
+  /** Tries of one webhook delivery before it is given up. Default 10. */
+  ASSAY_WEBHOOK_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(10),
+  /** Base of the exponential backoff between webhook tries, ms. Default 5000. */
+  ASSAY_WEBHOOK_BACKOFF_MS: z.coerce.number().int().min(1).default(5000),
   /** Open mode without tokens, on loopback only, even after tokens existed. Default false. */
   ASSAY_OPEN: bool.optional(),
   /** Host names the API answers to (Host header), comma-separated; `*` for any. Default: loopback names in open mode, any otherwise. */
@@ -178,6 +188,8 @@ export interface Config {
   /** OTLP/gRPC port (ASSAY_OTLP_GRPC_PORT); null: no gRPC receiver. */
   readonly otlpGrpcPort: number | null;
   readonly databaseUrl: string | undefined;
+  /** Embedded mode: the loopback port of the SQL (Postgres protocol) server; undefined when off. */
+  readonly sqlPort: number | undefined;
   readonly redisUrl: string | undefined;
   readonly dataDir: string;
   readonly logLevel: z.infer<typeof envSchema>['ASSAY_LOG_LEVEL'];
@@ -223,6 +235,9 @@ export interface Config {
   /** Secrets targets may use, each bound to the one origin it may be sent to. */
   readonly targetSecrets: ReadonlyArray<{ readonly name: string; readonly origin: string }>;
   readonly evaluationsPerToken: number;
+  /** Base URL of the console, for links in alert messages. */
+  readonly publicUrl: string;
+  readonly webhooks: { readonly attempts: number; readonly backoffMs: number };
   /** Where CLI resource commands send their requests. */
   readonly client: { readonly url: string; readonly token: string | undefined };
 }
@@ -248,6 +263,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     port: e.ASSAY_PORT,
     otlpGrpcPort: e.ASSAY_OTLP_GRPC_PORT === 'off' ? null : e.ASSAY_OTLP_GRPC_PORT,
     databaseUrl: e.DATABASE_URL,
+    sqlPort: e.ASSAY_SQL_PORT === 'off' ? undefined : e.ASSAY_SQL_PORT,
     redisUrl: e.REDIS_URL,
     dataDir: e.ASSAY_DATA_DIR,
     logLevel: e.ASSAY_LOG_LEVEL,
@@ -274,7 +290,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       offline: e.ASSAY_OFFLINE_JUDGE ?? (e.ASSAY_JUDGE_BASE_URL === undefined && apiKey === undefined),
     },
     datasets: { maxRecords: e.ASSAY_DATASET_MAX_RECORDS, maxExpectations: e.ASSAY_DATASET_MAX_EXPECTATIONS },
-    client: { url: e.ASSAY_URL, token: e.ASSAY_TOKEN },
+    client: { url: e.ASSAY_URL ?? localUrl(e.ASSAY_HOST, e.ASSAY_PORT), token: e.ASSAY_TOKEN },
     open: e.ASSAY_OPEN ?? false,
     allowedHosts: e.ASSAY_ALLOWED_HOSTS?.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean),
     shutdownTimeoutMs: e.ASSAY_SHUTDOWN_TIMEOUT_MS,
@@ -282,6 +298,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     outbound: { allow: e.ASSAY_OUTBOUND_ALLOW, maxResponseBytes: e.ASSAY_OUTBOUND_MAX_RESPONSE_BYTES },
     targetSecrets: e.ASSAY_TARGET_SECRETS ?? [],
     evaluationsPerToken: e.ASSAY_EVALUATIONS_PER_TOKEN,
+    publicUrl: (e.ASSAY_PUBLIC_URL ?? `http://${e.ASSAY_HOST.includes(':') ? `[${e.ASSAY_HOST}]` : e.ASSAY_HOST}:${e.ASSAY_PORT}`).replace(/\/+$/, ''),
+    webhooks: { attempts: e.ASSAY_WEBHOOK_ATTEMPTS, backoffMs: e.ASSAY_WEBHOOK_BACKOFF_MS },
   };
   return deepFreeze(config);
 }
@@ -302,6 +320,12 @@ export function modeOf(config: Config): { database: 'postgres' | 'pglite'; queue
     database: config.databaseUrl ? 'postgres' : 'pglite',
     queue: config.redisUrl ? 'bullmq' : 'in-process',
   };
+}
+
+/** The URL a client on this machine reaches a server bound to host:port at (a wildcard address as loopback). */
+export function localUrl(host: string, port: number): string {
+  const name = host === '0.0.0.0' || host === '::' || host === '[::]' ? '127.0.0.1' : host;
+  return `http://${name.includes(':') && !name.startsWith('[') ? `[${name}]` : name}:${port}`;
 }
 
 function redactUrl(url: string | undefined): string | undefined {
@@ -347,6 +371,16 @@ export function readTargetSecret(
 ): string | undefined {
   const origin = originOf(url);
   if (!config.targetSecrets.some((s) => s.name === name && s.origin === origin)) return undefined;
+  const value = env[name];
+  return value === undefined || value === '' ? undefined : value;
+}
+
+/** Prefix of the variables a webhook may name as `secret_env`: no other variable is ever read for it. */
+export const WEBHOOK_SECRET_PREFIX = 'ASSAY_WEBHOOK_SECRET_';
+
+/** The signing secret a webhook names, or undefined when unset (or not a webhook secret variable). */
+export function readWebhookSecret(name: string, env: Record<string, string | undefined> = process.env): string | undefined {
+  if (!name.startsWith(WEBHOOK_SECRET_PREFIX)) return undefined;
   const value = env[name];
   return value === undefined || value === '' ? undefined : value;
 }

@@ -12,9 +12,13 @@ import { datasetRoutes } from './routes/datasets.ts';
 import { evaluationRoutes } from './routes/evaluations.ts';
 import { experimentRoutes } from './routes/experiments.ts';
 import { healthRoutes } from './routes/health.ts';
+import { labelingSessionRoutes } from './routes/labeling-sessions.ts';
+import { monitorAlertRoutes } from './routes/monitor-alerts.ts';
+import { monitorDecisionRoutes } from './routes/monitor-decisions.ts';
 import { judgeRoutes } from './routes/judges.ts';
 import { monitorRoutes } from './routes/monitors.ts';
 import { otlpRoutes } from './routes/otlp.ts';
+import { overviewRoutes } from './routes/overview.ts';
 import { scorerRoutes } from './routes/scorers.ts';
 import { searchRoutes } from './routes/search.ts';
 import { sessionRoutes } from './routes/sessions.ts';
@@ -31,12 +35,16 @@ const ROUTES: Array<(app: FastifyInstance, ctx: AppContext) => Promise<void>> = 
   assessmentRoutes,
   otlpRoutes,
   monitorRoutes,
+  monitorDecisionRoutes,
+  monitorAlertRoutes,
   searchRoutes,
   sessionRoutes,
   judgeRoutes,
   datasetRoutes,
   scorerRoutes,
   evaluationRoutes,
+  labelingSessionRoutes,
+  overviewRoutes,
   tokenRoutes,
   whoamiRoutes,
 ];
@@ -60,7 +68,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   });
 
   app.setErrorHandler((error, request, reply) => {
-    const { status, body } = errorResponse(error);
+    const { status, body } = errorResponse(error, { bodyLimitBytes: ctx.config.bodyLimitBytes });
     if (status >= 500) request.log.error({ err: error, url: request.url }, 'request failed');
     return reply.code(status).send(body);
   });

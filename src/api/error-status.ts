@@ -31,7 +31,11 @@ export interface ErrorBody {
   details?: Record<string, unknown>;
 }
 
-export function errorResponse(error: unknown): { status: number; body: ErrorBody } {
+/**
+ * The status and body for an error. `bodyLimitBytes`, when given, is named in the 413 of a body
+ * over the limit, so the caller knows what to split to.
+ */
+export function errorResponse(error: unknown, options: { bodyLimitBytes?: number } = {}): { status: number; body: ErrorBody } {
   if (error instanceof AssayError) {
     return {
       status: STATUS[error.code],
@@ -43,7 +47,11 @@ export function errorResponse(error: unknown): { status: number; body: ErrorBody
   }
   const fastifyError = error as Partial<FastifyError>;
   if (fastifyError.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-    return { status: 413, body: { error_code: 'REQUEST_LIMIT_EXCEEDED', message: `body: ${fastifyError.message}` } };
+    const message =
+      options.bodyLimitBytes === undefined
+        ? `body: ${fastifyError.message}`
+        : `body: larger than the body limit of ${options.bodyLimitBytes} bytes (ASSAY_BODY_LIMIT_BYTES)`;
+    return { status: 413, body: { error_code: 'REQUEST_LIMIT_EXCEEDED', message } };
   }
   if (fastifyError.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
     return { status: 415, body: { error_code: 'INVALID_PARAMETER_VALUE', message: `content-type: ${fastifyError.message}` } };

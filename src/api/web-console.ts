@@ -18,6 +18,14 @@ export function webConsoleDir(): string | undefined {
 
 const NOT_PAGES = /^\/(api|v1|metrics|healthz|readyz)(\/|$|\?)/;
 
+/**
+ * A missing file gets a 404, not the page: the console's files are at the top level or under
+ * /assets/. Deeper paths with a dot are pages (a dataset is named `schema.table`).
+ */
+function looksLikeFile(path: string): boolean {
+  return path.startsWith('/assets/') || /^\/[^/]*\.[a-z0-9]+$/i.test(path);
+}
+
 export interface WebConsole {
   /** Whether an unmatched request should get the console's page rather than a JSON 404. */
   wantsPage(request: FastifyRequest): boolean;
@@ -52,7 +60,7 @@ export async function registerWebConsole(app: FastifyInstance, ctx: AppContext):
     wantsPage: (request) =>
       (request.method === 'GET' || request.method === 'HEAD') &&
       !NOT_PAGES.test(request.url) &&
-      !/\.[a-z0-9]+$/i.test(request.url.split('?')[0] ?? '') &&
+      !looksLikeFile(request.url.split('?')[0] ?? '') &&
       String(request.headers.accept ?? '').includes('text/html'),
   };
 }

@@ -4,11 +4,14 @@ import { ConfigError } from '../../config/index.ts';
 import { registerDatasets } from './datasets.ts';
 import { registerDemo } from './demo.ts';
 import { registerEvaluate } from './evaluate.ts';
+import { registerExperiments } from './experiments.ts';
 import { registerJudges } from './judges.ts';
+import { registerLabeling } from './labeling.ts';
 import { registerMigrate } from './migrate.ts';
 import { registerMonitor } from './monitor.ts';
 import { registerServe } from './serve.ts';
 import { registerSessions } from './sessions.ts';
+import { registerSql } from './sql.ts';
 import { registerTokens } from './tokens.ts';
 import { registerTraces } from './traces.ts';
 
@@ -21,6 +24,7 @@ const COMMANDS = [
   registerServe,
   registerMigrate,
   registerTokens,
+  registerExperiments,
   registerTraces,
   registerSessions,
   registerJudges,
@@ -28,6 +32,8 @@ const COMMANDS = [
   registerDatasets,
   registerDemo,
   registerEvaluate,
+  registerSql,
+  registerLabeling,
 ];
 for (const register of COMMANDS) register(program);
 

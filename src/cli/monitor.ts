@@ -1,7 +1,8 @@
-/** `assay monitor get|set|delete|run|runs|test|backfill EXPERIMENT_ID`: the monitor admin API. */
+/** `assay monitor get|set|delete|run|runs|test|backfill|alerts EXPERIMENT_ID`: the monitor admin API. */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { apiRequest } from './api-client.ts';
+import { registerMonitorAlerts } from './monitor-alerts.ts';
 import { printTable } from './table.ts';
 
 const base = (id: string) => `/api/v1/experiments/${encodeURIComponent(id)}/monitor`;
@@ -108,4 +109,6 @@ export function registerMonitor(program: Command): void {
       });
       print(result);
     });
+
+  registerMonitorAlerts(monitor);
 }

@@ -20,7 +20,7 @@ export function registerServe(program: Command): void {
       .action(async () => {
         const config = loadConfig();
         const log = createLogger(config.logLevel);
-        const runtime = await openRuntime(config, log);
+        const runtime = await openRuntime(config, log, { serveSql: true });
         handleSignals(runtime, log);
         try {
           await startRoles(runtime, roles);

@@ -4,7 +4,7 @@ import { apiRequest } from './api-client.ts';
 import { printTable } from './table.ts';
 
 interface SearchOptions {
-  experimentId: string[];
+  experimentId?: string[];
   filter?: string;
   orderBy?: string[];
   maxResults?: string;
@@ -22,12 +22,26 @@ interface TraceJson {
   assessments?: Array<{ assessment_name: string; feedback?: { value: unknown }; expectation?: { value: unknown } }>;
 }
 
+interface DecisionsJson {
+  trace_id: string;
+  experiment_id: string;
+  coverage_reason: string;
+  scorers: Array<{
+    scorer: string;
+    decision: string;
+    reason: string;
+    sample: { u: number; rate: number; sampled: boolean };
+    filters: { monitor: boolean | null; scorer: boolean | null };
+    applicability: { applies: boolean; reason: string | null };
+  }>;
+}
+
 export function registerTraces(program: Command): void {
-  const traces = program.command('traces').description('search traces');
+  const traces = program.command('traces').description('search and explain traces');
   traces
     .command('search')
     .description("find traces, e.g. --filter \"tags.env = 'prod' AND feedback.correctness = 'no'\"")
-    .requiredOption('-x, --experiment-id <ids...>', 'experiments to search (one or more)')
+    .option('-x, --experiment-id <ids...>', 'experiments to search (default: all of them)')
     .option('-f, --filter <filter>', "MLflow search_traces filter, e.g. \"status = 'ERROR'\"")
     .option('-o, --order-by <items...>', "order, e.g. 'timestamp_ms DESC' 'tag.env'")
     .option('-n, --max-results <n>', 'traces per page, 1 to 50000 (default 100)')
@@ -35,7 +49,7 @@ export function registerTraces(program: Command): void {
     .option('--json', 'print the API answer as JSON')
     .action(async (options: SearchOptions) => {
       const body = {
-        experiment_ids: options.experimentId,
+        experiment_ids: options.experimentId ?? (await allExperimentIds()),
         ...(options.filter !== undefined ? { filter_string: options.filter } : {}),
         ...(options.orderBy ? { order_by: options.orderBy } : {}),
         ...(options.maxResults !== undefined ? { max_results: Number(options.maxResults) } : {}),
@@ -61,6 +75,40 @@ export function registerTraces(program: Command): void {
       // On stderr, so a table piped elsewhere stays clean.
       console.error(`${result.traces.length} traces${result.next_page_token ? `; next page: --page-token ${result.next_page_token}` : ''}`);
     });
+
+  traces
+    .command('why')
+    .description("why a trace was (not) scored by each scorer of its experiment's monitor")
+    .argument('<trace_id>', 'the trace')
+    .option('--json', 'print the API answer as JSON')
+    .action(async (traceId: string, options: { json?: boolean }) => {
+      const result = await apiRequest<DecisionsJson>('GET', `/api/v1/traces/${encodeURIComponent(traceId)}/monitor-decisions`);
+      if (options.json) {
+        console.log(JSON.stringify(result, null, 2));
+        return;
+      }
+      console.log(`${result.trace_id} (experiment ${result.experiment_id}): ${result.coverage_reason}`);
+      if (result.scorers.length === 0) return;
+      printTable(
+        ['scorer', 'decision', 'u / rate', 'filters', 'applies', 'reason'],
+        result.scorers.map((s) => [
+          s.scorer,
+          s.decision,
+          `${s.sample.u.toFixed(4)} ${s.sample.sampled ? '<' : '>='} ${s.sample.rate}`,
+          [s.filters.monitor, s.filters.scorer].map((f) => (f === null ? '-' : f ? 'pass' : 'fail')).join(' / '),
+          s.applicability.applies ? 'yes' : `no: ${s.applicability.reason}`,
+          clip(s.reason, 90),
+        ]),
+      );
+    });
+}
+
+async function allExperimentIds(): Promise<string[]> {
+  const { experiments } = await apiRequest<{ experiments: Array<{ experiment_id: string }> }>('GET', '/api/v1/experiments');
+  if (experiments.length === 0) throw new Error('there are no experiments yet: create one with `assay experiments create NAME`');
+  // The API searches at most 100 experiments at once.
+  if (experiments.length > 100) console.error(`searching the first 100 of ${experiments.length} experiments; name others with -x`);
+  return experiments.slice(0, 100).map((e) => e.experiment_id);
 }
 
 function assessmentText(a: NonNullable<TraceJson['assessments']>[number]): string {

@@ -3,6 +3,7 @@
  * out is gone. Validation reports every problem at once, each named by its path.
  */
 import { reservedSchemaReason } from './reserved-names.ts';
+import { alertRuleShape, budgetShape, crossCheckAlerts, webhookShape, type AlertRule, type JudgeBudget, type Webhook } from './alert-rules.ts';
 import { z } from 'zod';
 import type { JsonValue } from './trace.ts';
 
@@ -38,6 +39,12 @@ export interface MonitorConfig {
    */
   session_idle_seconds?: number;
   scorers: MonitorScorer[];
+  /** Alert rules, evaluated after every run. */
+  alerts?: AlertRule[];
+  /** Where alert state changes are sent. */
+  webhooks?: Webhook[];
+  /** Judge spend per UTC day; pairs past it are deferred, not dropped. */
+  budget?: JudgeBudget;
 }
 
 export const DEFAULT_SESSION_IDLE_SECONDS = 900;
@@ -72,6 +79,9 @@ const configShape = z
     filter_string: z.string().optional(),
     session_idle_seconds: z.number().int('must be a whole number of seconds').min(1, 'must be 1 to 86400 seconds').max(86_400, 'must be 1 to 86400 seconds').default(DEFAULT_SESSION_IDLE_SECONDS),
     scorers: z.array(z.unknown()).max(50, 'at most 50 scorers'),
+    alerts: z.array(alertRuleShape).max(100, 'at most 100 rules').optional(),
+    webhooks: z.array(webhookShape).max(20, 'at most 20 webhooks').optional(),
+    budget: budgetShape.optional(),
   })
   .strict();
 
@@ -92,7 +102,7 @@ export function validateMonitorConfig(
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       if (issue.code === 'unrecognized_keys') {
-        for (const key of issue.keys) problems.push(`${key}: unknown field (the document holds results_schema, sample, paused, interval_minutes, filter_string, session_idle_seconds, scorers)`);
+        for (const key of issue.keys) problems.push(`${key}: unknown field (the document holds results_schema, sample, paused, interval_minutes, filter_string, session_idle_seconds, scorers, alerts, webhooks, budget)`);
       } else {
         problems.push(`${pathOf(issue.path) || 'body'}: ${issue.message}`);
       }
@@ -119,11 +129,22 @@ export function validateMonitorConfig(
     const error = checks.filterError(raw.filter_string);
     if (error) problems.push(`filter_string: ${error}`);
   }
+  if (parsed.success) {
+    const names = new Set(entries.map((e) => (e as { name?: unknown } | null)?.name).filter((n): n is string => typeof n === 'string'));
+    problems.push(...crossCheckAlerts(parsed.data.alerts ?? [], parsed.data.webhooks ?? [], names));
+  }
   if (problems.length > 0 || !parsed.success) return { ok: false, problems: [...new Set(problems)] };
-  const { filter_string, ...rest } = parsed.data;
+  const { filter_string, alerts, webhooks, budget, ...rest } = parsed.data;
   return {
     ok: true,
-    config: { ...rest, ...(filter_string !== undefined ? { filter_string } : {}), scorers },
+    config: {
+      ...rest,
+      ...(filter_string !== undefined ? { filter_string } : {}),
+      scorers,
+      ...(alerts !== undefined ? { alerts } : {}),
+      ...(webhooks !== undefined ? { webhooks } : {}),
+      ...(budget !== undefined ? { budget } : {}),
+    },
   };
 }
 

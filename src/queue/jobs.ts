@@ -33,3 +33,17 @@ export async function enqueueEvaluationRun(queue: JobQueue, runId: string): Prom
 export async function enqueueEvaluationRows(queue: JobQueue, runId: string, slice: number): Promise<void> {
   await queue.enqueue(JOB_EVALUATION_ROWS, { run_id: runId, slice }, { jobId: rowsJobId(runId, slice) });
 }
+
+/** Evaluates a monitor's alert rules after one of its runs. Payload `{run_id}`. */
+export const JOB_MONITOR_ALERTS = 'monitor.alerts';
+/** Sends one alert state change to one webhook. Payload `{delivery_id}`. */
+export const JOB_ALERT_DELIVERY = 'alert.deliver';
+
+export async function enqueueAlertEvaluation(queue: JobQueue, runId: string): Promise<void> {
+  await queue.enqueue(JOB_MONITOR_ALERTS, { run_id: runId }, { jobId: `${runId}.alerts` });
+}
+
+/** The delivery id is the job id: a delivery is queued once however often it is enqueued. */
+export async function enqueueAlertDelivery(queue: JobQueue, deliveryId: string, retry: { attempts: number; backoffMs: number }): Promise<void> {
+  await queue.enqueue(JOB_ALERT_DELIVERY, { delivery_id: deliveryId }, { jobId: deliveryId, attempts: retry.attempts, backoffMs: retry.backoffMs });
+}

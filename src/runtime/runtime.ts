@@ -21,7 +21,14 @@ export interface Runtime {
   shutdown(): Promise<void>;
 }
 
-export async function openRuntime(config: Config, log: Logger, options: { migrate?: boolean } = {}): Promise<Runtime> {
+export interface RuntimeOptions {
+  /** Apply pending migrations first. Default true. */
+  migrate?: boolean;
+  /** Embedded mode: serve the database on ASSAY_SQL_PORT (unless off). Default false. */
+  serveSql?: boolean;
+}
+
+export async function openRuntime(config: Config, log: Logger, options: RuntimeOptions = {}): Promise<Runtime> {
   log.info({ config: redactConfig(config), mode: modeOf(config) }, 'starting');
   const database: DatabaseHandle = await connectDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   if (options.migrate ?? true) {
@@ -32,6 +39,17 @@ export async function openRuntime(config: Config, log: Logger, options: { migrat
   const ctx = createContext({ config, db: database.db, dbKind: database.kind, queue, log });
   if (ctx.judge.offline) log.info('no judge endpoint configured: using the offline heuristic judge');
   const steps: Array<{ done: string; step: () => Promise<void> }> = [];
+  if (options.serveSql && database.embedded && config.sqlPort !== undefined) {
+    try {
+      const port = await serveSql(database.embedded, config.sqlPort);
+      steps.push({ done: 'sql port closed', step: () => port.close() });
+      log.info({ url: port.url }, 'sql port listening (psql, pg, BI tools)');
+    } catch (error) {
+      await queue.close();
+      await database.close();
+      throw error;
+    }
+  }
   let closing: Promise<void> | undefined;
   return {
     ctx,
@@ -59,6 +77,18 @@ export async function openRuntime(config: Config, log: Logger, options: { migrat
       return closing;
     },
   };
+}
+
+async function serveSql(embedded: NonNullable<DatabaseHandle['embedded']>, port: number) {
+  // Imported here: only the embedded server needs the socket code.
+  const { startSqlPort } = await import('../storage/sql-port.ts');
+  try {
+    return await startSqlPort(embedded.pglite, embedded.gate, { host: '127.0.0.1', port });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason = code === 'EADDRINUSE' ? 'the port is in use (another Assay?)' : (error as Error).message;
+    throw new Error(`cannot serve SQL on 127.0.0.1:${port} (ASSAY_SQL_PORT): ${reason}; set ASSAY_SQL_PORT to another port, or to off`, { cause: error });
+  }
 }
 
 /**

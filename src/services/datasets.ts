@@ -59,11 +59,11 @@ export function resolveVersion(dataset: Pick<DatasetRow, 'name' | 'current_versi
 export async function readDatasetPage(
   db: Executor,
   name: string,
-  options: { version?: number | undefined; limit: number; after?: number | undefined },
+  options: { version?: number | undefined; limit: number; after?: number | undefined; search?: string | undefined },
 ): Promise<{ dataset: Dataset; version: number; records: DatasetRecord[]; next: number | undefined }> {
   const row = await getDatasetRow(db, parseDatasetName(name).full);
   const version = resolveVersion(row, options.version);
-  const page = await loadRecordsAt(db, row.dataset_id, version, { limit: options.limit, after: options.after });
+  const page = await loadRecordsAt(db, row.dataset_id, version, { limit: options.limit, after: options.after, search: options.search });
   const last = page.at(-1);
   return {
     dataset: toDataset(row),

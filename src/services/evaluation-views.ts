@@ -43,6 +43,7 @@ export async function runView(ctx: AppContext, run: EvaluationRunRow) {
 export function runSummary(run: EvaluationRunRow) {
   return {
     ...runHeader(run),
+    target: run.target,
     rows: run.rows_total,
     counts: run.counts,
     metrics: run.metrics,

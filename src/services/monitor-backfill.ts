@@ -31,6 +31,8 @@ const body = z.object({
 const PROMPT_OVERHEAD_TOKENS = 350;
 const ANSWER_TOKENS = 80;
 const PAGE = 20_000;
+/** Above this many old traces, a new monitor's answer leaves the exact backfill estimate to the backfill request. */
+const EXACT_ESTIMATE_MAX_TRACES = 50_000;
 
 export async function backfill(ctx: AppContext, experimentId: string, raw: unknown): Promise<Record<string, unknown>> {
   const input = parseWith(body, raw);
@@ -45,7 +47,7 @@ export async function backfill(ctx: AppContext, experimentId: string, raw: unkno
   const scorers = monitor.config.scorers.filter((s) => scorerLevel(s) === 'trace' && (!input.scorers || input.scorers.includes(s.name)));
   const config = { ...monitor.config, scorers };
 
-  const estimate = await estimate_(ctx, id, config, input.start_time, input.end_time);
+  const estimate = await estimateBackfill(ctx, id, config, input.start_time, input.end_time);
   if (!input.confirm) return { confirmed: false, estimate, message: 'nothing started; send again with "confirm": true' };
   const run: MonitorRunRow | undefined = await createRun(ctx.db, {
     experimentId: id,
@@ -59,7 +61,8 @@ export async function backfill(ctx: AppContext, experimentId: string, raw: unkno
   return { confirmed: true, estimate, run: runView(run) };
 }
 
-async function estimate_(
+/** What a backfill of [from, to) would cost: traces, judge calls per scorer, tokens and cost. */
+export async function estimateBackfill(
   ctx: AppContext,
   experimentId: number,
   config: NonNullable<Awaited<ReturnType<typeof findMonitor>>>['config'],
@@ -121,4 +124,37 @@ async function estimate_(
     cost: price ? (inputTokens * price.input + outputTokens * price.output) / 1_000_000 : null,
     cost_note: price ? 'estimate at the configured price' : `no price configured for ${ctx.config.judge.model} (ASSAY_JUDGE_PRICES)`,
   };
+}
+
+/**
+ * What a monitor just created will not judge: the experiment's complete traces that were there
+ * before it (a new monitor starts from its creation), with the estimate of backfilling all of
+ * them and the request that would start it.
+ */
+export async function existingTraces(ctx: AppContext, experimentId: string) {
+  const id = Number(experimentId);
+  const monitor = await findMonitor(ctx.db, id);
+  if (!monitor) throw notFound(`experiment_id: experiment '${experimentId}' has no monitor`);
+  const span = await ctx.db
+    .selectFrom('assay.trace')
+    .select([sql<number>`count(*)`.as('count'), sql<number | null>`min(request_time)`.as('first'), sql<number | null>`max(request_time)`.as('last')])
+    .where('experiment_id', '=', id)
+    .where('state', '!=', 'IN_PROGRESS')
+    .executeTakeFirstOrThrow();
+  const count = Number(span.count);
+  if (count === 0 || span.first === null || span.last === null) {
+    return { count: 0, message: 'the experiment has no traces yet: every trace that arrives from now on is monitored' };
+  }
+  const from = Number(span.first);
+  const to = Number(span.last) + 1;
+  const request = { start_time: new Date(from).toISOString(), end_time: new Date(to).toISOString(), confirm: true as const };
+  const intro = `${count} trace${count === 1 ? ' was' : 's were'} here before this monitor and will not be judged by its runs (a monitor starts from its creation)`;
+  const backfillCall = `POST /api/v1/experiments/${experimentId}/monitor/backfill ${JSON.stringify(request)}`;
+  if (count > EXACT_ESTIMATE_MAX_TRACES) {
+    // Sampling is decided per trace, so an exact figure reads every id: too slow for this answer.
+    return { count, message: `${intro}. Send the backfill request without "confirm" for its judge calls and cost; ${backfillCall} starts it.`, backfill: { request } };
+  }
+  const estimate = await estimateBackfill(ctx, id, monitor.config, from, to);
+  const calls = `${estimate.judge_calls} judge call${estimate.judge_calls === 1 ? '' : 's'}`;
+  return { count, message: `${intro}. A backfill of them would make ${calls}: ${backfillCall}`, backfill: { request, estimate } };
 }

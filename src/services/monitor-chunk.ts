@@ -20,6 +20,7 @@ import type { RunCounts } from '../storage/monitor-schema.ts';
 import { findRun } from '../storage/monitor-repository.ts';
 import { copyTraces } from '../storage/results-table.ts';
 import { loadStoredTraces } from '../storage/trace-repository.ts';
+import { chunkBudget } from './monitor-budget.ts';
 import { tracesMatching } from './monitor-filters.ts';
 import { emptyScorerCounts, finishRunIfDone } from './monitor-plan.ts';
 import { scoreSessionChunk } from './monitor-sessions.ts';
@@ -59,6 +60,7 @@ export async function runChunk(ctx: AppContext, runId: string, chunk: number, si
 
   const counts: RunCounts = { judge_calls: 0, input_tokens: 0, output_tokens: 0, cost: 0, assessments_written: 0, scorers: {}, errors: [] };
   const tasks = await planTasks(ctx, run.experiment_id, run.config, traceIds, counts);
+  const budget = await chunkBudget(ctx, run.experiment_id, run.config.budget, traceIds, tasks.filter((t) => t.scorer.kind === 'llm_judge').length);
   if (tasks.length > 0) {
     const { judge } = ctx.judge;
     // One item per (trace, scorer): its drafts always commit together.
@@ -70,8 +72,10 @@ export async function runChunk(ctx: AppContext, runId: string, chunk: number, si
     });
     try {
       await runPool(tasks, ctx.config.judge.concurrency * 2, signal, async (task) => {
+        if (!(await budget.admit(task.trace.info.trace_id, task.entry.name, task.scorer.kind))) return;
         const drafts = await task.scorer.score(task.input, { judge, signal });
         await writeFeedback(writer, run.experiment_id, runId, task, drafts, counts);
+        budget.spent(drafts);
       });
     } finally {
       await writer.flush();
@@ -80,6 +84,7 @@ export async function runChunk(ctx: AppContext, runId: string, chunk: number, si
   // A chunk of idle sessions (for session judges) copies every turn of them.
   const sessionTraceIds = await scoreSessionChunk(ctx, run, chunk, signal, counts);
   signal.throwIfAborted();
+  await budget.settle(runId, counts);
 
   await ctx.db.transaction().execute(async (trx) => {
     counts.traces_copied = await copyTraces(trx, run.config.results_schema, run.experiment_id, [...traceIds, ...sessionTraceIds]);

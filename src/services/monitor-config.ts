@@ -10,6 +10,7 @@ import { scorerLevel, validateScorerEntries } from '../scorers/registry.ts';
 import { getExperiment } from '../storage/experiment-repository.ts';
 import { deleteMonitor, findMonitor, saveMonitor, type MonitorRow } from '../storage/monitor-repository.ts';
 import { filterError } from './monitor-filters.ts';
+import { OutboundHttp } from './outbound-http.ts';
 import { parseFilter } from '../domain/filter/index.ts';
 import { checkFilterRegexes } from '../storage/trace-search.ts';
 
@@ -59,6 +60,7 @@ export async function putMonitor(
 ): Promise<{ view: MonitorView; created: boolean }> {
   const experiment = await getExperiment(ctx.db, experimentId);
   const config = parseMonitorConfig(body);
+  checkWebhookUrls(ctx, config);
   if (!ctx.config.sessionJudges) {
     const index = config.scorers.findIndex((s) => scorerLevel(s) === 'session');
     if (index >= 0) throw invalid(`scorers[${index}].name: session judges are turned off on this server (ASSAY_SESSION_JUDGES=false)`);
@@ -91,6 +93,20 @@ export async function removeMonitor(ctx: AppContext, experimentId: string): Prom
   if (!(await deleteMonitor(ctx.db, Number(experiment.experiment_id)))) {
     throw notFound(`experiment_id: experiment '${experimentId}' has no monitor`);
   }
+}
+
+/** A webhook must be reachable under the outbound policy; refused now rather than at every delivery. */
+function checkWebhookUrls(ctx: AppContext, config: MonitorConfig): void {
+  const outbound = OutboundHttp.fromConfig(ctx.config);
+  const problems: string[] = [];
+  (config.webhooks ?? []).forEach((hook, i) => {
+    try {
+      outbound.check(hook.url);
+    } catch (error) {
+      problems.push(`webhooks[${i}].url: ${(error as Error).message}`);
+    }
+  });
+  if (problems.length) throw invalid(problems.join('; '), { problems });
 }
 
 /** RLIKE patterns are compiled by Postgres: a bad one must fail the PUT, not every later run. */

@@ -17,7 +17,8 @@ import { findMonitor, findRun, type MonitorRunRow } from '../storage/monitor-rep
 import { addStoredFeedback, storedRunFeedback, storedSessionRunFeedback, type StoredRunFeedback } from '../storage/monitor-run-counts.ts';
 import { ensureResultsTable, traceLogsTable } from '../storage/results-table.ts';
 import { monitorRunsTotal } from '../observability/monitor-metrics.ts';
-import { enqueueMonitorChunk } from '../queue/jobs.ts';
+import { enqueueAlertEvaluation, enqueueMonitorChunk } from '../queue/jobs.ts';
+import { deferredReady } from '../storage/budget-repository.ts';
 import { planSessionChunks } from './monitor-sessions.ts';
 
 /** Plans the run (once) and enqueues its unfinished chunks. Safe to call again after a crash. */
@@ -66,10 +67,12 @@ async function selectWindow(ctx: AppContext, run: MonitorRunRow): Promise<Monito
         // Above the cursor, and not already copied at this very version (a trace seen by the
         // previous run because a transaction elsewhere held the snapshot's xmin back).
         const copied = traceLogsTable(run.config.results_schema, run.experiment_id);
-        window = window
-          .where(sql<boolean>`change_xid >= ${from}::xid8`)
-          .where(sql<boolean>`not exists (select 1 from ${copied} c
-                                where c.trace_id = assay.trace.trace_id and c.trace_version = assay.trace.change_xid::text)`);
+        const fresh = sql<boolean>`change_xid >= ${from}::xid8 and not exists (select 1 from ${copied} c
+                                where c.trace_id = assay.trace.trace_id and c.trace_version = assay.trace.change_xid::text)`;
+        // Pairs a spent budget deferred come back once the budget has room again.
+        window = (await deferredReady(trx, run.experiment_id, run.config.budget))
+          ? window.where((eb) => eb.or([fresh, eb('trace_id', 'in', eb.selectFrom('assay.monitor_deferred').select('trace_id').where('experiment_id', '=', run.experiment_id))]))
+          : window.where(fresh);
       }
       await trx
         .insertInto('assay.monitor_run_trace')
@@ -141,6 +144,7 @@ export async function finishRunIfDone(ctx: AppContext, runId: string): Promise<b
   });
   if (!finished) return false;
   monitorRunsTotal.inc({ kind: finished.run.kind, status: 'succeeded' });
+  await enqueueAlertEvaluation(ctx.queue, runId);
   ctx.log.info(
     { run_id: runId, experiment_id: finished.run.experiment_id, traces: finished.run.traces_seen, ...finished.counts, scorers: undefined },
     'monitor run finished',
@@ -189,12 +193,12 @@ export function withStoredFeedback(counts: RunCounts, stored: StoredRunFeedback)
   for (const name of new Set([...Object.keys(counts.scorers ?? {}), ...Object.keys(stored.scorers)])) {
     const planned = counts.scorers?.[name] ?? emptyScorerCounts();
     const { scored, errored } = stored.scorers[name] ?? { scored: 0, errored: 0 };
-    const skipped = Math.max(0, planned.sampled - planned.not_applicable - scored - errored);
+    const skipped = Math.max(0, planned.sampled - planned.not_applicable - (planned.deferred ?? 0) - scored - errored);
     scorers[name] = { ...planned, scored, errored, skipped_existing: skipped };
   }
   return { ...counts, assessments_written: stored.assessments, scorers };
 }
 
 export function emptyScorerCounts(): ScorerCounts {
-  return { sampled: 0, scored: 0, errored: 0, not_applicable: 0, skipped_existing: 0 };
+  return { sampled: 0, scored: 0, errored: 0, not_applicable: 0, skipped_existing: 0, deferred: 0 };
 }

@@ -42,6 +42,7 @@ export function runView(run: MonitorRunRow): Record<string, unknown> {
     traces_copied: run.counts.traces_copied ?? 0,
     chunks: run.chunks,
     scorers: run.counts.scorers ?? {},
+    deferred: Object.values(run.counts.scorers ?? {}).reduce((n, c) => n + (c.deferred ?? 0), 0),
     judge_calls: run.counts.judge_calls ?? 0,
     input_tokens: run.counts.input_tokens ?? 0,
     output_tokens: run.counts.output_tokens ?? 0,

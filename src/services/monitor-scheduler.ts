@@ -11,7 +11,8 @@
 import cron from 'node-cron';
 import type { AppContext } from './context.ts';
 import { activeRuns, startDueRun } from '../storage/monitor-repository.ts';
-import { enqueueMonitorRun } from '../queue/jobs.ts';
+import { runsAwaitingAlerts, stalePendingDeliveries } from '../storage/alert-repository.ts';
+import { enqueueAlertDelivery, enqueueAlertEvaluation, enqueueMonitorRun } from '../queue/jobs.ts';
 
 export interface Scheduler {
   /** Runs one tick now (tests, `assay monitor run`). */
@@ -49,6 +50,10 @@ export async function schedulerTick(ctx: AppContext): Promise<{ started: string[
     if (runId) started.push(runId);
   }
   for (const run of await activeRuns(ctx.db)) await enqueueMonitorRun(ctx.queue, run.run_id);
+  // A delivery whose job was lost with the queue (an embedded restart, a flushed Redis) goes again.
+  for (const id of await stalePendingDeliveries(ctx.db, 10 * 60_000)) await enqueueAlertDelivery(ctx.queue, id, ctx.config.webhooks);
+  // So does the alert evaluation of a run that finished just before a crash.
+  for (const runId of await runsAwaitingAlerts(ctx.db, 60_000)) await enqueueAlertEvaluation(ctx.queue, runId);
   if (started.length) ctx.log.info({ runs: started }, 'monitor runs scheduled');
   return { started };
 }

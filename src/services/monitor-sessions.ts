@@ -93,7 +93,7 @@ export async function scoreSessionChunk(ctx: AppContext, run: MonitorRunRow, chu
   const sessions = await runSessions(ctx.db, run.run_id, chunk);
   if (sessions.length === 0) return [];
   const plans = sessionScorers(ctx, run.config).map((entry) => ({ entry, scorer: buildScorer(entry as never, { model: ctx.config.judge.model }) }));
-  for (const { entry } of plans) counts.scorers![entry.name] ??= { sampled: 0, scored: 0, errored: 0, not_applicable: 0, skipped_existing: 0 };
+  for (const { entry } of plans) counts.scorers![entry.name] ??= { sampled: 0, scored: 0, errored: 0, not_applicable: 0, skipped_existing: 0, deferred: 0 };
   const toCopy: string[] = [];
   const tasks: SessionTask[] = [];
   for (const session of sessions) {

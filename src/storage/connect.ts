@@ -6,7 +6,9 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Kysely, PostgresDialect, sql, type Transaction } from 'kysely';
 import pg from 'pg';
+import type { PGlite } from '@electric-sql/pglite';
 import { PGliteDialect } from './pglite-dialect.ts';
+import { SessionGate } from './session-gate.ts';
 import type { Database } from './schema.ts';
 
 export type Db = Kysely<Database>;
@@ -19,6 +21,8 @@ export interface DatabaseHandle {
   readonly kind: 'postgres' | 'pglite';
   /** A pg connection string when kind is postgres (for tools that connect on their own). */
   readonly url: string | undefined;
+  /** The embedded backend and the gate that hands out turns at it (kind pglite): what the SQL port serves. */
+  readonly embedded?: { readonly pglite: PGlite; readonly gate: SessionGate };
   close(): Promise<void>;
 }
 
@@ -53,11 +57,13 @@ export async function connectDatabase(options: ConnectOptions): Promise<Database
   const pglite = await PGlite.create(location, {
     parsers: { [INT8]: (v: string) => Number(v), [NUMERIC]: (v: string) => Number(v) },
   });
-  const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
+  const gate = new SessionGate();
+  const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite, gate) });
   return {
     db,
     kind: 'pglite',
     url: undefined,
+    embedded: { pglite, gate },
     close: async () => {
       await db.destroy();
       await pglite.close();

@@ -151,7 +151,7 @@ export async function loadRecordsAt(
   db: Executor,
   datasetId: number,
   version: number,
-  page: { limit: number; after?: number | undefined },
+  page: { limit: number; after?: number | undefined; search?: string | undefined },
 ): Promise<Array<{ seq: number; record: DatasetRecord }>> {
   let query = db
     .selectFrom('assay.dataset_record_version')
@@ -162,6 +162,11 @@ export async function loadRecordsAt(
     .orderBy('record_seq')
     .limit(page.limit);
   if (page.after !== undefined) query = query.where('record_seq', '>', page.after);
+  if (page.search) {
+    // The inputs' JSON text, so a search finds words in any field; % and _ are taken literally.
+    const pattern = `%${page.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    query = query.where(sql<string>`inputs::text`, 'ilike', pattern);
+  }
   const rows = await query.execute();
   return rows.map((r) => ({ seq: r.record_seq, record: rowToRecord(r) }));
 }

@@ -98,6 +98,11 @@ export async function getDatasetRow(db: Executor, name: string, options: { forUp
   return row;
 }
 
+/** The dataset by name, if it exists. */
+export async function findDatasetRow(db: Executor, name: string): Promise<DatasetRow | undefined> {
+  return db.selectFrom('assay.dataset').selectAll().where('name', '=', name).executeTakeFirst();
+}
+
 /** Drops the view and every version of every record. */
 export async function deleteDataset(trx: Executor, name: string): Promise<void> {
   const row = await getDatasetRow(trx, name, { forUpdate: true });

@@ -10,6 +10,8 @@ import * as datasets from './migrations/003-datasets.ts';
 import * as monitors from './migrations/004-monitors.ts';
 import * as evaluations from './migrations/005-evaluations.ts';
 import * as datasetViewBarrier from './migrations/011-dataset-view-barrier.ts';
+import * as labelingSessions from './migrations/013-labeling-sessions.ts';
+import * as monitorAlerts from './migrations/014-monitor-alerts.ts';
 import * as sessions from './migrations/015-sessions.ts';
 
 /** Every migration, in order. Add new ones at the end; never edit a released one. */
@@ -20,6 +22,8 @@ const migrations: Record<string, Migration> = {
   '004-monitors': monitors,
   '005-evaluations': evaluations,
   '011-dataset-view-barrier': datasetViewBarrier,
+  '013-labeling-sessions': labelingSessions,
+  '014-monitor-alerts': monitorAlerts,
   '015-sessions': sessions,
 };
 

@@ -59,6 +59,8 @@ export interface ScorerCounts {
   errored: number;
   not_applicable: number;
   skipped_existing: number;
+  /** Pairs a spent judge budget deferred to a later period. */
+  deferred: number;
 }
 
 export interface RunCounts {

@@ -5,6 +5,8 @@
  * for several (a transaction holds one while other code runs), so connections are handed out one at
  * a time; a second caller waits until the first releases. Code must therefore never query through
  * `db` while it holds a transaction, or it waits on itself — the same rule as a pool of size one.
+ * The turns come from a `SessionGate` shared with the SQL port's clients (see sql-port.ts), so
+ * Assay's transactions and theirs never interleave on the one backend.
  */
 import type { PGlite } from '@electric-sql/pglite';
 import {
@@ -22,15 +24,19 @@ import {
   type QueryResult,
   type TransactionSettings,
 } from 'kysely';
+import { SessionGate, type GateTurn } from './session-gate.ts';
 
 export class PGliteDialect implements Dialect {
-  constructor(private readonly pglite: PGlite) {}
+  constructor(
+    private readonly pglite: PGlite,
+    private readonly gate: SessionGate = new SessionGate(),
+  ) {}
 
   createAdapter(): DialectAdapter {
     return new PostgresAdapter();
   }
   createDriver(): Driver {
-    return new PGliteDriver(this.pglite);
+    return new PGliteDriver(this.pglite, this.gate);
   }
   createQueryCompiler(): QueryCompiler {
     return new PostgresQueryCompiler();
@@ -42,21 +48,30 @@ export class PGliteDialect implements Dialect {
 
 class PGliteDriver implements Driver {
   private readonly connection: PGliteConnection;
-  private held: Promise<void> = Promise.resolve();
-  private release: (() => void) | undefined;
+  private turn: GateTurn | undefined;
 
-  constructor(pglite: PGlite) {
+  constructor(
+    private readonly pglite: PGlite,
+    private readonly gate: SessionGate,
+  ) {
     this.connection = new PGliteConnection(pglite);
   }
 
   async init(): Promise<void> {}
 
   async acquireConnection(): Promise<DatabaseConnection> {
-    const previous = this.held;
-    let release!: () => void;
-    this.held = new Promise<void>((resolve) => (release = resolve));
-    await previous;
-    this.release = release;
+    this.turn = await this.gate.acquire('assay');
+    // Session settings are the backend's, shared with SQL port clients: whatever a client SET
+    // (search_path, DateStyle, default_transaction_read_only, …) must not change Assay's queries.
+    if (this.gate.previous !== undefined && this.gate.previous !== 'assay') {
+      try {
+        await this.pglite.exec('reset all');
+      } catch (error) {
+        this.turn.release();
+        this.turn = undefined;
+        throw error;
+      }
+    }
     return this.connection;
   }
 
@@ -74,13 +89,14 @@ class PGliteDriver implements Driver {
   }
 
   async releaseConnection(): Promise<void> {
-    const release = this.release;
-    this.release = undefined;
-    release?.();
+    const turn = this.turn;
+    this.turn = undefined;
+    turn?.release();
   }
 
   async destroy(): Promise<void> {
-    await this.held;
+    // Waits for whoever holds the backend (a transaction of Assay's, a client's) to finish.
+    (await this.gate.acquire('assay')).release();
   }
 }
 

@@ -5,6 +5,7 @@
  * the span repository reads them as text.
  */
 import type { ColumnType, Generated, GeneratedAlways, JSONColumnType } from 'kysely';
+import type { LabelSchema } from '../domain/labeling-session.ts';
 import type { JsonObject, JsonValue } from '../domain/trace.ts';
 
 type Json<T extends object | null> = JSONColumnType<T, string, string>;
@@ -174,4 +175,37 @@ export interface Database {
   'assay.evaluation_run': EvaluationRunTable;
   'assay.evaluation_row': EvaluationRowTable;
   'assay.evaluation_metrics': EvaluationMetricsTable;
+}
+
+import type { AlertDeliveryTable, MonitorAlertEventTable, MonitorAlertTable, MonitorBudgetUsageTable, MonitorDeferredTable } from './alert-schema.ts';
+
+export interface LabelingSessionTable {
+  labeling_session_id: Generated<number>;
+  name: string;
+  experiment_id: number;
+  label_schemas: ColumnType<LabelSchema[], string, string>;
+  /** Token names of the people asked to label. */
+  assigned_users: ColumnType<string[], string | undefined, string>;
+  created_at: Generated<Date>;
+  created_by: string | null;
+  updated_at: Generated<Date>;
+}
+
+export interface LabelingSessionTraceTable {
+  labeling_session_id: number;
+  trace_id: string;
+  /** The order a labeler goes through the traces. */
+  position: Generated<number>;
+  added_at: Generated<Date>;
+  added_by: string | null;
+}
+
+export interface Database {
+  'assay.labeling_session': LabelingSessionTable;
+  'assay.labeling_session_trace': LabelingSessionTraceTable;
+  'assay.monitor_alert': MonitorAlertTable;
+  'assay.monitor_alert_event': MonitorAlertEventTable;
+  'assay.alert_delivery': AlertDeliveryTable;
+  'assay.monitor_budget_usage': MonitorBudgetUsageTable;
+  'assay.monitor_deferred': MonitorDeferredTable;
 }

@@ -116,6 +116,11 @@ describe('OTLP/HTTP compression, ids and partial success', () => {
       message: `body: larger than the body limit of ${BODY_LIMIT} bytes once decompressed (ASSAY_BODY_LIMIT_BYTES)`,
     });
 
+    // Over the limit on the wire already: the same message.
+    const plain = await post(Buffer.alloc(BODY_LIMIT + 1), { 'content-type': 'application/x-protobuf' });
+    expect(plain.status).toBe(413);
+    expect(((await plain.json()) as Json).message).toBe(`body: larger than the body limit of ${BODY_LIMIT} bytes (ASSAY_BODY_LIMIT_BYTES)`);
+
     const brotli = await post(body, { 'content-type': 'application/json', 'content-encoding': 'br' });
     expect(brotli.status).toBe(415);
     expect(((await brotli.json()) as Json).message).toMatch(/^content-encoding: "br" is not supported/);
@@ -140,6 +145,14 @@ describe('OTLP/HTTP compression, ids and partial success', () => {
     const assessment = ((await created.json()) as Json).assessment;
     expect(assessment.trace_id).toBe(`tr-${hex}`);
     expect((await get(`/api/v1/traces/${hex}/assessments/${assessment.assessment_id}`)).status).toBe(200);
+    // Body fields that name traces take the raw id too.
+    const scored = await fetch(`${baseUrl}/api/v1/scorers/run`, {
+      method: 'POST',
+      headers: { ...writer, 'content-type': 'application/json' },
+      body: JSON.stringify({ scorers: ['latency'], trace_ids: [hex] }),
+    });
+    expect(scored.status).toBe(200);
+    expect(((await scored.json()) as Json).results[0].trace_id).toBe(`tr-${hex}`);
     const missing = await get(`/api/v1/traces/${newTraceHex()}`);
     expect(missing.status).toBe(404);
   });

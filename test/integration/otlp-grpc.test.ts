@@ -207,6 +207,18 @@ describe('OTLP/gRPC receiver', () => {
       expect(fine).toEqual({ error: null, response: {} });
     });
 
+    it('takes deflate-compressed messages too', async () => {
+      const deflating = new Client(address, credentials.createInsecure(), { 'grpc.default_compression_algorithm': 1 /* deflate */ });
+      const hex = newTraceHex();
+      const metadata = metadataOf({ ...writer, 'x-assay-experiment-id': experimentId });
+      const error = await new Promise<ServiceError | null>((resolve) =>
+        deflating.makeUnaryRequest(EXPORT_PATH, (b: Buffer) => b, (b: Buffer) => b, encodeRequest([span(hex, 1)]), metadata, (e) => resolve(e)),
+      );
+      deflating.close();
+      expect(error).toBeNull();
+      expect((await readTrace(`tr-${hex}`)).statusCode).toBe(200);
+    });
+
     it('refuses a message that is all bad, corrupt, oversized once decompressed, or names an unknown experiment', async () => {
       const allBad = await call(encodeRequest([span(newTraceHex(), 1, { spanId: Buffer.alloc(8) })]));
       expect(allBad.error).toMatchObject({ code: status.INVALID_ARGUMENT, details: 'resourceSpans[0].scopeSpans[0].spans[0].spanId: must not be all zeros' });
@@ -225,6 +237,21 @@ describe('OTLP/gRPC receiver', () => {
       expect(unknown.error?.code).toBe(status.NOT_FOUND);
       expect(unknown.error?.details).toMatch(/^experiment_id: /);
     });
+  });
+});
+
+describe('a taken gRPC port', () => {
+  it('fails the start with a message naming ASSAY_OTLP_GRPC_PORT', async () => {
+    const t = await startTestApp();
+    const first = await startOtlpGrpcServer(t.ctx, '127.0.0.1', 0);
+    try {
+      await expect(startOtlpGrpcServer(t.ctx, '127.0.0.1', first.port)).rejects.toThrow(
+        new RegExp(`^OTLP/gRPC cannot listen on 127\\.0\\.0\\.1:${first.port} .*set ASSAY_OTLP_GRPC_PORT to a free port or 'off'$`),
+      );
+    } finally {
+      await first.close();
+      await t.close();
+    }
   });
 });
 

@@ -38,8 +38,9 @@ function baseEnv(): NodeJS.ProcessEnv {
 export function spawnAssay(args: string[], env: Record<string, string>, entry = 'bin/assay.mjs'): AssayProcess {
   const child = spawn(process.execPath, [entry, ...args], {
     cwd: ROOT,
-    // No metrics listener or gRPC receiver unless a test asks: several processes would want ports 9464 and 4317.
-    env: { ...baseEnv(), NODE_ENV: 'production', ASSAY_METRICS_PORT: 'off', ASSAY_OTLP_GRPC_PORT: 'off', ...env },
+    // No metrics listener or gRPC receiver unless a test asks (several processes would want ports 9464
+    // and 4317), and a free SQL port unless the test names one: spawned processes run side by side.
+    env: { ...baseEnv(), NODE_ENV: 'production', ASSAY_METRICS_PORT: 'off', ASSAY_OTLP_GRPC_PORT: 'off', ASSAY_SQL_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -106,6 +106,22 @@ describe('redactConfig and URLs with passwords', () => {
     expect(logged).not.toContain('hunter2');
     expect(logged).not.toContain('s3cret');
   });
+
+  it('points the CLI at ASSAY_HOST:ASSAY_PORT unless ASSAY_URL says otherwise, wildcards as loopback', () => {
+    expect(loadConfig({}).client.url).toBe('http://127.0.0.1:5050');
+    expect(loadConfig({ ASSAY_PORT: '6060' }).client.url).toBe('http://127.0.0.1:6060');
+    expect(loadConfig({ ASSAY_HOST: '0.0.0.0', ASSAY_PORT: '6060' }).client.url).toBe('http://127.0.0.1:6060');
+    expect(loadConfig({ ASSAY_HOST: '::' }).client.url).toBe('http://127.0.0.1:5050');
+    expect(loadConfig({ ASSAY_HOST: '::1' }).client.url).toBe('http://[::1]:5050');
+    expect(loadConfig({ ASSAY_PORT: '6060', ASSAY_URL: 'https://assay.example' }).client.url).toBe('https://assay.example');
+  });
+
+  it('serves embedded SQL on 5433 unless ASSAY_SQL_PORT moves it or turns it off', () => {
+    expect(loadConfig({}).sqlPort).toBe(5433);
+    expect(loadConfig({ ASSAY_SQL_PORT: '6543' }).sqlPort).toBe(6543);
+    expect(loadConfig({ ASSAY_SQL_PORT: 'off' }).sqlPort).toBeUndefined();
+    expect(problemsOf({ ASSAY_SQL_PORT: 'maybe' })[0]).toMatch(/^ASSAY_SQL_PORT: /);
+  });
 });
 
 describe('secrets evaluation targets may name (ASSAY_TARGET_SECRETS)', () => {

@@ -17,6 +17,7 @@ import type { AppContext } from '../context.ts';
 import { decodePageToken, encodePageToken } from '../page-token.ts';
 import { documented } from '../openapi-schema.ts';
 import { parseWith } from '../validate.ts';
+import { traceIdParam } from '../trace-id-param.ts';
 
 const mergeJson = z.object({ inserted: z.number(), updated: z.number(), version: z.number() });
 
@@ -25,7 +26,7 @@ function mergeBody(maxRecords: number) {
   return z
     .object({
       records: z.array(recordInputSchema).max(maxRecords, limit).optional(),
-      trace_ids: z.array(z.string().min(1)).max(maxRecords, limit).optional(),
+      trace_ids: z.array(z.string().min(1).transform(traceIdParam)).max(maxRecords, limit).optional(),
       search: z
         .object({
           experiment_ids: z.array(z.union([z.string(), z.number()]).transform(String)).min(1),
@@ -56,6 +57,8 @@ const pageQuery = z.object({
   version: z.coerce.number().int().min(0).optional(),
   max_results: z.coerce.number().int().min(1).max(10_000).default(1000),
   page_token: z.string().optional(),
+  /** Records whose inputs contain this text (case-insensitive). */
+  search: z.string().max(500).optional(),
 });
 const recordCursor = z.object({ v: z.number().int().min(0), s: z.number() });
 
@@ -83,6 +86,7 @@ export async function datasetRecordRoutes(app: FastifyInstance, ctx: AppContext)
       version: cursor?.v ?? query.version,
       limit: query.max_results,
       after: cursor?.s,
+      search: query.search?.trim() || undefined,
     });
     return {
       version: page.version,

@@ -13,6 +13,7 @@ import { decodePageToken, encodePageToken } from '../page-token.ts';
 import { documented } from '../openapi-schema.ts';
 import { datasetJson } from '../schemas/common.ts';
 import { parseWith } from '../validate.ts';
+import { datasetDiffRoutes } from './dataset-diff.ts';
 import { datasetRecordRoutes } from './dataset-records.ts';
 import { datasetSynthesisRoutes } from './dataset-synthesis.ts';
 
@@ -111,4 +112,5 @@ export async function datasetRoutes(app: FastifyInstance, ctx: AppContext): Prom
 
   await datasetRecordRoutes(app, ctx);
   await datasetSynthesisRoutes(app, ctx);
+  await datasetDiffRoutes(app, ctx);
 }

@@ -1,7 +1,7 @@
 /** The monitor admin API: one config document per experiment, its runs, test and backfill. */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { backfill } from '../../services/monitor-backfill.ts';
+import { backfill, existingTraces } from '../../services/monitor-backfill.ts';
 import { getMonitor, putMonitor, removeMonitor } from '../../services/monitor-config.ts';
 import { runHistory, runView, startRunNow } from '../../services/monitor-runs.ts';
 import { testMonitor } from '../../services/monitor-test.ts';
@@ -10,7 +10,7 @@ import { findMonitor } from '../../storage/monitor-repository.ts';
 import { scoreTrends } from '../../storage/monitor-trends.ts';
 import type { AppContext } from '../context.ts';
 import { documented } from '../openapi-schema.ts';
-import { backfillBody, backfillJson, monitorJson, runJson, runListJson, testReportJson, trendsJson, trendsQuery } from '../schemas/monitors.ts';
+import { backfillBody, backfillJson, monitorCreatedJson, monitorJson, runJson, runListJson, testReportJson, trendsJson, trendsQuery } from '../schemas/monitors.ts';
 import { parseWith } from '../validate.ts';
 
 type P = { Params: { id: string } };
@@ -44,13 +44,15 @@ export async function monitorRoutes(app: FastifyInstance, ctx: AppContext): Prom
     return reply.header('etag', view.etag).send(view);
   });
 
-  app.put<P>(BASE, { config: { role: 'admin' }, ...documented({ response: { 200: monitorJson, 201: monitorJson } }) }, async (request, reply) => {
+  app.put<P>(BASE, { config: { role: 'admin' }, ...documented({ response: { 200: monitorJson, 201: monitorCreatedJson } }) }, async (request, reply) => {
     const ifMatch = request.headers['if-match'];
     const { view, created } = await putMonitor(ctx, request.params.id, request.body, {
       ifMatch: Array.isArray(ifMatch) ? ifMatch[0] : ifMatch,
       user: request.principal.name,
     });
-    return reply.code(created ? 201 : 200).header('etag', view.etag).send(view);
+    if (!created) return reply.code(200).header('etag', view.etag).send(view);
+    // A new monitor starts from now: say what it leaves out and what judging that would cost.
+    return reply.code(201).header('etag', view.etag).send({ ...view, existing_traces: await existingTraces(ctx, view.experiment_id) });
   });
 
   app.delete<P>(BASE, { config: { role: 'admin' } }, async (request, reply) => {

@@ -15,6 +15,7 @@ import type { AppContext } from '../context.ts';
 import { documented } from '../openapi-schema.ts';
 import type { JudgeClient } from '../../scorers/judge-client.ts';
 import { parseWith } from '../validate.ts';
+import { traceIdParam } from '../trace-id-param.ts';
 
 const json = z.json() as z.ZodType<JsonValue>;
 
@@ -67,7 +68,7 @@ export async function scorerRoutes(app: FastifyInstance, ctx: AppContext): Promi
     if (problems.length > 0) throw invalid(problems.join('; '), { problems });
     const scorers = entries.map((e) => buildScorer(e as never, { model: ctx.config.judge.model }));
 
-    const traceIds = [...new Set(body.trace_ids ?? [])];
+    const traceIds = [...new Set((body.trace_ids ?? []).map(traceIdParam))];
     const traces = traceIds.length > 0 ? await loadStoredTraces(ctx.db, traceIds) : [];
     const found = new Set(traces.map((t) => t.info.trace_id));
     const missing = traceIds.filter((id) => !found.has(id));

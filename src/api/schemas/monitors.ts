@@ -15,6 +15,9 @@ export const monitorConfigJson = z.object({
   /** Session judges run on a session idle this long, seconds (default 900). */
   session_idle_seconds: z.number().optional(),
   scorers: z.array(monitorScorerJson),
+  alerts: z.array(z.record(z.string(), jsonValue)).optional(),
+  webhooks: z.array(z.record(z.string(), jsonValue)).optional(),
+  budget: z.record(z.string(), jsonValue).optional(),
 });
 
 export const monitorJson = z.object({
@@ -39,6 +42,8 @@ export const runJson = z.object({
   traces_copied: z.number(),
   chunks: z.number().nullable(),
   scorers: z.record(z.string(), scorerCounts),
+  /** (trace, scorer) pairs a spent judge budget deferred in this run. */
+  deferred: z.number(),
   judge_calls: z.number(),
   input_tokens: z.number(),
   output_tokens: z.number(),
@@ -71,22 +76,38 @@ export const testReportJson = z.object({
 
 export const backfillBody = z.object({ start_time: z.string(), end_time: z.string(), confirm: z.boolean().optional() });
 
+const backfillEstimateJson = z.object({
+  start_time: z.string(),
+  end_time: z.string(),
+  traces: z.number(),
+  judge_calls: z.number(),
+  scorers: z.array(z.record(z.string(), jsonValue)),
+  model: z.string(),
+  input_tokens: z.number(),
+  output_tokens: z.number(),
+  cost: z.number().nullable(),
+  cost_note: z.string(),
+});
+
 export const backfillJson = z.object({
   confirmed: z.boolean(),
-  estimate: z.object({
-    start_time: z.string(),
-    end_time: z.string(),
-    traces: z.number(),
-    judge_calls: z.number(),
-    scorers: z.array(z.record(z.string(), jsonValue)),
-    model: z.string(),
-    input_tokens: z.number(),
-    output_tokens: z.number(),
-    cost: z.number().nullable(),
-    cost_note: z.string(),
-  }),
+  estimate: backfillEstimateJson,
   message: z.string().optional(),
   run: runJson.optional(),
+});
+
+/** The answer to the PUT that creates a monitor: the document, and the traces it will not judge. */
+export const monitorCreatedJson = monitorJson.extend({
+  existing_traces: z.object({
+    count: z.number(),
+    message: z.string(),
+    backfill: z
+      .object({
+        request: z.object({ start_time: z.string(), end_time: z.string(), confirm: z.literal(true) }),
+        estimate: backfillEstimateJson.optional(),
+      })
+      .optional(),
+  }),
 });
 
 export const trendsQuery = z.object({
@@ -111,4 +132,77 @@ export const trendsJson = z.object({
   })),
   /** A statement over the results table that reads the same hourly numbers. */
   sql: z.string().nullable(),
+});
+
+export const scorerDecisionJson = z.object({
+  scorer: z.string(),
+  type: z.string(),
+  decision: z.enum(['scored', 'error', 'filtered_out', 'not_sampled', 'not_applicable', 'deferred_by_budget', 'in_progress', 'pending', 'before_monitor', 'not_scored']),
+  reason: z.string(),
+  filters: z.object({ monitor: z.boolean().nullable(), scorer: z.boolean().nullable() }),
+  sample: z.object({ u: z.number(), rate: z.number(), sampled: z.boolean() }),
+  applicability: z.object({ applies: z.boolean(), reason: z.string().nullable() }),
+  deferred: z.object({ run_id: z.string().nullable(), since: z.string() }).nullable(),
+  feedback: z
+    .object({ assessment_id: z.string(), run_id: z.string().nullable(), create_time: z.string(), value: jsonValue, error: jsonValue, valid: z.boolean() })
+    .nullable(),
+});
+
+export const traceDecisionsJson = z.object({
+  trace_id: z.string(),
+  experiment_id: z.string(),
+  monitor: z.boolean(),
+  coverage: z.enum(['in_progress', 'in_active_run', 'awaiting_run', 'before_monitor', 'processed']).nullable(),
+  coverage_reason: z.string(),
+  scorers: z.array(scorerDecisionJson),
+});
+
+export const decisionsQuery = z.object({ trace_id: z.string().min(1) });
+
+const interval = z.array(z.number()).nullable();
+
+export const alertsQuery = z.object({ max_results: z.coerce.number().int().min(1).max(1000).default(100) });
+
+export const alertsJson = z.object({
+  alerts: z.array(z.object({
+    name: z.string(),
+    rule: z.record(z.string(), jsonValue),
+    state: z.enum(['ok', 'firing']),
+    since: z.string().nullable(),
+    streak: z.number(),
+    last_evaluated_at: z.string().nullable(),
+    last_run_id: z.string().nullable(),
+    value: z.number().nullable(),
+    interval,
+    sample_size: z.number().nullable(),
+  })),
+  history: z.array(z.object({
+    event_id: z.string(),
+    alert: z.string(),
+    state: z.enum(['firing', 'resolved']),
+    run_id: z.string().nullable(),
+    value: z.number().nullable(),
+    interval,
+    sample_size: z.number().nullable(),
+    threshold: z.number(),
+    time: z.string(),
+    deliveries: z.array(z.object({
+      delivery_id: z.string(),
+      webhook: z.string(),
+      status: z.enum(['pending', 'delivered', 'failed']),
+      attempts: z.number(),
+      last_status: z.number().nullable(),
+      last_error: z.string().nullable(),
+      created_at: z.string(),
+      delivered_at: z.string().nullable(),
+    })),
+  })),
+});
+
+export const budgetJson = z.object({
+  budget: z.record(z.string(), jsonValue).nullable(),
+  period_start: z.string(),
+  renews_at: z.string(),
+  used: z.object({ judge_calls: z.number(), tokens: z.number(), cost_usd: z.number() }),
+  deferred_pairs: z.number(),
 });

@@ -63,7 +63,105 @@ export const monitorRoute = createRoute({
   component: lazyRouteComponent(() => import('./monitors/monitor-page'), 'MonitorPage'),
 });
 
-const routeTree = rootRoute.addChildren([indexRoute, tracesRoute, traceRoute, monitorRoute]);
+export interface DatasetSearch extends ShellSearch {
+  q?: string;
+  version?: number;
+  view?: 'records' | 'versions' | 'diff';
+  diff_from?: number;
+  diff_to?: number;
+}
+
+export interface RunSearch extends ShellSearch {
+  judge?: string;
+}
+
+export interface CompareSearch extends ShellSearch {
+  a?: string;
+  b?: string;
+  dataset?: string;
+}
+
+export interface LabelerSearch extends ShellSearch {
+  /** The position (0-based) of the trace being labeled. */
+  i?: number;
+}
+
+export const overviewRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/overview',
+  validateSearch: (s: Record<string, unknown>): ShellSearch => clean(shellSearch(s)),
+  component: lazyRouteComponent(() => import('./overview/overview-page'), 'OverviewPage'),
+});
+
+export const datasetsRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/datasets',
+  validateSearch: (s: Record<string, unknown>): ShellSearch => clean(shellSearch(s)),
+  component: lazyRouteComponent(() => import('./datasets/datasets-page'), 'DatasetsPage'),
+});
+
+const VIEWS = ['records', 'versions', 'diff'] as const;
+
+export const datasetRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/datasets/$name',
+  validateSearch: (s: Record<string, unknown>): DatasetSearch => clean({
+    ...shellSearch(s),
+    q: str(s.q),
+    version: num(s.version),
+    view: VIEWS.includes(s.view as never) ? (s.view as DatasetSearch['view']) : undefined,
+    diff_from: num(s.diff_from),
+    diff_to: num(s.diff_to),
+  }),
+  component: lazyRouteComponent(() => import('./datasets/dataset-page'), 'DatasetPage'),
+});
+
+export const labelingRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/labeling',
+  validateSearch: (s: Record<string, unknown>): ShellSearch => clean(shellSearch(s)),
+  component: lazyRouteComponent(() => import('./labeling/sessions-page'), 'SessionsPage'),
+});
+
+export const labelerRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/labeling/$sessionId',
+  validateSearch: (s: Record<string, unknown>): LabelerSearch => clean({ ...shellSearch(s), i: num(s.i) }),
+  component: lazyRouteComponent(() => import('./labeling/labeler-page'), 'LabelerPage'),
+});
+
+export const evaluationsRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/evaluations',
+  validateSearch: (s: Record<string, unknown>): ShellSearch => clean(shellSearch(s)),
+  component: lazyRouteComponent(() => import('./evaluations/runs-page'), 'RunsPage'),
+});
+
+export const compareRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/evaluations/compare',
+  validateSearch: (s: Record<string, unknown>): CompareSearch => clean({ ...shellSearch(s), a: str(s.a), b: str(s.b), dataset: str(s.dataset) }),
+  component: lazyRouteComponent(() => import('./evaluations/compare-page'), 'ComparePage'),
+});
+
+export const runRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/evaluations/$runId',
+  validateSearch: (s: Record<string, unknown>): RunSearch => clean({ ...shellSearch(s), judge: str(s.judge) }),
+  component: lazyRouteComponent(() => import('./evaluations/run-page'), 'RunPage'),
+});
+
+export const tokensRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/tokens',
+  validateSearch: (s: Record<string, unknown>): ShellSearch => clean(shellSearch(s)),
+  component: lazyRouteComponent(() => import('./tokens/tokens-page'), 'TokensPage'),
+});
+
+const routeTree = rootRoute.addChildren([
+  indexRoute, tracesRoute, traceRoute, monitorRoute, overviewRoute, datasetsRoute, datasetRoute,
+  labelingRoute, labelerRoute, evaluationsRoute, compareRoute, runRoute, tokensRoute,
+]);
 
 export const router = createRouter({ routeTree, defaultPreload: 'intent' });
 

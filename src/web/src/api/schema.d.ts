@@ -813,6 +813,15 @@ export interface paths {
                                 } & {
                                     [key: string]: unknown;
                                 })[];
+                                alerts?: {
+                                    [key: string]: unknown;
+                                }[];
+                                webhooks?: {
+                                    [key: string]: unknown;
+                                }[];
+                                budget?: {
+                                    [key: string]: unknown;
+                                };
                             };
                             version: number;
                             etag: string;
@@ -863,6 +872,15 @@ export interface paths {
                                 } & {
                                     [key: string]: unknown;
                                 })[];
+                                alerts?: {
+                                    [key: string]: unknown;
+                                }[];
+                                webhooks?: {
+                                    [key: string]: unknown;
+                                }[];
+                                budget?: {
+                                    [key: string]: unknown;
+                                };
                             };
                             version: number;
                             etag: string;
@@ -896,6 +914,15 @@ export interface paths {
                                 } & {
                                     [key: string]: unknown;
                                 })[];
+                                alerts?: {
+                                    [key: string]: unknown;
+                                }[];
+                                webhooks?: {
+                                    [key: string]: unknown;
+                                }[];
+                                budget?: {
+                                    [key: string]: unknown;
+                                };
                             };
                             version: number;
                             etag: string;
@@ -903,6 +930,32 @@ export interface paths {
                             created_by: string | null;
                             creation_time: string;
                             last_update_time: string;
+                            existing_traces: {
+                                count: number;
+                                message: string;
+                                backfill?: {
+                                    request: {
+                                        start_time: string;
+                                        end_time: string;
+                                        /** @enum {boolean} */
+                                        confirm: true;
+                                    };
+                                    estimate?: {
+                                        start_time: string;
+                                        end_time: string;
+                                        traces: number;
+                                        judge_calls: number;
+                                        scorers: {
+                                            [key: string]: unknown;
+                                        }[];
+                                        model: string;
+                                        input_tokens: number;
+                                        output_tokens: number;
+                                        cost: number | null;
+                                        cost_note: string;
+                                    };
+                                };
+                            };
                         };
                     };
                 };
@@ -991,6 +1044,7 @@ export interface paths {
                                         [key: string]: unknown;
                                     };
                                 };
+                                deferred: number;
                                 judge_calls: number;
                                 input_tokens: number;
                                 output_tokens: number;
@@ -1067,6 +1121,7 @@ export interface paths {
                                         [key: string]: unknown;
                                     };
                                 };
+                                deferred: number;
                                 judge_calls: number;
                                 input_tokens: number;
                                 output_tokens: number;
@@ -1238,6 +1293,7 @@ export interface paths {
                                         [key: string]: unknown;
                                     };
                                 };
+                                deferred: number;
                                 judge_calls: number;
                                 input_tokens: number;
                                 output_tokens: number;
@@ -1298,6 +1354,7 @@ export interface paths {
                                         [key: string]: unknown;
                                     };
                                 };
+                                deferred: number;
                                 judge_calls: number;
                                 input_tokens: number;
                                 output_tokens: number;
@@ -1370,6 +1427,303 @@ export interface paths {
                                 high: number | null;
                             }[];
                             sql: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/traces/{traceId}/monitor-decisions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Why the trace was (not) scored: per scorer its filters, u against the rate, applicability, budget and feedback
+         * @description Needs a token with role `reader` or above.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    traceId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            trace_id: string;
+                            experiment_id: string;
+                            monitor: boolean;
+                            /** @enum {string|null} */
+                            coverage: "in_progress" | "in_active_run" | "awaiting_run" | "before_monitor" | "processed" | null;
+                            coverage_reason: string;
+                            scorers: {
+                                scorer: string;
+                                type: string;
+                                /** @enum {string} */
+                                decision: "scored" | "error" | "filtered_out" | "not_sampled" | "not_applicable" | "deferred_by_budget" | "in_progress" | "pending" | "before_monitor" | "not_scored";
+                                reason: string;
+                                filters: {
+                                    monitor: boolean | null;
+                                    scorer: boolean | null;
+                                };
+                                sample: {
+                                    u: number;
+                                    rate: number;
+                                    sampled: boolean;
+                                };
+                                applicability: {
+                                    applies: boolean;
+                                    reason: string | null;
+                                };
+                                deferred: {
+                                    run_id: string | null;
+                                    since: string;
+                                } | null;
+                                feedback: {
+                                    assessment_id: string;
+                                    run_id: string | null;
+                                    create_time: string;
+                                    value: unknown;
+                                    error: unknown;
+                                    valid: boolean;
+                                } | null;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/experiments/{id}/monitor/decisions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The same explanation for ?trace_id= of this experiment
+         * @description Needs a token with role `reader` or above.
+         */
+        get: {
+            parameters: {
+                query: {
+                    trace_id: string;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            trace_id: string;
+                            experiment_id: string;
+                            monitor: boolean;
+                            /** @enum {string|null} */
+                            coverage: "in_progress" | "in_active_run" | "awaiting_run" | "before_monitor" | "processed" | null;
+                            coverage_reason: string;
+                            scorers: {
+                                scorer: string;
+                                type: string;
+                                /** @enum {string} */
+                                decision: "scored" | "error" | "filtered_out" | "not_sampled" | "not_applicable" | "deferred_by_budget" | "in_progress" | "pending" | "before_monitor" | "not_scored";
+                                reason: string;
+                                filters: {
+                                    monitor: boolean | null;
+                                    scorer: boolean | null;
+                                };
+                                sample: {
+                                    u: number;
+                                    rate: number;
+                                    sampled: boolean;
+                                };
+                                applicability: {
+                                    applies: boolean;
+                                    reason: string | null;
+                                };
+                                deferred: {
+                                    run_id: string | null;
+                                    since: string;
+                                } | null;
+                                feedback: {
+                                    assessment_id: string;
+                                    run_id: string | null;
+                                    create_time: string;
+                                    value: unknown;
+                                    error: unknown;
+                                    valid: boolean;
+                                } | null;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/experiments/{id}/monitor/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Alert rules with their state, and the history of state changes with their webhook deliveries
+         * @description Needs a token with role `reader` or above.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    max_results?: number;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            alerts: {
+                                name: string;
+                                rule: {
+                                    [key: string]: unknown;
+                                };
+                                /** @enum {string} */
+                                state: "ok" | "firing";
+                                since: string | null;
+                                streak: number;
+                                last_evaluated_at: string | null;
+                                last_run_id: string | null;
+                                value: number | null;
+                                interval: number[] | null;
+                                sample_size: number | null;
+                            }[];
+                            history: {
+                                event_id: string;
+                                alert: string;
+                                /** @enum {string} */
+                                state: "firing" | "resolved";
+                                run_id: string | null;
+                                value: number | null;
+                                interval: number[] | null;
+                                sample_size: number | null;
+                                threshold: number;
+                                time: string;
+                                deliveries: {
+                                    delivery_id: string;
+                                    webhook: string;
+                                    /** @enum {string} */
+                                    status: "pending" | "delivered" | "failed";
+                                    attempts: number;
+                                    last_status: number | null;
+                                    last_error: string | null;
+                                    created_at: string;
+                                    delivered_at: string | null;
+                                }[];
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/experiments/{id}/monitor/budget": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The judge budget, its use in the current UTC day and the pairs waiting for it
+         * @description Needs a token with role `reader` or above.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            budget: {
+                                [key: string]: unknown;
+                            } | null;
+                            period_start: string;
+                            renews_at: string;
+                            used: {
+                                judge_calls: number;
+                                tokens: number;
+                                cost_usd: number;
+                            };
+                            deferred_pairs: number;
                         };
                     };
                 };
@@ -2208,7 +2562,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Read records, at any version (?version=K)
+         * Read records, at any version (?version=K), optionally only those whose inputs contain ?search=
          * @description Needs a token with role `reader` or above.
          */
         get: {
@@ -2217,6 +2571,7 @@ export interface paths {
                     version?: number;
                     max_results?: number;
                     page_token?: string;
+                    search?: string;
                 };
                 header?: never;
                 path: {
@@ -2446,6 +2801,70 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/datasets/{name}/diff": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Records added, removed and changed between two versions (?from, to), with the changed keys
+         * @description Needs a token with role `reader` or above.
+         */
+        get: {
+            parameters: {
+                query: {
+                    from: number;
+                    to?: number;
+                    kind?: "added" | "removed" | "changed";
+                    max_results?: number;
+                    page_token?: string;
+                };
+                header?: never;
+                path: {
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            from_version: number;
+                            to_version: number;
+                            counts: {
+                                added: number;
+                                removed: number;
+                                changed: number;
+                            };
+                            changes: {
+                                /** @enum {string} */
+                                kind: "added" | "removed" | "changed";
+                                dataset_record_id: string;
+                                before: unknown;
+                                after: unknown;
+                                changed_keys: string[];
+                            }[];
+                            next_page_token?: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2778,6 +3197,595 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/labeling-sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List labeling sessions with progress (?experiment_id)
+         * @description Needs a token with role `reader` or above.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    experiment_id?: string;
+                    max_results?: number;
+                    page_token?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            labeling_sessions: {
+                                labeling_session_id: string;
+                                name: string;
+                                experiment_id: string;
+                                label_schemas: {
+                                    name: string;
+                                    /** @enum {string} */
+                                    kind: "feedback" | "expectation";
+                                    /** @enum {string} */
+                                    type: "yes_no" | "numeric" | "categorical" | "text";
+                                    title?: string;
+                                    instruction?: string;
+                                    min?: number;
+                                    max?: number;
+                                    options?: string[];
+                                    multiple?: boolean;
+                                }[];
+                                assigned_users: string[];
+                                created_time: string;
+                                created_by: string | null;
+                                last_update_time: string;
+                                progress: {
+                                    total: number;
+                                    done: number;
+                                    by_user: {
+                                        [key: string]: number;
+                                    };
+                                };
+                            }[];
+                            next_page_token?: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Create a labeling session {name, experiment_id, label_schemas, assigned_users?}
+         * @description Needs a token with role `writer` or above.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                        experiment_id: string | number;
+                        label_schemas: {
+                            name: string;
+                            /** @enum {string} */
+                            kind: "feedback" | "expectation";
+                            /** @enum {string} */
+                            type: "yes_no" | "numeric" | "categorical" | "text";
+                            title?: string;
+                            instruction?: string;
+                            min?: number;
+                            max?: number;
+                            options?: string[];
+                            multiple?: boolean;
+                        }[];
+                        /** @default [] */
+                        assigned_users?: string[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            labeling_session_id: string;
+                            name: string;
+                            experiment_id: string;
+                            label_schemas: {
+                                name: string;
+                                /** @enum {string} */
+                                kind: "feedback" | "expectation";
+                                /** @enum {string} */
+                                type: "yes_no" | "numeric" | "categorical" | "text";
+                                title?: string;
+                                instruction?: string;
+                                min?: number;
+                                max?: number;
+                                options?: string[];
+                                multiple?: boolean;
+                            }[];
+                            assigned_users: string[];
+                            created_time: string;
+                            created_by: string | null;
+                            last_update_time: string;
+                            progress: {
+                                total: number;
+                                done: number;
+                                by_user: {
+                                    [key: string]: number;
+                                };
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/labeling-sessions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a labeling session: schemas, labelers, progress
+         * @description Needs a token with role `reader` or above.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            labeling_session_id: string;
+                            name: string;
+                            experiment_id: string;
+                            label_schemas: {
+                                name: string;
+                                /** @enum {string} */
+                                kind: "feedback" | "expectation";
+                                /** @enum {string} */
+                                type: "yes_no" | "numeric" | "categorical" | "text";
+                                title?: string;
+                                instruction?: string;
+                                min?: number;
+                                max?: number;
+                                options?: string[];
+                                multiple?: boolean;
+                            }[];
+                            assigned_users: string[];
+                            created_time: string;
+                            created_by: string | null;
+                            last_update_time: string;
+                            progress: {
+                                total: number;
+                                done: number;
+                                by_user: {
+                                    [key: string]: number;
+                                };
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /**
+         * Delete a labeling session (traces and labels stay)
+         * @description Needs a token with role `writer` or above.
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /**
+         * Rename a session or change its schemas or labelers
+         * @description Needs a token with role `writer` or above.
+         */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name?: string;
+                        label_schemas?: {
+                            name: string;
+                            /** @enum {string} */
+                            kind: "feedback" | "expectation";
+                            /** @enum {string} */
+                            type: "yes_no" | "numeric" | "categorical" | "text";
+                            title?: string;
+                            instruction?: string;
+                            min?: number;
+                            max?: number;
+                            options?: string[];
+                            multiple?: boolean;
+                        }[];
+                        assigned_users?: string[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            labeling_session_id: string;
+                            name: string;
+                            experiment_id: string;
+                            label_schemas: {
+                                name: string;
+                                /** @enum {string} */
+                                kind: "feedback" | "expectation";
+                                /** @enum {string} */
+                                type: "yes_no" | "numeric" | "categorical" | "text";
+                                title?: string;
+                                instruction?: string;
+                                min?: number;
+                                max?: number;
+                                options?: string[];
+                                multiple?: boolean;
+                            }[];
+                            assigned_users: string[];
+                            created_time: string;
+                            created_by: string | null;
+                            last_update_time: string;
+                            progress: {
+                                total: number;
+                                done: number;
+                                by_user: {
+                                    [key: string]: number;
+                                };
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/labeling-sessions/{id}/traces": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The session’s traces in order, with each schema’s labels (paged)
+         * @description Needs a token with role `reader` or above.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    max_results?: number;
+                    page_token?: string;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            traces: {
+                                trace_id: string;
+                                position: number;
+                                request_preview: string | null;
+                                response_preview: string | null;
+                                request_time: string;
+                                state: string;
+                                labels: {
+                                    [key: string]: {
+                                        assessment_id: string;
+                                        value: unknown;
+                                        rationale: string | null;
+                                        source_id: string | null;
+                                        last_update_time: string;
+                                    }[];
+                                };
+                                labeled: string[];
+                                done: boolean;
+                            }[];
+                            next_page_token?: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Add traces {trace_ids} or {filter_string, max_results?}
+         * @description Needs a token with role `writer` or above.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        trace_ids: string[];
+                    } | {
+                        filter_string: string;
+                        /** @default 1000 */
+                        max_results?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            added: number;
+                            trace_count: number;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/labeling-sessions/{id}/traces/{traceId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove a trace from the session
+         * @description Needs a token with role `writer` or above.
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    traceId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/labeling-sessions/{id}/sync": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Merge the session’s traces and labeled expectations into a dataset {dataset_name}
+         * @description Needs a token with role `writer` or above.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        dataset_name: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            dataset_name: string;
+                            records_added: number;
+                            records_merged: number;
+                            version: number;
+                            dataset_created: boolean;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/experiments/{id}/overview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Dashboard numbers over a range: volume, errors, latency p50/p95, tokens, cost per hour or day; judge calls and spend per day
+         * @description Needs a token with role `reader` or above.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    start_time?: string;
+                    end_time?: string;
+                    bucket?: "hour" | "day";
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            experiment_id: string;
+                            start_time: string;
+                            end_time: string;
+                            /** @enum {string} */
+                            bucket: "hour" | "day";
+                            totals: {
+                                time: string;
+                                traces: number;
+                                errors: number;
+                                latency_p50_ms: number | null;
+                                latency_p95_ms: number | null;
+                                total_tokens: number;
+                                cost: number;
+                            };
+                            volume: {
+                                time: string;
+                                traces: number;
+                                errors: number;
+                                latency_p50_ms: number | null;
+                                latency_p95_ms: number | null;
+                                total_tokens: number;
+                                cost: number;
+                            }[];
+                            judge: {
+                                day: string;
+                                judge_calls: number;
+                                judge_errors: number;
+                                input_tokens: number;
+                                output_tokens: number;
+                                cost: number;
+                            }[];
+                            sql: {
+                                volume: string;
+                                judge: string;
+                            } | null;
+                        };
+                    };
                 };
             };
         };

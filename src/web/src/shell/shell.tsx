@@ -9,6 +9,22 @@ import { useWhoami } from './session';
 import { SignIn } from './sign-in';
 import { getToken, setToken } from './token';
 
+const PAGES: ReadonlyArray<{ to: '/overview' | '/traces' | '/datasets' | '/labeling' | '/evaluations' | '/monitor' | '/tokens'; label: string; admin?: boolean }> = [
+  { to: '/overview', label: 'Overview' },
+  { to: '/traces', label: 'Traces' },
+  { to: '/datasets', label: 'Datasets' },
+  { to: '/labeling', label: 'Labeling' },
+  { to: '/evaluations', label: 'Evaluations' },
+  { to: '/monitor', label: 'Monitor' },
+  { to: '/tokens', label: 'Tokens', admin: true },
+];
+
+/** A page of one thing (a trace, a session, a run) belongs to one experiment: switching goes to its list. */
+function listOf(pathname: string): string {
+  const parent = ['/traces/', '/labeling/', '/evaluations/'].find((p) => pathname.startsWith(p));
+  return parent ? parent.slice(0, -1) : '.';
+}
+
 export function useExperiments() {
   return useQuery({ queryKey: ['experiments'], queryFn: async () => ok(await api.GET('/api/v1/experiments')).experiments });
 }
@@ -38,15 +54,16 @@ function Frame({ name, role, authRequired }: { name: string; role: string; authR
       <header className="topbar">
         <Link to="/traces" search={keep as never} className="brand">Assay</Link>
         <nav aria-label="Pages">
-          <Link to="/traces" search={keep as never} className={pathname.startsWith('/traces') ? 'active' : ''}>Traces</Link>
-          <Link to="/monitor" search={keep as never} className={pathname.startsWith('/monitor') ? 'active' : ''}>Monitor</Link>
+          {PAGES.filter((p) => !p.admin || role === 'admin').map((p) => (
+            <Link key={p.to} to={p.to} search={keep as never} className={pathname.startsWith(p.to) ? 'active' : ''}>{p.label}</Link>
+          ))}
         </nav>
         <div className="topbar-controls">
           <label htmlFor="experiment">Experiment</label>
           <select
             id="experiment"
             value={search.exp ?? ''}
-            onChange={(e) => void navigate({ to: pathname.startsWith('/traces/') ? '/traces' : '.', search: ((prev: ShellSearch) => ({ ...keep(prev), exp: e.target.value })) as never })}
+            onChange={(e) => void navigate({ to: listOf(pathname), search: ((prev: ShellSearch) => ({ ...keep(prev), exp: e.target.value })) as never })}
           >
             {experiments.data?.length === 0 && <option value="">No experiments yet</option>}
             {experiments.data?.map((x) => <option key={x.experiment_id} value={x.experiment_id}>{x.name} ({x.experiment_id})</option>)}

@@ -34,7 +34,7 @@ function Chat({ messages }: { messages: ChatMessage[] }) {
   );
 }
 
-function Value({ value, spanType }: { value: unknown; spanType: string | null }) {
+export function Value({ value, spanType }: { value: unknown; spanType: string | null }) {
   const chat = chatMessages(value);
   if (chat) return <Chat messages={chat} />;
   const docs = spanType === 'RETRIEVER' ? retrievedDocuments(value) : null;

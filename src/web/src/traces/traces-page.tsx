@@ -6,6 +6,7 @@ import { combineFilters, rangeBounds, rangeFilter, stableNow } from '../lib/time
 import type { TracesSearch } from '../router';
 import { useCan } from '../shell/session';
 import { AddToDataset, type Selection } from './add-to-dataset';
+import { AddToSession } from './add-to-session';
 import { useTraceSearch } from './queries';
 import { TraceTable } from './trace-table';
 
@@ -15,7 +16,7 @@ export function TracesPage() {
   const [draft, setDraft] = useState(search.filter ?? '');
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
   const [allMatching, setAllMatching] = useState(false);
-  const [dialog, setDialog] = useState(false);
+  const [dialog, setDialog] = useState<'dataset' | 'session' | null>(null);
   const canWrite = useCan('writer');
   const now = stableNow(Date.now());
   const bounds = rangeBounds(search, now);
@@ -73,7 +74,8 @@ export function TracesPage() {
               <button type="button" className="link" onClick={() => setAllMatching(true)}>Select all matching the filter</button>
             )}
             <button type="button" className="link" onClick={() => { setSelected(new Set()); setAllMatching(false); }}>Clear selection</button>
-            <button type="button" className="primary" onClick={() => setDialog(true)}>Add to evaluation dataset</button>
+            <button type="button" onClick={() => setDialog('session')}>Add to labeling session</button>
+            <button type="button" className="primary" onClick={() => setDialog('dataset')}>Add to evaluation dataset</button>
           </>
         )}
       </div>
@@ -93,7 +95,8 @@ export function TracesPage() {
           loading={query.isPending}
         />
       )}
-      {dialog && <AddToDataset selection={selection} experimentId={search.exp ?? ''} onClose={() => setDialog(false)} />}
+      {dialog === 'dataset' && <AddToDataset selection={selection} experimentId={search.exp ?? ''} onClose={() => setDialog(null)} />}
+      {dialog === 'session' && <AddToSession selection={selection} experimentId={search.exp ?? ''} onClose={() => setDialog(null)} />}
     </section>
   );
 }

@@ -1,0 +1,177 @@
+/**
+ * Why a trace was (not) scored: for each scorer of the experiment's monitor, the monitor and scorer
+ * filters, the trace's sampling point `u` against the scorer's rate, whether the scorer applies,
+ * whether a budget deferred it, and the feedback written — or why none exists yet.
+ *
+ * It answers from the same rules the run engine uses (the same filter SQL, `samplingPoint`, the
+ * scorer's own applicability check, the feedback key), so it agrees with what the monitor did.
+ */
+import type { AppContext } from './context.ts';
+import { notFound } from '../domain/errors.ts';
+import { scorerRate, type MonitorConfig, type MonitorScorer } from '../domain/monitor-config.ts';
+import { samplingPoint } from '../domain/sampling.ts';
+import { buildScorer } from '../scorers/registry.ts';
+import { scorerInputFromTrace } from '../scorers/scorer-input.ts';
+import { findMonitor } from '../storage/monitor-repository.ts';
+import { activeRunHolding, copyStanding, feedbackByKeys, traceStanding, type StoredFeedback } from '../storage/monitor-decisions.ts';
+import { deferredPairs } from '../storage/budget-repository.ts';
+import { loadStoredTraces } from '../storage/trace-repository.ts';
+import { feedbackKey } from './monitor-chunk.ts';
+import { tracesMatching } from './monitor-filters.ts';
+
+/** Where the trace stands with the monitor as a whole. */
+export type TraceCoverage =
+  | 'in_progress'
+  | 'in_active_run'
+  | 'awaiting_run'
+  | 'before_monitor'
+  | 'processed';
+
+export type Decision =
+  | 'scored'
+  | 'error'
+  | 'filtered_out'
+  | 'not_sampled'
+  | 'not_applicable'
+  | 'deferred_by_budget'
+  | 'in_progress'
+  | 'pending'
+  | 'before_monitor'
+  | 'not_scored';
+
+export interface ScorerDecision {
+  scorer: string;
+  type: string;
+  decision: Decision;
+  reason: string;
+  filters: { monitor: boolean | null; scorer: boolean | null };
+  sample: { u: number; rate: number; sampled: boolean };
+  applicability: { applies: boolean; reason: string | null };
+  deferred: { run_id: string | null; since: string } | null;
+  feedback: { assessment_id: string; run_id: string | null; create_time: string; value: unknown; error: unknown; valid: boolean } | null;
+}
+
+export interface TraceDecisions {
+  trace_id: string;
+  experiment_id: string;
+  monitor: boolean;
+  coverage: TraceCoverage | null;
+  coverage_reason: string;
+  scorers: ScorerDecision[];
+}
+
+export async function explainTrace(ctx: AppContext, traceId: string, experimentId?: string): Promise<TraceDecisions> {
+  const bare = await traceStanding(ctx.db, traceId, null);
+  if (!bare || (experimentId !== undefined && String(bare.experiment_id) !== experimentId)) {
+    throw notFound(`trace_id: trace '${traceId}' does not exist${experimentId !== undefined ? ` in experiment '${experimentId}'` : ''}`);
+  }
+  const monitor = await findMonitor(ctx.db, bare.experiment_id);
+  if (!monitor) {
+    return {
+      trace_id: traceId,
+      experiment_id: String(bare.experiment_id),
+      monitor: false,
+      coverage: null,
+      coverage_reason: `experiment ${bare.experiment_id} has no monitor`,
+      scorers: [],
+    };
+  }
+  const config = monitor.config;
+  const standing = (await traceStanding(ctx.db, traceId, monitor.cursor_xid))!;
+  const copy = await copyStanding(ctx.db, config.results_schema, bare.experiment_id, traceId);
+  const active = await activeRunHolding(ctx.db, bare.experiment_id, traceId);
+  const [coverage, coverageReason] = coverageOf(standing, copy, active, monitor.created_at);
+
+  const [stored] = await loadStoredTraces(ctx.db, [traceId]);
+  const input = scorerInputFromTrace(stored!);
+  const feedback = await feedbackByKeys(ctx.db, config.scorers.map((s) => feedbackKey(bare.experiment_id, s.name, traceId)));
+  const deferred = await deferredPairs(ctx.db, bare.experiment_id, traceId);
+  const monitorPass = config.filter_string ? (await tracesMatching(ctx.db, [traceId], [config.filter_string])).has(traceId) : null;
+  const u = samplingPoint(traceId);
+
+  const scorers: ScorerDecision[] = [];
+  for (const entry of config.scorers) {
+    const scorerPass = entry.filter_string ? (await tracesMatching(ctx.db, [traceId], [entry.filter_string])).has(traceId) : null;
+    const scorer = buildScorer(entry as never, { model: ctx.config.judge.model });
+    const applicability = scorer.applicability(input);
+    const rate = scorerRate(config, entry);
+    const sampled = rate >= 1 || (rate > 0 && u < rate);
+    const fb = feedback.get(feedbackKey(bare.experiment_id, entry.name, traceId)) ?? null;
+    const wait = deferred.get(entry.name) ?? null;
+    const base = {
+      scorer: entry.name,
+      type: scorer.type,
+      filters: { monitor: monitorPass, scorer: scorerPass },
+      sample: { u, rate, sampled },
+      applicability: { applies: applicability.applies, reason: applicability.applies ? null : applicability.reason },
+      deferred: wait ? { run_id: wait.run_id, since: wait.deferred_at.toISOString() } : null,
+      feedback: fb ? feedbackView(fb) : null,
+    };
+    scorers.push({ ...base, ...decide(config, entry, { monitorPass, scorerPass, sampled, u, rate, applicability, fb, wait, coverage, coverageReason }) });
+  }
+  return { trace_id: traceId, experiment_id: String(bare.experiment_id), monitor: true, coverage, coverage_reason: coverageReason, scorers };
+}
+
+function coverageOf(
+  standing: { state: string; below_cursor: boolean; created_at: Date },
+  copy: { copied: boolean; current: boolean },
+  active: { run_id: string } | undefined,
+  monitorCreated: Date,
+): [TraceCoverage, string] {
+  if (standing.state === 'IN_PROGRESS') return ['in_progress', 'the trace is in progress (its root span has not ended); a run takes it once it is complete'];
+  if (active) return ['in_active_run', `run ${active.run_id} is processing the trace now`];
+  if (copy.current) return ['processed', 'a monitoring run processed the trace at its current version'];
+  if (!standing.below_cursor) {
+    return ['awaiting_run', copy.copied
+      ? 'the trace changed since a run processed it; the next run takes it again'
+      : 'the trace arrived after the last run; the next run takes it'];
+  }
+  if (!copy.copied && standing.created_at < monitorCreated) {
+    return ['before_monitor', 'the trace arrived before the monitor was created; only a backfill judges it'];
+  }
+  return ['processed', 'a monitoring run processed the trace'];
+}
+
+interface Facts {
+  monitorPass: boolean | null;
+  scorerPass: boolean | null;
+  sampled: boolean;
+  u: number;
+  rate: number;
+  applicability: { applies: boolean; reason?: string };
+  fb: StoredFeedback | null;
+  wait: { run_id: string | null } | null;
+  coverage: TraceCoverage;
+  coverageReason: string;
+}
+
+function decide(config: MonitorConfig, entry: MonitorScorer, f: Facts): { decision: Decision; reason: string } {
+  if (f.fb) {
+    const run = f.fb.run_id ? ` by run ${f.fb.run_id}` : '';
+    if (f.fb.error) return { decision: 'error', reason: `the scorer failed${run}: ${f.fb.error.error_code}: ${f.fb.error.error_message}` };
+    return { decision: 'scored', reason: `feedback written${run} at ${f.fb.create_time.toISOString()}` };
+  }
+  if (f.coverage === 'in_progress') return { decision: 'in_progress', reason: f.coverageReason };
+  if (f.monitorPass === false) return { decision: 'filtered_out', reason: `the monitor's filter_string does not match: ${config.filter_string}` };
+  if (f.scorerPass === false) return { decision: 'filtered_out', reason: `the scorer's filter_string does not match: ${entry.filter_string}` };
+  if (!f.sampled) return { decision: 'not_sampled', reason: `u = ${f.u.toFixed(6)} is not below the sample rate ${f.rate}` };
+  if (!f.applicability.applies) return { decision: 'not_applicable', reason: `the scorer does not apply: ${f.applicability.reason}` };
+  if (f.wait) return { decision: 'deferred_by_budget', reason: `the monitor's judge budget was used up${f.wait.run_id ? ` in run ${f.wait.run_id}` : ''}; it is judged when the budget renews` };
+  if (f.coverage === 'in_active_run' || f.coverage === 'awaiting_run') return { decision: 'pending', reason: f.coverageReason };
+  if (f.coverage === 'before_monitor') return { decision: 'before_monitor', reason: f.coverageReason };
+  return {
+    decision: 'not_scored',
+    reason: 'a run processed the trace before this scorer, filter or rate was in the config; the monitor does not go back (use a backfill)',
+  };
+}
+
+function feedbackView(fb: StoredFeedback): NonNullable<ScorerDecision['feedback']> {
+  return {
+    assessment_id: fb.assessment_id,
+    run_id: fb.run_id,
+    create_time: fb.create_time.toISOString(),
+    value: fb.value,
+    error: fb.error,
+    valid: fb.valid,
+  };
+}

@@ -1,0 +1,141 @@
+/**
+ * Judge budget use per monitor and UTC day, and the (trace, scorer) pairs a spent budget deferred.
+ *
+ * Judge calls are reserved before they are made, a few at a time, under a row lock that grants them
+ * only while every limit still has room, so concurrent chunks on many workers never pass the call
+ * limit. Tokens and cost are known only after a call and are booked with the next reservation (or
+ * when the chunk ends): those limits stop new calls once reached, and calls already granted may
+ * pass them by their own use.
+ */
+import type { Db, Executor } from './connect.ts';
+
+export interface BudgetLimits {
+  max_judge_calls?: number | undefined;
+  max_tokens?: number | undefined;
+  max_cost_usd?: number | undefined;
+}
+
+export interface BudgetUse {
+  period_start: Date;
+  judge_calls: number;
+  tokens: number;
+  cost: number;
+}
+
+/** Start of the UTC day holding `now`. */
+export function periodStart(now: Date = new Date()): Date {
+  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
+}
+
+/**
+ * Reserves up to `wanted` judge calls for the period and books `spent` (tokens and cost of calls
+ * already made) in one short transaction on the budget's row. Grants none once any limit is
+ * reached; never grants past the call limit. Returns the calls granted.
+ */
+export async function reserveJudgeCalls(
+  db: Db,
+  experimentId: number,
+  limits: BudgetLimits,
+  period: Date,
+  wanted: number,
+  spent: { calls: number; tokens: number; cost: number } = { calls: 0, tokens: 0, cost: 0 },
+): Promise<number> {
+  return db.transaction().execute(async (trx) => {
+    await trx.insertInto('assay.monitor_budget_usage').values({ experiment_id: experimentId, period_start: period }).onConflict((oc) => oc.doNothing()).execute();
+    const row = await trx
+      .selectFrom('assay.monitor_budget_usage')
+      .select(['judge_calls', 'tokens', 'cost'])
+      .where('experiment_id', '=', experimentId)
+      .where('period_start', '=', period)
+      .forUpdate()
+      .executeTakeFirstOrThrow();
+    const use = { period_start: period, judge_calls: Number(row.judge_calls) + spent.calls, tokens: Number(row.tokens) + spent.tokens, cost: Number(row.cost) + spent.cost };
+    const room = limits.max_judge_calls === undefined ? wanted : Math.max(0, limits.max_judge_calls - use.judge_calls);
+    const granted = wanted > 0 && hasRoom(limits, use) ? Math.min(wanted, room) : 0;
+    if (granted === 0 && spent.calls === 0 && spent.tokens === 0 && spent.cost === 0) return 0;
+    await trx
+      .updateTable('assay.monitor_budget_usage')
+      .set({ judge_calls: use.judge_calls + granted, tokens: use.tokens, cost: use.cost })
+      .where('experiment_id', '=', experimentId)
+      .where('period_start', '=', period)
+      .execute();
+    return granted;
+  });
+}
+
+export async function budgetUse(db: Executor, experimentId: number, period: Date): Promise<BudgetUse> {
+  const row = await db
+    .selectFrom('assay.monitor_budget_usage')
+    .select(['period_start', 'judge_calls', 'tokens', 'cost'])
+    .where('experiment_id', '=', experimentId)
+    .where('period_start', '=', period)
+    .executeTakeFirst();
+  return row
+    ? { period_start: row.period_start, judge_calls: Number(row.judge_calls), tokens: Number(row.tokens), cost: Number(row.cost) }
+    : { period_start: period, judge_calls: 0, tokens: 0, cost: 0 };
+}
+
+/** Records pairs a spent budget held back; a pair deferred again keeps its first record. */
+export async function deferPairs(db: Executor, experimentId: number, runId: string, pairs: ReadonlyArray<{ trace_id: string; scorer: string }>): Promise<void> {
+  if (pairs.length === 0) return;
+  await db
+    .insertInto('assay.monitor_deferred')
+    .values(pairs.map((p) => ({ experiment_id: experimentId, trace_id: p.trace_id, scorer: p.scorer, run_id: runId })))
+    .onConflict((oc) => oc.columns(['experiment_id', 'trace_id', 'scorer']).doNothing())
+    .execute();
+}
+
+/** Forgets deferred pairs once they are judged (or no longer wanted). */
+export async function clearDeferred(db: Executor, experimentId: number, pairs: ReadonlyArray<{ trace_id: string; scorer: string }>): Promise<void> {
+  if (pairs.length === 0) return;
+  await db
+    .deleteFrom('assay.monitor_deferred')
+    .where('experiment_id', '=', experimentId)
+    .where((eb) => eb.or(pairs.map((p) => eb.and([eb('trace_id', '=', p.trace_id), eb('scorer', '=', p.scorer)]))))
+    .execute();
+}
+
+/** Deferred pairs of one trace, by scorer. */
+export async function deferredPairs(db: Executor, experimentId: number, traceId: string): Promise<Map<string, { run_id: string | null; deferred_at: Date }>> {
+  const rows = await db
+    .selectFrom('assay.monitor_deferred')
+    .select(['scorer', 'run_id', 'deferred_at'])
+    .where('experiment_id', '=', experimentId)
+    .where('trace_id', '=', traceId)
+    .execute();
+  return new Map(rows.map((r) => [r.scorer, { run_id: r.run_id, deferred_at: r.deferred_at }]));
+}
+
+export async function deferredCount(db: Executor, experimentId: number): Promise<number> {
+  const row = await db
+    .selectFrom('assay.monitor_deferred')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('experiment_id', '=', experimentId)
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
+}
+
+/** Deferred pairs among some traces, as `trace_id` → scorer names. */
+export async function deferredAmong(db: Executor, experimentId: number, traceIds: readonly string[]): Promise<Array<{ trace_id: string; scorer: string }>> {
+  if (traceIds.length === 0) return [];
+  return db
+    .selectFrom('assay.monitor_deferred')
+    .select(['trace_id', 'scorer'])
+    .where('experiment_id', '=', experimentId)
+    .where('trace_id', 'in', [...traceIds])
+    .execute();
+}
+
+/** Whether the period's use is still below every limit (a budget with room left). */
+export function hasRoom(limits: BudgetLimits, use: BudgetUse): boolean {
+  return (limits.max_judge_calls === undefined || use.judge_calls < limits.max_judge_calls)
+    && (limits.max_tokens === undefined || use.tokens < limits.max_tokens)
+    && (limits.max_cost_usd === undefined || use.cost < limits.max_cost_usd);
+}
+
+/** Whether a run should take deferred pairs again: some wait, and the budget (if any) has room. */
+export async function deferredReady(db: Executor, experimentId: number, limits: BudgetLimits | undefined, now: Date = new Date()): Promise<boolean> {
+  const any = await db.selectFrom('assay.monitor_deferred').select('trace_id').where('experiment_id', '=', experimentId).limit(1).executeTakeFirst();
+  if (!any) return false;
+  return limits === undefined || hasRoom(limits, await budgetUse(db, experimentId, periodStart(now)));
+}
