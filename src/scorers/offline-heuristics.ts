@@ -90,6 +90,19 @@ function customJudge(p: OfflinePrompt): { [key: string]: JsonValue } {
   return verdict(score >= 0.2, `input/output term overlap ${pct(score)}`);
 }
 
+const FRUSTRATION = ['not what i asked', 'useless', 'frustrat', 'annoy', 'ridiculous', 'again?', 'still not', "doesn't help", 'does not help'];
+const FORGETTING = ["i don't remember", 'i do not remember', 'could you remind me', 'what was your', 'can you repeat'];
+
+/** The turns of a session judge's CONVERSATION section (`Turn N / User: … / Assistant: …`). */
+function conversationTurns(text: string): Array<{ user: string; assistant: string }> {
+  return text
+    .split(/\n\n(?=Turn \d+\n)/)
+    .map((block) => ({
+      user: /\nUser: ([\s\S]*?)\nAssistant: /.exec(block)?.[1] ?? '',
+      assistant: /\nAssistant: ([\s\S]*)$/.exec(block)?.[1] ?? '',
+    }));
+}
+
 /**
  * Handlers by judge marker. Other prompts (dataset synthesis, …) add theirs with `registerOfflineHandler`.
  */
@@ -122,6 +135,28 @@ export const offlineHandlers = new Map<string, OfflineHandler>([
   ['guidelines', ({ sections }) => guidelineCheck(sections)],
   ['expectations_guidelines', ({ sections }) => guidelineCheck(sections)],
   ['custom_judge', customJudge],
+  ['conversation_completeness', ({ sections }) => {
+    const unanswered = conversationTurns(sections.CONVERSATION ?? '').filter((t) => t.assistant.trim() === '').length;
+    return verdict(unanswered === 0, unanswered === 0 ? 'every turn has an answer' : `${unanswered} turns have no answer`);
+  }],
+  ['user_frustration', ({ sections }) => {
+    const turns = conversationTurns(sections.CONVERSATION ?? '');
+    const users = turns.map((t) => t.user.trim().toLowerCase());
+    const repeated = users.some((u, i) => u !== '' && users.indexOf(u) !== i);
+    const hits = FRUSTRATION.filter((phrase) => users.some((u) => u.includes(phrase)));
+    const frustrated = repeated || hits.length > 0;
+    return verdict(frustrated, frustrated ? `frustration: ${[...(repeated ? ['a repeated request'] : []), ...hits].join(', ')}` : 'no repeated request or frustration phrase');
+  }],
+  ['knowledge_retention', ({ sections }) => {
+    const turns = conversationTurns(sections.CONVERSATION ?? '');
+    const hits = FORGETTING.filter((phrase) => turns.slice(1).some((t) => t.assistant.toLowerCase().includes(phrase)));
+    return verdict(hits.length === 0, hits.length === 0 ? 'no later answer asks again or forgets' : `later answers say: ${hits.join(', ')}`);
+  }],
+  ['custom_session_judge', ({ sections }) => {
+    const turns = conversationTurns(sections.CONVERSATION ?? '');
+    const c = coverage(turns.map((t) => t.user).join(' '), turns.map((t) => t.assistant).join(' '));
+    return verdict(c >= 0.2, `user/assistant term overlap ${pct(c)}`);
+  }],
 ]);
 
 /** Adds or replaces the handler for a marker (the extension point for new prompt kinds). */

@@ -15,7 +15,7 @@ import type { AppContext } from '../services/context.ts';
 import type { RunCounts, ScorerCounts } from '../storage/monitor-schema.ts';
 import { findMonitor, findRun, type MonitorRunRow } from '../storage/monitor-repository.ts';
 import { takeRunCallTotals } from '../storage/monitor-run-calls.ts';
-import { storedRunFeedback, type StoredRunFeedback } from '../storage/monitor-run-counts.ts';
+import { addStoredFeedback, storedRunFeedback, storedSessionRunFeedback, type StoredRunFeedback } from '../storage/monitor-run-counts.ts';
 import { ensureResultsTable, traceLogsTable } from '../storage/results-table.ts';
 import { monitorRunsTotal } from '../observability/monitor-metrics.ts';
 import { enqueueAlertEvaluation, enqueueMonitorChunk } from '../queue/jobs.ts';
@@ -124,10 +124,18 @@ export async function finishRunIfDone(ctx: AppContext, runId: string): Promise<b
     if (!run || run.status !== 'running') return undefined;
     const chunks = await trx.selectFrom('assay.monitor_run_chunk').select(['done', 'counts']).where('run_id', '=', runId).execute();
     if (chunks.some((c) => !c.done)) return undefined;
+    const stored = addStoredFeedback(await storedRunFeedback(trx, runId, run.experiment_id), await storedSessionRunFeedback(trx, runId, run.experiment_id));
+    const { session_calls: sessionCalls, ...summed } = sumCounts(chunks.map((c) => c.counts));
+    // Every trace-level call of every attempt, crashed ones included, from the calls recorded as they
+    // were made; session judges' calls as their chunks counted them.
+    const calls = await takeRunCallTotals(trx, runId);
     const counts = {
-      ...withStoredFeedback(sumCounts(chunks.map((c) => c.counts)), await storedRunFeedback(trx, runId, run.experiment_id)),
-      // Every call of every attempt, crashed ones included, from the calls recorded as they were made.
-      ...(await takeRunCallTotals(trx, runId)),
+      ...withStoredFeedback(summed, stored),
+      judge_calls: calls.judge_calls + (sessionCalls?.judge_calls ?? 0),
+      repeated_judge_calls: calls.repeated_judge_calls,
+      input_tokens: calls.input_tokens + (sessionCalls?.input_tokens ?? 0),
+      output_tokens: calls.output_tokens + (sessionCalls?.output_tokens ?? 0),
+      cost: calls.cost + (sessionCalls?.cost ?? 0),
     };
     await trx
       .updateTable('assay.monitor_run')
@@ -182,6 +190,10 @@ export function sumCounts(parts: readonly RunCounts[]): RunCounts {
     total.output_tokens! += part.output_tokens ?? 0;
     total.cost! += part.cost ?? 0;
     total.assessments_written! += part.assessments_written ?? 0;
+    if (part.session_calls) {
+      const into = (total.session_calls ??= { judge_calls: 0, input_tokens: 0, output_tokens: 0, cost: 0 });
+      for (const key of Object.keys(into) as Array<keyof typeof into>) into[key] += part.session_calls[key];
+    }
     for (const [name, c] of Object.entries(part.scorers ?? {})) {
       const into = (total.scorers![name] ??= emptyScorerCounts());
       for (const key of Object.keys(into) as Array<keyof ScorerCounts>) into[key] += c[key] ?? 0;

@@ -186,11 +186,18 @@ function tallyDrafts(counts: RunCounts, task: SessionTask, drafts: FeedbackDraft
     tally.scored += 1;
   }
   monitorJudgeCalls.inc({ scorer: task.entry.name, outcome: error ? 'error' : 'ok' });
+  const calls = (counts.session_calls ??= { judge_calls: 0, input_tokens: 0, output_tokens: 0, cost: 0 });
   for (const d of drafts) {
     const meta = d.metadata ?? {};
-    if (meta['assay.judge.model'] !== undefined) counts.judge_calls! += 1;
-    counts.input_tokens! += Number(meta['assay.judge.input_tokens'] ?? 0) || 0;
-    counts.output_tokens! += Number(meta['assay.judge.output_tokens'] ?? 0) || 0;
-    counts.cost! += Number(meta['assay.judge.cost'] ?? 0) || 0;
+    const used = {
+      judge_calls: meta['assay.judge.model'] !== undefined ? 1 : 0,
+      input_tokens: Number(meta['assay.judge.input_tokens'] ?? 0) || 0,
+      output_tokens: Number(meta['assay.judge.output_tokens'] ?? 0) || 0,
+      cost: Number(meta['assay.judge.cost'] ?? 0) || 0,
+    };
+    for (const key of Object.keys(used) as Array<keyof typeof used>) {
+      calls[key] += used[key];
+      counts[key] = (counts[key] ?? 0) + used[key];
+    }
   }
 }

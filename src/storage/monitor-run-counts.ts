@@ -14,7 +14,8 @@ export interface StoredRunFeedback {
 
 /**
  * The feedback a run wrote on its window's traces: rows keyed `monitor:<experiment>:<scorer>:<trace>[#n]`
- * and stamped with the run's id. Read while the window's trace list still exists (before the finish
+ * and stamped with the run's id (session feedback, stamped `assay.session.turns`, is counted by
+ * `storedSessionRunFeedback`). Read while the window's trace list still exists (before the finish
  * deletes it).
  */
 export async function storedRunFeedback(db: Executor, runId: string, experimentId: number): Promise<StoredRunFeedback> {
@@ -34,6 +35,7 @@ export async function storedRunFeedback(db: Executor, runId: string, experimentI
                and a.kind = 'feedback'
                and a.idempotency_key like ${`${prefix}%`}
                and a.metadata ->> 'assay.monitor.run_id' = ${runId}
+               and not (a.metadata ? 'assay.session.turns')
              group by 1, 2) pairs
      group by scorer`.execute(db);
   const scorers: StoredRunFeedback['scorers'] = {};
@@ -43,4 +45,50 @@ export async function storedRunFeedback(db: Executor, runId: string, experimentI
     assessments += row.assessments;
   }
   return { assessments, scorers };
+}
+
+/**
+ * The session feedback a run wrote on its sessions: rows keyed
+ * `monitor:<experiment>:<scorer>:session:<session>@<turns>:<last trace>[#n]`, stamped with the run's id.
+ * Read while the run's session list still exists.
+ */
+export async function storedSessionRunFeedback(db: Executor, runId: string, experimentId: number): Promise<StoredRunFeedback> {
+  const prefix = `monitor:${experimentId}:`;
+  const { rows } = await sql<{ scorer: string; scored: number; errored: number; assessments: number }>`
+    select scorer,
+           count(*) filter (where not errored)::int as scored,
+           count(*) filter (where errored)::int as errored,
+           sum(drafts)::int as assessments
+      from (select left(substr(split_part(a.idempotency_key, '#', 1), ${prefix.length + 1}),
+                        -length(':session:' || s.session_id || '@' || s.turns || ':' || s.last_trace_id)) as scorer,
+                   s.session_id,
+                   bool_or(a.error is not null) as errored,
+                   count(*) as drafts
+              from assay.monitor_run_session s
+              join assay.assessment a on a.trace_id = s.last_trace_id
+             where s.run_id = ${runId}
+               and a.kind = 'feedback'
+               and a.idempotency_key like ${`${prefix}%`}
+               and a.metadata ->> 'assay.monitor.run_id' = ${runId}
+               and a.metadata ->> 'mlflow.trace.session' = s.session_id
+               and a.metadata ->> 'assay.session.turns' = s.turns::text
+             group by 1, 2) pairs
+     group by scorer`.execute(db);
+  const scorers: StoredRunFeedback['scorers'] = {};
+  let assessments = 0;
+  for (const row of rows) {
+    scorers[row.scorer] = { scored: row.scored, errored: row.errored };
+    assessments += row.assessments;
+  }
+  return { assessments, scorers };
+}
+
+/** Two stored counts added together (trace and session feedback of one run). */
+export function addStoredFeedback(a: StoredRunFeedback, b: StoredRunFeedback): StoredRunFeedback {
+  const scorers = { ...a.scorers };
+  for (const [name, c] of Object.entries(b.scorers)) {
+    const into = scorers[name] ?? { scored: 0, errored: 0 };
+    scorers[name] = { scored: into.scored + c.scored, errored: into.errored + c.errored };
+  }
+  return { assessments: a.assessments + b.assessments, scorers };
 }

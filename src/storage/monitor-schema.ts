@@ -92,6 +92,8 @@ export interface RunCounts {
   assessments_written?: number;
   scorers?: Record<string, ScorerCounts>;
   errors?: string[];
+  /** Session judges' calls as their chunks counted them (they are not in the per-pair call record); folded into the totals at finish. */
+  session_calls?: { judge_calls: number; input_tokens: number; output_tokens: number; cost: number };
 }
 
 export interface MonitorRunSessionTable {

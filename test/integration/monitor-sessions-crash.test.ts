@@ -83,7 +83,8 @@ it('an interrupted session chunk, then delivered twice, stores each (session, sc
   expect(storedAtStop).toBeLessThan(pairs);
 
   await Promise.all([runChunk(t.ctx, run.run_id, chunk, new AbortController().signal), runChunk(t.ctx, run.run_id, chunk, new AbortController().signal)]);
-  expect((await findRun(t.ctx.db, run.run_id))?.status).toBe('succeeded');
+  const finished = await findRun(t.ctx.db, run.run_id);
+  expect(finished?.status).toBe('succeeded');
 
   const { rows } = await sql.query(
     `select metadata ->> 'mlflow.trace.session' as s, name, count(*)::int as n, bool_and(valid) as valid
@@ -91,6 +92,12 @@ it('an interrupted session chunk, then delivered twice, stores each (session, sc
   );
   expect(rows).toHaveLength(pairs);
   expect(rows.every((r: { n: number; valid: boolean }) => r.n === 1 && r.valid)).toBe(true);
+  // The run's counts come from the stored rows: every pair once, under its scorer's name (the
+  // sessions' last traces are in the run's trace window too, and are not counted twice there).
+  expect(Object.keys(finished!.counts.scorers ?? {}).sort()).toEqual(['conversation_completeness', 'knowledge_retention']);
+  expect(finished!.counts.scorers?.conversation_completeness).toMatchObject({ scored: SESSIONS.length, errored: 0 });
+  expect(finished!.counts.scorers?.knowledge_retention).toMatchObject({ scored: pairs - SESSIONS.length, errored: 0 });
+  expect(finished!.counts.assessments_written).toBe(pairs);
   // What was stored before the stop was not judged again; the two deliveries may both ask for the rest.
   expect(judge.calls.length - callsAtStop).toBeLessThanOrEqual(2 * (pairs - storedAtStop));
 });

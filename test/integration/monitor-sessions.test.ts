@@ -114,8 +114,14 @@ describe.each(['postgres', 'pglite'] as const)('session judges in a monitor on %
   it('judges each idle session once, sampled on its id, on its last trace', async () => {
     expect((await put({ session_idle_seconds: 1 })).statusCode).toBe(200);
     await idleFor(1);
-    await startMonitorRun(t, admin, experimentId);
+    const runId = await startMonitorRun(t, admin, experimentId);
     const sampled = SESSIONS.filter((s) => isSampled(s, 0.5));
+    // The run's history counts sessions for session judges.
+    const history = await t.app.inject({ method: 'GET', url: `/api/v1/experiments/${experimentId}/monitor/runs`, headers: admin });
+    const judged = history.json().runs.find((r: Json) => r.run_id === runId);
+    expect(judged.scorers.frustrated).toMatchObject({ sampled: sampled.length, scored: sampled.length, errored: 0 });
+    expect(judged.scorers.conversation_completeness).toMatchObject({ sampled: SESSIONS.length, scored: SESSIONS.length });
+    expect(judged.assessments_written).toBe(SESSIONS.length * 2 + sampled.length);
     const feedback = await sessionFeedback();
     expect(feedback.filter((f) => f.name === 'conversation_completeness').map((f) => f.session)).toEqual(SESSIONS);
     expect(feedback.filter((f) => f.name === 'polite').map((f) => f.session)).toEqual(SESSIONS);

@@ -3,7 +3,7 @@ import { loadConfig } from '../../../config/index.ts';
 import { JudgeClient } from '../../../src/scorers/judge-client.ts';
 import { startOfflineJudge, type OfflineJudge } from '../../../src/scorers/offline-judge.ts';
 import { openJudge } from '../../../src/scorers/open-judge.ts';
-import { buildScorer, listScorers } from '../../../src/scorers/registry.ts';
+import { buildScorer, listScorers, scorerLevel } from '../../../src/scorers/registry.ts';
 import { scorerInputFromTrace } from '../../../src/scorers/scorer-input.ts';
 import { chatTrace, ragTrace } from '../../fixtures/scorer-traces.ts';
 
@@ -23,7 +23,9 @@ describe('offline judge', () => {
       ...scorerInputFromTrace(ragTrace()),
       expectations: { guidelines: ['Answer in English'], expected_response: 'Annual plans: within 30 days.' },
     };
-    const judges = listScorers().filter((s) => s.kind === 'llm_judge' && s.name !== 'custom_judge' && s.name !== 'guidelines');
+    const judges = listScorers().filter(
+      (s) => s.kind === 'llm_judge' && s.name !== 'custom_judge' && s.name !== 'guidelines' && scorerLevel({ name: s.name }) === 'trace',
+    );
     expect(judges.map((j) => j.name).sort()).toEqual(
       ['correctness', 'equivalence', 'expectations_guidelines', 'relevance_to_query', 'retrieval_groundedness', 'retrieval_relevance', 'retrieval_sufficiency', 'safety'].sort(),
     );
@@ -40,6 +42,26 @@ describe('offline judge', () => {
     }
     const [grounded] = await buildScorer('retrieval_groundedness', { model: 'any' }).score(input, { judge });
     expect(grounded?.value).toBe('no'); // the first retriever did not return the price
+  });
+
+  it('answers the session judges from the conversation', async () => {
+    const conversation = (text: string) => ({ ...scorerInputFromTrace(chatTrace()), conversation: { session_id: 's', turns: 2, text } });
+    const calm = conversation('Turn 1\nUser: What is the refund window?\nAssistant: 30 days.\n\nTurn 2\nUser: Thanks\nAssistant: You are welcome.');
+    const upset = conversation('Turn 1\nUser: Refund window?\nAssistant: \n\nTurn 2\nUser: That is not what I asked\nAssistant: Could you remind me of your order?');
+    const value = async (name: string, input: ReturnType<typeof conversation>) => {
+      const [f] = await buildScorer(name, { model: 'any' }).score(input, { judge });
+      expect(f?.error, name).toBeNull();
+      expect(f?.source.source_id).toBe('offline-heuristic');
+      return f?.value;
+    };
+    expect(await value('conversation_completeness', calm)).toBe('yes');
+    expect(await value('conversation_completeness', upset)).toBe('no');
+    expect(await value('user_frustration', calm)).toBe('no');
+    expect(await value('user_frustration', upset)).toBe('yes');
+    expect(await value('knowledge_retention', calm)).toBe('yes');
+    expect(await value('knowledge_retention', upset)).toBe('no');
+    const [custom] = await buildScorer({ name: 'c', type: 'custom_session_judge', instructions: 'Helpful in {{ conversation }}?' }, { model: 'any' }).score(calm, { judge });
+    expect(custom?.error).toBeNull();
   });
 
   it('answers guidelines and custom judges', async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isAssayError } from '../../../src/domain/errors.ts';
-import { buildScorer, listScorers, resolveScorerType, scorerEntrySchema, validateScorerEntries } from '../../../src/scorers/registry.ts';
+import { buildScorer, listScorers, resolveScorerType, scorerEntrySchema, scorerLevel, validateScorerEntries } from '../../../src/scorers/registry.ts';
+import { scorerInputFromRecord } from '../../../src/scorers/scorer-input.ts';
 
 describe('validateScorerEntries', () => {
   it('accepts the design document’s monitor scorers', () => {
@@ -91,5 +92,27 @@ describe('listScorers', () => {
     expect(catalog.find((c) => c.name === 'guidelines')?.aliases).toEqual(['guideline_adherence']);
     expect(catalog.find((c) => c.name === 'latency')?.kind).toBe('code');
     for (const entry of catalog) expect(entry.description.length).toBeGreaterThan(20);
+  });
+});
+
+describe('session judges', () => {
+  it('are session-level, and a custom one needs {{ conversation }} and nothing else', () => {
+    expect(scorerLevel({ name: 'conversation_completeness' })).toBe('session');
+    expect(scorerLevel({ name: 'f', type: 'user_frustration' })).toBe('session');
+    expect(scorerLevel({ name: 'safety' })).toBe('trace');
+    expect(validateScorerEntries([{ name: 'c', type: 'custom_session_judge', instructions: 'Polite in {{ conversation }}?' }])).toEqual([]);
+    expect(validateScorerEntries([{ name: 'c', type: 'custom_session_judge', instructions: 'Polite in {{ outputs }}?' }])).toEqual([
+      'scorers[0].instructions: must use {{ conversation }}',
+    ]);
+    expect(validateScorerEntries([{ name: 'c', type: 'custom_session_judge', instructions: '{{ conversation }} {{ trace }}' }])).toEqual([
+      "scorers[0].instructions: unknown template variable '{{ trace }}'; a session judge knows {{ conversation }}",
+    ]);
+  });
+
+  it('do not apply to a single trace or record', () => {
+    const scorer = buildScorer({ name: 'knowledge_retention' }, { model: 'm' });
+    const input = scorerInputFromRecord({ inputs: { question: 'q' }, outputs: 'a' });
+    expect(scorer.applicability(input)).toMatchObject({ applies: false, reason: expect.stringContaining('session judge') });
+    expect(scorer.applicability({ ...input, conversation: { session_id: 's', turns: 2, text: 'Turn 1…' } })).toEqual({ applies: true });
   });
 });
