@@ -37,7 +37,7 @@ export async function traceRoutes(app: FastifyInstance, ctx: AppContext): Promis
     },
   );
 
-  app.get<{ Params: { id: string } }>('/api/v1/experiments/:id/traces', documented({ querystring: listQuery, response: { 200: traceListJson } }), async (request) => {
+  app.get<{ Params: { id: string } }>('/api/v1/experiments/:id/traces', { config: { role: 'reader' }, ...documented({ querystring: listQuery, response: { 200: traceListJson } }) }, async (request) => {
     const experiment = await getExperiment(ctx.db, request.params.id);
     const query = parseWith(listQuery, request.query);
     const after = query.page_token ? decodePageToken(query.page_token, cursor) : undefined;
@@ -54,7 +54,7 @@ export async function traceRoutes(app: FastifyInstance, ctx: AppContext): Promis
     };
   });
 
-  app.get<{ Params: { traceId: string } }>('/api/v1/traces/:traceId', documented({ response: { 200: traceJson } }), async (request) => {
+  app.get<{ Params: { traceId: string } }>('/api/v1/traces/:traceId', { config: { role: 'reader' }, ...documented({ response: { 200: traceJson } }) }, async (request) => {
     const [trace] = await loadStoredTraces(ctx.db, [request.params.traceId]);
     if (!trace) throw notFound(`trace_id: trace '${request.params.traceId}' does not exist`);
     return traceToJson(trace);
