@@ -51,6 +51,10 @@ describe('canonicalJson', () => {
     expect(sha256Hex(text)).toBe(digest);
   });
 
+  it('leaves out keys whose value is undefined', () => {
+    expect(canonicalJson({ b: 1, a: undefined, c: { d: undefined } } as never)).toBe('{"b":1,"c":{}}');
+  });
+
   it('hashes non-ASCII inputs as UTF-8, so inputs that differ never collide', () => {
     expect(inputsHash({ q: 'ĩ' })).toBe('953c90cbe3f00a40a819db51c88147c2a036193b4b89cb20f436799d50844d18');
     expect(inputsHash({ q: ')' })).toBe('9f43d32c0e79770fb405f651b8c3e7618f516cdb23c0d7bed62b91ae210064a5');
