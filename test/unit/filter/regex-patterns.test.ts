@@ -6,7 +6,7 @@ import { parseFilter } from '../../../src/domain/filter/index.ts';
 describe('regexPatterns', () => {
   it('lists every RLIKE pattern in order and nothing else', () => {
     const filter = parseFilter(
-      `tags.a RLIKE '^x+$' AND status = 'OK' AND tags.b LIKE 'y%' AND span.attributes.model RLIKE 'gpt-[0-9]' AND tags.c IN ('RLIKE')`,
+      `tags.a RLIKE '^x+$' AND status = 'OK' AND tags.b LIKE 'y%' AND span.attributes.model RLIKE 'gpt-[0-9]' AND status IN ('RLIKE')`,
     );
     expect(regexPatterns(filter)).toEqual(['^x+$', 'gpt-[0-9]']);
     expect(regexPatterns(parseFilter(`tags.a = 'RLIKE'`))).toEqual([]);
