@@ -1,7 +1,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules', '.assay', 'scratch', 'dist'] },
+  { ignores: ['node_modules', '.assay', 'scratch', 'dist', '.stryker-tmp', 'reports'] },
   ...tseslint.configs.recommended,
   {
     rules: {

@@ -3,6 +3,7 @@ import swagger from '@fastify/swagger';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { httpRequests } from '../observability/metrics.ts';
 import { registerAuth } from './auth.ts';
+import { recordRoutes } from './route-table.ts';
 import { describeRoute } from './openapi-docs.ts';
 import type { AppContext } from './context.ts';
 import { errorResponse } from './error-status.ts';
@@ -59,6 +60,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     requestTimeout: 120_000,
   });
 
+  recordRoutes(app);
   await app.register(swagger, {
     openapi: {
       info: { title: 'Assay API', version: '1', description: 'Quality monitoring for GenAI applications' },

@@ -2,10 +2,7 @@
  * Authentication and roles: open while no token exists; afterwards every request needs an active
  * token whose role covers the route. Error bodies are `{error_code, message}`.
  */
-import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerAuth } from '../../src/api/auth.ts';
-import { errorResponse } from '../../src/api/error-status.ts';
 import { revokeToken } from '../../src/storage/token-repository.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { chatTrace, newTraceHex, otlpJsonRequest, type Json } from '../support/trace-payloads.ts';
@@ -119,25 +116,23 @@ describe('auth', () => {
       }
     });
 
-    it('refuses a writer on an admin-only route', async () => {
-      // No admin route is part of this slice yet; mount one on a bare app with the same auth hook.
-      const bare = Fastify();
-      bare.setErrorHandler((error, _request, reply) => {
-        const { status, body } = errorResponse(error);
-        return reply.code(status).send(body);
-      });
-      registerAuth(bare, t.ctx);
-      bare.get('/admin-only', { config: { role: 'admin' } }, async (request) => ({ who: request.principal.name }));
-      await bare.ready();
-      try {
-        expectDenied(await bare.inject({ method: 'GET', url: '/admin-only', headers: writer }), 403);
-        expectDenied(await bare.inject({ method: 'GET', url: '/admin-only' }), 401);
-        const ok = await bare.inject({ method: 'GET', url: '/admin-only', headers: admin });
-        expect(ok.statusCode).toBe(200);
-        expect(ok.json()).toEqual({ who: 'ops' });
-      } finally {
-        await bare.close();
+    it('refuses a writer on the admin routes and lets an admin in', async () => {
+      // Every route is walked in auth-matrix.test.ts; these are the ones an operator relies on.
+      const monitor = `/api/v1/experiments/${experimentId}/monitor`;
+      const adminOnly = [
+        { method: 'PUT' as const, url: monitor, payload: { results_schema: 'auth_test', scorers: [{ name: 'safety' }] } },
+        { method: 'POST' as const, url: `${monitor}/run` },
+        { method: 'GET' as const, url: '/api/v1/tokens' },
+        { method: 'POST' as const, url: '/api/v1/tokens', payload: { name: 'by-writer', role: 'admin' } },
+      ];
+      for (const request of adminOnly) {
+        const denied = await t.app.inject({ ...request, headers: writer });
+        expectDenied(denied, 403);
+        expect(denied.json().message, request.url).toMatch(/ingest-bot.*writer.*admin/);
       }
+      expect((await t.app.inject({ ...adminOnly[0]!, headers: admin })).statusCode).toBe(201);
+      expect((await t.app.inject({ ...adminOnly[2]!, headers: admin })).json().tokens.map((tk: { name: string }) => tk.name)).not.toContain('by-writer');
+      expect((await t.app.inject({ method: 'GET', url: '/api/v1/whoami', headers: admin })).json()).toMatchObject({ name: 'ops', role: 'admin' });
     });
   });
 });

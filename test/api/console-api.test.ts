@@ -4,12 +4,12 @@ import { wilson } from '../../src/storage/monitor-trends.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { ingestSamples, newExperiment } from '../support/monitor.ts';
 
-describe('console API', () => {
+describe.each(['postgres', 'pglite'] as const)('console API (%s)', (db) => {
   let t: TestApp;
   let experimentId: string;
   let traceIds: string[];
   beforeAll(async () => {
-    t = await startTestApp({ db: 'pglite' });
+    t = await startTestApp({ db });
     experimentId = await newExperiment(t.ctx);
     traceIds = await ingestSamples(t.ctx, experimentId, 6, { startMs: Date.parse('2026-01-01T10:10:00Z') });
   });

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { client } from '../support/dataset-fixtures.ts';
 
-describe('dataset administration', () => {
+describe.each(['postgres', 'pglite'] as const)('dataset administration (%s)', (db) => {
   let t: TestApp;
   let ann: ReturnType<typeof client>;
   let ben: ReturnType<typeof client>;
@@ -12,7 +12,7 @@ describe('dataset administration', () => {
   const names = (body: Record<string, unknown>) => (body.datasets as Array<{ name: string }>).map((d) => d.name);
 
   beforeAll(async () => {
-    t = await startTestApp({ db: 'pglite' });
+    t = await startTestApp({ db });
     ann = client(t, await t.tokenHeaders('writer', 'ann'));
     ben = client(t, await t.tokenHeaders('writer', 'ben'));
     experimentId = (await ann('POST', '/api/v1/experiments', { name: 'support-bot' })).body.experiment_id;

@@ -13,13 +13,13 @@ import { ingestSamples, newExperiment, startMonitorRun } from '../support/monito
 import { jobHandlers } from '../../workers/index.ts';
 import { ingestTraces } from '../../src/services/ingest.ts';
 
-describe('monitor cursor', () => {
+describe.each(['in-process', 'bullmq'] as const)('monitor cursor on the %s queue', (queue) => {
   let t: TestApp;
   let sql: pg.Client;
   let admin: Record<string, string>;
 
   beforeAll(async () => {
-    t = await startTestApp();
+    t = await startTestApp({ queue });
     await t.ctx.queue.startWorker(jobHandlers(t.ctx), { concurrency: 4 });
     admin = await t.tokenHeaders('admin');
     sql = new pg.Client({ connectionString: t.database.url });

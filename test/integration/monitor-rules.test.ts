@@ -119,6 +119,17 @@ describe.each(['in-process', 'bullmq'] as const)('monitoring rules on the %s que
     expect(await copied(id)).toHaveLength(12);
   });
 
+  it("uses the monitor's sample for scorers without their own rate", async () => {
+    const id = await newExperiment(t.ctx);
+    // u of tr-…d … tr-…18: .569 .691 .715 .652 .106 .708 .515 .813 .021 .817 .348 .001
+    await putMonitor(id, { sample: 0.35, scorers: [{ name: 'safety' }, { name: 'relevance_to_query', sample_rate: 0.6 }] });
+    await ingest(id, Array.from({ length: 12 }, (_, i) => ragTrace(fixedHex(i + 13))));
+    await startMonitorRun(t, admin, id);
+    const ids = (...numbers: number[]) => numbers.map((n) => `tr-${fixedHex(n)}`).sort();
+    expect(await judged(id, 'safety')).toEqual(ids(0x11, 0x15, 0x17, 0x18));
+    expect(await judged(id, 'relevance_to_query')).toEqual(ids(0xd, 0x11, 0x13, 0x15, 0x17, 0x18));
+  });
+
   it('judges a partial trace only once it is complete', async () => {
     const id = await newExperiment(t.ctx);
     await putMonitor(id, { scorers: [{ name: 'safety', sample_rate: 1 }] });

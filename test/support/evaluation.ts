@@ -18,14 +18,17 @@ export async function startRun(call: Call, body: Record<string, unknown>): Promi
 
 /** Waits until the run has succeeded (fails fast when it failed) and returns its view. */
 export async function waitForEvaluation(call: Call, runId: string, timeoutMs = 60_000): Promise<Record<string, Loose>> {
-  return waitFor(
+  // A failed run ends the wait at once, with its error (an error thrown inside waitFor would be retried).
+  const run = await waitFor(
     async () => {
       const res = await call('GET', `/api/v1/evaluations/${runId}`);
-      if (res.body.run?.status === 'failed') throw new Error(`run ${runId} failed: ${res.body.run.error}`);
-      return res.body.run?.status === 'succeeded' ? res.body.run : undefined;
+      const status = res.body.run?.status;
+      return status === 'succeeded' || status === 'failed' ? (res.body.run as Record<string, Loose>) : undefined;
     },
     { timeoutMs, intervalMs: 100, what: `evaluation run ${runId}` },
   );
+  if (run.status === 'failed') throw new Error(`evaluation run ${runId} failed: ${run.error}`);
+  return run;
 }
 
 /** Every row of a run, through the paged rows API. */

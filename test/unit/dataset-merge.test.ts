@@ -51,6 +51,10 @@ describe('canonicalJson', () => {
     expect(sha256Hex(text)).toBe(digest);
   });
 
+  it('leaves out keys whose value is undefined', () => {
+    expect(canonicalJson({ b: 1, a: undefined, c: { d: undefined } } as never)).toBe('{"b":1,"c":{}}');
+  });
+
   it('hashes non-ASCII inputs as UTF-8, so inputs that differ never collide', () => {
     expect(inputsHash({ q: 'ĩ' })).toBe('953c90cbe3f00a40a819db51c88147c2a036193b4b89cb20f436799d50844d18');
     expect(inputsHash({ q: ')' })).toBe('9f43d32c0e79770fb405f651b8c3e7618f516cdb23c0d7bed62b91ae210064a5');
@@ -61,6 +65,27 @@ describe('canonicalJson', () => {
 const now = new Date('2026-01-02T00:00:00Z');
 let counter = 0;
 const ctx = (user: string) => ({ user, now, newId: () => `dr-${++counter}` });
+
+describe('record and version digests, written out', () => {
+  // Computed outside this code base: SHA-256 of inputsHash + '\n' + canonical JSON of {outputs, expectations, tags, source}.
+  const ih = '953c90cbe3f00a40a819db51c88147c2a036193b4b89cb20f436799d50844d18'; // inputsHash({ q: 'ĩ' })
+  const first = '05dc3f89aaa10bb5302082a82ad2d9cf1b0e0899d78293570bb24a1ad1e83bc8';
+  const second = 'c754033fb3aa1c4cad82b52bba4a8c04723177268aedf766b16ad4eb182f65f7';
+
+  it('hashes what a record says', () => {
+    expect(contentHash(ih, { outputs: 'réponse', expectations: { a: 1 }, tags: { t: '1' }, source: null })).toBe(first);
+    expect(contentHash(ih, { tags: {}, source: { human: { user_name: 'bob' } }, expectations: {}, outputs: null })).toBe(second);
+  });
+
+  it('XORs content hashes into the version digest, in any order, padded to 64 digits', () => {
+    expect(EMPTY_DIGEST).toBe('0'.repeat(64));
+    expect(updateDigest(EMPTY_DIGEST, [], [first])).toBe(first);
+    expect(updateDigest(EMPTY_DIGEST, [], [first, second])).toBe('c2883cb6190b17f99da23783909855cb693f7fbf5d6f6431bad89ef1c9c75e3f');
+    expect(updateDigest('c2883cb6190b17f99da23783909855cb693f7fbf5d6f6431bad89ef1c9c75e3f', [second], [])).toBe(first);
+    expect(updateDigest(first, [first], [])).toBe(EMPTY_DIGEST);
+    expect(updateDigest('0f'.repeat(32), ['0f' + '00'.repeat(31)], [])).toBe('000f' + '0f'.repeat(30));
+  });
+});
 
 describe('merge rules', () => {
   const existing: DatasetRecord = {

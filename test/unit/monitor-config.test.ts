@@ -49,4 +49,36 @@ describe('validateMonitorConfig', () => {
     expect(validateMonitorConfig(null, checks).ok).toBe(false);
     expect(validateMonitorConfig([], checks).ok).toBe(false);
   });
+
+  it('names each problem exactly, and keeps a valid filter_string', () => {
+    const bad = validateMonitorConfig({ results_schema: 'assay', filter_string: 'bad x', scorers: [{ name: 's', filter_string: 'bad y' }, null] }, checks);
+    expect(bad).toEqual({
+      ok: false,
+      problems: [
+        "results_schema: schema 'assay' is Assay's own (reserved); choose a schema of your own, such as 'monitoring'",
+        'scorers[0].filter_string: Invalid filter \'bad y\'',
+        expect.stringMatching(/^scorers\[1\]: /),
+        "filter_string: Invalid filter 'bad x'",
+      ],
+    });
+    expect(validateMonitorConfig({ results_schema: 'pg_x', scorers: [] }, checks)).toEqual({
+      ok: false,
+      problems: ["results_schema: schema 'pg_x' belongs to Postgres (reserved); choose a schema of your own, such as 'monitoring'"],
+    });
+    expect(validateMonitorConfig('text', checks)).toMatchObject({ ok: false, problems: [expect.stringMatching(/^body: /)] });
+
+    const good = validateMonitorConfig(
+      { results_schema: 'm', filter_string: "tags.env = 'prod'", scorers: [{ name: 's', filter_string: "tags.tier = 'gold'" }] },
+      checks,
+    );
+    expect(good).toEqual({
+      ok: true,
+      config: { results_schema: 'm', sample: 1, paused: false, interval_minutes: 15, filter_string: "tags.env = 'prod'", scorers: [{ name: 's', filter_string: "tags.tier = 'gold'" }] },
+    });
+  });
+
+  it('refuses a document whose only problem is one the scorer checks report', () => {
+    const result = validateMonitorConfig({ results_schema: 'm', scorers: [{ name: 'nope' }] }, { ...checks, validateScorers: () => ['scorers[0].name: unknown scorer'] });
+    expect(result).toEqual({ ok: false, problems: ['scorers[0].name: unknown scorer'] });
+  });
 });

@@ -97,7 +97,7 @@ export async function assessmentRoutes(app: FastifyInstance, ctx: AppContext): P
     },
   );
 
-  app.get<{ Params: Params }>('/api/v1/traces/:traceId/assessments/:assessmentId', documented({ response: { 200: z.object({ assessment: assessmentJson }) } }), async (request) => {
+  app.get<{ Params: Params }>('/api/v1/traces/:traceId/assessments/:assessmentId', { config: { role: 'reader' }, ...documented({ response: { 200: z.object({ assessment: assessmentJson }) } }) }, async (request) => {
     const found = await getAssessment(ctx.db, traceIdParam(request.params.traceId), request.params.assessmentId);
     if (!found) throw notFound(`assessment_id: assessment '${request.params.assessmentId}' does not exist`);
     return { assessment: assessmentToJson(found) };

@@ -75,7 +75,7 @@ export async function datasetRecordRoutes(app: FastifyInstance, ctx: AppContext)
     return mergeDatasetRecords(ctx.db, name, body, { user: request.principal.name, limits });
   });
 
-  app.get<NameParams>('/api/v1/datasets/:name/records', documented({ querystring: pageQuery }), async (request) => {
+  app.get<NameParams>('/api/v1/datasets/:name/records', { config: { role: 'reader' }, ...documented({ querystring: pageQuery }) }, async (request) => {
     const query = parseWith(pageQuery, request.query);
     const cursor = query.page_token ? decodePageToken(query.page_token, recordCursor) : undefined;
     if (cursor && query.version !== undefined && cursor.v !== query.version) {
@@ -95,7 +95,7 @@ export async function datasetRecordRoutes(app: FastifyInstance, ctx: AppContext)
     };
   });
 
-  app.get<NameParams>('/api/v1/datasets/:name/versions', async (request) => {
+  app.get<NameParams>('/api/v1/datasets/:name/versions', { config: { role: 'reader' } }, async (request) => {
     const row = await getDatasetRow(ctx.db, parseDatasetName(request.params.name).full);
     const versions = await listVersions(ctx.db, row.dataset_id);
     return {

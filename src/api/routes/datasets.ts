@@ -60,7 +60,7 @@ export async function datasetRoutes(app: FastifyInstance, ctx: AppContext): Prom
   });
 
   // Tags filter as `tag.<key>=<value>`; every given tag must match.
-  app.get<{ Querystring: Record<string, string> }>('/api/v1/datasets', documented({ querystring: listQuery, response: { 200: z.object({ datasets: z.array(datasetJson), next_page_token: z.string().optional() }) } }), async (request) => {
+  app.get<{ Querystring: Record<string, string> }>('/api/v1/datasets', { config: { role: 'reader' }, ...documented({ querystring: listQuery, response: { 200: z.object({ datasets: z.array(datasetJson), next_page_token: z.string().optional() }) } }) }, async (request) => {
     const query = parseWith(listQuery, request.query);
     const tags: Record<string, string> = {};
     for (const [key, value] of Object.entries(request.query)) {
@@ -85,7 +85,7 @@ export async function datasetRoutes(app: FastifyInstance, ctx: AppContext): Prom
   });
 
   // `{dataset}` leaves room for siblings such as the evaluation runs that used it.
-  app.get<NameParams>('/api/v1/datasets/:name', documented({ response: { 200: z.object({ dataset: datasetJson, evaluation_runs: z.array(z.unknown()) }) } }), async (request) => ({
+  app.get<NameParams>('/api/v1/datasets/:name', { config: { role: 'reader' }, ...documented({ response: { 200: z.object({ dataset: datasetJson, evaluation_runs: z.array(z.unknown()) }) } }) }, async (request) => ({
     dataset: await getDataset(ctx.db, request.params.name),
     evaluation_runs: await runsUsingDataset(ctx.db, parseDatasetName(request.params.name).full),
   }));

@@ -46,7 +46,7 @@ export async function evaluationRoutes(app: FastifyInstance, ctx: AppContext): P
     return reply.code(202).send({ run: await runView(ctx, run) });
   });
 
-  app.get(BASE, documented({ querystring: listQuery }), async (request) => {
+  app.get(BASE, { config: { role: 'reader' }, ...documented({ querystring: listQuery }) }, async (request) => {
     const query = parseWith(listQuery, request.query);
     const offset = query.page_token ? decodePageToken(query.page_token, offsetCursor).o : 0;
     const experimentId = query.experiment_id === undefined ? undefined : parseExperimentId(query.experiment_id);
@@ -59,14 +59,14 @@ export async function evaluationRoutes(app: FastifyInstance, ctx: AppContext): P
   });
 
   // Before `/:id`, though find-my-way prefers the static segment anyway.
-  app.get(`${BASE}/compare`, documented({ querystring: compareQuery }), async (request) => {
+  app.get(`${BASE}/compare`, { config: { role: 'reader' }, ...documented({ querystring: compareQuery }) }, async (request) => {
     const { run_ids } = parseWith(compareQuery, request.query);
     return compareRuns(ctx, run_ids.split(',').map((s) => s.trim()).filter(Boolean));
   });
 
-  app.get<P>(`${BASE}/:id`, async (request) => ({ run: await runView(ctx, await getRun(ctx, request.params.id)) }));
+  app.get<P>(`${BASE}/:id`, { config: { role: 'reader' } }, async (request) => ({ run: await runView(ctx, await getRun(ctx, request.params.id)) }));
 
-  app.get<P>(`${BASE}/:id/rows`, documented({ querystring: rowsQuery }), async (request) => {
+  app.get<P>(`${BASE}/:id/rows`, { config: { role: 'reader' }, ...documented({ querystring: rowsQuery }) }, async (request) => {
     const query = parseWith(rowsQuery, request.query);
     await getRun(ctx, request.params.id);
     const after = query.page_token ? decodePageToken(query.page_token, rowCursor).r : -1;

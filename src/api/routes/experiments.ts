@@ -21,12 +21,12 @@ export async function experimentRoutes(app: FastifyInstance, ctx: AppContext): P
     return reply.code(201).send(experiment);
   });
 
-  app.get('/api/v1/experiments', documented({ querystring: listQuery, response: { 200: z.object({ experiments: z.array(experimentJson) }) } }), async (request) => {
+  app.get('/api/v1/experiments', { config: { role: 'reader' }, ...documented({ querystring: listQuery, response: { 200: z.object({ experiments: z.array(experimentJson) }) } }) }, async (request) => {
     const query = parseWith(listQuery, request.query);
     return { experiments: await listExperiments(ctx.db, query) };
   });
 
-  app.get<{ Params: { id: string } }>('/api/v1/experiments/:id', documented({ response: { 200: experimentJson } }), async (request) =>
+  app.get<{ Params: { id: string } }>('/api/v1/experiments/:id', { config: { role: 'reader' }, ...documented({ response: { 200: experimentJson } }) }, async (request) =>
     getExperiment(ctx.db, request.params.id),
   );
 }

@@ -39,7 +39,7 @@ const testBody = z
   .strict();
 
 export async function monitorRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  app.get<P>(BASE, documented({ response: { 200: monitorJson } }), async (request, reply) => {
+  app.get<P>(BASE, { config: { role: 'reader' }, ...documented({ response: { 200: monitorJson } }) }, async (request, reply) => {
     const view = await getMonitor(ctx, request.params.id);
     return reply.header('etag', view.etag).send(view);
   });
@@ -65,7 +65,7 @@ export async function monitorRoutes(app: FastifyInstance, ctx: AppContext): Prom
     return reply.code(202).send({ run: runView(run) });
   });
 
-  app.get<P>(`${BASE}/runs`, documented({ querystring: runsQuery, response: { 200: runListJson } }), async (request) => {
+  app.get<P>(`${BASE}/runs`, { config: { role: 'reader' }, ...documented({ querystring: runsQuery, response: { 200: runListJson } }) }, async (request) => {
     const { max_results } = parseWith(runsQuery, request.query);
     return { runs: await runHistory(ctx, request.params.id, max_results) };
   });
@@ -80,7 +80,7 @@ export async function monitorRoutes(app: FastifyInstance, ctx: AppContext): Prom
     return reply.code(result.confirmed ? 202 : 200).send(result);
   });
 
-  app.get<P>(`${BASE}/trends`, documented({ querystring: trendsQuery, response: { 200: trendsJson } }), async (request) => {
+  app.get<P>(`${BASE}/trends`, { config: { role: 'reader' }, ...documented({ querystring: trendsQuery, response: { 200: trendsJson } }) }, async (request) => {
     const query = parseWith(trendsQuery, request.query);
     const experiment = await getExperiment(ctx.db, request.params.id);
     const id = Number(experiment.experiment_id);

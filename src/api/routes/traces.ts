@@ -43,7 +43,7 @@ export async function traceRoutes(app: FastifyInstance, ctx: AppContext): Promis
     },
   );
 
-  app.get<{ Params: { id: string } }>('/api/v1/experiments/:id/traces', documented({ querystring: listQuery, response: { 200: traceListJson } }), async (request) => {
+  app.get<{ Params: { id: string } }>('/api/v1/experiments/:id/traces', { config: { role: 'reader' }, ...documented({ querystring: listQuery, response: { 200: traceListJson } }) }, async (request) => {
     const experiment = await getExperiment(ctx.db, request.params.id);
     const query = parseWith(listQuery, request.query);
     const after = query.page_token ? decodePageToken(query.page_token, cursor) : undefined;
@@ -63,7 +63,7 @@ export async function traceRoutes(app: FastifyInstance, ctx: AppContext): Promis
   app.get<{ Params: { traceId: string } }>(
     '/api/v1/traces/:traceId',
     // The documented answer is Assay's form; `?format=mlflow` answers MLflow's (see the route's summary).
-    documented({ querystring: traceQuery, response: { 200: traceJson } }),
+    { config: { role: 'reader' }, ...documented({ querystring: traceQuery, response: { 200: traceJson } }) },
     async (request, reply) => {
       const { format } = parseWith(traceQuery, request.query);
       const [trace] = await loadStoredTraces(ctx.db, [traceIdParam(request.params.traceId)]);

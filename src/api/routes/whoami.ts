@@ -6,7 +6,7 @@ import { documented } from '../openapi-schema.ts';
 import { whoamiJson } from '../schemas/common.ts';
 
 export async function whoamiRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  app.get('/api/v1/whoami', documented({ response: { 200: whoamiJson } }), async (request) => ({
+  app.get('/api/v1/whoami', { config: { role: 'reader' }, ...documented({ response: { 200: whoamiJson } }) }, async (request) => ({
     name: request.principal.name,
     role: request.principal.role,
     auth_required: await anyActiveToken(ctx.db),

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { isAssayError } from '../../../src/domain/errors.ts';
 import { parseFilter, parseOrderBy } from '../../../src/domain/filter/index.ts';
 import { integerBound } from '../../../src/storage/trace-filter-sql.ts';
+import { ERROR_CASES, MATCH_CASES } from '../../integration/search-filter-cases.ts';
 
 describe('parseFilter', () => {
   it('applies aliases and rewrites, splitting identifiers on the first dot', () => {
@@ -45,6 +46,31 @@ describe('parseFilter', () => {
         expect((error as Error).message).toContain(message);
       }
     }
+  });
+});
+
+describe('parseFilter over the search filter table', () => {
+  // The same table the search tests run against Postgres: the parser alone accepts every match case
+  // and refuses every error case with the message the API answers.
+  it.each(MATCH_CASES.map(([filter]) => filter))('accepts %s', (filter) => {
+    expect(() => parseFilter(filter)).not.toThrow();
+  });
+
+  // A bad RLIKE pattern is refused by Postgres's regex engine, after parsing.
+  const checkedByPostgres = new Set([`status RLIKE '('`, `tags.env RLIKE 'a{2,1}'`]);
+  it('leaves only the regex cases to Postgres', () => {
+    expect(ERROR_CASES.filter(([f]) => checkedByPostgres.has(f))).toHaveLength(checkedByPostgres.size);
+  });
+
+  it.each(ERROR_CASES.filter(([f]) => !checkedByPostgres.has(f)))('refuses %s', (filter, expected) => {
+    let caught: unknown;
+    try {
+      parseFilter(filter);
+    } catch (error) {
+      caught = error;
+    }
+    expect(isAssayError(caught, 'INVALID_PARAMETER_VALUE'), String(caught)).toBe(true);
+    expect((caught as Error).message).toContain((expected as { error: string }).error);
   });
 });
 

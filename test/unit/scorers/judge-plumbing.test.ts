@@ -14,6 +14,40 @@ describe('judge output parsing', () => {
   });
 });
 
+describe('judge answers, written out', () => {
+  it.each<[string, unknown]>([
+    ['{"result":"yes","rationale":"ok"}', { result: 'yes', rationale: 'ok' }],
+    ['  {"result":"no"}  ', { result: 'no' }],
+    ['```json\n{"result":"no"}\n```', { result: 'no' }],
+    ['  ```\n {"result":"yes"} \n```  ', { result: 'yes' }],
+    ['Sure! Here it is: {"result":"yes"} Hope that helps.', { result: 'yes' }],
+    // The outermost braces are taken: a stray brace after the object spoils it.
+    ['{"result":"yes"} and later a stray }', null],
+    ['{"a":1}', { a: 1 }],
+    ['no braces at all', null],
+    ['} backwards {', null],
+    ['{', null],
+    ['}{', null],
+    ['[1, 2]', null],
+    ['"a string"', null],
+    ['null', null],
+    ['42', null],
+    ['prefix [{"result":"yes"}]', { result: 'yes' }],
+    ['', null],
+  ])('parseJudgeJson(%j)', (text, expected) => {
+    expect(parseJudgeJson(text)).toEqual(expected);
+  });
+
+  it.each([
+    ['```json\n{"a":1}\n```', '{"a":1}'],
+    ['  plain  ', 'plain'],
+    ['```\n  spaced  \n```', 'spaced'],
+    ['```\n```', ''],
+  ])('stripFences(%j) is %j', (text, expected) => {
+    expect(stripFences(text)).toBe(expected);
+  });
+});
+
 describe('retry policy pieces', () => {
   it('reads retry-after in ms, seconds or as a date', () => {
     expect(retryAfterMs(new Headers({ 'retry-after-ms': '250' }))).toBe(250);
