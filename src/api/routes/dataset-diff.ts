@@ -43,7 +43,7 @@ const diffJson = z.object({
 const cursor = z.object({ s: z.number().int().min(0), f: z.number().int(), t: z.number().int() });
 
 export async function datasetDiffRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  app.get<{ Params: { name: string } }>('/api/v1/datasets/:name/diff', documented({ querystring: diffQuery, response: { 200: diffJson } }), async (request) => {
+  app.get<{ Params: { name: string } }>('/api/v1/datasets/:name/diff', { config: { role: 'reader' }, ...documented({ querystring: diffQuery, response: { 200: diffJson } }) }, async (request) => {
     const query = parseWith(diffQuery, request.query);
     const row = await getDatasetRow(ctx.db, parseDatasetName(request.params.name).full);
     const from = resolveVersion(row, query.from);

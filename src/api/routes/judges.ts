@@ -22,7 +22,7 @@ function agreementToJson(a: Agreement, max: number) {
 export async function judgeRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   app.get<{ Params: { id: string } }>(
     '/api/v1/experiments/:id/judge-agreement',
-    documented({ querystring: listQuery, response: { 200: judgeAgreementListJson } }),
+    { config: { role: 'reader' }, ...documented({ querystring: listQuery, response: { 200: judgeAgreementListJson } }) },
     async (request) => {
       const query = parseWith(listQuery, request.query);
       const judges = await experimentAgreement(ctx.db, request.params.id, query.name);
@@ -32,7 +32,7 @@ export async function judgeRoutes(app: FastifyInstance, ctx: AppContext): Promis
 
   app.get<{ Params: { id: string; name: string } }>(
     '/api/v1/experiments/:id/judges/:name/agreement',
-    documented({ querystring: oneQuery, response: { 200: judgeAgreementJson } }),
+    { config: { role: 'reader' }, ...documented({ querystring: oneQuery, response: { 200: judgeAgreementJson } }) },
     async (request) => {
       const query = parseWith(oneQuery, request.query);
       const [agreement] = await experimentAgreement(ctx.db, request.params.id, request.params.name);

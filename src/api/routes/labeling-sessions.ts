@@ -74,7 +74,7 @@ export async function labelingSessionRoutes(app: FastifyInstance, ctx: AppContex
     return reply.code(201).send(session);
   });
 
-  app.get(BASE, documented({ querystring: listQuery, response: { 200: z.object({ labeling_sessions: z.array(labelingSessionJson), next_page_token: z.string().optional() }) } }), async (request) => {
+  app.get(BASE, { config: { role: 'reader' }, ...documented({ querystring: listQuery, response: { 200: z.object({ labeling_sessions: z.array(labelingSessionJson), next_page_token: z.string().optional() }) } }) }, async (request) => {
     const query = parseWith(listQuery, request.query);
     const offset = query.page_token ? decodePageToken(query.page_token, offsetCursor).o : 0;
     const experimentId = query.experiment_id === undefined ? undefined : parseExperimentId(query.experiment_id);
@@ -88,7 +88,7 @@ export async function labelingSessionRoutes(app: FastifyInstance, ctx: AppContex
     };
   });
 
-  app.get<P>(`${BASE}/:id`, documented({ response: { 200: labelingSessionJson } }), async (request) =>
+  app.get<P>(`${BASE}/:id`, { config: { role: 'reader' }, ...documented({ response: { 200: labelingSessionJson } }) }, async (request) =>
     sessionView(ctx.db, await getSessionRow(ctx.db, request.params.id)));
 
   app.patch<P>(`${BASE}/:id`, { config: { role: 'writer' }, ...documented({ body: patchBody, response: { 200: labelingSessionJson } }) }, async (request) => {
@@ -110,7 +110,7 @@ export async function labelingSessionRoutes(app: FastifyInstance, ctx: AppContex
     return addTraces(ctx.db, row, body, request.principal.name);
   });
 
-  app.get<P>(`${BASE}/:id/traces`, documented({ querystring: tracesQuery, response: { 200: z.object({ traces: z.array(sessionTraceJson), next_page_token: z.string().optional() }) } }), async (request) => {
+  app.get<P>(`${BASE}/:id/traces`, { config: { role: 'reader' }, ...documented({ querystring: tracesQuery, response: { 200: z.object({ traces: z.array(sessionTraceJson), next_page_token: z.string().optional() }) } }) }, async (request) => {
     const query = parseWith(tracesQuery, request.query);
     const row = await getSessionRow(ctx.db, request.params.id);
     const after = query.page_token ? decodePageToken(query.page_token, positionCursor).p : 0;

@@ -13,14 +13,14 @@ import { parseWith } from '../validate.ts';
 export async function monitorAlertRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   app.get<{ Params: { id: string } }>(
     '/api/v1/experiments/:id/monitor/alerts',
-    documented({ querystring: alertsQuery, response: { 200: alertsJson } }),
+    { config: { role: 'reader' }, ...documented({ querystring: alertsQuery, response: { 200: alertsJson } }) },
     async (request) => {
       const { max_results } = parseWith(alertsQuery, request.query);
       return alertsView(ctx, request.params.id, max_results);
     },
   );
 
-  app.get<{ Params: { id: string } }>('/api/v1/experiments/:id/monitor/budget', documented({ response: { 200: budgetJson } }), async (request) => {
+  app.get<{ Params: { id: string } }>('/api/v1/experiments/:id/monitor/budget', { config: { role: 'reader' }, ...documented({ response: { 200: budgetJson } }) }, async (request) => {
     const experiment = await getExperiment(ctx.db, request.params.id);
     const monitor = await findMonitor(ctx.db, Number(experiment.experiment_id));
     if (!monitor) throw notFound(`experiment_id: experiment '${request.params.id}' has no monitor`);

@@ -9,13 +9,13 @@ import { parseWith } from '../validate.ts';
 export async function monitorDecisionRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   app.get<{ Params: { traceId: string } }>(
     '/api/v1/traces/:traceId/monitor-decisions',
-    documented({ response: { 200: traceDecisionsJson } }),
+    { config: { role: 'reader' }, ...documented({ response: { 200: traceDecisionsJson } }) },
     async (request) => explainTrace(ctx, request.params.traceId),
   );
 
   app.get<{ Params: { id: string } }>(
     '/api/v1/experiments/:id/monitor/decisions',
-    documented({ querystring: decisionsQuery, response: { 200: traceDecisionsJson } }),
+    { config: { role: 'reader' }, ...documented({ querystring: decisionsQuery, response: { 200: traceDecisionsJson } }) },
     async (request) => {
       const { trace_id } = parseWith(decisionsQuery, request.query);
       return explainTrace(ctx, trace_id, request.params.id);

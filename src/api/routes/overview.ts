@@ -72,7 +72,7 @@ function overviewSql(schema: string, experimentId: number, bucket: 'hour' | 'day
 }
 
 export async function overviewRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  app.get<{ Params: { id: string } }>('/api/v1/experiments/:id/overview', documented({ querystring: overviewQuery, response: { 200: overviewJson } }), async (request) => {
+  app.get<{ Params: { id: string } }>('/api/v1/experiments/:id/overview', { config: { role: 'reader' }, ...documented({ querystring: overviewQuery, response: { 200: overviewJson } }) }, async (request) => {
     const query = parseWith(overviewQuery, request.query);
     const experiment = await getExperiment(ctx.db, request.params.id);
     const id = Number(experiment.experiment_id);

@@ -39,7 +39,7 @@ function sessionToJson(s: SessionWithFeedback) {
 export async function sessionRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   app.get<{ Params: { id: string } }>(
     '/api/v1/experiments/:id/sessions',
-    documented({ querystring: listQuery, response: { 200: sessionListJson } }),
+    { config: { role: 'reader' }, ...documented({ querystring: listQuery, response: { 200: sessionListJson } }) },
     async (request) => {
       const query = parseWith(listQuery, request.query);
       const after = query.page_token ? decodePageToken(query.page_token, listCursor) : undefined;
@@ -59,7 +59,7 @@ export async function sessionRoutes(app: FastifyInstance, ctx: AppContext): Prom
 
   app.get<{ Params: { id: string; sessionId: string } }>(
     '/api/v1/experiments/:id/sessions/:sessionId',
-    documented({ querystring: viewQuery, response: { 200: sessionViewJson } }),
+    { config: { role: 'reader' }, ...documented({ querystring: viewQuery, response: { 200: sessionViewJson } }) },
     async (request) => {
       const query = parseWith(viewQuery, request.query);
       const after = query.page_token ? decodePageToken(query.page_token, viewCursor) : undefined;
