@@ -4,13 +4,15 @@
  * This is how a user learns that a retrieval scorer does nothing on traces without RETRIEVER spans.
  */
 import type { AppContext } from '../services/context.ts';
-import type { MonitorScorer } from '../domain/monitor-config.ts';
+import { scorerRate, type MonitorScorer } from '../domain/monitor-config.ts';
+import { isSampled } from '../domain/sampling.ts';
 import { buildScorer } from '../scorers/registry.ts';
 import { scorerInputFromTrace } from '../scorers/scorer-input.ts';
 import { getExperiment } from '../storage/experiment-repository.ts';
 import { findMonitor } from '../storage/monitor-repository.ts';
 import { latestFinishedTraceIds, loadStoredTraces } from '../storage/trace-repository.ts';
 import { parseMonitorConfig } from './monitor-config.ts';
+import { budgetAllowance } from './monitor-budget.ts';
 import { tracesMatching } from './monitor-filters.ts';
 import { runPool } from './pool.ts';
 import type { JudgeClient } from '../scorers/judge-client.ts';
@@ -23,6 +25,8 @@ export interface ScorerTestReport {
   applied: number;
   not_applicable: number;
   filtered_out: number;
+  /** Of the applied traces, those a run samples at the scorer's rate. */
+  sampled: number;
   reasons: Record<string, number>;
   errors: string[];
   samples: Array<{ trace_id: string; value: unknown; rationale: string | null; error: unknown }>;
@@ -33,42 +37,48 @@ export async function testMonitor(
   experimentId: string,
   body: { max_traces?: number; scorers?: unknown[]; filter_string?: string },
   signal?: AbortSignal,
-): Promise<{ traces: number; scorers: ScorerTestReport[] }> {
+): Promise<{ traces: number; run_judge_calls: number; budget: Awaited<ReturnType<typeof budgetAllowance>>; scorers: ScorerTestReport[] }> {
   const experiment = await getExperiment(ctx.db, experimentId);
   const id = Number(experiment.experiment_id);
   const maxTraces = body.max_traces ?? 10;
   if (!Number.isInteger(maxTraces) || maxTraces < 1 || maxTraces > 200) throw invalid('max_traces: must be an integer from 1 to 200');
   const monitor = await findMonitor(ctx.db, id);
-  const scorers = body.scorers
-    ? parseMonitorConfig({ results_schema: 'test', scorers: body.scorers }).scorers
-    : (monitor?.config.scorers ?? []);
+  const config = body.scorers
+    ? parseMonitorConfig({ results_schema: 'test', sample: monitor?.config.sample, scorers: body.scorers })
+    : monitor?.config;
+  const scorers = config?.scorers ?? [];
   if (scorers.length === 0) throw invalid('scorers: give scorers, or create the monitor first');
   const monitorFilter = body.filter_string ?? monitor?.config.filter_string;
 
   const traces = await loadStoredTraces(ctx.db, await latestFinishedTraceIds(ctx.db, id, maxTraces));
   const { judge } = ctx.judge;
   const reports: ScorerTestReport[] = [];
+  let runJudgeCalls = 0;
   for (const entry of scorers) {
-    reports.push(await testOne(ctx, entry, traces, monitorFilter, judge, signal));
+    const { report, judgeCalls } = await testOne(ctx, entry, scorerRate(config!, entry), traces, monitorFilter, judge, signal);
+    reports.push(report);
+    runJudgeCalls += judgeCalls;
   }
-  return { traces: traces.length, scorers: reports };
+  const budget = await budgetAllowance(ctx, id, monitor?.config.budget, runJudgeCalls);
+  return { traces: traces.length, run_judge_calls: runJudgeCalls, budget, scorers: reports };
 }
 
 async function testOne(
   ctx: AppContext,
   entry: MonitorScorer,
+  rate: number,
   traces: Awaited<ReturnType<typeof loadStoredTraces>>,
   monitorFilter: string | undefined,
   judge: JudgeClient,
   signal: AbortSignal | undefined,
-): Promise<ScorerTestReport> {
+): Promise<{ report: ScorerTestReport; judgeCalls: number }> {
   const scorer = buildScorer(entry as never, { model: ctx.config.judge.model });
   const filters = [monitorFilter, entry.filter_string].filter((f): f is string => Boolean(f));
   const ids = traces.map((t) => t.info.trace_id);
   const eligible = filters.length ? await tracesMatching(ctx.db, ids, filters) : new Set(ids);
   const report: ScorerTestReport = {
     name: entry.name, type: scorer.type, traces: traces.length, applied: 0, not_applicable: 0,
-    filtered_out: traces.length - eligible.size, reasons: {}, errors: [], samples: [],
+    filtered_out: traces.length - eligible.size, sampled: 0, reasons: {}, errors: [], samples: [],
   };
   const runnable = traces.filter((trace) => {
     if (!eligible.has(trace.info.trace_id)) return false;
@@ -79,6 +89,7 @@ async function testOne(
     return false;
   });
   report.applied = runnable.length;
+  report.sampled = runnable.filter((trace) => isSampled(trace.info.trace_id, rate)).length;
   await runPool(runnable, 8, signal, async (trace) => {
     const drafts = await scorer.score(scorerInputFromTrace(trace), { judge, signal });
     for (const d of drafts) {
@@ -88,6 +99,6 @@ async function testOne(
       }
     }
   });
-  return report;
+  return { report, judgeCalls: scorer.kind === 'llm_judge' ? report.sampled : 0 };
 }
 

@@ -48,6 +48,29 @@ describe('monitor test and backfill', () => {
     expect(after.n).toBe(before.n);
   });
 
+  it("says what a run at the monitor's rates would call the judge for, and what today's budget allows", async () => {
+    const first = (await t.app.inject({ method: 'POST', url: `/api/v1/experiments/${id}/monitor/test`, headers: admin, payload: { max_traces: 20 } })).json();
+    expect(first.budget).toBeNull(); // no budget in this monitor
+    const safety = first.scorers.find((s: { name: string }) => s.name === 'safety');
+    const grounded = first.scorers.find((s: { name: string }) => s.name === 'retrieval_groundedness');
+    expect(safety.sampled).toBe(20); // rate 1
+    expect(grounded.sampled).toBeLessThan(grounded.applied); // rate 0.5 of 19 applicable traces
+    expect(first.run_judge_calls).toBe(safety.sampled + grounded.sampled);
+
+    const budgeted = await newExperiment(t.ctx);
+    await ingestSamples(t.ctx, budgeted, 10, { seed: 'budgeted-test', startMs: start });
+    const put = await t.app.inject({
+      method: 'PUT',
+      url: `/api/v1/experiments/${budgeted}/monitor`,
+      headers: admin,
+      payload: { results_schema: 'bt', scorers: [{ name: 'safety' }], budget: { period: 'day', max_judge_calls: 4 } },
+    });
+    expect(put.statusCode, put.body).toBe(201);
+    const tested = (await t.app.inject({ method: 'POST', url: `/api/v1/experiments/${budgeted}/monitor/test`, headers: admin, payload: { max_traces: 10 } })).json();
+    expect(tested.run_judge_calls).toBe(10);
+    expect(tested.budget).toMatchObject({ allowed_judge_calls: 4, deferred_judge_calls: 6, used_today: { judge_calls: 0 } });
+  });
+
   it('estimates a backfill first and runs it only when confirmed', async () => {
     const range = { start_time: new Date(start).toISOString(), end_time: new Date(start + 20_000).toISOString() };
     const estimate = await t.app.inject({ method: 'POST', url: `/api/v1/experiments/${id}/monitor/backfill`, headers: admin, payload: range });

@@ -62,8 +62,23 @@ export const runJson = z.object({
 
 export const runListJson = z.object({ runs: z.array(runJson) });
 
+/** What today's judge budget allows of some judge calls (null without a budget); the rest would be deferred. */
+const budgetAllowanceJson = z
+  .object({
+    budget: z.record(z.string(), jsonValue),
+    used_today: z.object({ judge_calls: z.number(), tokens: z.number(), cost_usd: z.number() }),
+    renews_at: z.string(),
+    allowed_judge_calls: z.number(),
+    deferred_judge_calls: z.number(),
+  })
+  .nullable();
+
 export const testReportJson = z.object({
   traces: z.number(),
+  /** Judge calls a monitoring run would make on these traces at the monitor's sample rates. */
+  run_judge_calls: z.number(),
+  /** What today's budget allows of those calls. */
+  budget: budgetAllowanceJson,
   scorers: z.array(z.object({
     name: z.string(),
     type: z.string(),
@@ -71,6 +86,8 @@ export const testReportJson = z.object({
     applied: z.number(),
     not_applicable: z.number(),
     filtered_out: z.number(),
+    /** Of the applied traces, those a run samples at the scorer's rate. */
+    sampled: z.number(),
     reasons: z.record(z.string(), z.number()),
     errors: z.array(z.string()),
     samples: z.array(z.object({ trace_id: z.string(), value: jsonValue, rationale: z.string().nullable(), error: jsonValue })),
@@ -91,15 +108,7 @@ const backfillEstimateJson = z.object({
   cost: z.number().nullable(),
   cost_note: z.string(),
   /** What today's judge budget allows of these calls (null without a budget); the rest is deferred. */
-  budget: z
-    .object({
-      budget: z.record(z.string(), jsonValue),
-      used_today: z.object({ judge_calls: z.number(), tokens: z.number(), cost_usd: z.number() }),
-      renews_at: z.string(),
-      allowed_judge_calls: z.number(),
-      deferred_judge_calls: z.number(),
-    })
-    .nullable(),
+  budget: budgetAllowanceJson,
 });
 
 export const backfillJson = z.object({

@@ -1202,6 +1202,20 @@ export interface paths {
                     content: {
                         "application/json": {
                             traces: number;
+                            run_judge_calls: number;
+                            budget: {
+                                budget: {
+                                    [key: string]: unknown;
+                                };
+                                used_today: {
+                                    judge_calls: number;
+                                    tokens: number;
+                                    cost_usd: number;
+                                };
+                                renews_at: string;
+                                allowed_judge_calls: number;
+                                deferred_judge_calls: number;
+                            } | null;
                             scorers: {
                                 name: string;
                                 type: string;
@@ -1209,6 +1223,7 @@ export interface paths {
                                 applied: number;
                                 not_applicable: number;
                                 filtered_out: number;
+                                sampled: number;
                                 reasons: {
                                     [key: string]: number;
                                 };
