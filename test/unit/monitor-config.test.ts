@@ -73,7 +73,7 @@ describe('validateMonitorConfig', () => {
     );
     expect(good).toEqual({
       ok: true,
-      config: { results_schema: 'm', sample: 1, paused: false, interval_minutes: 15, filter_string: "tags.env = 'prod'", scorers: [{ name: 's', filter_string: "tags.tier = 'gold'" }] },
+      config: { results_schema: 'm', sample: 1, paused: false, interval_minutes: 15, session_idle_seconds: 900, filter_string: "tags.env = 'prod'", scorers: [{ name: 's', filter_string: "tags.tier = 'gold'" }] },
     });
   });
 
