@@ -4,6 +4,10 @@
  * `expectations`, `tags` and `source` cells hold JSON objects, `outputs` JSON or text; a column
  * `inputs.question` sets one key). Problems name the line, row or column.
  */
+import { parseCsv } from '../../../domain/csv.ts';
+
+export { parseCsv };
+
 export type FileFormat = 'jsonl' | 'json' | 'csv';
 
 export function formatOfName(name: string): FileFormat | null {
@@ -61,38 +65,6 @@ function readCsv(text: string): unknown[] {
     });
 }
 
-/** RFC 4180: quoted fields may hold commas, newlines and doubled quotes. */
-export function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i]!;
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else field += ch;
-    } else if (ch === '"' && field === '') quoted = true;
-    else if (ch === ',') {
-      row.push(field);
-      field = '';
-    } else if (ch === '\n' || ch === '\r') {
-      if (ch === '\r' && text[i + 1] === '\n') i++;
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = '';
-    } else field += ch;
-  }
-  if (field !== '' || row.length > 0) {
-    row.push(field);
-    rows.push(row);
-  }
-  return rows;
-}
 
 /** Records as JSONL, one per line, as `assay datasets export` writes them. */
 export function toJsonl(records: readonly unknown[]): string {
