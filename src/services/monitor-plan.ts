@@ -10,16 +10,15 @@
  * above xmin comes up again next time; the results table remembers which version of each trace it
  * holds, so it is skipped unless it changed (and feedback is unique per trace and scorer anyway).
  */
-import { sql } from 'kysely';
 import type { AppContext } from '../services/context.ts';
 import type { RunCounts, ScorerCounts } from '../storage/monitor-schema.ts';
-import { findMonitor, findRun, type MonitorRunRow } from '../storage/monitor-repository.ts';
+import { findRun } from '../storage/monitor-repository.ts';
 import { takeRunCallTotals } from '../storage/monitor-run-calls.ts';
+import { lockRun, markRunFailed, markRunSucceeded, pendingChunks, runChunks, selectRunWindow } from '../storage/monitor-run-repository.ts';
 import { addStoredFeedback, storedRunFeedback, storedSessionRunFeedback, type StoredRunFeedback } from '../storage/monitor-run-counts.ts';
-import { ensureResultsTable, traceLogsTable } from '../storage/results-table.ts';
+import { ensureResultsTable } from '../storage/results-table.ts';
 import { monitorRunsTotal } from '../observability/monitor-metrics.ts';
 import { enqueueAlertEvaluation, enqueueMonitorChunk } from '../queue/jobs.ts';
-import { deferredReady } from '../storage/budget-repository.ts';
 import { planSessionChunks } from './monitor-sessions.ts';
 
 /** Plans the run (once) and enqueues its unfinished chunks. Safe to call again after a crash. */
@@ -28,91 +27,21 @@ export async function planRun(ctx: AppContext, runId: string): Promise<void> {
   if (!run || run.status === 'succeeded' || run.status === 'failed') return;
   if (run.chunks === null) {
     await ensureResultsTable(ctx.db, run.config.results_schema, run.experiment_id);
-    run = await selectWindow(ctx, run);
+    const planned = run;
+    run = await selectRunWindow(ctx.db, planned, {
+      chunkSize: ctx.config.monitorChunkSize,
+      planSessions: (trx, traceChunks) => planSessionChunks(trx, ctx, planned, traceChunks),
+    });
   }
   if (run.chunks === 0) {
     await finishRunIfDone(ctx, runId);
     return;
   }
-  const pending = await ctx.db
-    .selectFrom('assay.monitor_run_chunk')
-    .select('chunk')
-    .where('run_id', '=', runId)
-    .where('done', '=', false)
-    .execute();
-  for (const { chunk } of pending) {
-    await enqueueMonitorChunk(ctx.queue, runId, chunk);
-  }
+  const pending = await pendingChunks(ctx.db, runId);
+  for (const chunk of pending) await enqueueMonitorChunk(ctx.queue, runId, chunk);
   ctx.log.info({ run_id: runId, chunks: run.chunks, pending: pending.length, traces: run.traces_seen }, 'monitor run planned');
 }
 
-async function selectWindow(ctx: AppContext, run: MonitorRunRow): Promise<MonitorRunRow> {
-  const chunkSize = ctx.config.monitorChunkSize;
-  return ctx.db
-    .transaction()
-    .setIsolationLevel('repeatable read')
-    .execute(async (trx) => {
-      // First statement: fixes the snapshot that both the xmin and the window are read from.
-      const { rows } = await sql<{ xmin: string }>`select pg_snapshot_xmin(pg_current_snapshot())::text as xmin`.execute(trx);
-      const xmin = rows[0]!.xmin;
-      const monitor = await findMonitor(trx, run.experiment_id);
-      const from = run.kind === 'backfill' ? null : (monitor?.cursor_xid ?? xmin);
-      let window = trx
-        .selectFrom('assay.trace')
-        .select(['trace_id', 'seq'])
-        .where('experiment_id', '=', run.experiment_id)
-        .where('state', '!=', 'IN_PROGRESS');
-      if (run.kind === 'backfill') {
-        window = window.where('request_time', '>=', run.backfill_from ?? 0).where('request_time', '<', run.backfill_to ?? Number.MAX_SAFE_INTEGER);
-      } else {
-        // Above the cursor, and not already copied at this very version (a trace seen by the
-        // previous run because a transaction elsewhere held the snapshot's xmin back).
-        const copied = traceLogsTable(run.config.results_schema, run.experiment_id);
-        const fresh = sql<boolean>`change_xid >= ${from}::xid8 and not exists (select 1 from ${copied} c
-                                where c.trace_id = assay.trace.trace_id and c.trace_version = assay.trace.change_xid::text)`;
-        // Pairs a spent budget deferred come back once the budget has room again.
-        window = (await deferredReady(trx, run.experiment_id, run.config.budget))
-          ? window.where((eb) => eb.or([fresh, eb('trace_id', 'in', eb.selectFrom('assay.monitor_deferred').select('trace_id').where('experiment_id', '=', run.experiment_id))]))
-          : window.where(fresh);
-      }
-      await trx
-        .insertInto('assay.monitor_run_trace')
-        .columns(['run_id', 'chunk', 'trace_id'])
-        .expression(
-          trx
-            .selectFrom(window.as('w'))
-            .select([
-              sql.lit(run.run_id).as('run_id'),
-              sql<number>`((row_number() over (order by w.seq, w.trace_id)) - 1) / ${chunkSize}`.as('chunk'),
-              'w.trace_id',
-            ]),
-        )
-        .execute();
-      const { rows: stats } = await sql<{ traces: number; chunks: number }>`
-        select count(*)::int as traces, coalesce(max(chunk) + 1, 0)::int as chunks
-        from assay.monitor_run_trace where run_id = ${run.run_id}`.execute(trx);
-      const { traces } = stats[0]!;
-      // Idle sessions, for session judges, get chunks of their own after the traces' chunks.
-      const chunks = stats[0]!.chunks + (await planSessionChunks(trx, ctx, run, stats[0]!.chunks));
-      if (chunks > 0) {
-        await sql`insert into assay.monitor_run_chunk (run_id, chunk)
-                  select ${run.run_id}, g from generate_series(0, ${chunks - 1}) g`.execute(trx);
-      }
-      return trx
-        .updateTable('assay.monitor_run')
-        .set({
-          status: 'running',
-          window_from: from,
-          window_to: run.kind === 'backfill' ? null : xmin,
-          chunks,
-          traces_seen: traces,
-          started_at: new Date(),
-        })
-        .where('run_id', '=', run.run_id)
-        .returningAll()
-        .executeTakeFirstOrThrow();
-    });
-}
 
 /**
  * Finishes the run once every chunk is done: sums the chunks' counts and moves the monitor's
@@ -120,9 +49,9 @@ async function selectWindow(ctx: AppContext, run: MonitorRunRow): Promise<Monito
  */
 export async function finishRunIfDone(ctx: AppContext, runId: string): Promise<boolean> {
   const finished = await ctx.db.transaction().execute(async (trx) => {
-    const run = await trx.selectFrom('assay.monitor_run').selectAll().where('run_id', '=', runId).forUpdate().executeTakeFirst();
+    const run = await lockRun(trx, runId);
     if (!run || run.status !== 'running') return undefined;
-    const chunks = await trx.selectFrom('assay.monitor_run_chunk').select(['done', 'counts']).where('run_id', '=', runId).execute();
+    const chunks = await runChunks(trx, runId);
     if (chunks.some((c) => !c.done)) return undefined;
     const stored = addStoredFeedback(await storedRunFeedback(trx, runId, run.experiment_id), await storedSessionRunFeedback(trx, runId, run.experiment_id));
     const { session_calls: sessionCalls, ...summed } = sumCounts(chunks.map((c) => c.counts));
@@ -137,21 +66,7 @@ export async function finishRunIfDone(ctx: AppContext, runId: string): Promise<b
       output_tokens: calls.output_tokens + (sessionCalls?.output_tokens ?? 0),
       cost: calls.cost + (sessionCalls?.cost ?? 0),
     };
-    await trx
-      .updateTable('assay.monitor_run')
-      .set({ status: 'succeeded', counts: JSON.stringify(counts), finished_at: new Date() })
-      .where('run_id', '=', runId)
-      .execute();
-    if (run.kind !== 'backfill' && run.window_to !== null) {
-      await trx
-        .updateTable('assay.monitor')
-        .set({ cursor_xid: sql`greatest(cursor_xid, ${run.window_to}::xid8)` })
-        .where('experiment_id', '=', run.experiment_id)
-        .execute();
-    }
-    // The window's trace list has served its purpose; history keeps the counts.
-    await trx.deleteFrom('assay.monitor_run_trace').where('run_id', '=', runId).execute();
-    await trx.deleteFrom('assay.monitor_run_session').where('run_id', '=', runId).execute();
+    await markRunSucceeded(trx, run, counts);
     return { run, counts };
   });
   if (!finished) return false;
@@ -166,18 +81,7 @@ export async function finishRunIfDone(ctx: AppContext, runId: string): Promise<b
 
 /** Marks a run failed for good (its job ran out of attempts), freeing the monitor for the next run. */
 export async function failRun(ctx: AppContext, runId: string, reason: string): Promise<void> {
-  await ctx.db.transaction().execute(async (trx) => {
-    const run = await trx.selectFrom('assay.monitor_run').select(['status', 'counts']).where('run_id', '=', runId).forUpdate().executeTakeFirst();
-    if (!run || (run.status !== 'queued' && run.status !== 'running')) return;
-    // A failed run's judge calls were paid for too: its history says what they cost.
-    const counts = { ...run.counts, ...(await takeRunCallTotals(trx, runId)) };
-    await trx
-      .updateTable('assay.monitor_run')
-      .set({ status: 'failed', error: reason.slice(0, 2000), finished_at: new Date(), counts: JSON.stringify(counts) })
-      .where('run_id', '=', runId)
-      .execute();
-  });
-  monitorRunsTotal.inc({ kind: 'any', status: 'failed' });
+  if (await markRunFailed(ctx.db, runId, reason)) monitorRunsTotal.inc({ kind: 'any', status: 'failed' });
 }
 
 export function sumCounts(parts: readonly RunCounts[]): RunCounts {

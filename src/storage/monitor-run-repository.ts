@@ -1,0 +1,143 @@
+/**
+ * A monitoring run's work lists and its end: the window of traces a run takes (read under one
+ * snapshot, see services/monitor-plan.ts), its chunks, and the writes that finish or fail it.
+ */
+import { sql } from 'kysely';
+import { deferredReady } from './budget-repository.ts';
+import type { Db, Executor } from './connect.ts';
+import { findMonitor, type MonitorRunRow } from './monitor-repository.ts';
+import { takeRunCallTotals } from './monitor-run-calls.ts';
+import type { RunCounts } from './monitor-schema.ts';
+import { traceLogsTable } from './results-table.ts';
+
+export interface WindowOptions {
+  chunkSize: number;
+  /** Adds chunks for idle sessions after the traces' `traceChunks` chunks; returns how many. */
+  planSessions(trx: Executor, traceChunks: number): Promise<number>;
+}
+
+/**
+ * Fixes the run's window in one repeatable-read transaction: the traces it judges, split into
+ * chunks in sequence order, and the cursor it moves to when it finishes (the snapshot's xmin).
+ */
+export async function selectRunWindow(db: Db, run: MonitorRunRow, options: WindowOptions): Promise<MonitorRunRow> {
+  const { chunkSize } = options;
+  return db
+    .transaction()
+    .setIsolationLevel('repeatable read')
+    .execute(async (trx) => {
+      // First statement: fixes the snapshot that both the xmin and the window are read from.
+      const { rows } = await sql<{ xmin: string }>`select pg_snapshot_xmin(pg_current_snapshot())::text as xmin`.execute(trx);
+      const xmin = rows[0]!.xmin;
+      const monitor = await findMonitor(trx, run.experiment_id);
+      const from = run.kind === 'backfill' ? null : (monitor?.cursor_xid ?? xmin);
+      let window = trx
+        .selectFrom('assay.trace')
+        .select(['trace_id', 'seq'])
+        .where('experiment_id', '=', run.experiment_id)
+        .where('state', '!=', 'IN_PROGRESS');
+      if (run.kind === 'backfill') {
+        window = window.where('request_time', '>=', run.backfill_from ?? 0).where('request_time', '<', run.backfill_to ?? Number.MAX_SAFE_INTEGER);
+      } else {
+        // Above the cursor, and not already copied at this very version (a trace seen by the
+        // previous run because a transaction elsewhere held the snapshot's xmin back).
+        const copied = traceLogsTable(run.config.results_schema, run.experiment_id);
+        const fresh = sql<boolean>`change_xid >= ${from}::xid8 and not exists (select 1 from ${copied} c
+                                where c.trace_id = assay.trace.trace_id and c.trace_version = assay.trace.change_xid::text)`;
+        // Pairs a spent budget deferred come back once the budget has room again.
+        window = (await deferredReady(trx, run.experiment_id, run.config.budget))
+          ? window.where((eb) => eb.or([fresh, eb('trace_id', 'in', eb.selectFrom('assay.monitor_deferred').select('trace_id').where('experiment_id', '=', run.experiment_id))]))
+          : window.where(fresh);
+      }
+      await trx
+        .insertInto('assay.monitor_run_trace')
+        .columns(['run_id', 'chunk', 'trace_id'])
+        .expression(
+          trx
+            .selectFrom(window.as('w'))
+            .select([
+              sql.lit(run.run_id).as('run_id'),
+              sql<number>`((row_number() over (order by w.seq, w.trace_id)) - 1) / ${chunkSize}`.as('chunk'),
+              'w.trace_id',
+            ]),
+        )
+        .execute();
+      const { rows: stats } = await sql<{ traces: number; chunks: number }>`
+        select count(*)::int as traces, coalesce(max(chunk) + 1, 0)::int as chunks
+        from assay.monitor_run_trace where run_id = ${run.run_id}`.execute(trx);
+      const { traces } = stats[0]!;
+      // Idle sessions, for session judges, get chunks of their own after the traces' chunks.
+      const chunks = stats[0]!.chunks + (await options.planSessions(trx, stats[0]!.chunks));
+      if (chunks > 0) {
+        await sql`insert into assay.monitor_run_chunk (run_id, chunk)
+                  select ${run.run_id}, g from generate_series(0, ${chunks - 1}) g`.execute(trx);
+      }
+      return trx
+        .updateTable('assay.monitor_run')
+        .set({
+          status: 'running',
+          window_from: from,
+          window_to: run.kind === 'backfill' ? null : xmin,
+          chunks,
+          traces_seen: traces,
+          started_at: new Date(),
+        })
+        .where('run_id', '=', run.run_id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+    });
+}
+
+/** The run's chunks not yet done. */
+export async function pendingChunks(db: Executor, runId: string): Promise<number[]> {
+  const rows = await db.selectFrom('assay.monitor_run_chunk').select('chunk').where('run_id', '=', runId).where('done', '=', false).execute();
+  return rows.map((r) => r.chunk);
+}
+
+/** The run, locked until the transaction ends. */
+export async function lockRun(trx: Executor, runId: string): Promise<MonitorRunRow | undefined> {
+  return trx.selectFrom('assay.monitor_run').selectAll().where('run_id', '=', runId).forUpdate().executeTakeFirst();
+}
+
+export async function runChunks(trx: Executor, runId: string): Promise<Array<{ done: boolean; counts: RunCounts }>> {
+  return trx.selectFrom('assay.monitor_run_chunk').select(['done', 'counts']).where('run_id', '=', runId).execute();
+}
+
+/**
+ * Marks the run succeeded with its counts, moves the monitor's cursor to the run's window end
+ * (never backwards; not for backfills) and drops the run's work lists; history keeps the counts.
+ */
+export async function markRunSucceeded(trx: Executor, run: MonitorRunRow, counts: RunCounts): Promise<void> {
+  await trx
+    .updateTable('assay.monitor_run')
+    .set({ status: 'succeeded', counts: JSON.stringify(counts), finished_at: new Date() })
+    .where('run_id', '=', run.run_id)
+    .execute();
+  if (run.kind !== 'backfill' && run.window_to !== null) {
+    await trx
+      .updateTable('assay.monitor')
+      .set({ cursor_xid: sql`greatest(cursor_xid, ${run.window_to}::xid8)` })
+      .where('experiment_id', '=', run.experiment_id)
+      .execute();
+  }
+  await trx.deleteFrom('assay.monitor_run_trace').where('run_id', '=', run.run_id).execute();
+  await trx.deleteFrom('assay.monitor_run_session').where('run_id', '=', run.run_id).execute();
+}
+
+/**
+ * Marks a queued or running run failed, keeping what its judge calls cost (they were paid for too).
+ * Returns false when the run had already ended.
+ */
+export async function markRunFailed(db: Db, runId: string, reason: string): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
+    const run = await trx.selectFrom('assay.monitor_run').select(['status', 'counts']).where('run_id', '=', runId).forUpdate().executeTakeFirst();
+    if (!run || (run.status !== 'queued' && run.status !== 'running')) return false;
+    const counts = { ...run.counts, ...(await takeRunCallTotals(trx, runId)) };
+    await trx
+      .updateTable('assay.monitor_run')
+      .set({ status: 'failed', error: reason.slice(0, 2000), finished_at: new Date(), counts: JSON.stringify(counts) })
+      .where('run_id', '=', runId)
+      .execute();
+    return true;
+  });
+}
