@@ -16,11 +16,12 @@ import { monitorChunkDuration, monitorFeedbackLag, monitorJudgeCalls, monitorTra
 import type { JudgeAttempt } from '../scorers/judge-client.ts';
 import { buildScorer, scorerLevel, type Scorer } from '../scorers/registry.ts';
 import { scorerInputFromTrace, type ScorerInput } from '../scorers/scorer-input.ts';
-import { feedbackWrite, insertAssessments, newAssessmentId, type AssessmentWrite } from '../storage/assessment-repository.ts';
+import { feedbackWrite, insertAssessments, newAssessmentId, storedIdempotencyKeys, type AssessmentWrite } from '../storage/assessment-repository.ts';
 import { insertRunCalls, lockRunningShared, recordRunCalls, type RunCall } from '../storage/monitor-run-calls.ts';
 import { BatchWriter } from './batch-writer.ts';
 import type { RunCounts } from '../storage/monitor-schema.ts';
 import { findRun } from '../storage/monitor-repository.ts';
+import { chunkDone, chunkTraceIds, markChunkDone } from '../storage/monitor-run-repository.ts';
 import { copyTraces } from '../storage/results-table.ts';
 import { loadStoredTraces } from '../storage/trace-repository.ts';
 import { chunkBudget } from './monitor-budget.ts';
@@ -49,18 +50,11 @@ interface MonitorScorerPlan {
 }
 
 export async function runChunk(ctx: AppContext, runId: string, chunk: number, signal: AbortSignal): Promise<void> {
-  const done = await ctx.db
-    .selectFrom('assay.monitor_run_chunk')
-    .select('done')
-    .where('run_id', '=', runId)
-    .where('chunk', '=', chunk)
-    .executeTakeFirst();
+  const done = await chunkDone(ctx.db, runId, chunk);
   const run = await findRun(ctx.db, runId);
-  if (!done || done.done || !run || run.status !== 'running') return;
+  if (done !== false || !run || run.status !== 'running') return;
   const stopTimer = monitorChunkDuration.startTimer();
-  const traceIds = (
-    await ctx.db.selectFrom('assay.monitor_run_trace').select('trace_id').where('run_id', '=', runId).where('chunk', '=', chunk).execute()
-  ).map((r) => r.trace_id);
+  const traceIds = await chunkTraceIds(ctx.db, runId, chunk);
 
   const counts: RunCounts = { judge_calls: 0, input_tokens: 0, output_tokens: 0, cost: 0, assessments_written: 0, scorers: {}, errors: [] };
   const tasks = await planTasks(ctx, run.experiment_id, run.config, traceIds, counts);
@@ -108,12 +102,7 @@ export async function runChunk(ctx: AppContext, runId: string, chunk: number, si
 
   await ctx.db.transaction().execute(async (trx) => {
     counts.traces_copied = await copyTraces(trx, run.config.results_schema, run.experiment_id, [...traceIds, ...sessionTraceIds]);
-    await trx
-      .updateTable('assay.monitor_run_chunk')
-      .set({ done: true, counts: JSON.stringify(counts), finished_at: new Date() })
-      .where('run_id', '=', runId)
-      .where('chunk', '=', chunk)
-      .execute();
+    await markChunkDone(trx, runId, chunk, counts);
   });
   monitorTracesCopied.inc(counts.traces_copied ?? 0);
   stopTimer();
@@ -167,16 +156,7 @@ async function planTasks(
 }
 
 async function storedKeys(ctx: AppContext, keys: string[]): Promise<Set<string>> {
-  const stored = new Set<string>();
-  for (let i = 0; i < keys.length; i += 5000) {
-    const rows = await ctx.db
-      .selectFrom('assay.assessment')
-      .select('idempotency_key')
-      .where('idempotency_key', 'in', keys.slice(i, i + 5000))
-      .execute();
-    for (const r of rows) if (r.idempotency_key) stored.add(r.idempotency_key);
-  }
-  return stored;
+  return storedIdempotencyKeys(ctx.db, keys);
 }
 
 /** One (trace, scorer) pair's feedback and the judge calls that paid for it, committed together. */

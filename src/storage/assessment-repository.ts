@@ -194,3 +194,13 @@ export async function feedbackWithKeyPrefix(db: Executor, traceId: string, prefi
     .where('idempotency_key', 'like', `${prefix}%`)
     .execute();
 }
+
+/** Which of these idempotency keys are stored. */
+export async function storedIdempotencyKeys(db: Executor, keys: readonly string[]): Promise<Set<string>> {
+  const stored = new Set<string>();
+  for (let i = 0; i < keys.length; i += 5000) {
+    const rows = await db.selectFrom('assay.assessment').select('idempotency_key').where('idempotency_key', 'in', keys.slice(i, i + 5000)).execute();
+    for (const r of rows) if (r.idempotency_key) stored.add(r.idempotency_key);
+  }
+  return stored;
+}

@@ -141,3 +141,24 @@ export async function markRunFailed(db: Db, runId: string, reason: string): Prom
     return true;
   });
 }
+
+/** Whether the chunk exists and is done (undefined when it does not exist). */
+export async function chunkDone(db: Executor, runId: string, chunk: number): Promise<boolean | undefined> {
+  const row = await db.selectFrom('assay.monitor_run_chunk').select('done').where('run_id', '=', runId).where('chunk', '=', chunk).executeTakeFirst();
+  return row?.done;
+}
+
+/** The traces the run's window put in this chunk. */
+export async function chunkTraceIds(db: Executor, runId: string, chunk: number): Promise<string[]> {
+  const rows = await db.selectFrom('assay.monitor_run_trace').select('trace_id').where('run_id', '=', runId).where('chunk', '=', chunk).execute();
+  return rows.map((r) => r.trace_id);
+}
+
+export async function markChunkDone(trx: Executor, runId: string, chunk: number, counts: RunCounts): Promise<void> {
+  await trx
+    .updateTable('assay.monitor_run_chunk')
+    .set({ done: true, counts: JSON.stringify(counts), finished_at: new Date() })
+    .where('run_id', '=', runId)
+    .where('chunk', '=', chunk)
+    .execute();
+}
