@@ -32,6 +32,8 @@ const postgres = await startOwnPostgres(pgPort);
 const redis = await startOwnRedis(redisPort);
 const judge = await startFakeJudge({ latencyMs: 20 });
 const children = new Set<AssayProcess>();
+/** Every process started, with its role, for the diagnosis printed when the run does not finish. */
+const started: Array<{ role: string; child: AssayProcess }> = [];
 let failed = false;
 
 const env = {
@@ -51,9 +53,10 @@ const env = {
   ASSAY_METRICS_PORT: 'off',
 };
 
-function start(role: string): AssayProcess {
-  const child = spawnAssay([role], env);
+function start(role: string, extra: Record<string, string> = {}): AssayProcess {
+  const child = spawnAssay([role], { ...env, ...extra });
   children.add(child);
+  started.push({ role, child });
   void child.exited.then(() => children.delete(child));
   return child;
 }
@@ -128,7 +131,10 @@ try {
   say('SIGKILL a worker and start another');
   firstWorker.child.kill('SIGKILL');
   await firstWorker.exited;
-  firstWorker = start('worker');
+  // The replacement must be up before the next fault, as an orchestrator's restart would be.
+  const metricsPort = await freePort();
+  firstWorker = start('worker', { ASSAY_METRICS_PORT: String(metricsPort) });
+  await until('the new worker to be ready', async () => (await fetch(`http://127.0.0.1:${metricsPort}/readyz`)).ok, 60_000);
 
   await reached(0.35);
   say('restart Redis empty (every queued job lost)');
@@ -149,7 +155,12 @@ try {
       return found && (found.status === 'succeeded' || found.status === 'failed') ? found : undefined;
     },
     RUN_TIMEOUT_MS,
-  );
+  ).catch(async (error: Error) => {
+    // What the run and each process were doing: enough to tell a stuck queue from a stuck database.
+    const state = await sql.query(`select chunk, done from assay.monitor_run_chunk where run_id = $1 order by chunk`, [runId]).catch((e: Error) => ({ rows: [e.message] }));
+    const tails = started.map(({ role, child }) => `--- ${role} (pid ${child.child.pid}, exit ${child.child.exitCode ?? child.child.signalCode ?? 'running'})\n${(child.stderr() + child.stdout()).split('\n').slice(-25).join('\n')}`);
+    throw new Error(`${error.message}\nchunks: ${JSON.stringify(state.rows)}\n${tails.join('\n')}`);
+  });
   say(`run ${finished.status}`);
 
   const pairs = await sql.query(

@@ -42,8 +42,11 @@ export interface ConnectOptions {
 export async function connectDatabase(options: ConnectOptions): Promise<DatabaseHandle> {
   if (options.databaseUrl) {
     const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10 });
-    // An idle client that loses its server must not crash the process; the next checkout reconnects.
+    // A client that loses its server (a restart, an administrator's terminate) must not crash the
+    // process: idle ones are dropped by the pool and the next checkout reconnects; one checked out
+    // sees the failure as its query's error, which the caller handles (a job retries).
     pool.on('error', () => {});
+    pool.on('connect', (client) => client.on('error', () => {}));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, kind: 'postgres', url: options.databaseUrl, close: () => db.destroy() };
   }
