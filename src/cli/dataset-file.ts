@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { parseCsv } from '../domain/csv.ts';
+import { csvRecords, parseCsv, parseJsonAt } from '../domain/csv.ts';
 
 export { parseCsv };
 
@@ -33,62 +33,23 @@ export async function readDatasetFile(path: string, format: FileFormat): Promise
   return readCsv(text);
 }
 
-function parseJson(text: string, where: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (error) {
-    throw new Error(`${where}: not valid JSON (${(error as Error).message})`);
-  }
-}
-
 function readJsonl(text: string): FileRecord[] {
   const out: FileRecord[] = [];
   text.split('\n').forEach((line, i) => {
     if (line.trim() === '') return;
-    out.push({ where: `line ${i + 1}`, record: parseJson(line, `line ${i + 1}`) });
+    out.push({ where: `line ${i + 1}`, record: parseJsonAt(line, `line ${i + 1}`) });
   });
   return out;
 }
 
 function readJson(text: string): FileRecord[] {
-  const value = parseJson(text, 'file');
+  const value = parseJsonAt(text, 'file');
   const list = Array.isArray(value) ? value : (value as { records?: unknown } | null)?.records;
   if (!Array.isArray(list)) throw new Error('file: expected a JSON list of records or {"records": [...]}');
   return list.map((record, i) => ({ where: `record ${i + 1}`, record }));
 }
 
-const OBJECT_COLUMNS = new Set(['inputs', 'expectations', 'tags', 'source']);
-
 function readCsv(text: string): FileRecord[] {
-  const [header, ...rows] = parseCsv(text);
-  if (!header) return [];
-  return rows
-    .map((cells, i) => ({ cells, line: i + 2 }))
-    .filter(({ cells }) => cells.some((c) => c !== ''))
-    .map(({ cells, line }) => {
-      const record: Record<string, unknown> = {};
-      header.forEach((column, j) => {
-        const cell = cells[j] ?? '';
-        if (cell === '') return;
-        const where = `row ${line}, column ${column}`;
-        const dot = column.indexOf('.');
-        if (dot > 0) {
-          const [field, key] = [column.slice(0, dot), column.slice(dot + 1)];
-          const target = (record[field] ??= {}) as Record<string, unknown>;
-          target[key] = cell;
-        } else if (OBJECT_COLUMNS.has(column)) {
-          record[column] = parseJson(cell, where);
-        } else if (column === 'outputs') {
-          record.outputs = looksLikeJson(cell) ? parseJson(cell, where) : cell;
-        } else {
-          record[column] = cell;
-        }
-      });
-      return { where: `row ${line}`, record };
-    });
-}
-
-function looksLikeJson(cell: string): boolean {
-  return /^\s*[[{"]/.test(cell);
+  return csvRecords(text).map(({ line, record }) => ({ where: `row ${line}`, record }));
 }
 

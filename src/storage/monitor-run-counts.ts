@@ -38,13 +38,7 @@ export async function storedRunFeedback(db: Executor, runId: string, experimentI
                and not (a.metadata ? 'assay.session.turns')
              group by 1, 2) pairs
      group by scorer`.execute(db);
-  const scorers: StoredRunFeedback['scorers'] = {};
-  let assessments = 0;
-  for (const row of rows) {
-    scorers[row.scorer] = { scored: row.scored, errored: row.errored };
-    assessments += row.assessments;
-  }
-  return { assessments, scorers };
+  return fromScorerRows(rows);
 }
 
 /**
@@ -74,13 +68,7 @@ export async function storedSessionRunFeedback(db: Executor, runId: string, expe
                and a.metadata ->> 'assay.session.turns' = s.turns::text
              group by 1, 2) pairs
      group by scorer`.execute(db);
-  const scorers: StoredRunFeedback['scorers'] = {};
-  let assessments = 0;
-  for (const row of rows) {
-    scorers[row.scorer] = { scored: row.scored, errored: row.errored };
-    assessments += row.assessments;
-  }
-  return { assessments, scorers };
+  return fromScorerRows(rows);
 }
 
 /** Two stored counts added together (trace and session feedback of one run). */
@@ -91,4 +79,15 @@ export function addStoredFeedback(a: StoredRunFeedback, b: StoredRunFeedback): S
     scorers[name] = { scored: into.scored + c.scored, errored: into.errored + c.errored };
   }
   return { assessments: a.assessments + b.assessments, scorers };
+}
+
+/** Per-scorer rows of the queries above, as one tally. */
+function fromScorerRows(rows: ReadonlyArray<{ scorer: string; scored: number; errored: number; assessments: number }>): StoredRunFeedback {
+  const scorers: StoredRunFeedback['scorers'] = {};
+  let assessments = 0;
+  for (const row of rows) {
+    scorers[row.scorer] = { scored: row.scored, errored: row.errored };
+    assessments += row.assessments;
+  }
+  return { assessments, scorers };
 }
