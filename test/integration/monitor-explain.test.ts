@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isSampled, samplingPoint } from '../../src/domain/sampling.ts';
 import { jobHandlers } from '../../workers/index.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
-import { ingestSamples, newExperiment, startMonitorRun } from '../support/monitor.ts';
+import { ingestSamples, newExperiment, startMonitorRun, waitUntilBeforeNewMonitors } from '../support/monitor.ts';
 
 const run = promisify(execFile);
 
@@ -38,6 +38,7 @@ describe('monitor decisions', () => {
     admin = await t.tokenHeaders('admin');
     experimentId = await newExperiment(t.ctx);
     before = await ingestSamples(t.ctx, experimentId, 5, { seed: 'explain-before' });
+    await waitUntilBeforeNewMonitors(t.ctx, experimentId);
     const put = await t.app.inject({
       method: 'PUT',
       url: `/api/v1/experiments/${experimentId}/monitor`,

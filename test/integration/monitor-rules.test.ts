@@ -9,8 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobHandlers } from '../../workers/index.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { startFakeJudge, type FakeJudge } from '../support/fake-judge.ts';
-import { newExperiment, startMonitorRun } from '../support/monitor.ts';
-import { waitFor } from '../support/wait-for.ts';
+import { newExperiment, startMonitorRun, waitUntilBeforeNewMonitors } from '../support/monitor.ts';
 import { mlflowTrace, newTraceHex, type MlflowSpanSpec } from '../support/trace-payloads.ts';
 
 /** A RAG trace: AGENT root (open when `complete` is false), a RETRIEVER with `chunks` documents, a chat span. */
@@ -206,19 +205,7 @@ describe.each(['in-process', 'bullmq'] as const)('monitoring rules on the %s que
     const id = await newExperiment(t.ctx);
     const older = [newTraceHex(), newTraceHex()];
     await ingest(id, older.map((hex) => ragTrace(hex)));
-    // The cursor is the xmin of the cluster's snapshot: a transaction left open anywhere (other
-    // tests share this Postgres) holds it back. Wait until every transaction in flight began after
-    // the older traces committed; from then on they lie before any new monitor's start.
-    await waitFor(
-      async () =>
-        (
-          await sql.query(
-            `select pg_snapshot_xmin(pg_current_snapshot()) > max(change_xid) as past from assay.trace where experiment_id = $1`,
-            [Number(id)],
-          )
-        ).rows[0].past,
-      { what: 'the older traces to fall below every open transaction', timeoutMs: 60_000, intervalMs: 50 },
-    );
+    await waitUntilBeforeNewMonitors(t.ctx, id);
     await putMonitor(id, { scorers: [{ name: 'safety', sample_rate: 1 }] });
     const newer = [newTraceHex(), newTraceHex()];
     await ingest(id, newer.map((hex) => ragTrace(hex)));

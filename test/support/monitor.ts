@@ -1,4 +1,5 @@
 /** Helpers for monitoring tests: sample traces in, runs started and awaited. */
+import { sql } from 'kysely';
 import { expect } from 'vitest';
 import type { AppContext } from '../../src/services/context.ts';
 import type { TestApp } from './app.ts';
@@ -22,6 +23,24 @@ export async function ingestSamples(ctx: AppContext, experimentId: string, count
     ids.push(...result.trace_ids);
   }
   return ids;
+}
+
+/**
+ * Waits until the experiment's traces so far lie before any monitor created from now on. A new
+ * monitor's cursor is the xmin of the cluster's snapshot, and a transaction left open anywhere
+ * (other tests share this Postgres) holds it back; once every transaction in flight began after
+ * these traces committed, they are older than any new monitor's start.
+ */
+export async function waitUntilBeforeNewMonitors(ctx: AppContext, experimentId: string): Promise<void> {
+  await waitFor(
+    async () => {
+      const { rows } = await sql<{ past: boolean }>`
+        select pg_snapshot_xmin(pg_current_snapshot()) > max(change_xid) as past
+        from assay.trace where experiment_id = ${Number(experimentId)}`.execute(ctx.db);
+      return rows[0]?.past === true;
+    },
+    { what: 'the traces so far to fall below every open transaction', timeoutMs: 60_000, intervalMs: 50 },
+  );
 }
 
 /** Waits until the run succeeded; a failed run fails the test at once, with the run's error. */
