@@ -6,7 +6,6 @@
  * for it plus the new ones, so the trace completes when its root span ends.
  */
 import { createHash } from 'node:crypto';
-import { sql } from 'kysely';
 import { AssayError, invalid } from '../domain/errors.ts';
 import type { IncomingTrace, Span } from '../domain/trace.ts';
 import { summarizeTrace } from '../domain/trace-summary.ts';
@@ -14,7 +13,7 @@ import { spansIngested, tracesIngested } from '../observability/metrics.ts';
 import { insertAssessments } from '../storage/assessment-repository.ts';
 import type { Db } from '../storage/connect.ts';
 import { getExperiment } from '../storage/experiment-repository.ts';
-import { loadSpans, upsertSpans, upsertTraces, type Executor, type TraceWrite } from '../storage/trace-repository.ts';
+import { loadSpans, lockTraceIds, traceExperiments, upsertSpans, upsertTraces, type Executor, type TraceWrite } from '../storage/trace-repository.ts';
 
 export interface IngestResult {
   traces: number;
@@ -38,7 +37,10 @@ export async function ingestTraces(
     // `info` may still be set (session/user metadata), so the protocol decides, not `info`.
     const isPartial = (t: IncomingTrace) => protocol === 'otlp' || t.info === null;
     const partial = merged.filter(isPartial).map((t) => t.trace_id);
-    await lockTraces(trx, partial);
+    // Concurrent requests carrying spans of the same trace are serialised: each must see the
+    // other's spans when it summarises, or the later commit could leave a finished trace marked
+    // IN_PROGRESS.
+    await lockTraceIds(trx, partial);
     const existing = await existingTraces(trx, numericId, merged.map((t) => t.trace_id));
     // A trace seen for the first time has nothing stored to read back (the usual case).
     const earlier = partial.filter((id) => existing.has(id));
@@ -103,18 +105,6 @@ function withStored(stored: Span[] | undefined, incoming: Span[]): Span[] {
   return [...stored.filter((s) => !fresh.has(s.span_id)), ...incoming];
 }
 
-/**
- * Serialises concurrent requests carrying spans of the same trace: each must see the other's spans
- * when it summarises, or the later commit could leave a finished trace marked IN_PROGRESS.
- * Locks are taken in a fixed order so two requests never wait on each other in a cycle.
- */
-async function lockTraces(db: Executor, traceIds: readonly string[]): Promise<void> {
-  if (traceIds.length === 0) return;
-  const keys = [...new Set(traceIds)].sort();
-  await sql`select pg_advisory_xact_lock(hashtextextended(id, 0))
-            from unnest(${keys}::text[]) with ordinality as k(id, n) order by n`.execute(db);
-}
-
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
@@ -134,13 +124,8 @@ function groupSpans(spans: Span[]): Map<string, Span[]> {
  * it to another one is a conflict.
  */
 async function existingTraces(db: Executor, experimentId: number, traceIds: string[]): Promise<Set<string>> {
-  if (traceIds.length === 0) return new Set();
-  const rows = await db
-    .selectFrom('assay.trace')
-    .select(['trace_id', 'experiment_id'])
-    .where('trace_id', 'in', traceIds)
-    .execute();
-  const clash = rows.find((r) => Number(r.experiment_id) !== experimentId);
+  const rows = await traceExperiments(db, traceIds);
+  const clash = rows.find((r) => r.experiment_id !== experimentId);
   if (clash) {
     throw new AssayError(
       'RESOURCE_CONFLICT',

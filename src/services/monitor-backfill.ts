@@ -4,7 +4,6 @@
  * Creating a monitor never judges old traces by itself.
  */
 import { randomUUID } from 'node:crypto';
-import { sql } from 'kysely';
 import { z } from 'zod';
 import type { AppContext } from '../services/context.ts';
 import { parseWith } from '../domain/validate.ts';
@@ -12,6 +11,8 @@ import { invalid, notFound } from '../domain/errors.ts';
 import { scorerRate } from '../domain/monitor-config.ts';
 import { isSampled } from '../domain/sampling.ts';
 import { buildScorer, scorerLevel } from '../scorers/registry.ts';
+import { storedIdempotencyKeys } from '../storage/assessment-repository.ts';
+import { backfillPage, completeTraceSpan } from '../storage/backfill-traces.ts';
 import { getExperiment } from '../storage/experiment-repository.ts';
 import { createRun, findMonitor, type MonitorRunRow } from '../storage/monitor-repository.ts';
 import { feedbackKey } from './monitor-chunk.ts';
@@ -77,35 +78,23 @@ export async function estimateBackfill(
   let textChars = 0;
   let after = '';
   for (;;) {
-    const page = await ctx.db
-      .selectFrom('assay.trace')
-      .select(['trace_id', sql<number>`length(coalesce(request_preview, '')) + length(coalesce(response_preview, ''))`.as('chars')])
-      .where('experiment_id', '=', experimentId)
-      .where('state', '!=', 'IN_PROGRESS')
-      .where('request_time', '>=', from)
-      .where('request_time', '<', to)
-      .where('trace_id', '>', after)
-      .orderBy('trace_id')
-      .limit(PAGE)
-      .execute();
+    const page = await backfillPage(ctx.db, experimentId, { from, to }, after, PAGE);
     if (page.length === 0) break;
     after = page.at(-1)!.trace_id;
     traces += page.length;
     const ids = page.map((r) => r.trace_id);
-    for (const r of page) textChars += Number(r.chars ?? 0);
+    for (const r of page) textChars += r.chars;
     for (const entry of config.scorers) {
       const tally = perScorer.get(entry.name)!;
       const filters = [config.filter_string, entry.filter_string].filter((f): f is string => Boolean(f));
       const eligible = filters.length ? await tracesMatching(ctx.db, ids, filters) : null;
       const sampled = ids.filter((t) => (!eligible || eligible.has(t)) && isSampled(t, scorerRate(config, entry)));
       const keys = sampled.map((t) => feedbackKey(experimentId, entry.name, t));
-      const existing = keys.length
-        ? await ctx.db.selectFrom('assay.assessment').select('idempotency_key').where('idempotency_key', 'in', keys).execute()
-        : [];
+      const existing = await storedIdempotencyKeys(ctx.db, keys);
       const isJudge = buildScorer(entry as never, { model: ctx.config.judge.model }).kind === 'llm_judge';
       tally.sampled += sampled.length;
-      tally.already_scored += existing.length;
-      if (isJudge) tally.judge_calls += sampled.length - existing.length;
+      tally.already_scored += existing.size;
+      if (isJudge) tally.judge_calls += sampled.length - existing.size;
     }
     if (page.length < PAGE) break;
   }
@@ -139,18 +128,13 @@ export async function existingTraces(ctx: AppContext, experimentId: string) {
   const id = Number(experimentId);
   const monitor = await findMonitor(ctx.db, id);
   if (!monitor) throw notFound(`experiment_id: experiment '${experimentId}' has no monitor`);
-  const span = await ctx.db
-    .selectFrom('assay.trace')
-    .select([sql<number>`count(*)`.as('count'), sql<number | null>`min(request_time)`.as('first'), sql<number | null>`max(request_time)`.as('last')])
-    .where('experiment_id', '=', id)
-    .where('state', '!=', 'IN_PROGRESS')
-    .executeTakeFirstOrThrow();
-  const count = Number(span.count);
+  const span = await completeTraceSpan(ctx.db, id);
+  const count = span.count;
   if (count === 0 || span.first === null || span.last === null) {
     return { count: 0, message: 'the experiment has no traces yet: every trace that arrives from now on is monitored' };
   }
-  const from = Number(span.first);
-  const to = Number(span.last) + 1;
+  const from = span.first;
+  const to = span.last + 1;
   const request = { start_time: new Date(from).toISOString(), end_time: new Date(to).toISOString(), confirm: true as const };
   const intro = `${count} trace${count === 1 ? ' was' : 's were'} here before this monitor and will not be judged by its runs (a monitor starts from its creation)`;
   const backfillCall = `POST /api/v1/experiments/${experimentId}/monitor/backfill ${JSON.stringify(request)}`;

@@ -332,3 +332,21 @@ export async function latestFinishedTraceIds(db: Executor, experimentId: number,
     .execute();
   return rows.map((r) => r.trace_id);
 }
+
+/**
+ * Serialises concurrent transactions writing the same traces (held until commit). Locks are taken
+ * in a fixed order so two writers never wait on each other in a cycle.
+ */
+export async function lockTraceIds(db: Executor, traceIds: readonly string[]): Promise<void> {
+  if (traceIds.length === 0) return;
+  const keys = [...new Set(traceIds)].sort();
+  await sql`select pg_advisory_xact_lock(hashtextextended(id, 0))
+            from unnest(${keys}::text[]) with ordinality as k(id, n) order by n`.execute(db);
+}
+
+/** The experiment of each of these trace ids that is stored. */
+export async function traceExperiments(db: Executor, traceIds: readonly string[]): Promise<Array<{ trace_id: string; experiment_id: number }>> {
+  if (traceIds.length === 0) return [];
+  const rows = await db.selectFrom('assay.trace').select(['trace_id', 'experiment_id']).where('trace_id', 'in', traceIds).execute();
+  return rows.map((r) => ({ trace_id: r.trace_id, experiment_id: Number(r.experiment_id) }));
+}
