@@ -12,7 +12,7 @@ export function registerMigrate(program: Command): void {
       const config = loadConfig();
       const database = await connectDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
       try {
-        const applied = await migrateToLatest(database.db as never);
+        const applied = await migrateToLatest(database.db);
         console.log(applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date');
       } finally {
         await database.close();

@@ -10,7 +10,7 @@ async function withDb<T>(work: (db: Db) => Promise<T>): Promise<T> {
   const config = loadConfig();
   const database = await connectDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   try {
-    await migrateToLatest(database.db as never);
+    await migrateToLatest(database.db);
     return await work(database.db);
   } finally {
     await database.close();

@@ -5,22 +5,9 @@
 import { reservedSchemaReason } from './reserved-names.ts';
 import { alertRuleShape, budgetShape, crossCheckAlerts, webhookShape, type AlertRule, type JudgeBudget, type Webhook } from './alert-rules.ts';
 import { z } from 'zod';
-import type { JsonValue } from './trace.ts';
+import type { ScorerEntry } from './scorer-entry.ts';
 
 export const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
-
-/** One scorer of a monitor. Type-specific fields (guidelines, instructions, model, …) pass through. */
-export interface MonitorScorer {
-  /** The feedback name; unique within the monitor. */
-  name: string;
-  /** The predefined scorer type; defaults to `name`. */
-  type?: string;
-  /** Share of traces this scorer runs on, [0, 1]; defaults to the monitor's `sample`. */
-  sample_rate?: number;
-  /** Only traces matching this filter (search filter language). */
-  filter_string?: string;
-  [field: string]: JsonValue | undefined;
-}
 
 export interface MonitorConfig {
   /** Postgres schema of the results table. Set at creation, never changed. */
@@ -38,7 +25,8 @@ export interface MonitorConfig {
    * 86,400). Default 900. Absent in documents stored before session judges existed.
    */
   session_idle_seconds?: number;
-  scorers: MonitorScorer[];
+  /** Type-specific fields (guidelines, instructions, model, …) pass through. */
+  scorers: ScorerEntry[];
   /** Alert rules, evaluated after every run. */
   alerts?: AlertRule[];
   /** Where alert state changes are sent. */
@@ -110,7 +98,7 @@ export function validateMonitorConfig(
   }
   const raw = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
   const entries = Array.isArray(raw.scorers) ? raw.scorers : [];
-  const scorers: MonitorScorer[] = [];
+  const scorers: ScorerEntry[] = [];
   entries.forEach((entry, i) => {
     const shape = scorerShape.safeParse(entry);
     const filter = (entry as { filter_string?: unknown } | null)?.filter_string;
@@ -122,7 +110,7 @@ export function validateMonitorConfig(
       for (const issue of shape.error.issues) problems.push(`${pathOf(['scorers', i, ...issue.path])}: ${issue.message}`);
       return;
     }
-    scorers.push(shape.data as MonitorScorer);
+    scorers.push(shape.data as ScorerEntry);
   });
   problems.push(...checks.validateScorers(entries));
   if (typeof raw.filter_string === 'string') {
@@ -149,7 +137,7 @@ export function validateMonitorConfig(
 }
 
 /** The rate a scorer runs at. */
-export function scorerRate(config: MonitorConfig, scorer: MonitorScorer): number {
+export function scorerRate(config: MonitorConfig, scorer: ScorerEntry): number {
   return scorer.sample_rate ?? config.sample;
 }
 

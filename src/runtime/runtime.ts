@@ -35,7 +35,7 @@ export async function openRuntime(config: Config, log: Logger, options: RuntimeO
   log.info({ config: redactConfig(config), mode: modeOf(config) }, 'starting');
   const database: DatabaseHandle = await connectDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   if (options.migrate ?? true) {
-    const applied = await migrateToLatest(database.db as never);
+    const applied = await migrateToLatest(database.db);
     if (applied.length > 0) log.info({ applied }, 'migrations applied');
   }
   const queue = await createQueue(config, log.child({ component: 'queue' }));

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { JsonValue, StoredTrace } from '../domain/trace.ts';
 import { llmScorer } from './llm-scorer.ts';
 import { buildJudgePrompt, type PromptSection } from './prompt.ts';
-import type { ResultType } from './scorer-entry.ts';
+import type { ResultType } from '../domain/scorer-entry.ts';
 import { notApplicable, APPLIES, type ScorerDefinition } from './scorer.ts';
 import type { ScorerInput } from './scorer-input.ts';
 

@@ -16,10 +16,10 @@ import { retrievalRelevance } from './judges/retrieval-relevance.ts';
 import { retrievalSufficiency } from './judges/retrieval-sufficiency.ts';
 import { safety } from './judges/safety.ts';
 import { conversationCompleteness, customSessionJudge, knowledgeRetention, userFrustration } from './judges/session-judges.ts';
-import { COMMON_FIELDS, scorerEntrySchema, type ScorerEntry } from './scorer-entry.ts';
+import { COMMON_FIELDS, scorerEntrySchema, type ScorerEntry } from '../domain/scorer-entry.ts';
 import type { Scorer, ScorerDefinition, ScorerKind } from './scorer.ts';
 
-export { scorerEntrySchema, type ScorerEntry } from './scorer-entry.ts';
+export { scorerEntrySchema, type ScorerEntry } from '../domain/scorer-entry.ts';
 export type { Scorer } from './scorer.ts';
 
 const DEFINITIONS: ScorerDefinition[] = [
@@ -102,8 +102,11 @@ export function validateScorerEntries(entries: unknown[], path = 'scorers'): str
   return problems;
 }
 
-/** Builds a scorer from one entry; throws INVALID_PARAMETER_VALUE listing every problem. */
-export function buildScorer(entry: ScorerEntry | string, defaults: { model: string }): Scorer {
+/**
+ * Builds a scorer from one entry, validated here (unchecked input may come in); throws
+ * INVALID_PARAMETER_VALUE listing every problem.
+ */
+export function buildScorer(entry: ScorerEntry | Record<string, unknown> | string, defaults: { model: string }): Scorer {
   const raw = typeof entry === 'string' ? { name: entry } : entry;
   const problems = validateScorerEntries([raw], 'scorer');
   if (problems.length > 0) throw invalid(problems.join('; '), { problems });

@@ -1,7 +1,7 @@
 /** The contract every scorer meets, whether an LLM judge or plain code. */
 import type { FeedbackDraft } from '../domain/assessment.ts';
 import type { JudgeAttempt, JudgeClient } from './judge-client.ts';
-import type { ScorerEntry } from './scorer-entry.ts';
+import type { ScorerEntry } from '../domain/scorer-entry.ts';
 import type { ScorerInput } from './scorer-input.ts';
 
 export type Applicability = { applies: true } | { applies: false; reason: string };

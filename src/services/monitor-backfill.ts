@@ -91,7 +91,7 @@ export async function estimateBackfill(
       const sampled = ids.filter((t) => (!eligible || eligible.has(t)) && isSampled(t, scorerRate(config, entry)));
       const keys = sampled.map((t) => feedbackKey(experimentId, entry.name, t));
       const existing = await storedIdempotencyKeys(ctx.db, keys);
-      const isJudge = buildScorer(entry as never, { model: ctx.config.judge.model }).kind === 'llm_judge';
+      const isJudge = buildScorer(entry, { model: ctx.config.judge.model }).kind === 'llm_judge';
       tally.sampled += sampled.length;
       tally.already_scored += existing.size;
       if (isJudge) tally.judge_calls += sampled.length - existing.size;

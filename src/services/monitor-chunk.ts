@@ -9,7 +9,8 @@
 import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../services/context.ts';
 import type { FeedbackDraft } from '../domain/assessment.ts';
-import { scorerRate, type MonitorConfig, type MonitorScorer } from '../domain/monitor-config.ts';
+import { scorerRate, type MonitorConfig } from '../domain/monitor-config.ts';
+import type { ScorerEntry } from '../domain/scorer-entry.ts';
 import { isSampled } from '../domain/sampling.ts';
 import type { StoredTrace } from '../domain/trace.ts';
 import { monitorChunkDuration, monitorFeedbackLag, monitorJudgeCalls, monitorTracesCopied } from '../observability/monitor-metrics.ts';
@@ -41,11 +42,11 @@ interface Task {
   trace: StoredTrace;
   input: ScorerInput;
   scorer: Scorer;
-  entry: MonitorScorer;
+  entry: ScorerEntry;
 }
 
 interface MonitorScorerPlan {
-  entry: MonitorScorer;
+  entry: ScorerEntry;
   scorer: Scorer;
 }
 
@@ -120,7 +121,7 @@ async function planTasks(
 ): Promise<Task[]> {
   const sampled = new Map<string, MonitorScorerPlan[]>();
   for (const entry of config.scorers.filter((e) => scorerLevel(e) === 'trace')) {
-    const plan = { entry, scorer: buildScorer(entry as never, { model: ctx.config.judge.model }) };
+    const plan = { entry, scorer: buildScorer(entry, { model: ctx.config.judge.model }) };
     const tally = (counts.scorers![entry.name] = emptyScorerCounts());
     const filters = [config.filter_string, entry.filter_string].filter((f): f is string => Boolean(f));
     const eligible = filters.length ? await tracesMatching(ctx.db, traceIds, filters) : null;

@@ -8,7 +8,8 @@
  */
 import type { AppContext } from './context.ts';
 import { notFound } from '../domain/errors.ts';
-import { scorerRate, type MonitorConfig, type MonitorScorer } from '../domain/monitor-config.ts';
+import { scorerRate, type MonitorConfig } from '../domain/monitor-config.ts';
+import type { ScorerEntry } from '../domain/scorer-entry.ts';
 import { isSampled, samplingPoint } from '../domain/sampling.ts';
 import { buildScorer, scorerLevel } from '../scorers/registry.ts';
 import { scorerInputFromTrace } from '../scorers/scorer-input.ts';
@@ -93,7 +94,7 @@ export async function explainTrace(ctx: AppContext, traceId: string, experimentI
   // Session judges decide per session, not per trace; this explains the trace judges.
   for (const entry of config.scorers.filter((e) => scorerLevel(e) === 'trace')) {
     const scorerPass = entry.filter_string ? (await tracesMatching(ctx.db, [traceId], [entry.filter_string])).has(traceId) : null;
-    const scorer = buildScorer(entry as never, { model: ctx.config.judge.model });
+    const scorer = buildScorer(entry, { model: ctx.config.judge.model });
     const applicability = scorer.applicability(input);
     const rate = scorerRate(config, entry);
     const sampled = isSampled(traceId, rate);
@@ -146,7 +147,7 @@ interface Facts {
   coverageReason: string;
 }
 
-function decide(config: MonitorConfig, entry: MonitorScorer, f: Facts): { decision: Decision; reason: string } {
+function decide(config: MonitorConfig, entry: ScorerEntry, f: Facts): { decision: Decision; reason: string } {
   if (f.fb) {
     const run = f.fb.run_id ? ` by run ${f.fb.run_id}` : '';
     if (f.fb.error) return { decision: 'error', reason: `the scorer failed${run}: ${f.fb.error.error_code}: ${f.fb.error.error_message}` };

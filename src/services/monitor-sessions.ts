@@ -9,7 +9,8 @@
  */
 import type { FeedbackDraft } from '../domain/assessment.ts';
 import { extractText } from '../domain/chat-text.ts';
-import { scorerRate, sessionIdleSeconds, type MonitorConfig, type MonitorScorer } from '../domain/monitor-config.ts';
+import { scorerRate, sessionIdleSeconds, type MonitorConfig } from '../domain/monitor-config.ts';
+import type { ScorerEntry } from '../domain/scorer-entry.ts';
 import { isSampled } from '../domain/sampling.ts';
 import { SESSION_METADATA_KEY } from '../domain/session.ts';
 import type { JsonValue } from '../domain/json.ts';
@@ -38,7 +39,7 @@ import { runPool } from './pool.ts';
 const MAX_CONVERSATION_CHARS = 60_000;
 
 /** The monitor's session judges (none when ASSAY_SESSION_JUDGES is off). */
-export function sessionScorers(ctx: Pick<AppContext, 'config'>, config: MonitorConfig): MonitorScorer[] {
+export function sessionScorers(ctx: Pick<AppContext, 'config'>, config: MonitorConfig): ScorerEntry[] {
   return ctx.config.sessionJudges ? config.scorers.filter((s) => scorerLevel(s) === 'session') : [];
 }
 
@@ -79,7 +80,7 @@ export async function planSessionChunks(
 
 interface SessionTask {
   session: SessionVersion;
-  entry: MonitorScorer;
+  entry: ScorerEntry;
   scorer: Scorer;
   input: ScorerInput;
   key: string;
@@ -92,7 +93,7 @@ interface SessionTask {
 export async function scoreSessionChunk(ctx: AppContext, run: MonitorRunRow, chunk: number, signal: AbortSignal, counts: RunCounts): Promise<string[]> {
   const sessions = await runSessions(ctx.db, run.run_id, chunk);
   if (sessions.length === 0) return [];
-  const plans = sessionScorers(ctx, run.config).map((entry) => ({ entry, scorer: buildScorer(entry as never, { model: ctx.config.judge.model }) }));
+  const plans = sessionScorers(ctx, run.config).map((entry) => ({ entry, scorer: buildScorer(entry, { model: ctx.config.judge.model }) }));
   for (const { entry } of plans) counts.scorers![entry.name] ??= { sampled: 0, scored: 0, errored: 0, not_applicable: 0, skipped_existing: 0, deferred: 0 };
   const toCopy: string[] = [];
   const tasks: SessionTask[] = [];

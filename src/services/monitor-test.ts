@@ -4,7 +4,8 @@
  * This is how a user learns that a retrieval scorer does nothing on traces without RETRIEVER spans.
  */
 import type { AppContext } from '../services/context.ts';
-import { scorerRate, type MonitorScorer } from '../domain/monitor-config.ts';
+import { scorerRate } from '../domain/monitor-config.ts';
+import type { ScorerEntry } from '../domain/scorer-entry.ts';
 import { isSampled } from '../domain/sampling.ts';
 import { buildScorer } from '../scorers/registry.ts';
 import { scorerInputFromTrace } from '../scorers/scorer-input.ts';
@@ -65,14 +66,14 @@ export async function testMonitor(
 
 async function testOne(
   ctx: AppContext,
-  entry: MonitorScorer,
+  entry: ScorerEntry,
   rate: number,
   traces: Awaited<ReturnType<typeof loadStoredTraces>>,
   monitorFilter: string | undefined,
   judge: JudgeClient,
   signal: AbortSignal | undefined,
 ): Promise<{ report: ScorerTestReport; judgeCalls: number }> {
-  const scorer = buildScorer(entry as never, { model: ctx.config.judge.model });
+  const scorer = buildScorer(entry, { model: ctx.config.judge.model });
   const filters = [monitorFilter, entry.filter_string].filter((f): f is string => Boolean(f));
   const ids = traces.map((t) => t.info.trace_id);
   const eligible = filters.length ? await tracesMatching(ctx.db, ids, filters) : new Set(ids);

@@ -29,7 +29,7 @@ const migrations: Record<string, Migration> = {
   '016-monitor-run-calls': monitorRunCalls,
 };
 
-export async function migrateToLatest(db: Kysely<unknown>): Promise<string[]> {
+export async function migrateToLatest<DB>(db: Kysely<DB>): Promise<string[]> {
   if (await upToDate(db)) return [];
   const migrator = new Migrator({
     db,
@@ -51,7 +51,7 @@ export async function migrateToLatest(db: Kysely<unknown>): Promise<string[]> {
  * One read instead of the migrator's setup (schema, tables, lock) on every start: true when every
  * known migration is recorded as applied. Anything else — no table yet, one missing — migrates.
  */
-async function upToDate(db: Kysely<unknown>): Promise<boolean> {
+async function upToDate<DB>(db: Kysely<DB>): Promise<boolean> {
   try {
     const { rows } = await sql<{ name: string }>`select name from assay.kysely_migration`.execute(db);
     const applied = new Set(rows.map((r) => r.name));

@@ -20,7 +20,7 @@ export interface TestDatabase extends DatabaseHandle {
 export async function createTestDatabase(kind: TestDbKind = 'postgres'): Promise<TestDatabase> {
   if (kind === 'pglite') {
     const handle = await connectDatabase({ dataDir: 'memory://' });
-    await migrateToLatest(handle.db as never);
+    await migrateToLatest(handle.db);
     return { ...handle, drop: () => handle.close() };
   }
   const name = `assay_test_${randomBytes(6).toString('hex')}`;
@@ -28,7 +28,7 @@ export async function createTestDatabase(kind: TestDbKind = 'postgres'): Promise
   const url = new URL(ADMIN_URL);
   url.pathname = `/${name}`;
   const handle = await connectDatabase({ databaseUrl: url.toString(), poolSize: 8 });
-  await migrateToLatest(handle.db as never);
+  await migrateToLatest(handle.db);
   let dropped = false;
   return {
     ...handle,

@@ -66,7 +66,7 @@ export async function scorerRoutes(app: FastifyInstance, ctx: AppContext): Promi
     const entries = body.scorers.map((s) => (typeof s === 'string' ? { name: s } : s));
     const problems = validateScorerEntries(entries);
     if (problems.length > 0) throw invalid(problems.join('; '), { problems });
-    const scorers = entries.map((e) => buildScorer(e as never, { model: ctx.config.judge.model }));
+    const scorers = entries.map((e) => buildScorer(e, { model: ctx.config.judge.model }));
 
     const traceIds = [...new Set((body.trace_ids ?? []).map(traceIdParam))];
     const traces = traceIds.length > 0 ? await loadStoredTraces(ctx.db, traceIds) : [];
