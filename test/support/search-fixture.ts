@@ -44,7 +44,10 @@ export const TRACES: TraceSpec[] = [
     metadata: { 'mlflow.sourceRun': 'run-1', 'mlflow.trace.session': 's1', user: 'alice', tokens: '1200' },
     clientRequestId: 'req-1',
     spans: [
-      { name: 'chat', type: 'CHAIN', inputs: { question: 'What is MLflow?' }, outputs: { answer: 'MLflow is a platform' } },
+      {
+        name: 'chat', type: 'CHAIN', inputs: { question: 'What is MLflow?' }, outputs: { answer: 'MLflow is a platform' },
+        attributes: { usage: { total_tokens: 42 }, 'llm.token_count.total': 40 },
+      },
       { name: 'openai.chat', type: 'LLM', inputs: { messages: ['hello world'] }, attributes: { model: 'gpt-4o', temperature: 0.5 } },
     ],
     assessments: [fb('correctness', 'yes'), fb('score', 5), ex('expected_answer', 'MLflow is a platform'), fb('feedback_score', 0.9)],
