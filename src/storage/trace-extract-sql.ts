@@ -1,7 +1,6 @@
 /**
- * `extract_fields` as SQL: one scalar subquery per field over the trace's spans, selected beside the
- * trace. Postgres evaluates such subqueries after the sort and the limit, so a page pays for its own
- * rows only (one primary-key probe of `assay.span` per field and trace).
+ * `extract_fields` as SQL: one scalar subquery per span read, selected beside the trace. Postgres evaluates such subqueries after the sort and the limit, so a page pays for its own
+ * rows only (one primary-key probe of `assay.span` per span read and trace).
  */
 import { sql, type RawBuilder } from 'kysely';
 import type { ExtractField } from '../domain/extract-fields.ts';
@@ -9,15 +8,55 @@ import type { JsonValue } from '../domain/trace.ts';
 
 const span = (column: string) => sql.ref(`s.${column}`);
 
-/** The column alias of the i-th field's value. */
-export const extractAlias = (i: number) => `extract_${i}`;
+/** The fields that read one span, and the index of each in the caller's list. */
+export interface ExtractGroup {
+  alias: string;
+  indexes: number[];
+}
 
-/** The i-th field's value for the row of `assay.trace` (unaliased), JSON or null. */
-export function extractSelection(field: ExtractField, i: number) {
-  const which = field.span.root ? sql`${span('parent_span_id')} is null` : sql`${span('name')} = ${field.span.name}`;
-  return sql<JsonValue | null>`(select ${valueSql(field)} from assay.span s
-    where ${span('trace_id')} = assay.trace.trace_id and ${which}
-    order by ${span('start_time_ns')}, ${span('span_id')} limit 1)`.as(extractAlias(i));
+/**
+ * One scalar subquery per span read (the root span, or a span name), returning the values of all
+ * its fields as a JSON array, so four fields of the root span cost one probe, not four.
+ */
+export function extractSelections(fields: readonly ExtractField[]) {
+  const groups = new Map<string, { fields: ExtractField[]; group: ExtractGroup }>();
+  fields.forEach((field, i) => {
+    const key = field.span.root ? '' : `=${field.span.name}`;
+    let entry = groups.get(key);
+    if (!entry) {
+      entry = { fields: [], group: { alias: `extract_${groups.size}`, indexes: [] } };
+      groups.set(key, entry);
+    }
+    entry.fields.push(field);
+    entry.group.indexes.push(i);
+  });
+  return [...groups.values()].map(({ fields: spanFields, group }) => {
+    const first = spanFields[0]!;
+    const which = first.span.root ? sql`${span('parent_span_id')} is null` : sql`${span('name')} = ${first.span.name}`;
+    const values = sql.join(spanFields.map(valueSql));
+    return {
+      group,
+      selection: sql<JsonValue[] | null>`(select jsonb_build_array(${values}) from assay.span s
+        where ${span('trace_id')} = assay.trace.trace_id and ${which}
+        order by ${span('start_time_ns')}, ${span('span_id')} limit 1)`.as(group.alias),
+    };
+  });
+}
+
+/** Each field's value from a row that selected `extractSelections(fields)`, keyed by the field. */
+export function extractedValues(
+  fields: readonly ExtractField[],
+  groups: readonly ExtractGroup[],
+  row: Record<string, unknown>,
+): Record<string, JsonValue | null> {
+  const values: Record<string, JsonValue | null> = {};
+  for (const group of groups) {
+    const array = (row[group.alias] ?? null) as JsonValue[] | null;
+    group.indexes.forEach((fieldIndex, j) => {
+      values[fields[fieldIndex]!.field] = array?.[j] ?? null;
+    });
+  }
+  return values;
 }
 
 function valueSql(field: ExtractField): RawBuilder<unknown> {

@@ -12,7 +12,7 @@ import { parseOrderBy } from '../domain/filter/order-by.ts';
 import type { JsonValue, StoredTrace } from '../domain/trace.ts';
 import { rowToAssessment } from './assessment-repository.ts';
 import type { AssessmentTable } from './schema.ts';
-import { extractAlias, extractSelection } from './trace-extract-sql.ts';
+import { extractedValues, extractSelections } from './trace-extract-sql.ts';
 import { checkFilterRegexes, isRegexError, traceFilterCondition } from './trace-filter-sql.ts';
 import { afterCondition, decodeCursor, encodeCursor, orderModifier, sortColumns } from './trace-search-order.ts';
 import type { Db, Executor } from './connect.ts';
@@ -72,7 +72,9 @@ export async function searchTraces(db: Executor, input: SearchTracesInput): Prom
     .where('assay.trace.experiment_id', 'in', [...input.experiment_ids])
     .where(traceFilterCondition(input.filter));
   const extract = input.extract_fields ?? [];
-  if (extract.length > 0) query = query.select(extract.map((field, i) => extractSelection(field, i)));
+  const extractions = extractSelections(extract);
+  if (extractions.length > 0) query = query.select(extractions.map((e) => e.selection));
+  const groups = extractions.map((e) => e.group);
   if (after) query = query.where(() => afterCondition(columns, after));
   for (const column of columns) query = query.orderBy(sql`${column.sql} ${sql.raw(orderModifier(column))}`);
   query = query.limit(maxResults + 1);
@@ -87,8 +89,8 @@ export async function searchTraces(db: Executor, input: SearchTracesInput): Prom
   }
   const page: SearchedTrace[] = rows.slice(0, maxResults).map(({ assessments, ...row }) => {
     const values = row as Record<string, unknown>;
-    const extracted = extract.length > 0 ? extractedValues(extract, values) : undefined;
-    extract.forEach((_, i) => delete values[extractAlias(i)]);
+    const extracted = extract.length > 0 ? extractedValues(extract, groups, values) : undefined;
+    for (const group of groups) delete values[group.alias];
     return { ...rowToInfo(row), assessments: assessments.map(jsonToAssessment), ...(extracted ? { extracted } : {}) };
   });
   const last = page.at(-1);
@@ -97,10 +99,6 @@ export async function searchTraces(db: Executor, input: SearchTracesInput): Prom
     traces: page,
     next_page_token: more ? encodeCursor(keys, columns.map((c) => c.valueOf(last))) : undefined,
   };
-}
-
-function extractedValues(fields: readonly ExtractField[], row: Record<string, unknown>): Record<string, JsonValue | null> {
-  return Object.fromEntries(fields.map((f, i) => [f.field, (row[extractAlias(i)] ?? null) as JsonValue | null]));
 }
 
 /** An assessment row as `json_agg` renders it: times as text. */
