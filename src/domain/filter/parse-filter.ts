@@ -107,7 +107,7 @@ function keyedNumber(
   if (ordering && token) {
     throw invalid(
       `Invalid comparator ${quote(written)} for ${quote(identifier)} with the value ${show(token)}: ` +
-        `${ORDERING_COMPARATORS.join(', ')} compare numbers; write an unquoted number, e.g. ${identifier} ${written} 0.7`,
+        `${ORDERING_COMPARATORS.join(', ')} compare numbers; write an unquoted number, e.g. ${identifier.length > 200 ? '<key>' : identifier} ${written} 0.7`,
     );
   }
   if (ordering) readNumber(cursor, subject);
