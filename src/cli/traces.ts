@@ -1,6 +1,7 @@
 /** `assay traces search`: find traces with MLflow's filter language through the HTTP API. */
 import type { Command } from 'commander';
 import { apiRequest } from './api-client.ts';
+import { formatRows } from './sql-output.ts';
 import { printTable } from './table.ts';
 
 interface SearchOptions {
@@ -9,8 +10,12 @@ interface SearchOptions {
   orderBy?: string[];
   maxResults?: string;
   pageToken?: string;
+  extract?: string[];
+  format?: string;
   json?: boolean;
 }
+
+const FORMATS = ['table', 'csv', 'json'] as const;
 
 interface TraceJson {
   trace_id: string;
@@ -19,6 +24,7 @@ interface TraceJson {
   state: string;
   request_preview: string | null;
   tags: Record<string, string>;
+  extracted?: Record<string, unknown>;
   assessments?: Array<{ assessment_name: string; feedback?: { value: unknown }; expectation?: { value: unknown } }>;
 }
 
@@ -46,33 +52,55 @@ export function registerTraces(program: Command): void {
     .option('-o, --order-by <items...>', "order, e.g. 'timestamp_ms DESC' 'tag.env'")
     .option('-n, --max-results <n>', 'traces per page, 1 to 50000 (default 100)')
     .option('--page-token <token>', 'continue after the page that printed this token')
-    .option('--json', 'print the API answer as JSON')
+    .option('-e, --extract <fields...>', "span values as extra columns, e.g. span.end_time span.inputs.messages 'retrieve.outputs'")
+    .option('--format <format>', 'table, csv or json (default table)')
+    .option('--json', 'print the API answer as JSON (same as --format json)')
     .action(async (options: SearchOptions) => {
+      const format = options.json ? 'json' : (options.format ?? 'table');
+      if (!(FORMATS as readonly string[]).includes(format)) throw new Error(`--format: '${format}' is not one of ${FORMATS.join(', ')}`);
+      const extract = options.extract ?? [];
       const body = {
         experiment_ids: options.experimentId ?? (await allExperimentIds()),
         ...(options.filter !== undefined ? { filter_string: options.filter } : {}),
         ...(options.orderBy ? { order_by: options.orderBy } : {}),
         ...(options.maxResults !== undefined ? { max_results: Number(options.maxResults) } : {}),
         ...(options.pageToken ? { page_token: options.pageToken } : {}),
+        ...(extract.length > 0 ? { extract_fields: extract } : {}),
       };
       const result = await apiRequest<{ traces: TraceJson[]; next_page_token?: string }>('POST', '/api/v1/traces/search', body);
-      if (options.json) {
+      if (format === 'json') {
         console.log(JSON.stringify(result, null, 2));
         return;
       }
-      printTable(
-        ['trace_id', 'request_time', 'state', 'ms', 'name', 'request', 'assessments'],
-        result.traces.map((t) => [
+      // Repeated fields come back once; columns follow the order asked.
+      const fields = [...new Set(extract)];
+      if (format === 'csv') {
+        const head = ['trace_id', 'request_time', 'state', 'execution_duration_ms', 'name', ...fields];
+        const rows = result.traces.map((t) => [
           t.trace_id,
           t.request_time,
           t.state,
           t.execution_duration_ms,
-          t.tags['mlflow.traceName'],
-          clip(t.request_preview ?? '', 50),
-          clip((t.assessments ?? []).map(assessmentText).join(', '), 60),
-        ]),
-      );
-      // On stderr, so a table piped elsewhere stays clean.
+          t.tags['mlflow.traceName'] ?? null,
+          ...fields.map((f) => t.extracted?.[f] ?? null),
+        ]);
+        process.stdout.write(await formatRows('csv', head, rows));
+      } else {
+        printTable(
+          ['trace_id', 'request_time', 'state', 'ms', 'name', ...(fields.length > 0 ? fields : ['request', 'assessments'])],
+          result.traces.map((t) => [
+            t.trace_id,
+            t.request_time,
+            t.state,
+            t.execution_duration_ms,
+            t.tags['mlflow.traceName'],
+            ...(fields.length > 0
+              ? fields.map((f) => clip(cellText(t.extracted?.[f]), 40))
+              : [clip(t.request_preview ?? '', 50), clip((t.assessments ?? []).map(assessmentText).join(', '), 60)]),
+          ]),
+        );
+      }
+      // On stderr, so a table or CSV piped elsewhere stays clean.
       console.error(`${result.traces.length} traces${result.next_page_token ? `; next page: --page-token ${result.next_page_token}` : ''}`);
     });
 
@@ -114,6 +142,11 @@ async function allExperimentIds(): Promise<string[]> {
 function assessmentText(a: NonNullable<TraceJson['assessments']>[number]): string {
   const value = a.feedback ? a.feedback.value : a.expectation?.value;
   return `${a.assessment_name}=${typeof value === 'string' ? value : JSON.stringify(value)}`;
+}
+
+function cellText(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
 function clip(text: string, length: number): string {

@@ -15,6 +15,8 @@ export interface TraceInfo {
   trace_metadata: Record<string, string>;
   tags: Record<string, string>;
   assessments: Assessment[];
+  /** The values of a search's `extract_fields`, keyed by the field as written (search answers only). */
+  extracted?: Record<string, Json>;
 }
 
 export interface Assessment {
@@ -50,6 +52,8 @@ export interface SearchTracesRequest {
   order_by?: string[];
   max_results?: number;
   page_token?: string;
+  /** Span values to return in each trace's `extracted`: `<span name>.inputs[.<field>]`, `span.end_time`, … */
+  extract_fields?: string[];
 }
 
 /** A monitor config document (DESIGN §4); read and written whole. */

@@ -3,6 +3,7 @@
  * come back prefixed with the field that carried the filter, so the message names it.
  */
 import { AssayError, invalid } from '../domain/errors.ts';
+import { parseExtractFields } from '../domain/extract-fields.ts';
 import { parseFilter } from '../domain/filter/parse-filter.ts';
 import type { Filter } from '../domain/filter/filter.ts';
 import type { Db } from '../storage/connect.ts';
@@ -15,6 +16,8 @@ export interface SearchTracesRequest {
   order_by?: readonly string[] | undefined;
   max_results?: number | undefined;
   page_token?: string | undefined;
+  /** Span values to return as columns: `<span name>.inputs[.<field>]`, `span.attributes.<name>`, … */
+  extract_fields?: readonly string[] | undefined;
 }
 
 /** Searches; a search running longer than `timeoutMs` is stopped by Postgres and refused with a 400. */
@@ -24,6 +27,7 @@ export async function searchTracesRequest(
   options: { timeoutMs?: number } = {},
 ): Promise<SearchTracesResult> {
   const filter = parseFilterField(request.filter_string ?? '', 'filter_string');
+  const extractFields = parseExtractFields(request.extract_fields ?? []);
   const ids: number[] = [];
   for (const id of new Set(request.experiment_ids)) ids.push(Number((await getExperiment(db, id)).experiment_id));
   const timeoutMs = options.timeoutMs ?? DEFAULT_SEARCH_TIMEOUT_MS;
@@ -35,6 +39,7 @@ export async function searchTracesRequest(
         order_by: request.order_by,
         max_results: request.max_results,
         page_token: request.page_token,
+        extract_fields: extractFields,
       }),
     );
   } catch (error) {

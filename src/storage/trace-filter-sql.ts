@@ -10,6 +10,7 @@ import {
   type Comparison,
   type Filter,
   type KeyedComparison,
+  type KeyedNumberComparison,
   type NumericAttributeComparison,
   type SpanComparison,
   type StringAttributeComparison,
@@ -78,9 +79,11 @@ type TraceComparison = Exclude<Comparison, SpanComparison>;
 
 function comparisonSql(c: TraceComparison): RawBuilder<SqlBool> {
   if (c.entity !== 'attributes') {
-    if (c.entity === 'tags') return keyedSql(c, 'tags');
-    if (c.entity === 'metadata') return keyedSql(c, 'trace_metadata');
-    return assessmentSql(c);
+    if (typeof c.value === 'number') return keyedNumberSql(c as KeyedNumberComparison);
+    const keyed = c as KeyedComparison;
+    if (keyed.entity === 'tags') return keyedSql(keyed, 'tags');
+    if (keyed.entity === 'metadata') return keyedSql(keyed, 'trace_metadata');
+    return assessmentSql(keyed);
   }
   if (typeof c.value === 'number') return numericSql(c as NumericAttributeComparison);
   const text = c as StringAttributeComparison;
@@ -110,11 +113,19 @@ function keyedSql(c: KeyedComparison, column: 'tags' | 'trace_metadata'): RawBui
     case 'IS NOT NULL':
       return sql`${value} is not null`;
     case '=':
-      return sql`${trace(column)} @> ${JSON.stringify({ [c.key]: c.value })}::jsonb`;
+      return sql`${trace(column)} @> ${JSON.stringify({ [wellFormed(c.key)]: wellFormed(c.value ?? '') })}::jsonb`;
     default:
       // `->>` of an absent key is null, and null never satisfies `<>` or a pattern.
       return sql`${value} ${sql.raw(TEXT_OPERATORS[c.comparator])} ${c.value ?? ''}`;
   }
+}
+
+/**
+ * A lone UTF-16 surrogate as U+FFFD, which is what the driver sends for it in a text parameter;
+ * JSON.stringify would write it as a `\ud800` escape, which jsonb refuses.
+ */
+function wellFormed(text: string): string {
+  return Buffer.from(text, 'utf8').toString('utf8');
 }
 
 /**
@@ -129,6 +140,42 @@ function assessmentSql(c: KeyedComparison): RawBuilder<SqlBool> {
   const text = sql`(${assessment('value')} #>> '{}')`;
   const op = sql.raw(TEXT_OPERATORS[c.comparator]);
   return sql`exists (select 1 from assay.assessment where ${base} and ${text} ${op} ${c.value ?? ''})`;
+}
+
+/**
+ * What reads as a number: the same shape as a number in a filter (sign, digits, a decimal point,
+ * an exponent of at most 4 digits, so the cast to numeric cannot overflow), nothing around it.
+ * `NaN`, `Infinity`, hex and padded values are text.
+ */
+const NUMBER_PATTERN = '^[-+]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][-+]?[0-9]{1,4})?$';
+
+/** A text as numeric when it reads as a number, else null; CASE keeps the cast from ever seeing other text. */
+function textAsNumber(text: RawBuilder<unknown>): RawBuilder<unknown> {
+  return sql`(case when ${text} ~ ${sql.lit(NUMBER_PATTERN)} then (${text})::numeric end)`;
+}
+
+/**
+ * Tags and metadata against a number, assessments against a number: values that do not read as a
+ * number are null, and null satisfies no comparison, so they never match. The bound is numeric
+ * (exact), written as JavaScript prints the number.
+ */
+function keyedNumberSql(c: KeyedNumberComparison): RawBuilder<SqlBool> {
+  const op = sql.raw(NUMERIC_OPERATORS[c.comparator]);
+  const bound = sql`${String(c.value)}::numeric`;
+  if (c.entity === 'tags' || c.entity === 'metadata') {
+    const column = c.entity === 'tags' ? 'tags' : 'trace_metadata';
+    return sql`${textAsNumber(sql`(${trace(column)} ->> ${c.key}::text)`)} ${op} ${bound}`;
+  }
+  const value = assessment('value');
+  // Booleans count as 1 and 0; a JSON string counts when it reads as a number ('0.9').
+  const number = sql`(case jsonb_typeof(${value})
+    when 'number' then (${value})::numeric
+    when 'boolean' then (case when (${value})::boolean then 1 else 0 end)::numeric
+    when 'string' then ${textAsNumber(sql`(${value} #>> '{}')`)}
+    end)`;
+  return sql`exists (select 1 from assay.assessment where ${assessment('trace_id')} = ${trace('trace_id')}
+    and ${assessment('kind')} = ${c.entity} and ${assessment('name')} = ${c.key} and ${assessment('valid')}
+    and ${number} ${op} ${bound})`;
 }
 
 function numericSql(c: NumericAttributeComparison): RawBuilder<SqlBool> {

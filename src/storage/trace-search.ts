@@ -4,13 +4,15 @@
  */
 import { sql } from 'kysely';
 import type { Assessment } from '../domain/assessment.ts';
+import type { ExtractField } from '../domain/extract-fields.ts';
 import { invalid } from '../domain/errors.ts';
 import type { Filter } from '../domain/filter/filter.ts';
 import { regexPatterns } from '../domain/filter/filter.ts';
 import { parseOrderBy } from '../domain/filter/order-by.ts';
-import type { StoredTrace } from '../domain/trace.ts';
+import type { JsonValue, StoredTrace } from '../domain/trace.ts';
 import { rowToAssessment } from './assessment-repository.ts';
 import type { AssessmentTable } from './schema.ts';
+import { extractedValues, extractSelections } from './trace-extract-sql.ts';
 import { checkFilterRegexes, isRegexError, traceFilterCondition } from './trace-filter-sql.ts';
 import { afterCondition, decodeCursor, encodeCursor, orderModifier, sortColumns } from './trace-search-order.ts';
 import type { Db, Executor } from './connect.ts';
@@ -32,10 +34,15 @@ export interface SearchTracesInput {
   /** 1 to 50,000; default 100. */
   max_results?: number | undefined;
   page_token?: string | undefined;
+  /** Span values to return beside each trace (`extract_fields`), already parsed. */
+  extract_fields?: readonly ExtractField[] | undefined;
 }
 
-/** A trace header with its valid assessments (oldest first). */
-export type SearchedTrace = StoredTrace['info'] & { assessments: Assessment[] };
+/**
+ * A trace header with its valid assessments (oldest first), and, when fields were asked for, their
+ * values keyed by the field as written (null where the span or the value is missing).
+ */
+export type SearchedTrace = StoredTrace['info'] & { assessments: Assessment[]; extracted?: Record<string, JsonValue | null> };
 
 export interface SearchTracesResult {
   traces: SearchedTrace[];
@@ -64,6 +71,10 @@ export async function searchTraces(db: Executor, input: SearchTracesInput): Prom
     )
     .where('assay.trace.experiment_id', 'in', [...input.experiment_ids])
     .where(traceFilterCondition(input.filter));
+  const extract = input.extract_fields ?? [];
+  const extractions = extractSelections(extract);
+  if (extractions.length > 0) query = query.select(extractions.map((e) => e.selection));
+  const groups = extractions.map((e) => e.group);
   if (after) query = query.where(() => afterCondition(columns, after));
   for (const column of columns) query = query.orderBy(sql`${column.sql} ${sql.raw(orderModifier(column))}`);
   query = query.limit(maxResults + 1);
@@ -76,10 +87,12 @@ export async function searchTraces(db: Executor, input: SearchTracesInput): Prom
     if (isRegexError(error)) throw invalid(`filter_string: RLIKE failed: ${(error as Error).message}`);
     throw error;
   }
-  const page = rows.slice(0, maxResults).map(({ assessments, ...row }) => ({
-    ...rowToInfo(row),
-    assessments: assessments.map(jsonToAssessment),
-  }));
+  const page: SearchedTrace[] = rows.slice(0, maxResults).map(({ assessments, ...row }) => {
+    const values = row as Record<string, unknown>;
+    const extracted = extract.length > 0 ? extractedValues(extract, groups, values) : undefined;
+    for (const group of groups) delete values[group.alias];
+    return { ...rowToInfo(row), assessments: assessments.map(jsonToAssessment), ...(extracted ? { extracted } : {}) };
+  });
   const last = page.at(-1);
   const more = rows.length > maxResults && last !== undefined;
   return {

@@ -85,6 +85,28 @@ describe('bad input', () => {
     expect(expectError(await post({ traces: 'all of them' }), 400, 'INVALID_PARAMETER_VALUE')).toMatch(/^traces: /);
   });
 
+  it("answers the datasets documents' search mistakes with the field and the form that works", async () => {
+    const search = (body: Json) => post({ experiment_ids: [experimentId], ...body }, '/api/v1/traces/search');
+    const attribute = expectError(await search({ filter_string: 'attributes.feedback_score > 0.8' }), 400, 'INVALID_PARAMETER_VALUE');
+    expect(attribute).toMatch(/^filter_string: Invalid attribute key 'feedback_score' in 'attributes.feedback_score'/);
+    expect(attribute).toContain("feedback is filtered by its name: did you mean 'feedback.feedback_score'?");
+    const quoted = expectError(await search({ filter_string: "tag.quality_score < '0.7'" }), 400, 'INVALID_PARAMETER_VALUE');
+    expect(quoted).toMatch(/^filter_string: Invalid comparator '<' for 'tag.quality_score' with the value '0.7': .* compare numbers/);
+    const extract = expectError(
+      await search({ extract_fields: ['span.end_time', 'span.inputs.messages', 'span.outputs.choices.', 'span.attributes'] }),
+      400,
+      'INVALID_PARAMETER_VALUE',
+    );
+    expect(extract).toBe("extract_fields[2]: 'span.outputs.choices.' has an empty part (check for a leading, trailing or doubled dot)");
+    expect(expectError(await search({ extract_fields: 'span.end_time' }), 400, 'INVALID_PARAMETER_VALUE')).toMatch(/^extract_fields: /);
+    // The documents' own examples are accepted as written.
+    const ok = await search({
+      filter_string: 'tag.quality_score < 0.7 AND feedback.feedback_score > 0.8',
+      extract_fields: ['span.end_time', 'span.inputs.messages', 'span.outputs.choices', 'span.attributes.usage.total_tokens'],
+    });
+    expect(ok.statusCode).toBe(200);
+  });
+
   it('names missing and malformed ids', async () => {
     const noSpanId = chatTrace(newTraceHex());
     delete (noSpanId.data as Json).spans[0].span_id;

@@ -39,6 +39,38 @@ describe('assay traces search', () => {
     expect(body.next_page_token).toBeUndefined();
   });
 
+  it('prints extracted span values as CSV, table and JSON columns', async () => {
+    const filter = `request_id IN ('${id('01')}', '${id('02')}', '${id('06')}')`;
+    const csv = await assay(
+      '-x', A, '--filter', filter, '--extract', 'span.inputs.question', 'span.end_time',
+      '--extract', '`openai.chat`.inputs.messages', '--format', 'csv',
+    );
+    expect(csv.stdout.split('\r\n')).toEqual([
+      'trace_id,request_time,state,execution_duration_ms,name,span.inputs.question,span.end_time,`openai.chat`.inputs.messages',
+      `${id('06')},2023-11-14T22:13:26.000Z,STATE_UNSPECIFIED,0,,,,`,
+      `${id('02')},2023-11-14T22:13:22.000Z,ERROR,250,chat,Weather today?,1700000002250,`,
+      `${id('01')},2023-11-14T22:13:21.000Z,OK,100,chat,What is MLflow?,1700000001100,"[""hello world""]"`,
+      '',
+    ]);
+
+    const table = await assay('-x', A, '--filter', filter, '-e', 'span.outputs.answer');
+    expect(table.stdout).toContain('span.outputs.answer');
+    expect(table.stdout).toContain('MLflow is a platform');
+
+    const json = await assay('-x', A, '--filter', `request_id = '${id('01')}'`, '-e', 'span.attributes.usage.total_tokens', '--format', 'json');
+    const body = JSON.parse(json.stdout) as { traces: Array<{ extracted: Record<string, unknown> }> };
+    expect(body.traces[0]?.extracted).toEqual({ 'span.attributes.usage.total_tokens': 42 });
+  });
+
+  it('fails with the field named for a bad --extract or --format', async () => {
+    await expect(assay('-x', A, '--extract', 'openai.chat.inputs', '--format', 'csv')).rejects.toMatchObject({
+      stderr: expect.stringContaining("extract_fields[0]: 'openai.chat.inputs': unknown span part 'chat'"),
+    });
+    await expect(assay('-x', A, '--format', 'xml')).rejects.toMatchObject({
+      stderr: expect.stringContaining("--format: 'xml' is not one of table, csv, json"),
+    });
+  });
+
   it("fails with the server's message for a bad filter", async () => {
     await expect(assay('-x', A, '--filter', "foo.bar = 'x'")).rejects.toMatchObject({
       stderr: expect.stringContaining("Invalid entity type 'foo'"),

@@ -144,6 +144,96 @@ describe.each(['postgres', 'pglite'] as const)('trace search on %s', (db) => {
     expect(assessments.every((a) => a.valid === true)).toBe(true);
   });
 
+  it('returns extract_fields as columns: the root span (span.*) and spans by name, null where missing', async () => {
+    const extract_fields = [
+      'span.end_time',
+      'span.start_time',
+      'span.inputs.question',
+      'span.inputs',
+      'span.outputs.answer',
+      'span.inputs.messages',
+      'span.attributes.usage.total_tokens',
+      'span.attributes.usage',
+      'span.attributes.`llm.token_count.total`',
+      'span.attributes.llm.token_count.total',
+      'span.name',
+      'span.type',
+      'span.status',
+      '`openai.chat`.inputs.messages',
+      '`openai.chat`.inputs.messages.0',
+      '`openai.chat`.attributes.model',
+      'retrieve.outputs.0.page_content',
+      'retrieve.outputs',
+      'calculator.outputs',
+      'span.end_time',
+    ];
+    const { status, body } = await search({
+      experiment_ids: [A],
+      filter_string: `request_id IN ('${id('01')}', '${id('02')}', '${id('03')}', '${id('06')}')`,
+      extract_fields,
+    });
+    expect(body.message).toBeUndefined();
+    expect(status).toBe(200);
+    const byLabel = Object.fromEntries((body.traces ?? []).map((tr) => [label(tr.trace_id), tr.extracted]));
+    expect(byLabel['01']).toEqual({
+      'span.end_time': 1_700_000_001_100,
+      'span.start_time': 1_700_000_001_000,
+      'span.inputs.question': 'What is MLflow?',
+      'span.inputs': { question: 'What is MLflow?' },
+      'span.outputs.answer': 'MLflow is a platform',
+      'span.inputs.messages': null,
+      'span.attributes.usage.total_tokens': 42,
+      'span.attributes.usage': { total_tokens: 42 },
+      'span.attributes.`llm.token_count.total`': 40,
+      'span.attributes.llm.token_count.total': 40,
+      'span.name': 'chat',
+      'span.type': 'CHAIN',
+      'span.status': 'OK',
+      '`openai.chat`.inputs.messages': ['hello world'],
+      '`openai.chat`.inputs.messages.0': 'hello world',
+      '`openai.chat`.attributes.model': 'gpt-4o',
+      'retrieve.outputs.0.page_content': null,
+      'retrieve.outputs': null,
+      'calculator.outputs': null,
+    });
+    expect(byLabel['02']).toMatchObject({
+      'span.status': 'ERROR',
+      'retrieve.outputs.0.page_content': 'Sunny 100%',
+      'retrieve.outputs': [{ page_content: 'Sunny 100%', metadata: { doc_uri: 'doc://w' } }],
+      '`openai.chat`.inputs.messages': null,
+    });
+    expect(byLabel['03']).toMatchObject({ 'span.inputs': 'Summarize this', 'span.inputs.question': null, 'calculator.outputs': 4 });
+    expect(Object.values(byLabel['06'] as Record<string, unknown>).every((v) => v === null)).toBe(true);
+    expect(Object.keys(byLabel['06'] as Record<string, unknown>)).toHaveLength(extract_fields.length - 1);
+    // Without extract_fields, no `extracted` key at all.
+    const plain = await search({ experiment_ids: [A], filter_string: `request_id = '${id('01')}'` });
+    expect(plain.body.traces?.[0]).not.toHaveProperty('extracted');
+  });
+
+  it('rejects bad extract_fields with a 400 naming the field', async () => {
+    const cases: Array<[unknown, string]> = [
+      [['span'], "extract_fields[0]: 'span' names no span value"],
+      [['span.inputs', 'openai.chat.inputs'], "extract_fields[1]: 'openai.chat.inputs': unknown span part 'chat'"],
+      [['span.end_time.x'], "extract_fields[0]: 'span.end_time.x': 'end_time' is a plain value"],
+      [['span.attributes'], "extract_fields[0]: 'span.attributes': 'attributes' needs an attribute name"],
+      [['span.inputs..a'], "extract_fields[0]: 'span.inputs..a' has an empty part"],
+      [['`span.inputs'], 'extract_fields[0]: \'`span.inputs\' has a backtick without its closing one'],
+      [['sp`a`n.inputs'], 'extract_fields[0]: \'sp`a`n.inputs\': backticks must enclose a whole part'],
+      [['x.`inputs`'], "extract_fields[0]: 'x.`inputs`': unknown span part 'inputs'"],
+      [['span.inputs', ' '], 'extract_fields[1]: the field is empty'],
+      [[`x.inputs.${'k'.repeat(1000)}`], 'at most 1000'],
+      [Array.from({ length: 51 }, (_, i) => `s${i}.inputs`), 'extract_fields: 51 fields; at most 50'],
+      [[5], 'extract_fields'],
+      ['span.inputs', 'extract_fields'],
+    ];
+    for (const [extract_fields, message] of cases) {
+      const res = await search({ experiment_ids: [A], extract_fields });
+      expect(res.status, JSON.stringify(extract_fields).slice(0, 100)).toBe(400);
+      expect(res.body.error_code).toBe('INVALID_PARAMETER_VALUE');
+      expect(res.body.message).toContain(message);
+    }
+  });
+
   it('needs at least a reader token once tokens exist', async () => {
     const reader = await t.tokenHeaders('reader');
     const ok = await t.app.inject({

@@ -141,6 +141,21 @@ describe.each([
     expect(await snapshot()).toBe(before);
   });
 
+  it('answers numeric comparisons on tags, metadata and assessments with 200 or 400', async () => {
+    const rand = random(20261206);
+    const pick = <T>(list: readonly T[]) => list[Math.floor(rand() * list.length)]!;
+    const keys = ['tags.', 'metadata.', 'feedback.', 'expectation.'];
+    const names = ['quality_score', 'tokens', 'feedback_score', 'score', 'is_safe', 'env', '`🙂`', '`a"b`', '`\ud800`'];
+    const comparators = ['<', '<=', '>', '>=', '=', '!='];
+    for (let i = 0; i < iterations / 5; i += 1) {
+      const parts = Array.from({ length: 1 + Math.floor(rand() * 3) }, () => {
+        const value = rand() < 0.8 ? pick(NUMBERS) : quoted(rand);
+        return `${pick(keys)}${pick(names)} ${pick(comparators)} ${value}`;
+      });
+      await expectSafe({ filter_string: parts.join(' AND ') });
+    }
+  });
+
   it('bounds deep AND chains and huge filters', async () => {
     const parts = ["tags.env = 'prod'", 'timestamp_ms > 0', "span.type != 'x'", "feedback.score IS NOT NULL", "name LIKE '%'"];
     const chain = (n: number) => Array.from({ length: n }, (_, i) => parts[i % parts.length]).join(' AND ');

@@ -40,19 +40,22 @@ const ex = (name: string, value: unknown) => ({ name, kind: 'expectation' as con
 export const TRACES: TraceSpec[] = [
   {
     label: '01', experiment: 'A', offset: 1000, duration: 100,
-    tags: { env: 'prod', 'mlflow.traceName': 'chat', team: 'Search' },
-    metadata: { 'mlflow.sourceRun': 'run-1', 'mlflow.trace.session': 's1', user: 'alice' },
+    tags: { env: 'prod', 'mlflow.traceName': 'chat', team: 'Search', quality_score: '0.65' },
+    metadata: { 'mlflow.sourceRun': 'run-1', 'mlflow.trace.session': 's1', user: 'alice', tokens: '1200' },
     clientRequestId: 'req-1',
     spans: [
-      { name: 'chat', type: 'CHAIN', inputs: { question: 'What is MLflow?' }, outputs: { answer: 'MLflow is a platform' } },
+      {
+        name: 'chat', type: 'CHAIN', inputs: { question: 'What is MLflow?' }, outputs: { answer: 'MLflow is a platform' },
+        attributes: { usage: { total_tokens: 42 }, 'llm.token_count.total': 40 },
+      },
       { name: 'openai.chat', type: 'LLM', inputs: { messages: ['hello world'] }, attributes: { model: 'gpt-4o', temperature: 0.5 } },
     ],
-    assessments: [fb('correctness', 'yes'), fb('score', 5), ex('expected_answer', 'MLflow is a platform')],
+    assessments: [fb('correctness', 'yes'), fb('score', 5), ex('expected_answer', 'MLflow is a platform'), fb('feedback_score', 0.9)],
   },
   {
     label: '02', experiment: 'A', offset: 2000, duration: 250,
-    tags: { env: 'dev', 'mlflow.traceName': 'chat' },
-    metadata: { 'mlflow.sourceRun': 'run-1', user: 'bob' },
+    tags: { env: 'dev', 'mlflow.traceName': 'chat', quality_score: '0.9' },
+    metadata: { 'mlflow.sourceRun': 'run-1', user: 'bob', tokens: '80' },
     clientRequestId: 'req-2',
     spans: [
       { name: 'chat', type: 'CHAIN', status: 'ERROR', inputs: { question: 'Weather today?' } },
@@ -63,39 +66,39 @@ export const TRACES: TraceSpec[] = [
   },
   {
     label: '03', experiment: 'A', offset: 3000, duration: 50,
-    tags: { env: 'prod', 'mlflow.traceName': 'summarize', 'my key': 'v 1' },
-    metadata: { 'mlflow.sourceRun': 'run-2' },
+    tags: { env: 'prod', 'mlflow.traceName': 'summarize', 'my key': 'v 1', quality_score: 'high' },
+    metadata: { 'mlflow.sourceRun': 'run-2', tokens: '1e3' },
     spans: [
       { name: 'agent', type: 'AGENT', inputs: 'Summarize this' },
       { name: 'openai.chat', type: 'LLM', status: 'ERROR', attributes: { model: 'gpt-4o-mini' } },
       { name: 'calculator', type: 'TOOL', inputs: { expression: '2+2' }, outputs: 4 },
     ],
-    assessments: [fb('score', 3), fb('is_safe', false)],
+    assessments: [fb('score', 3), fb('is_safe', false), fb('feedback_score', '0.75')],
   },
   {
     label: '04', experiment: 'A', offset: 3000,
-    tags: { env: 'staging' },
+    tags: { env: 'staging', quality_score: '1e99999' },
     spans: [{ name: 'chat', type: 'CHAIN', status: 'UNSET', open: true, inputs: { question: "it's open" } }],
   },
   {
     label: '05', experiment: 'A', offset: 5000, duration: 1000,
-    tags: { env: 'Prod', 'mlflow.traceName': 'Chat' },
+    tags: { env: 'Prod', 'mlflow.traceName': 'Chat', quality_score: '-.5' },
     metadata: { user: 'ALICE' },
     clientRequestId: 'REQ-5',
     spans: [{ name: 'ChatModel', type: 'CHAT_MODEL', inputs: 'Hello World', outputs: 'Hi!', attributes: { model: 'GPT-4O' } }],
-    assessments: [fb('correctness', 'Yes'), ex('expected_answer', 'x')],
+    assessments: [fb('correctness', 'Yes'), ex('expected_answer', 'x'), fb('feedback_score', 'n/a')],
   },
   { label: '06', experiment: 'A', offset: 6000, duration: 0, state: 'STATE_UNSPECIFIED', spans: [] },
   {
     label: '07', experiment: 'A', offset: 7000, duration: 300,
-    tags: { env: 'prod', 'mlflow.traceName': 'chat', quote: "it's" },
+    tags: { env: 'prod', 'mlflow.traceName': 'chat', quote: "it's", quality_score: '0.7' },
     metadata: { 'mlflow.sourceRun': 'run-2', user: 'carol' },
     clientRequestId: 'req-7',
     spans: [
       { name: 'chat', type: 'CHAIN', status: 'ERROR', inputs: { question: 'naïve café ☕?' } },
       { name: 'anthropic.messages', type: 'LLM', status: 'ERROR', attributes: { model: 'claude' } },
     ],
-    assessments: [fb('correctness', 'no'), fb('score', 4.5), ex('expected_answer', 'yes')],
+    assessments: [fb('correctness', 'no'), fb('score', 4.5), ex('expected_answer', 'yes'), fb('feedback_score', true)],
   },
   {
     label: '08', experiment: 'B', offset: 4000, duration: 10,

@@ -6,7 +6,7 @@ import { DEFAULT_MAX_RESULTS, MAX_RESULTS_LIMIT } from '../../storage/trace-sear
 import type { AppContext } from '../context.ts';
 import { traceInfoToJson } from '../trace-json.ts';
 import { documented } from '../openapi-schema.ts';
-import { traceListJson } from '../schemas/traces.ts';
+import { traceSearchJson } from '../schemas/traces.ts';
 import { parseWith } from '../validate.ts';
 
 const experimentId = z.union([z.string(), z.number().int().nonnegative()]).transform(String);
@@ -17,10 +17,16 @@ const searchBody = z.object({
   order_by: z.array(z.string()).max(20).nullish(),
   max_results: z.number().int().min(1).max(MAX_RESULTS_LIMIT).default(DEFAULT_MAX_RESULTS),
   page_token: z.string().nullish(),
+  /**
+   * Span values to return beside each trace, keyed by the field as written in `extracted`:
+   * `<span name>.inputs[.<field>]`, `<span name>.outputs[.<field>]`, and `span.<part>` for the root
+   * span (`span.end_time`, `span.inputs.messages`, `span.attributes.usage.total_tokens`).
+   */
+  extract_fields: z.array(z.string()).nullish(),
 });
 
 export async function searchRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  app.post('/api/v1/traces/search', { config: { role: 'reader' }, ...documented({ body: searchBody, response: { 200: traceListJson } }) }, async (request) => {
+  app.post('/api/v1/traces/search', { config: { role: 'reader' }, ...documented({ body: searchBody, response: { 200: traceSearchJson } }) }, async (request) => {
     const body = parseWith(searchBody, request.body ?? {});
     const result = await searchTracesRequest(ctx.db, {
       experiment_ids: body.experiment_ids,
@@ -28,9 +34,13 @@ export async function searchRoutes(app: FastifyInstance, ctx: AppContext): Promi
       order_by: body.order_by ?? undefined,
       max_results: body.max_results,
       page_token: body.page_token ?? undefined,
+      extract_fields: body.extract_fields ?? undefined,
     }, { timeoutMs: ctx.config.searchTimeoutMs });
     return {
-      traces: result.traces.map(({ assessments, ...info }) => traceInfoToJson(info, assessments)),
+      traces: result.traces.map(({ assessments, extracted, ...info }) => ({
+        ...traceInfoToJson(info, assessments),
+        ...(extracted ? { extracted } : {}),
+      })),
       ...(result.next_page_token ? { next_page_token: result.next_page_token } : {}),
     };
   });

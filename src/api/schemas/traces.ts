@@ -53,3 +53,14 @@ export const spanJson = z.object({
 export const traceJson = z.object({ info: traceInfoJson, data: z.object({ spans: z.array(spanJson) }) });
 
 export const traceListJson = z.object({ traces: z.array(traceInfoJson), next_page_token: z.string().optional() });
+
+/** A search page: trace infos, each with `extracted` when the search asked for `extract_fields`. */
+export const traceSearchJson = z.object({
+  traces: z.array(
+    traceInfoJson.extend({
+      /** The value of each asked field, keyed by the field as written; null where missing. */
+      extracted: z.record(z.string(), jsonValue).optional(),
+    }),
+  ),
+  next_page_token: z.string().optional(),
+});

@@ -47,6 +47,9 @@ export interface NumericAttributeComparison {
   value: number;
 }
 
+/** The entities whose keys are free names: tags, metadata and assessments. */
+export type KeyedEntity = 'tags' | 'metadata' | 'feedback' | 'expectation';
+
 /** Tags, metadata and assessments: keyed string values where a key may be absent. */
 export interface KeyedComparison {
   entity: 'tags' | 'metadata' | 'feedback' | 'expectation';
@@ -55,6 +58,20 @@ export interface KeyedComparison {
   comparator: '=' | '!=' | 'LIKE' | 'ILIKE' | 'RLIKE' | 'IS NULL' | 'IS NOT NULL';
   /** null exactly for IS NULL / IS NOT NULL. */
   value: string | null;
+}
+
+/**
+ * A keyed value compared with a number (an extension beyond MLflow: `tag.quality_score < 0.7`).
+ * Only values that read as a number take part: a tag or metadata value that parses as one, an
+ * assessment whose value is a number, a boolean (1 and 0) or a string that parses as a number.
+ * Any other value does not match. `=` and `!=` against a number exist for tags and metadata only.
+ */
+export interface KeyedNumberComparison {
+  entity: KeyedEntity;
+  key: string;
+  comparator: '=' | '!=' | '>' | '>=' | '<' | '<=';
+  /** Finite. */
+  value: number;
 }
 
 export interface SpanComparison {
@@ -66,7 +83,12 @@ export interface SpanComparison {
   value: string | readonly string[];
 }
 
-export type Comparison = StringAttributeComparison | NumericAttributeComparison | KeyedComparison | SpanComparison;
+export type Comparison =
+  | StringAttributeComparison
+  | NumericAttributeComparison
+  | KeyedComparison
+  | KeyedNumberComparison
+  | SpanComparison;
 
 /** Every comparison must hold. The empty filter matches every trace. */
 export type Filter = readonly Comparison[];
@@ -75,13 +97,16 @@ export type Filter = readonly Comparison[];
 export const FAMILY_COMPARATORS = {
   stringAttribute: ['=', '!=', 'IN', 'NOT IN', 'LIKE', 'ILIKE', 'RLIKE'],
   numericAttribute: ['=', '!=', '>', '>=', '<', '<='],
-  keyed: ['=', '!=', 'LIKE', 'ILIKE', 'RLIKE', 'IS NULL', 'IS NOT NULL'],
+  keyed: ['=', '!=', '>', '>=', '<', '<=', 'LIKE', 'ILIKE', 'RLIKE', 'IS NULL', 'IS NOT NULL'],
   spanField: ['=', '!=', 'IN', 'NOT IN', 'LIKE', 'ILIKE', 'RLIKE'],
   spanContent: ['LIKE', 'ILIKE'],
   spanAttribute: ['=', 'IN', 'LIKE', 'ILIKE', 'RLIKE'],
 } as const satisfies Record<string, readonly Comparator[]>;
 
 export type KeyFamily = keyof typeof FAMILY_COMPARATORS;
+
+/** The comparators that order values: on tags, metadata and assessments they take a number. */
+export const ORDERING_COMPARATORS: readonly Comparator[] = ['>', '>=', '<', '<='];
 
 /** Every RLIKE pattern of a filter: the database compiles them, so they are checked before use. */
 export function regexPatterns(filter: Filter): string[] {

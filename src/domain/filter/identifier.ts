@@ -71,9 +71,31 @@ export function resolveIdentifier(raw: string): Target {
 function attributeTarget(key: string, raw: string): Target {
   const target = Object.hasOwn(ATTRIBUTES, key) ? ATTRIBUTES[key] : undefined;
   if (!target) {
-    throw invalid(`Invalid attribute key ${quote(key)} in ${quote(raw)}; valid: ${Object.keys(ATTRIBUTES).join(', ')}`);
+    throw invalid(
+      `Invalid attribute key ${quote(key)} in ${quote(raw)}; valid: ${Object.keys(ATTRIBUTES).join(', ')}. ${keyedHint(key)}`,
+    );
   }
   return target;
+}
+
+const FEEDBACK_WORDS = /feedback|score|rating|grade|judge|correct|safe|relevan/i;
+const EXPECTATION_WORDS = /expect|ground_?truth|reference/i;
+
+/**
+ * Users who filter on a score often write it as an attribute (the datasets documents write
+ * `attributes.feedback_score > 0.8`). Attributes are the trace's own fixed fields; assessments,
+ * tags and metadata are named under their entity, so the hint names the form that would work.
+ */
+function keyedHint(key: string): string {
+  const name = key.length > 100 ? '<name>' : /^[\w-]+$/.test(key) ? key : `\`${key}\``;
+  const elsewhere = `tags.${name} or metadata.${name} if it is a tag or metadata`;
+  if (EXPECTATION_WORDS.test(key)) {
+    return `Attributes are the trace's own fields; an expectation is filtered by its name: did you mean 'expectation.${name}'? (${elsewhere})`;
+  }
+  if (FEEDBACK_WORDS.test(key)) {
+    return `Attributes are the trace's own fields; feedback is filtered by its name: did you mean 'feedback.${name}'? (${elsewhere})`;
+  }
+  return `Tags, metadata and assessments are filtered under their entity: tags.${name}, metadata.${name}, feedback.${name} or expectation.${name}`;
 }
 
 function spanTarget(tail: string, raw: string): Target {

@@ -6,10 +6,12 @@ import { invalid } from '../errors.ts';
 import {
   FAMILY_COMPARATORS,
   FILTER_LIMITS,
+  ORDERING_COMPARATORS,
   type Comparator,
   type Comparison,
   type Filter,
   type KeyedComparison,
+  type KeyedNumberComparison,
   type NumericAttributeComparison,
   type SpanComparison,
   type StringAttributeComparison,
@@ -71,11 +73,53 @@ function parseComparison(cursor: Cursor): Comparison {
   const subject = `${first.text} ${written}`;
   if (comparator === 'IS NULL' || comparator === 'IS NOT NULL') return build(target, comparator, null);
   if (comparator === 'IN' || comparator === 'NOT IN') return build(target, comparator, readList(cursor, subject));
+  if (target.family === 'keyed') {
+    const numeric = keyedNumber(cursor, target, comparator, first.text, written);
+    if (numeric) return numeric;
+  }
   const value = target.family === 'numericAttribute' ? readNumber(cursor, subject) : readString(cursor, subject);
   if ((comparator === 'LIKE' || comparator === 'ILIKE') && typeof value === 'string' && endsWithEscape(value)) {
     throw invalid(`Invalid ${comparator} pattern ${quote(value)}: it ends with the escape character '\\'`);
   }
   return build(target, comparator, value);
+}
+
+/**
+ * The numeric extension on tags, metadata and assessments: `<`, `<=`, `>`, `>=` take a number (and
+ * nothing else), `=` and `!=` take one on tags and metadata. Undefined when the value is a string
+ * for `=`/`!=`, which then compare as the spec's text values.
+ */
+function keyedNumber(
+  cursor: Cursor,
+  target: Extract<Target, { family: 'keyed' }>,
+  comparator: Comparator,
+  identifier: string,
+  written: string,
+): KeyedNumberComparison | undefined {
+  const token = cursor.peek();
+  const subject = `${identifier} ${written}`;
+  const ordering = ORDERING_COMPARATORS.includes(comparator);
+  const numericEquality = (comparator === '=' || comparator === '!=') && (target.entity === 'tags' || target.entity === 'metadata');
+  if (token?.kind === 'number' && (ordering || numericEquality)) {
+    const value = readNumber(cursor, subject);
+    return { entity: target.entity, key: target.key, comparator: comparator as KeyedNumberComparison['comparator'], value };
+  }
+  if (ordering && token) {
+    throw invalid(
+      `Invalid comparator ${quote(written)} for ${quote(identifier)} with the value ${show(token)}: ` +
+        `${ORDERING_COMPARATORS.join(', ')} compare numbers; write an unquoted number, e.g. ${identifier.length > 200 ? '<key>' : identifier} ${written} 0.7`,
+    );
+  }
+  if (ordering) readNumber(cursor, subject);
+  if (token?.kind === 'number' && (comparator === '=' || comparator === '!=')) {
+    // Assessments keep MLflow's text comparison for = and !=; the quoted form already matches numbers.
+    throw invalid(
+      `Invalid value ${show(token)} for ${quote(subject)}: expected a quoted string, not a number ` +
+        `(${target.entity} values compare as text with ${written}, and '${token.text}' matches the number ${token.text}; ` +
+        `${ORDERING_COMPARATORS.join(', ')} compare numbers)`,
+    );
+  }
+  return undefined;
 }
 
 function readComparator(cursor: Cursor, identifier: string): { comparator: Comparator; written: string } {

@@ -28,6 +28,46 @@ describe('parseFilter', () => {
     ]);
   });
 
+  it('reads numbers on tags, metadata and assessments as numeric comparisons, quoted values as text', () => {
+    expect(
+      parseFilter(
+        "tag.quality_score < 0.7 AND metadata.tokens >= 1e3 AND tags.n = 5 AND tags.n != -2 AND tags.s = '5' " +
+          'AND feedback.feedback_score > 0.8 AND expectation.x <= 1 AND name > 0',
+      ),
+    ).toEqual([
+      { entity: 'tags', key: 'quality_score', comparator: '<', value: 0.7 },
+      { entity: 'metadata', key: 'tokens', comparator: '>=', value: 1000 },
+      { entity: 'tags', key: 'n', comparator: '=', value: 5 },
+      { entity: 'tags', key: 'n', comparator: '!=', value: -2 },
+      { entity: 'tags', key: 's', comparator: '=', value: '5' },
+      { entity: 'feedback', key: 'feedback_score', comparator: '>', value: 0.8 },
+      { entity: 'expectation', key: 'x', comparator: '<=', value: 1 },
+      { entity: 'tags', key: 'mlflow.traceName', comparator: '>', value: 0 },
+    ]);
+  });
+
+  it('refuses ordering comparators without a number and suggests the entity for an unknown attribute', () => {
+    const message = (text: string) => {
+      try {
+        parseFilter(text);
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return 'accepted';
+    };
+    expect(message("tags.q < '0.7'")).toBe(
+      "Invalid comparator '<' for 'tags.q' with the value '0.7': >, >=, <, <= compare numbers; write an unquoted number, e.g. tags.q < 0.7",
+    );
+    expect(message('feedback.score = 5')).toBe(
+      "Invalid value '5' for 'feedback.score =': expected a quoted string, not a number (feedback values compare as text with =, " +
+        "and '5' matches the number 5; >, >=, <, <= compare numbers)",
+    );
+    expect(message('attributes.feedback_score > 0.8')).toMatch(
+      /^Invalid attribute key 'feedback_score' in 'attributes.feedback_score'; valid: request_id, .*\. Attributes are the trace's own fields; feedback is filtered by its name: did you mean 'feedback.feedback_score'\? \(tags.feedback_score or metadata.feedback_score if it is a tag or metadata\)$/,
+    );
+    expect(message("attributes.`my.key` = 'x'")).toContain('tags.`my.key`, metadata.`my.key`, feedback.`my.key` or expectation.`my.key`');
+  });
+
   it('keeps values exactly as quoted: no unescaping inside', () => {
     expect(parseFilter(`tags.a = "it's \\n" AND tags.b LIKE '50\\%'`).map((c) => c.value)).toEqual(["it's \\n", '50\\%']);
   });

@@ -1824,6 +1824,7 @@ export interface paths {
                         /** @default 100 */
                         max_results?: number;
                         page_token?: string | null;
+                        extract_fields?: string[] | null;
                     };
                 };
             };
@@ -1884,6 +1885,9 @@ export interface paths {
                                     overrides: string | null;
                                     valid: boolean;
                                 }[];
+                                extracted?: {
+                                    [key: string]: unknown;
+                                };
                             }[];
                             next_page_token?: string;
                         };
