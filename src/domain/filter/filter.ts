@@ -121,4 +121,9 @@ export const FILTER_LIMITS = {
   comparisons: 100,
   /** Values across every IN / NOT IN list. */
   listValues: 10_000,
+  /**
+   * Characters in one RLIKE pattern. The embedded database's regex engine returns no rows for a
+   * pattern of ~15,000 characters and can leave its session broken past that.
+   */
+  regexLength: 10_000,
 } as const;

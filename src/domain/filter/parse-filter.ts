@@ -43,6 +43,9 @@ export function parseFilter(text: string): Filter {
     if (listValues > FILTER_LIMITS.listValues) {
       throw invalid(`Invalid filter: more than ${FILTER_LIMITS.listValues} values in IN lists`);
     }
+    if (comparison.comparator === 'RLIKE' && typeof comparison.value === 'string' && comparison.value.length > FILTER_LIMITS.regexLength) {
+      throw invalid(`Invalid filter: an RLIKE pattern of ${comparison.value.length} characters; at most ${FILTER_LIMITS.regexLength}`);
+    }
     filter.push(comparison);
     const joiner = cursor.next();
     if (!joiner) break;

@@ -87,6 +87,11 @@ describe('parseFilter', () => {
       }
     }
   });
+
+  it('takes an RLIKE pattern of up to 10,000 characters and refuses a longer one', () => {
+    expect(parseFilter(`trace.name RLIKE '${'a'.repeat(10_000)}'`)).toHaveLength(1);
+    expect(() => parseFilter(`trace.name RLIKE '${'a'.repeat(10_001)}'`)).toThrow('Invalid filter: an RLIKE pattern of 10001 characters; at most 10000');
+  });
 });
 
 describe('parseFilter over the search filter table', () => {
