@@ -10,14 +10,12 @@
  * Figures go to bench/results.json (`soak.*`). Exit code 1 when a pair is duplicated or missing, a
  * trace is not copied or copied twice, a request fails, or a run fails.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import Table from 'cli-table3';
 import pg from 'pg';
 import { isSampled } from '../src/domain/sampling.ts';
 import { startFakeJudge } from '../test/support/fake-judge.ts';
-import { freePort, ROOT } from '../test/support/spawn-assay.ts';
+import { compiledIsFresh, freePort } from '../test/support/spawn-assay.ts';
 import { round, type BenchResult } from '../bench/result.ts';
 import { sayer, sleep, startCluster, until } from './cluster.ts';
 import { memoryFigures, rssMb, type MemorySample } from './memory.ts';
@@ -283,15 +281,3 @@ try {
 }
 process.exit(failed ? 1 : 0);
 
-/** The launcher's test, roughly: dist/src/cli/main.js newer than every source file. */
-function compiledIsFresh(): boolean {
-  const compiled = join(ROOT, 'dist/src/cli/main.js');
-  if (!existsSync(compiled)) return false;
-  const newest = (dir: string): number =>
-    readdirSync(dir, { withFileTypes: true }).reduce((m, e) => {
-      const path = join(dir, e.name);
-      if (e.isDirectory()) return path.endsWith('src/web') ? m : Math.max(m, newest(path));
-      return e.name.endsWith('.ts') ? Math.max(m, statSync(path).mtimeMs) : m;
-    }, 0);
-  return ['src', 'config', 'workers'].every((d) => newest(join(ROOT, d)) <= statSync(compiled).mtimeMs);
-}
