@@ -224,7 +224,7 @@ try {
     ['judge calls made (answered + 429)', `${made} (${answered} + ${judge.overCapacity})`, ''],
     ['judge calls answered / pairs', `${answered} / ${expected.size}`, 'answered = pairs'],
     ['judge calls reported by runs', reported, `= made (${made})`],
-    ['judge answers/s while busy vs ideal', `${round(busyRate, 1)} vs ${ideal} (${round(busyRate / ideal, 2)})`, `capacity ${JUDGE_CAPACITY} / ${JUDGE_LATENCY_MS} ms`],
+    ['judge answers/s while busy vs ideal', `${round(busyRate, 1)} vs ${round(ideal, 1)} (${round(busyRate / ideal, 2)})`, `capacity ${JUDGE_CAPACITY} / ${JUDGE_LATENCY_MS} ms`],
   );
   console.log(table.toString());
 
@@ -262,7 +262,7 @@ try {
       name: 'soak.judge',
       value: round(busyRate, 1),
       unit: 'calls/s while busy',
-      baseline: ideal,
+      baseline: round(ideal, 1),
       ratio: round(busyRate / ideal, 2),
       aim: 'capacity ÷ latency',
       params: { ...params, made, answered, over_capacity_429: judge.overCapacity, pairs: expected.size, reported_by_runs: reported, busy_s: round(busySeconds, 1), peak_in_flight: judge.peakConcurrency },
