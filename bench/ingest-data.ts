@@ -59,10 +59,11 @@ export interface BenchTrace {
   startMs: number;
 }
 
-export function makeTraces(count: number): BenchTrace[] {
-  const base = Date.parse('2026-03-02T10:00:00Z');
-  return Array.from({ length: count }, (_, i) => {
-    const startMs = base + i * 1000;
+/** `count` traces a second apart from `base` (ms), numbered from `from`. */
+export function makeTraces(count: number, base = Date.parse('2026-03-02T10:00:00Z'), from = 0): BenchTrace[] {
+  return Array.from({ length: count }, (_, n) => {
+    const i = from + n;
+    const startMs = base + n * 1000;
     return { traceHex: randomId(16), spans: traceSpans(i, startMs), startMs };
   });
 }

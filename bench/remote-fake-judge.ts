@@ -8,6 +8,8 @@ export interface RemoteFakeJudge {
   child: ChildProcess;
   /** Peak number of concurrent calls the fake saw. */
   peak(): Promise<number>;
+  /** Calls in flight now and calls so far. */
+  stats(): Promise<{ peak: number; inFlight: number; calls: number }>;
   close(): Promise<void>;
 }
 
@@ -18,14 +20,16 @@ export async function startRemoteFakeJudge(latencyMs: number): Promise<RemoteFak
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const [first] = (await once(child, 'message')) as [{ url: string }];
+  const stats = async () => {
+    child.send('stats');
+    const [answer] = (await once(child, 'message')) as [{ peak: number; inFlight: number; calls: number }];
+    return answer;
+  };
   return {
     url: first.url,
     child,
-    peak: async () => {
-      child.send('stats');
-      const [stats] = (await once(child, 'message')) as [{ peak: number }];
-      return stats.peak;
-    },
+    peak: async () => (await stats()).peak,
+    stats,
     close: async () => {
       if (child.exitCode !== null) return;
       child.send('close');

@@ -12,56 +12,30 @@ import pg from 'pg';
 import { isSampled } from '../src/domain/sampling.ts';
 import { sampleTraces } from '../src/samples/sample-traces.ts';
 import { startFakeJudge } from '../test/support/fake-judge.ts';
-import { freePort, spawnAssay, type AssayProcess } from '../test/support/spawn-assay.ts';
+import { freePort, type AssayProcess } from '../test/support/spawn-assay.ts';
+import { sayer, sleep, startCluster, until } from './cluster.ts';
 import { recordResults } from './record.ts';
-import { startOwnPostgres, startOwnRedis } from './services.ts';
 
 const short = process.argv.includes('--short');
 const TRACES = short ? 400 : 3000;
 const OUTAGE_MS = short ? 3000 : 8000;
 const RUN_TIMEOUT_MS = short ? 180_000 : 600_000;
 
-const say = (message: string) => console.error(`[faults ${new Date().toISOString().slice(11, 19)}] ${message}`);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const say = sayer('faults');
 
-const pgPort = await freePort();
-const redisPort = await freePort();
-const apiPort = await freePort();
-say(`own Postgres on ${pgPort}, own Redis on ${redisPort}, API on ${apiPort}; ${TRACES} traces`);
-const postgres = await startOwnPostgres(pgPort);
-const redis = await startOwnRedis(redisPort);
 const judge = await startFakeJudge({ latencyMs: 20 });
-const children = new Set<AssayProcess>();
-/** Every process started, with its role, for the diagnosis printed when the run does not finish. */
-const started: Array<{ role: string; child: AssayProcess }> = [];
-let failed = false;
-
-const env = {
-  DATABASE_URL: postgres.url,
-  REDIS_URL: redis.url,
-  ASSAY_PORT: String(apiPort),
-  ASSAY_QUEUE_PREFIX: 'faults',
+const cluster = await startCluster('faults', {
   ASSAY_JUDGE_BASE_URL: judge.url,
   ASSAY_JUDGE_API_KEY: 'faults-key',
   ASSAY_JUDGE_CONCURRENCY: '8',
   ASSAY_MONITOR_CHUNK_SIZE: '100',
   ASSAY_WORKER_CONCURRENCY: '2',
   ASSAY_JOB_LOCK_MS: '3000',
-  ASSAY_LOG_LEVEL: 'warn',
-  ASSAY_UI: 'false',
-  ASSAY_OTLP_GRPC_PORT: 'off',
-  ASSAY_METRICS_PORT: 'off',
-};
+});
+const { postgres, redis, api, start } = cluster;
+say(`own Postgres and Redis under ${cluster.stateDir}, API at ${cluster.base}; ${TRACES} traces`);
+let failed = false;
 
-function start(role: string, extra: Record<string, string> = {}): AssayProcess {
-  const child = spawnAssay([role], { ...env, ...extra });
-  children.add(child);
-  started.push({ role, child });
-  void child.exited.then(() => children.delete(child));
-  return child;
-}
-
-const base = `http://127.0.0.1:${apiPort}`;
 interface RunRow {
   run_id: string;
   status: string;
@@ -69,37 +43,8 @@ interface RunRow {
   repeated_judge_calls?: number;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- answers are read by field, as a client would
-async function api(method: string, path: string, body?: unknown): Promise<any> {
-  const response = await fetch(`${base}${path}`, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
-  return text ? JSON.parse(text) : undefined;
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value) return value;
-    } catch {
-      // the service may be down on purpose; try again
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(250);
-  }
-}
-
 try {
-  const apiProcess = start('api');
-  await until('the API to be ready', async () => (await fetch(`${base}/readyz`)).ok, 180_000).catch((error) => {
-    throw new Error(`${error.message}\n${apiProcess.stderr()}${apiProcess.stdout()}`);
-  });
+  await cluster.startApi();
   const experiment = await api('POST', '/api/v1/experiments', { name: 'faults' });
   const id = experiment.experiment_id as string;
   await api('PUT', `/api/v1/experiments/${id}/monitor`, {
@@ -114,7 +59,7 @@ try {
   }
   say(`ingested ${traceIds.length} traces`);
 
-  let firstWorker = start('worker');
+  let firstWorker: AssayProcess = start('worker');
   start('worker');
   start('scheduler');
   const { run } = await api('POST', `/api/v1/experiments/${id}/monitor/run`);
@@ -158,8 +103,7 @@ try {
   ).catch(async (error: Error) => {
     // What the run and each process were doing: enough to tell a stuck queue from a stuck database.
     const state = await sql.query(`select chunk, done from assay.monitor_run_chunk where run_id = $1 order by chunk`, [runId]).catch((e: Error) => ({ rows: [e.message] }));
-    const tails = started.map(({ role, child }) => `--- ${role} (pid ${child.child.pid}, exit ${child.child.exitCode ?? child.child.signalCode ?? 'running'})\n${(child.stderr() + child.stdout()).split('\n').slice(-25).join('\n')}`);
-    throw new Error(`${error.message}\nchunks: ${JSON.stringify(state.rows)}\n${tails.join('\n')}`);
+    throw new Error(`${error.message}\nchunks: ${JSON.stringify(state.rows)}\n${cluster.tails()}`);
   });
   say(`run ${finished.status}`);
 
@@ -206,11 +150,9 @@ try {
 } catch (error) {
   failed = true;
   console.error(error);
-  for (const child of children) console.error(child.stderr().slice(-2000));
+  console.error(cluster.tails(10));
 } finally {
-  for (const child of children) child.child.kill('SIGKILL');
+  await cluster.close();
   await judge.close();
-  await redis.remove();
-  postgres.remove();
 }
 process.exit(failed ? 1 : 0);

@@ -1,11 +1,11 @@
 /**
- * A Postgres cluster and a Redis server of the fault run's own, on ports of their own, so the run
- * can stop and kill them without touching the machine's shared services. Both are removed at the end.
+ * A Postgres cluster and a Redis server of a run's own (the fault run, the soak), on ports of their
+ * own, so the run can stop and kill them without touching the machine's shared services. Both live
+ * under the run's state directory (see cluster.ts) and are removed at the end.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { Redis } from 'ioredis';
@@ -35,13 +35,15 @@ export interface OwnPostgres {
   remove(): void;
 }
 
-export async function startOwnPostgres(port: number): Promise<OwnPostgres> {
-  const dir = mkdtempSync(join(tmpdir(), 'assay-faults-pg-'));
+/** Postgres's files go in `<stateDir>/pg`; the database is `database`. */
+export async function startOwnPostgres(port: number, stateDir: string, database: string): Promise<OwnPostgres> {
+  const dir = join(stateDir, 'pg');
+  mkdirSync(dir);
   if (process.getuid?.() === 0) execFileSync('chown', ['-R', 'postgres:postgres', dir]);
   const data = join(dir, 'data');
   asPostgres(pgBin('initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']);
   const options = `-p ${port} -c listen_addresses=127.0.0.1 -k ${dir} -c fsync=off -c max_connections=200`;
-  const url = `postgres://postgres@127.0.0.1:${port}/assay_faults`;
+  const url = `postgres://postgres@127.0.0.1:${port}/${database}`;
   const own: OwnPostgres = {
     url,
     port,
@@ -61,7 +63,7 @@ export async function startOwnPostgres(port: number): Promise<OwnPostgres> {
   await own.start();
   const admin = new pg.Client({ connectionString: `postgres://postgres@127.0.0.1:${port}/postgres` });
   await admin.connect();
-  await admin.query('create database assay_faults');
+  await admin.query(`create database ${database}`);
   await admin.end();
   return own;
 }
@@ -73,13 +75,16 @@ export interface OwnRedis {
   remove(): Promise<void>;
 }
 
-export async function startOwnRedis(port: number): Promise<OwnRedis> {
+/** Each server's pid is appended to `<stateDir>/pids`, so a run killed outright can still be cleaned up. */
+export async function startOwnRedis(port: number, stateDir: string): Promise<OwnRedis> {
   let child: ChildProcess | undefined;
   const url = `redis://127.0.0.1:${port}`;
   const start = async () => {
     child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
       stdio: 'ignore',
+      cwd: stateDir,
     });
+    if (child.pid) appendFileSync(join(stateDir, 'pids'), `${child.pid}\n`);
     const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
     probe.on('error', () => undefined);
     for (let i = 0; i < 100; i++) {

@@ -43,6 +43,12 @@ export interface FakeJudgeOptions {
   answers?: Record<string, Answer>;
   /** Model name in answers. Default `fake-judge`. */
   model?: string;
+  /**
+   * Requests the judge serves at once; one arriving beyond them is answered 429 at once (with
+   * `retry-after-ms: capacityRetryAfterMs`, default 100), as a provider over its limit does. Default: unlimited.
+   */
+  capacity?: number;
+  capacityRetryAfterMs?: number;
 }
 
 export interface FakeJudge {
@@ -51,6 +57,10 @@ export interface FakeJudge {
   calls: FakeCall[];
   /** Highest number of requests in flight at once. */
   readonly peakConcurrency: number;
+  /** Requests answered 429 because the judge was at its `capacity`. */
+  readonly overCapacity: number;
+  /** Milliseconds during which at least one request was in flight. */
+  readonly busyMs: number;
   readonly inFlight: number;
   /** A single behaviour replaces the default; a list is a script played one request each, first. */
   setBehaviour(behaviour: FakeBehaviour | FakeBehaviour[]): void;
@@ -71,6 +81,9 @@ export async function startFakeJudge(options: FakeJudgeOptions = {}): Promise<Fa
   const calls: FakeCall[] = [];
   let inFlight = 0;
   let peak = 0;
+  let overCapacity = 0;
+  let busyMs = 0;
+  let busySince = 0;
   const waiters = new Set<() => void>();
   const notify = () => waiters.forEach((check) => check());
 
@@ -96,13 +109,17 @@ export async function startFakeJudge(options: FakeJudgeOptions = {}): Promise<Fa
       body,
     };
     calls.push(call);
-    inFlight++;
+    if (options.capacity !== undefined && inFlight >= options.capacity) {
+      overCapacity++;
+      return sendError(res, 429, 'Rate limit reached', { headers: { 'retry-after-ms': String(options.capacityRetryAfterMs ?? 100) } });
+    }
+    if (inFlight++ === 0) busySince = performance.now();
     peak = Math.max(peak, inFlight);
     let done = false;
     const finish = () => {
       if (done) return;
       done = true;
-      inFlight--;
+      if (--inFlight === 0) busyMs += performance.now() - busySince;
       notify();
     };
     res.on('close', finish);
@@ -165,6 +182,12 @@ export async function startFakeJudge(options: FakeJudgeOptions = {}): Promise<Fa
     },
     get inFlight() {
       return inFlight;
+    },
+    get overCapacity() {
+      return overCapacity;
+    },
+    get busyMs() {
+      return busyMs + (inFlight > 0 ? performance.now() - busySince : 0);
     },
     setBehaviour(behaviour) {
       if (Array.isArray(behaviour)) script = [...behaviour];

@@ -3,7 +3,7 @@
  * its own environment, output collected for assertions on what it printed and logged.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -94,4 +94,18 @@ export async function freePort(): Promise<number> {
 export function tempDataDir(): { dir: string; cleanup(): void } {
   const dir = mkdtempSync(join(tmpdir(), 'assay-test-'));
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** bin/assay.mjs's test: dist/src/cli/main.js exists and is newer than every source file. */
+export function compiledIsFresh(): boolean {
+  const compiled = join(ROOT, 'dist/src/cli/main.js');
+  if (!existsSync(compiled)) return false;
+  const newest = (dir: string): number =>
+    readdirSync(dir, { withFileTypes: true }).reduce((m, e) => {
+      const path = join(dir, e.name);
+      if (e.isDirectory()) return path.endsWith('/src/web') ? m : Math.max(m, newest(path));
+      return e.name.endsWith('.ts') ? Math.max(m, statSync(path).mtimeMs) : m;
+    }, 0);
+  const built = statSync(compiled).mtimeMs;
+  return ['src', 'config', 'workers'].every((d) => newest(join(ROOT, d)) <= built);
 }
