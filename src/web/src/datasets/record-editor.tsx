@@ -62,7 +62,12 @@ export function RecordEditor({ dataset, record, onDone }: { dataset: string; rec
   // Keyboard: the editor opens with the first field it can change focused; Escape closes it,
   // Ctrl+Enter (⌘+Enter) saves from inside a field, where Enter is a new line.
   const form = useRef<HTMLFormElement>(null);
-  useEffect(() => form.current?.querySelector<HTMLTextAreaElement>('textarea:not([readonly])')?.focus(), []);
+  useEffect(() => {
+    const first = form.current?.querySelector<HTMLTextAreaElement>('textarea:not([readonly])');
+    first?.focus();
+    // Selected, so typing replaces the placeholder `{}` of a new record.
+    first?.select();
+  }, []);
   function onKey(e: KeyboardEvent) {
     if (e.key === 'Escape') {
       e.preventDefault();
