@@ -14,17 +14,12 @@ import { execFileSync } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
 import { sql } from 'kysely';
 import type { Page } from 'playwright-core';
-import { loadConfig } from '../config/index.ts';
-import { buildApp } from '../src/api/app.ts';
-import { createContext } from '../src/services/context.ts';
 import { webConsoleDir } from '../src/api/web-console.ts';
-import { silentLogger } from '../src/observability/logger.ts';
-import { InProcessQueue } from '../src/queue/in-process-queue.ts';
-import { createTestDatabase } from '../test/support/database.ts';
 import { ROOT } from '../test/support/spawn-assay.ts';
 import { launchBrowser } from '../test/e2e/browser.ts';
+import { msResult, startBenchApp, timeBoth } from './console-app.ts';
 import { loadSearchBenchData } from './search-data.ts';
-import { median, round, type BenchResult } from './result.ts';
+import { round, type BenchResult } from './result.ts';
 
 const RUNS = 9;
 const PAGE = 100;
@@ -49,20 +44,12 @@ const esc = (s) => String(s ?? '').replace(/[&<>]/g, (c) => ({ '&': '&amp;', '<'
 export async function run(): Promise<BenchResult[]> {
   const count = Number(process.env.BENCH_CONSOLE_TRACES ?? 1_000_000);
   if (!webConsoleDir()) execFileSync('npm', ['run', 'build:web'], { cwd: ROOT, stdio: 'ignore' });
-  const database = await createTestDatabase('postgres');
-  const ctx = createContext({
-    config: loadConfig({ ASSAY_LOG_LEVEL: 'silent', ASSAY_OFFLINE_JUDGE: 'true' }),
-    db: database.db,
-    dbKind: 'postgres',
-    queue: new InProcessQueue(silentLogger),
-    log: silentLogger,
-  });
-  const app = await buildApp(ctx);
+  const bench = await startBenchApp();
+  const { db, url } = bench;
   const browser = await launchBrowser();
   try {
     console.error(`loading ${count} traces…`);
-    const experimentId = await loadSearchBenchData(database.db, count);
-    const url = await app.listen({ host: '127.0.0.1', port: 0 });
+    const experimentId = await loadSearchBenchData(db, count);
     const traceId = await ingestWideTrace(url, experimentId);
     const results: BenchResult[] = [];
 
@@ -76,10 +63,10 @@ export async function run(): Promise<BenchResult[]> {
       await sql`select t.*, coalesce((select json_agg(a order by a.create_time, a.assessment_id) from assay.assessment a
           where a.trace_id = t.trace_id and a.valid), '[]'::json) as assessments
         from assay.trace t where t.experiment_id = ${experimentId}
-        order by t.request_time desc, t.trace_id limit ${PAGE + 1}`.execute(database.db);
+        order by t.request_time desc, t.trace_id limit ${PAGE + 1}`.execute(db);
     };
     const data = await timeBoth(request, handWritten, 31);
-    results.push(result('console.data', data, 'ms', 'value < 100 ms (the baseline is the SQL alone, without HTTP and JSON)', { traces: count, page: PAGE }));
+    results.push(msResult('console.data', data, 'value < 100 ms (the baseline is the SQL alone, without HTTP and JSON)', { traces: count, page: PAGE }));
 
     const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
     const page = await context.newPage();
@@ -89,39 +76,21 @@ export async function run(): Promise<BenchResult[]> {
       () => visible(page, `${url}/__bare?exp=${experimentId}`, 'tr.row', 1),
       RUNS,
     );
-    results.push(result('console.first_rows', firstRows, 'ms', '<= 4 (and value < 1500 ms)', { traces: count, page: PAGE }));
+    results.push(msResult('console.first_rows', firstRows, '<= 4 (and value < 1500 ms)', { traces: count, page: PAGE }));
 
     const wide = await timeBoth(
       () => visible(page, `${url}/traces/${traceId}?exp=${experimentId}`, '.span-row', SPANS),
       () => visible(page, `${url}/__bare?trace=${traceId}`, 'tr.row', SPANS),
       RUNS,
     );
-    results.push(result('console.trace_500', wide, 'ms', '<= 4 (and value < 1000 ms)', { spans: SPANS }));
+    results.push(msResult('console.trace_500', wide, '<= 4 (and value < 1000 ms)', { spans: SPANS }));
     results.push({ name: 'console.first_page_gzip', value: firstPageGzipKb(), unit: 'KB', baseline: null, ratio: null, aim: '< 400 KB', params: {} });
     await context.close();
     return results;
   } finally {
     await browser.close();
-    await app.close();
-    await database.drop();
+    await bench.close();
   }
-}
-
-/** Median time of `a` and of `b`, interleaved so both see the same machine load. */
-async function timeBoth(a: () => Promise<unknown>, b: () => Promise<unknown>, runs: number): Promise<{ value: number; baseline: number }> {
-  await a();
-  await b();
-  const ta: number[] = [];
-  const tb: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    let start = performance.now();
-    await a();
-    ta.push(performance.now() - start);
-    start = performance.now();
-    await b();
-    tb.push(performance.now() - start);
-  }
-  return { value: median(ta), baseline: median(tb) };
 }
 
 /** Navigates with an empty cache and waits until `count` elements match `selector`. */
@@ -135,10 +104,6 @@ async function visible(page: Page, target: string, selector: string, count: numb
     await page.screenshot({ path: `${ROOT}/scratch/bench-console-timeout.png` }).catch(() => {});
     throw new Error(`${target}: ${selector} ×${count} not visible: ${String(error)}\n${(await page.content()).slice(0, 2000)}`);
   }
-}
-
-function result(name: string, t: { value: number; baseline: number }, unit: string, aim: string, params: Record<string, unknown>): BenchResult {
-  return { name, value: round(t.value, 1), unit, baseline: round(t.baseline, 1), ratio: round(t.value / t.baseline, 2), aim, params };
 }
 
 /** One trace of 500 spans: a root with 499 children of alternating types. */

@@ -6,23 +6,21 @@
  * - console.dataset_diff: the diff of two versions of 100,000 records (1,000 changed, 1,000 added,
  *   1,000 removed): counts and the first page of 100;
  * - console.overview: the overview over 30 days of an experiment of 1,000,000 traces (volume,
- *   errors, latency percentiles, tokens, cost, judge calls).
+ *   errors, latency percentiles, tokens, cost, judge calls), read from the hourly rollup, beside the
+ *   same figures computed from every trace in the range (and checked equal to them).
  *
  * Alone: `npx tsx bench/pages.ts`; with the others: `npm run bench -- pages`.
  * BENCH_DATASET_RECORDS (default 100000) and BENCH_CONSOLE_TRACES (default 1000000) set the sizes.
  */
 import { pathToFileURL } from 'node:url';
 import { sql } from 'kysely';
-import { loadConfig } from '../config/index.ts';
-import { buildApp } from '../src/api/app.ts';
-import { createContext } from '../src/services/context.ts';
-import { silentLogger } from '../src/observability/logger.ts';
-import { InProcessQueue } from '../src/queue/in-process-queue.ts';
+import { isDeepStrictEqual } from 'node:util';
 import { createDataset } from '../src/services/datasets.ts';
 import { deleteDatasetRecords } from '../src/services/edit-dataset.ts';
 import { mergeDatasetRecords } from '../src/services/merge-dataset.ts';
-import { createTestDatabase } from '../test/support/database.ts';
-import { median, round, type BenchResult } from './result.ts';
+import { judgeSpend, traceVolumeFromTraces } from '../src/storage/experiment-overview.ts';
+import { msResult, startBenchApp, timeBoth } from './console-app.ts';
+import type { BenchResult } from './result.ts';
 import { loadSearchBenchData, T0 } from './search-data.ts';
 
 const RUNS = 15;
@@ -42,18 +40,9 @@ function records(n: number, from: number, revision: number) {
 export async function run(): Promise<BenchResult[]> {
   const recordCount = Number(process.env.BENCH_DATASET_RECORDS ?? 100_000);
   const traceCount = Number(process.env.BENCH_CONSOLE_TRACES ?? 1_000_000);
-  const database = await createTestDatabase('postgres');
-  const config = loadConfig({ ASSAY_LOG_LEVEL: 'silent', ASSAY_OFFLINE_JUDGE: 'true' });
-  const ctx = createContext({ config, db: database.db, dbKind: 'postgres', queue: new InProcessQueue(silentLogger), log: silentLogger });
-  const app = await buildApp(ctx);
-  const db = database.db;
+  const bench = await startBenchApp();
+  const { db, config, get } = bench;
   try {
-    const url = await app.listen({ host: '127.0.0.1', port: 0 });
-    const get = async (path: string) => {
-      const response = await fetch(`${url}${path}`);
-      if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
-      return response.json() as Promise<Record<string, unknown>>;
-    };
     const options = { user: 'bench', limits: config.datasets };
 
     console.error(`loading a dataset of ${recordCount} records…`);
@@ -81,22 +70,24 @@ export async function run(): Promise<BenchResult[]> {
       select record_seq as seq from assay.dataset_record_version where dataset_id = ${dataset.dataset_id} and valid_to is null
       order by record_seq offset ${Math.floor(recordCount / 2) - 1} limit 1`.execute(db);
     const seq = Number(middleSeq.rows[0]!.seq);
-    results.push(result('console.dataset_page', await timeBoth(
+    results.push(msResult('console.dataset_page', await timeBoth(
       () => get(`/api/v1/datasets/bench.golden/records?max_results=100&page_token=${middleToken}`),
       () => sql`select * from assay.dataset_record_version where dataset_id = ${dataset.dataset_id} and valid_from <= ${current}
                 and (valid_to is null or valid_to > ${current}) and record_seq > ${seq} order by record_seq limit 100`.execute(db),
+      RUNS,
     ), 'value < 200 ms', { records: recordCount, page: 100 }));
 
-    results.push(result('console.dataset_search', await timeBoth(
+    results.push(msResult('console.dataset_search', await timeBoth(
       () => get('/api/v1/datasets/bench.golden/records?max_results=100&search=warranty'),
       () => sql`select * from assay.dataset_record_version where dataset_id = ${dataset.dataset_id} and valid_to is null
                 and inputs::text ilike ${'%warranty%'} order by record_seq limit 100`.execute(db),
+      RUNS,
     ), 'value < 200 ms', { records: recordCount, matching: Math.ceil(recordCount / 100), page: 100 }));
 
     const diff = await get(`/api/v1/datasets/bench.golden/diff?from=${firstVersion}&to=${current}&max_results=100`);
     const counts = diff.counts as { added: number; removed: number; changed: number };
     if (counts.changed !== change || counts.added !== change || counts.removed !== change) throw new Error(`unexpected diff counts ${JSON.stringify(counts)}`);
-    results.push(result('console.dataset_diff', await timeBoth(
+    results.push(msResult('console.dataset_diff', await timeBoth(
       () => get(`/api/v1/datasets/bench.golden/diff?from=${firstVersion}&to=${current}&max_results=100`),
       () => sql`select count(*) from
                   (select record_seq, content_hash from assay.dataset_record_version where dataset_id = ${dataset.dataset_id}
@@ -110,39 +101,21 @@ export async function run(): Promise<BenchResult[]> {
     console.error(`loading ${traceCount} traces…`);
     const experimentId = await loadSearchBenchData(db, traceCount);
     const end = T0 + 30 * DAY;
-    results.push(result('console.overview', await timeBoth(
-      () => get(`/api/v1/experiments/${experimentId}/overview?start_time=${new Date(T0).toISOString()}&end_time=${new Date(end).toISOString()}`),
-      () => sql`select date_trunc('day', to_timestamp(request_time / 1000.0)) as d, count(*), count(*) filter (where state = 'ERROR'),
-                  percentile_cont(0.5) within group (order by execution_duration_ms), percentile_cont(0.95) within group (order by execution_duration_ms),
-                  sum(total_tokens), sum(cost)
-                from assay.trace where experiment_id = ${experimentId} and request_time >= ${T0} and request_time < ${end} group by 1`.execute(db),
-      5,
-    ), 'value < 500 ms', { traces: traceCount, days: 30 }));
+    // The baseline: the same figures computed from every trace in the range (no rollup), without HTTP.
+    const range = { from: T0, to: end };
+    const overviewPath = `/api/v1/experiments/${experimentId}/overview?start_time=${new Date(T0).toISOString()}&end_time=${new Date(end).toISOString()}`;
+    const served = await get(overviewPath);
+    const raw = await traceVolumeFromTraces(db, experimentId, range, 'day');
+    if (!isDeepStrictEqual(served.volume, raw.points) || !isDeepStrictEqual(served.totals, raw.totals)) throw new Error('the overview differs from the raw computation');
+    results.push(msResult('console.overview', await timeBoth(
+      () => get(overviewPath),
+      () => Promise.all([traceVolumeFromTraces(db, experimentId, range, 'day'), judgeSpend(db, experimentId, range)]),
+      7,
+    ), 'value < 500 ms (the baseline computes the same figures from the raw traces, without HTTP)', { traces: traceCount, days: 30 }));
     return results;
   } finally {
-    await app.close();
-    await database.drop();
+    await bench.close();
   }
-}
-
-async function timeBoth(a: () => Promise<unknown>, b: () => Promise<unknown>, runs = RUNS): Promise<{ value: number; baseline: number }> {
-  await a();
-  await b();
-  const ta: number[] = [];
-  const tb: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    let start = performance.now();
-    await a();
-    ta.push(performance.now() - start);
-    start = performance.now();
-    await b();
-    tb.push(performance.now() - start);
-  }
-  return { value: median(ta), baseline: median(tb) };
-}
-
-function result(name: string, t: { value: number; baseline: number }, aim: string, params: Record<string, unknown>): BenchResult {
-  return { name, value: round(t.value, 1), unit: 'ms', baseline: round(t.baseline, 1), ratio: round(t.value / t.baseline, 2), aim, params };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

@@ -6,12 +6,14 @@
  * (`scheduled:<experiment>:<due time>`) and the one-active-run index are unique in Postgres, so no
  * replica ever enqueues the same run twice. Each tick also re-enqueues active runs under their
  * deterministic job ids, which finishes work whose queue state was lost (an embedded process that
- * restarted, a Redis that was flushed); a job that still exists is not duplicated.
+ * restarted, a Redis that was flushed); a job that still exists is not duplicated. And each tick
+ * folds the overview's pending rollup deltas (storage/trace-rollup.ts).
  */
 import cron from 'node-cron';
 import type { AppContext } from './context.ts';
 import { activeRuns, startDueRun } from '../storage/monitor-repository.ts';
 import { runsAwaitingAlerts, stalePendingDeliveries } from '../storage/alert-repository.ts';
+import { foldTraceRollup } from '../storage/trace-rollup.ts';
 import { enqueueAlertDelivery, enqueueAlertEvaluation, enqueueMonitorRun } from '../queue/jobs.ts';
 
 export interface Scheduler {
@@ -41,6 +43,8 @@ export async function startScheduler(ctx: AppContext, options: { cron?: string }
   };
 }
 
+const FOLD_BATCH = 50_000;
+
 /** One pass: start due runs, then re-enqueue active ones. */
 export async function schedulerTick(ctx: AppContext): Promise<{ started: string[] }> {
   const started: string[] = [];
@@ -54,6 +58,9 @@ export async function schedulerTick(ctx: AppContext): Promise<{ started: string[
   for (const id of await stalePendingDeliveries(ctx.db, 10 * 60_000)) await enqueueAlertDelivery(ctx.queue, id, ctx.config.webhooks);
   // So does the alert evaluation of a run that finished just before a crash.
   for (const runId of await runsAwaitingAlerts(ctx.db, 60_000)) await enqueueAlertEvaluation(ctx.queue, runId);
+  // The overview's hourly rollup takes in what ingest appended since the last tick.
+  let folded = FOLD_BATCH;
+  while (folded === FOLD_BATCH) folded = await foldTraceRollup(ctx.db, FOLD_BATCH);
   if (started.length) ctx.log.info({ runs: started }, 'monitor runs scheduled');
   return { started };
 }

@@ -14,6 +14,7 @@ import * as labelingSessions from './migrations/013-labeling-sessions.ts';
 import * as monitorAlerts from './migrations/014-monitor-alerts.ts';
 import * as sessions from './migrations/015-sessions.ts';
 import * as monitorRunCalls from './migrations/016-monitor-run-calls.ts';
+import * as overviewRollup from './migrations/020-overview-rollup.ts';
 
 /** Every migration, in order. Add new ones at the end; never edit a released one. */
 const migrations: Record<string, Migration> = {
@@ -27,6 +28,7 @@ const migrations: Record<string, Migration> = {
   '014-monitor-alerts': monitorAlerts,
   '015-sessions': sessions,
   '016-monitor-run-calls': monitorRunCalls,
+  '020-overview-rollup': overviewRollup,
 };
 
 export async function migrateToLatest<DB>(db: Kysely<DB>): Promise<string[]> {

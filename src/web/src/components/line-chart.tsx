@@ -8,6 +8,8 @@ const COLORS = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c', '#0891b2'
 export interface LineSeries {
   label: string;
   values: Array<number | null>;
+  /** The legend's value in this series' own unit; default: the chart's `format`. */
+  format?: (v: number) => string;
 }
 
 interface Props {
@@ -51,7 +53,7 @@ export function LineChart({ times, series, label, format = (v) => String(Math.ro
             width: 2,
             points: { show: true, size: 4 },
             ...(bars ? { paths: uPlot.paths.bars!({ size: [0.6, 40] }), fill: `${COLORS[i % COLORS.length]}55` } : {}),
-            value: (_u: uPlot, v: number | null) => (v === null ? '—' : format(v)),
+            value: (_u: uPlot, v: number | null) => (v === null ? '—' : (s.format ?? format)(v)),
           })),
         ],
       },

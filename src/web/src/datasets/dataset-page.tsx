@@ -1,7 +1,7 @@
 /** One dataset: its records (searchable, editable in place), import and export, versions and their diff. */
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate, useParams, useSearch } from '@tanstack/react-router';
-import { useEffect, useMemo, useState, type FormEvent } from 'react';
+import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import { api, ok } from '../api/client';
 import type { DatasetSearch } from '../router';
 import { useCan } from '../shell/session';
@@ -47,6 +47,18 @@ function RecordsView({ name, current }: { name: string; current: number }) {
   const [draft, setDraft] = useState(search.q ?? '');
   const [editing, setEditing] = useState<DatasetRecord | 'new' | null>(null);
   const [message, setMessage] = useState('');
+  // Where focus was when the editor opened (the button or the row), so closing it returns there.
+  const opener = useRef<HTMLElement | null>(null);
+  const open = (what: DatasetRecord | 'new') => {
+    opener.current = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+    setMessage('');
+    setEditing(what);
+  };
+  const close = (m: string) => {
+    setEditing(null);
+    setMessage(m);
+    requestAnimationFrame(() => opener.current?.isConnected && opener.current.focus());
+  };
   useEffect(() => setDraft(search.q ?? ''), [search.q]);
   const pinned = search.version !== undefined && search.version !== current ? search.version : undefined;
   const records = useRecords(name, pinned, search.q);
@@ -76,7 +88,7 @@ function RecordsView({ name, current }: { name: string; current: number }) {
           </form>
           {readOnly && <span className="banner warn">Version {pinned} (read-only) <button type="button" className="link" onClick={() => void navigate({ search: (prev) => ({ ...prev, version: undefined }) })}>back to current</button></span>}
           <span className="muted" aria-live="polite">{records.isPending ? 'Loading…' : `${rows.length.toLocaleString('en-US')}${records.hasNextPage ? '+' : ''} records${search.q ? ' matching' : ''}`}</span>
-          {canWrite && !readOnly && <button type="button" className="primary" onClick={() => { setMessage(''); setEditing('new'); }}>Add record</button>}
+          {canWrite && !readOnly && <button type="button" className="primary" onClick={() => open('new')}>Add record</button>}
           {canWrite && !readOnly && <ImportButton dataset={name} />}
           <ExportButton dataset={name} version={pinned} />
         </div>
@@ -85,7 +97,7 @@ function RecordsView({ name, current }: { name: string; current: number }) {
         <RecordTable
           records={rows}
           selected={editing && editing !== 'new' ? editing.dataset_record_id : null}
-          onOpen={(r) => { if (canWrite && !readOnly) { setMessage(''); setEditing(r); } }}
+          onOpen={(r) => { if (canWrite && !readOnly) open(r); }}
           onDelete={canWrite && !readOnly ? (r) => { if (window.confirm(`Delete record ${r.dataset_record_id}? A new version is made; older versions keep it.`)) remove.mutate(r); } : undefined}
           hasMore={Boolean(records.hasNextPage)}
           onMore={() => void records.fetchNextPage()}
@@ -97,7 +109,7 @@ function RecordsView({ name, current }: { name: string; current: number }) {
           key={editing === 'new' ? 'new' : editing.dataset_record_id}
           dataset={name}
           record={editing === 'new' ? null : editing}
-          onDone={(m) => { setEditing(null); setMessage(m); }}
+          onDone={close}
         />
       )}
     </div>

@@ -3,7 +3,7 @@
  * shapes), then the API's own messages placed next to the field they name.
  */
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useMemo, useState, type FormEvent } from 'react';
+import { useEffect, useMemo, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { api, ApiError, ok } from '../api/client';
 import { localProblem, type RecordField as Field } from '../lib/record-check';
 import type { DatasetRecord } from './queries';
@@ -59,8 +59,27 @@ export function RecordEditor({ dataset, record, onDone }: { dataset: string; rec
     if (!blocked) save.mutate();
   }
 
+  // Keyboard: the editor opens with the first field it can change focused; Escape closes it,
+  // Ctrl+Enter (⌘+Enter) saves from inside a field, where Enter is a new line.
+  const form = useRef<HTMLFormElement>(null);
+  useEffect(() => {
+    const first = form.current?.querySelector<HTMLTextAreaElement>('textarea:not([readonly])');
+    first?.focus();
+    // Selected, so typing replaces the placeholder `{}` of a new record.
+    first?.select();
+  }, []);
+  function onKey(e: KeyboardEvent) {
+    if (e.key === 'Escape') {
+      e.preventDefault();
+      onDone('');
+    } else if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
+      e.preventDefault();
+      form.current?.requestSubmit();
+    }
+  }
+
   return (
-    <form className="card form record-editor" onSubmit={submit} aria-labelledby="editor-title">
+    <form ref={form} className="card form record-editor" onSubmit={submit} onKeyDown={onKey} aria-labelledby="editor-title" aria-keyshortcuts="Escape Control+Enter">
       <div className="card-head">
         <h2 id="editor-title">{record ? `Edit ${record.dataset_record_id}` : 'Add a record'}</h2>
         <button type="button" className="link" onClick={() => onDone('')}>Close</button>

@@ -124,10 +124,11 @@ function SideBySide({ change, runs }: { change: RowChange; runs: RunSummary[] })
 /** Chosen metrics across every finished run of the dataset, by start time. */
 function MetricsOverTime({ dataset, runs }: { dataset: string; runs: RunSummary[] }) {
   const ofDataset = useMemo(() => runs.filter((r) => r.dataset?.name === dataset && Object.keys(r.metrics).length > 0).sort((a, b) => a.create_time.localeCompare(b.create_time)), [runs, dataset]);
-  const names = useMemo(() => [...new Set(ofDataset.flatMap((r) => Object.keys(r.metrics)))].filter((n) => /pass_rate|\/mean$/.test(n)).sort(), [ofDataset]);
+  const names = useMemo(() => [...new Set(ofDataset.flatMap((r) => Object.keys(r.metrics)))].filter((n) => /pass_rate|\/mean$|^latency_seconds\//.test(n)).sort(), [ofDataset]);
   const [chosen, setChosen] = useState<string[]>(['pass_rate']);
   const times = useMemo(() => ofDataset.map((r) => Date.parse(r.create_time) / 1000), [ofDataset]);
-  const series = useMemo(() => chosen.map((m) => ({ label: m, values: ofDataset.map((r) => r.metrics[m] ?? null) })), [chosen, ofDataset]);
+  const series = useMemo(() => chosen.map((m) => ({ label: m, values: ofDataset.map((r) => r.metrics[m] ?? null), format: (v: number) => formatMetric(m, v) })), [chosen, ofDataset]);
+  const axis = useMemo(() => axisFormat(series), [series]);
   if (ofDataset.length === 0) return null;
   return (
     <section className="card" aria-labelledby="over-time-title">
@@ -137,7 +138,15 @@ function MetricsOverTime({ dataset, runs }: { dataset: string; runs: RunSummary[
           <label key={n} className="radio"><input type="checkbox" checked={chosen.includes(n)} onChange={(e) => setChosen((c) => (e.target.checked ? [...c, n] : c.filter((x) => x !== n)))} /> {n}</label>
         ))}
       </div>
-      <LineChart times={times} series={series} label={`Metrics of ${ofDataset.length} runs on ${dataset} over time`} format={(v) => `${Math.round(v * 100)}%`} />
+      <LineChart times={times} series={series} label={`Metrics of ${ofDataset.length} runs on ${dataset} over time`} format={axis} />
     </section>
   );
+}
+
+/** The y axis in the chosen metrics' common unit: rates in %, latencies in ms, anything else as numbers. */
+function axisFormat(series: ReadonlyArray<{ label: string; values: Array<number | null> }>): (v: number) => string {
+  if (series.length > 0 && series.every((s) => s.label.startsWith('latency_seconds/'))) return (v) => `${Math.round(v * 1000).toLocaleString('en-US')} ms`;
+  const rate = (s: { label: string; values: Array<number | null> }) => /(pass_rate|\/mean)$/.test(s.label) && s.values.every((v) => v === null || (v >= 0 && v <= 1));
+  if (series.length > 0 && series.every(rate)) return (v) => `${Math.round(v * 100)}%`;
+  return (v) => String(Math.round(v * 100) / 100);
 }

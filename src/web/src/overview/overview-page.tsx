@@ -77,6 +77,7 @@ export function OverviewPage() {
         <div className="metric"><dt>Judge spend</dt><dd>{o ? formatCost(o.judge.reduce((n, p) => n + p.cost, 0)) : '…'}</dd></div>
       </dl>
       {o && o.totals.traces === 0 && <p className="muted">No traces in this range.</p>}
+      {o && !o.sql && <p className="muted small sql-hint">Create a monitor to get the results tables these charts can be read from with SQL.</p>}
       <div className="dashboard-grid">
         <Panel title="Trace volume" sql={o?.sql?.volume}><LineChart times={times} series={volume} label="Traces and errors per bucket" bars xRange={xRange} /></Panel>
         <Panel title="Error rate" sql={o?.sql?.volume}><LineChart times={times} series={errorRate} label="Error rate per bucket" format={pct} xRange={xRange} yRange={[0, 1]} /></Panel>
@@ -105,12 +106,12 @@ function Panel({ title, sql, children }: { title: string; sql: string | null | u
     <figure className="card panel">
       <figcaption><strong>{title}</strong></figcaption>
       {children}
-      {sql ? (
+      {sql && (
         <details className="sql">
           <summary>SQL over the results tables</summary>
           <pre className="mono"><code>{sql}</code></pre>
         </details>
-      ) : <p className="muted small">Create a monitor to get the results tables this chart can be read from with SQL.</p>}
+      )}
     </figure>
   );
 }
