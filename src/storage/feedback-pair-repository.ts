@@ -46,3 +46,22 @@ export async function loadFeedbackPairs(db: Executor, experimentId: number, name
   }
   return out;
 }
+
+/**
+ * The `guidelines` expectation of each of these traces (the latest valid one), as a list of texts:
+ * a string is one guideline, a list keeps its strings. Traces without one are absent.
+ */
+export async function loadGuidelineExpectations(db: Executor, traceIds: readonly string[]): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  if (traceIds.length === 0) return out;
+  const rows = await sql<{ trace_id: string; value: JsonValue }>`
+    select distinct on (a.trace_id) a.trace_id, a.value
+    from assay.assessment a
+    where a.trace_id = any(${[...traceIds]}::text[]) and a.kind = 'expectation' and a.name = 'guidelines' and a.valid
+    order by a.trace_id, a.last_update_time desc, a.assessment_id desc`.execute(db);
+  for (const row of rows.rows) {
+    const texts = typeof row.value === 'string' ? [row.value] : Array.isArray(row.value) ? row.value.filter((v): v is string => typeof v === 'string') : [];
+    if (texts.length > 0) out.set(row.trace_id, texts);
+  }
+  return out;
+}

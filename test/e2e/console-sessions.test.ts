@@ -73,6 +73,24 @@ describe('web console: sessions and judge agreement', () => {
     }
     await label(a.traceIds[3]!, 'yes', 'LLM_JUDGE', 'The answer states the refund window.');
     await label(a.traceIds[3]!, 'no', 'HUMAN', 'Sale items have a 14-day window; the answer is wrong.');
+    // A guidelines judge whose disagreements fall on one of its two rules.
+    const monitor = await a.call('PUT', `/api/v1/experiments/${a.experimentId}/monitor`, {
+      results_schema: 'monitoring',
+      scorers: [{ name: 'tone', type: 'guidelines', guidelines: ['The response must use a polite tone.', 'Never quote prices.'] }],
+    });
+    expect(monitor.status, JSON.stringify(monitor.body)).toBe(201);
+    const tone = async (traceId: string, value: string, source: 'LLM_JUDGE' | 'HUMAN', rationale: string) => {
+      const r = await a.call('POST', `/api/v1/traces/${traceId}/assessments`, {
+        assessment_name: 'tone', feedback: { value }, rationale, source: { source_type: source, source_id: source === 'HUMAN' ? 'ana' : 'fake-judge' },
+      });
+      expect(r.status, JSON.stringify(r.body)).toBe(201);
+    };
+    await tone(a.traceIds[4]!, 'yes', 'LLM_JUDGE', 'Follows both rules.');
+    await tone(a.traceIds[4]!, 'no', 'HUMAN', 'It quoted prices; never quote prices.');
+    await tone(a.traceIds[5]!, 'yes', 'LLM_JUDGE', 'Fine.');
+    await tone(a.traceIds[5]!, 'no', 'HUMAN', 'Quotes prices again.');
+    await tone(a.traceIds[6]!, 'yes', 'LLM_JUDGE', 'Fine.');
+    await tone(a.traceIds[6]!, 'yes', 'HUMAN', 'Fine.');
     browser = await launchBrowser();
     page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
   }, 120_000);
@@ -174,6 +192,21 @@ describe('web console: sessions and judge agreement', () => {
     expect(await seriousViolations(page)).toEqual([]);
     await screenshot(page, 'judge-agreement');
 
+    // The guidelines judge: which rule its disagreements cluster on.
+    await page.getByRole('link', { name: 'tone', exact: true }).click();
+    await page.waitForURL(/judge=tone/);
+    const clusters = page.locator('.clusters-table tbody tr');
+    await clusters.first().waitFor();
+    // Both rules applied to all 3 pairs, 2 disagree; only the prices rule is named (by the first: 3/3 words).
+    expect(await clusters.first().locator('td').allTextContents()).toEqual(
+      expect.arrayContaining(['Never quote prices.', '1', '2', '3', '66.7%']),
+    );
+    expect(await clusters.nth(1).locator('td').first().textContent()).toBe('The response must use a polite tone.');
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, 'judge-agreement-guidelines');
+
+    await page.getByRole('link', { name: 'correctness', exact: true }).click();
+    await page.waitForURL(/judge=correctness/);
     await disagreements.first().getByRole('link', { name: a.traceIds[3]! }).focus();
     await page.keyboard.press('Enter');
     await page.waitForURL(new RegExp(`/traces/${a.traceIds[3]}`));

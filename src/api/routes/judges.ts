@@ -4,8 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { Agreement } from '../../domain/agreement.ts';
-import { experimentAgreement } from '../../services/judge-agreement.ts';
+import { experimentAgreement, type JudgeAgreement } from '../../services/judge-agreement.ts';
 import type { AppContext } from '../context.ts';
 import { documented } from '../openapi-schema.ts';
 import { judgeAgreementJson, judgeAgreementListJson } from '../schemas/judges.ts';
@@ -15,7 +14,7 @@ const maxDisagreements = z.coerce.number().int().min(0).max(10_000).default(100)
 const listQuery = z.object({ name: z.string().min(1).max(1000).optional(), max_disagreements: maxDisagreements });
 const oneQuery = z.object({ max_disagreements: maxDisagreements });
 
-function agreementToJson(a: Agreement, max: number) {
+function agreementToJson(a: JudgeAgreement, max: number) {
   return { ...a, disagreements: a.disagreements.slice(0, max), disagreements_total: a.disagreements.length };
 }
 

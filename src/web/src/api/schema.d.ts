@@ -2183,6 +2183,15 @@ export interface paths {
                                     human_source_id: string | null;
                                 }[];
                                 disagreements_total: number;
+                                guideline_clusters: {
+                                    guideline: string;
+                                    texts: string[];
+                                    pairs: number;
+                                    disagreements: number;
+                                    disagreement_rate: number;
+                                    named: number;
+                                    trace_ids: string[];
+                                }[];
                             }[];
                         };
                     };
@@ -2261,6 +2270,15 @@ export interface paths {
                                 human_source_id: string | null;
                             }[];
                             disagreements_total: number;
+                            guideline_clusters: {
+                                guideline: string;
+                                texts: string[];
+                                pairs: number;
+                                disagreements: number;
+                                disagreement_rate: number;
+                                named: number;
+                                trace_ids: string[];
+                            }[];
                         };
                     };
                 };

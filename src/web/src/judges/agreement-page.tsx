@@ -75,6 +75,7 @@ function JudgeDetail({ judge }: { judge: JudgeAgreement }) {
           </>
         )}
       </dl>
+      {judge.guideline_clusters.length > 0 && <GuidelineClusters judge={judge} />}
       <div className="agreement-grid">
         {judge.value_type === 'categorical' && <Confusion judge={judge} />}
         <Disagreements judge={judge} />
@@ -120,6 +121,43 @@ function Confusion({ judge }: { judge: JudgeAgreement }) {
         </tbody>
       </table>
     </figure>
+  );
+}
+
+function GuidelineClusters({ judge }: { judge: JudgeAgreement }) {
+  return (
+    <section className="card guideline-clusters" aria-labelledby="clusters-title">
+      <h3 id="clusters-title">Where the disagreements cluster</h3>
+      <p className="muted small">
+        Guideline texts grouped by their words (case, punctuation and words like “the” or “must” ignored). “Named”: disagreements whose
+        rationales hold at least half of that guideline’s words, more than any other guideline of the trace.
+      </p>
+      <table className="grid runs clusters-table">
+        <thead>
+          <tr><th scope="col">Guideline</th><th scope="col" className="num">Named</th><th scope="col" className="num">Disagreements</th><th scope="col" className="num">Pairs</th><th scope="col" className="num">Rate</th><th scope="col">Traces</th></tr>
+        </thead>
+        <tbody>
+          {judge.guideline_clusters.map((c) => (
+            <tr key={c.guideline}>
+              <td>
+                {c.guideline}
+                {c.texts.length > 1 && <span className="muted small"> ({c.texts.length} spellings)</span>}
+              </td>
+              <td className="num">{c.named}</td>
+              <td className="num">{c.disagreements}</td>
+              <td className="num">{c.pairs}</td>
+              <td className="num">{percent(c.disagreement_rate)}</td>
+              <td className="trace-links">
+                {c.trace_ids.slice(0, 5).map((id) => (
+                  <Link key={id} to="/traces/$traceId" params={{ traceId: id }} search={keepShell as never} className="mono small">{id.slice(0, 14)}</Link>
+                ))}
+                {c.trace_ids.length > 5 && <span className="muted small">+{c.trace_ids.length - 5} more</span>}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
   );
 }
 
