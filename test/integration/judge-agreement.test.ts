@@ -198,15 +198,15 @@ it('shows which guideline texts a guidelines judge’s disagreements cluster on'
   await feedback(t6, 'policy', 'yes', 'HUMAN');
 
   const body = await get(`/api/v1/experiments/${experimentId}/judge-agreement`);
-  const byName = new Map(body.judges.map((j: Json) => [j.name, j]));
-  expect(byName.get('correctness').guideline_clusters).toEqual([]);
-  expect(byName.get('tone').guideline_clusters).toEqual([
+  const byName = new Map<string, Json>(body.judges.map((j: Json) => [j.name, j]));
+  expect(byName.get('correctness')!.guideline_clusters).toEqual([]);
+  expect(byName.get('tone')!.guideline_clusters).toEqual([
     { guideline: REFUND, texts: [REFUND], pairs: 4, disagreements: 3, disagreement_rate: 0.75, named: 2, trace_ids: [t1, t3, t2] },
     { guideline: POLITE, texts: [POLITE], pairs: 4, disagreements: 3, disagreement_rate: 0.75, named: 1, trace_ids: [t2, t1, t3] },
   ]);
   // The prices rule applied to t4, t5, t6 and two of them disagree; only t4's rationale names it.
   // The polite rule applied only to t5, where they agree: not listed.
-  expect(byName.get('policy').guideline_clusters).toEqual([
+  expect(byName.get('policy')!.guideline_clusters).toEqual([
     { guideline: PRICES, texts: [PRICES, 'never quote PRICES'], pairs: 3, disagreements: 2, disagreement_rate: 2 / 3, named: 1, trace_ids: [t4, t6] },
   ]);
 });
