@@ -27,7 +27,7 @@ function sessionJudge(type: string, description: string, instruction: string): S
     level: 'session',
     aliases: [],
     description,
-    required_fields: ['conversation (a session)'],
+    required_fields: ['conversation (a session, or a multi-turn record)'],
     create: (entry, defaults) =>
       llmScorer({
         name: entry.name,
@@ -82,7 +82,7 @@ export const customSessionJudge: ScorerDefinition = {
   level: 'session',
   aliases: [],
   description: 'A session judge with your own yes/no instructions using {{ conversation }}.',
-  required_fields: ['instructions (in the entry)', 'conversation (a session)'],
+  required_fields: ['instructions (in the entry)', 'conversation (a session, or a multi-turn record)'],
   validate: (entry) => sessionInstructionProblems(entry.instructions).map((p) => ['instructions', p]),
   create: (entry, defaults) => {
     const instruction = (entry.instructions ?? '').replace(CONVERSATION_VARIABLE, 'the CONVERSATION section');
