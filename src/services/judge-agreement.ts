@@ -19,10 +19,18 @@ export interface JudgeAgreement extends Agreement {
 
 const GUIDELINE_TYPES = new Set(['guidelines', 'expectations_guidelines']);
 
-/** Agreement per feedback name (all names with pairs, or just `name`, which may have none). */
-export async function experimentAgreement(db: Db, experimentId: string, name?: string): Promise<JudgeAgreement[]> {
+/**
+ * Agreement per feedback name (all names with pairs, or just `name`, which may have none), on the
+ * traces whose request time is in `range` (epoch ms, [from, to); open bounds when absent).
+ */
+export async function experimentAgreement(
+  db: Db,
+  experimentId: string,
+  name?: string,
+  range: { from?: number; to?: number } = {},
+): Promise<JudgeAgreement[]> {
   const experiment = Number((await getExperiment(db, experimentId)).experiment_id);
-  const [pairs, monitor] = await Promise.all([loadFeedbackPairs(db, experiment, name), findMonitor(db, experiment)]);
+  const [pairs, monitor] = await Promise.all([loadFeedbackPairs(db, experiment, name, range), findMonitor(db, experiment)]);
   const named: [string, FeedbackPair[]][] = name !== undefined ? [[name, pairs.get(name) ?? []]] : [...pairs];
   return Promise.all(
     named.map(async ([pairName, list]) => {

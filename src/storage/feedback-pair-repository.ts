@@ -19,8 +19,16 @@ interface PairRow {
   human_source_id: string | null;
 }
 
-/** Pairs by feedback name (names in order, pairs by trace id); only names with at least one pair. */
-export async function loadFeedbackPairs(db: Executor, experimentId: number, name?: string): Promise<Map<string, FeedbackPair[]>> {
+/**
+ * Pairs by feedback name (names in order, pairs by trace id); only names with at least one pair.
+ * `range` keeps traces whose request time (epoch ms) is in [from, to).
+ */
+export async function loadFeedbackPairs(
+  db: Executor,
+  experimentId: number,
+  name?: string,
+  range: { from?: number; to?: number } = {},
+): Promise<Map<string, FeedbackPair[]>> {
   const latest = (human: boolean) => sql`
     select distinct on (a.trace_id, a.name) a.trace_id, a.name, a.value, a.rationale, a.source_id
     from assay.assessment a
@@ -29,6 +37,8 @@ export async function loadFeedbackPairs(db: Executor, experimentId: number, name
       and a.value is not null and a.value <> 'null'::jsonb
       and ${human ? sql`a.source_type = 'HUMAN'` : sql`a.source_type <> 'HUMAN'`}
       ${name === undefined ? sql`` : sql`and a.name = ${name}`}
+      ${range.from === undefined ? sql`` : sql`and t.request_time >= ${range.from}`}
+      ${range.to === undefined ? sql`` : sql`and t.request_time < ${range.to}`}
     order by a.trace_id, a.name, a.last_update_time desc, a.assessment_id desc`;
   const rows = await sql<PairRow>`
     with judge as (${latest(false)}), human as (${latest(true)})

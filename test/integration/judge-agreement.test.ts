@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { promisify, stripVTControlCharacters } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.ts';
-import { chatTrace, newTraceHex, type Json } from '../support/trace-payloads.ts';
+import { chatTrace, newTraceHex, T0_MS, type Json } from '../support/trace-payloads.ts';
 
 let t: TestApp;
 let experimentId: string;
@@ -129,6 +129,16 @@ it('answers for one name, caps the disagreements listed, and names bad input', a
   // A judge nobody labelled: no pairs, nothing to compute.
   const unlabelled = await get(`/api/v1/experiments/${experimentId}/judges/safety/agreement`);
   expect(unlabelled).toMatchObject({ pairs: 0, agreement: null, kappa: null, disagreements: [] });
+  // A time range keeps the traces whose request time is in [start_time, end_time): every trace here is at T0.
+  const around = await get(`/api/v1/experiments/${experimentId}/judge-agreement?start_time=${new Date(T0_MS).toISOString()}&end_time=${new Date(T0_MS + 1).toISOString()}`);
+  expect(around.judges.map((j: Json) => [j.name, j.pairs])).toEqual([['correctness', 7], ['helpfulness', 2]]);
+  const after = await get(`/api/v1/experiments/${experimentId}/judge-agreement?start_time=${new Date(T0_MS + 1).toISOString()}`);
+  expect(after.judges).toEqual([]);
+  const before = await get(`/api/v1/experiments/${experimentId}/judges/correctness/agreement?end_time=${new Date(T0_MS).toISOString()}`);
+  expect(before).toMatchObject({ pairs: 0, disagreements: [] });
+  expect((await get(`/api/v1/experiments/${experimentId}/judge-agreement?start_time=yesterday`, 400)).message).toContain('start_time');
+  const reversed = await get(`/api/v1/experiments/${experimentId}/judge-agreement?start_time=2026-03-03T00:00:00Z&end_time=2026-03-02T00:00:00Z`, 400);
+  expect(reversed.message).toContain('start_time: must be before end_time');
   const bad = await get(`/api/v1/experiments/${experimentId}/judge-agreement?max_disagreements=-1`, 400);
   expect(bad.message).toContain('max_disagreements');
   await get('/api/v1/experiments/999999/judge-agreement', 404);

@@ -2126,7 +2126,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Judge–human agreement for every feedback name both gave: kappa, confusion matrix, disagreeing traces (?name, max_disagreements)
+         * Judge–human agreement for every feedback name both gave: kappa, confusion matrix, disagreeing traces, guideline clusters (?name, max_disagreements, start_time, end_time)
          * @description Needs a token with role `reader` or above.
          */
         get: {
@@ -2134,6 +2134,8 @@ export interface paths {
                 query?: {
                     name?: string;
                     max_disagreements?: number;
+                    start_time?: string;
+                    end_time?: string;
                 };
                 header?: never;
                 path: {
@@ -2214,13 +2216,15 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Judge–human agreement for one feedback name (?max_disagreements)
+         * Judge–human agreement for one feedback name (?max_disagreements, start_time, end_time)
          * @description Needs a token with role `reader` or above.
          */
         get: {
             parameters: {
                 query?: {
                     max_disagreements?: number;
+                    start_time?: string;
+                    end_time?: string;
                 };
                 header?: never;
                 path: {

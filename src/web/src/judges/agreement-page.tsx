@@ -5,26 +5,27 @@
 import { Link, useSearch } from '@tanstack/react-router';
 import type { AgreementSearch, ShellSearch } from '../router';
 import { formatNumber } from '../lib/feedback';
+import { rangeBounds, stableNow } from '../lib/time-range';
 import { kappaText, percent, useJudgeAgreement, valueText, type JudgeAgreement } from './queries';
 
 const keepShell = (prev: ShellSearch): ShellSearch => ({ exp: prev.exp, range: prev.range, from: prev.from, to: prev.to });
 
 export function AgreementPage() {
   const search = useSearch({ from: '/judges' }) as AgreementSearch;
-  const query = useJudgeAgreement(search.exp ?? '');
+  const query = useJudgeAgreement(search.exp ?? '', rangeBounds(search, stableNow(Date.now())));
   const judges = query.data?.judges ?? [];
   const selected = judges.find((j) => j.name === search.judge) ?? judges[0];
   return (
     <section aria-labelledby="agreement-title" className="agreement-page">
       <div className="page-head">
         <h1 id="agreement-title">Judge agreement</h1>
-        <span className="muted small">Judges against people on the same traces (the latest valid feedback of each; people are the reference).</span>
+        <span className="muted small">Judges against people on the same traces in the time range (the latest valid feedback of each; people are the reference).</span>
       </div>
       {query.error && <p className="page-error" role="alert">{query.error.message}</p>}
       {query.isPending && <p className="loading" role="status">Loading…</p>}
       {query.data && judges.length === 0 && (
         <div className="card empty">
-          <p>No judge has human feedback of the same name on the same traces yet. Label traces (Labeling, or feedback on a trace) with a judge’s feedback name to compare.</p>
+          <p>No judge and person gave feedback of the same name on the same trace in this time range. Label traces (Labeling, or feedback on a trace) with a judge’s feedback name to compare.</p>
         </div>
       )}
       {judges.length > 0 && (
