@@ -164,6 +164,21 @@ describe('web console: sessions and judge agreement', () => {
     expect(await seriousViolations(page)).toEqual([]);
     await screenshot(page, 'session');
 
+    // A person's verdict on the session: session feedback on the last turn, compared with the judge's.
+    await page.selectOption('#sl-name', 'user_frustration');
+    await page.getByRole('radio', { name: 'no' }).check();
+    await page.fill('#sl-rationale', 'The user stayed calm; asking again is not frustration.');
+    await page.getByRole('button', { name: 'Save verdict' }).click();
+    await page.locator('.success', { hasText: 'Saved user_frustration on the last turn' }).waitFor();
+    await expect.poll(() => feedback.count()).toBe(3);
+    expect(await feedback.last().locator('.meta').textContent()).toContain('Person · attached to turn 3');
+    const agreement = await a.call('GET', `/api/v1/experiments/${chatExp}/judge-agreement`);
+    expect(agreement.body.judges).toMatchObject([
+      { name: 'user_frustration', pairs: 1, agreement: 0, disagreements: [{ trace_id: refund[2]!.id, judge_value: 'yes', human_value: 'no' }] },
+    ]);
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, 'session-labelled');
+
     // Each turn opens its trace.
     await page.getByRole('link', { name: 'Open the trace of turn 2' }).focus();
     await page.keyboard.press('Enter');

@@ -5,8 +5,10 @@
 import { Link, useParams, useSearch } from '@tanstack/react-router';
 import { VerdictChip } from '../components/verdict-chip';
 import { formatDuration } from '../lib/feedback';
+import { useCan } from '../shell/session';
 import type { ShellSearch } from '../router';
 import { useSession, type SessionView } from './queries';
+import { SessionLabel } from './session-label';
 
 const TIME = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
 const keepShell = (prev: ShellSearch): ShellSearch => ({ exp: prev.exp, range: prev.range, from: prev.from, to: prev.to });
@@ -15,6 +17,7 @@ export function SessionPage() {
   const { sessionId } = useParams({ from: '/sessions/$sessionId' });
   const search = useSearch({ from: '/sessions/$sessionId' }) as ShellSearch;
   const session = useSession(search.exp ?? '', sessionId);
+  const canWrite = useCan('writer');
   if (session.isPending) return <p className="loading" role="status">Loading session…</p>;
   if (session.error) return <p className="page-error" role="alert">{session.error.message}</p>;
   const s = session.data;
@@ -65,6 +68,7 @@ export function SessionPage() {
               );
             })}
           </ul>
+          {canWrite && <SessionLabel sessionId={s.session_id} lastTraceId={s.last_trace_id} names={s.assessments.map((a) => a.assessment_name)} />}
         </aside>
       </div>
     </div>
@@ -100,7 +104,7 @@ function Turn({ index, turn, trace, sessionFeedback }: {
           {traceFeedback.map((a) => (
             <span key={a.assessment_id} className="named-chip"><span className="chip-name">{a.assessment_name}</span> <VerdictChip assessment={a} title={a.rationale ?? undefined} /></span>
           ))}
-          {sessionFeedback.length > 0 && <span className="chip chip-session">session feedback: {sessionFeedback.map((a) => a.assessment_name).join(', ')}</span>}
+          {sessionFeedback.length > 0 && <span className="chip chip-session">session feedback: {[...new Set(sessionFeedback.map((a) => a.assessment_name))].join(', ')}</span>}
         </p>
       )}
     </li>
