@@ -6,7 +6,8 @@ import { Link, useSearch } from '@tanstack/react-router';
 import type { AgreementSearch, ShellSearch } from '../router';
 import { formatNumber } from '../lib/feedback';
 import { rangeBounds, stableNow } from '../lib/time-range';
-import { kappaText, percent, useJudgeAgreement, valueText, type JudgeAgreement } from './queries';
+import { kappaText, percent, valueText } from '../lib/agreement';
+import { useJudgeAgreement, type JudgeAgreement } from './queries';
 
 const keepShell = (prev: ShellSearch): ShellSearch => ({ exp: prev.exp, range: prev.range, from: prev.from, to: prev.to });
 

@@ -4,7 +4,8 @@ import { useCallback, useMemo, useState, type FormEvent } from 'react';
 import { ApiError } from '../api/client';
 import { combineFilters, rangeBounds, rangeFilter, stableNow } from '../lib/time-range';
 import type { SessionsSearch } from '../router';
-import { sessionSearchFilter, useSessionList } from './queries';
+import { sessionSearchFilter } from '../lib/sessions';
+import { useSessionList } from './queries';
 import { SessionTable } from './session-table';
 
 export function SessionsPage() {
