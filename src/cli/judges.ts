@@ -17,6 +17,7 @@ interface AgreementJson {
   correlation: number | null;
   disagreements: Array<{ trace_id: string; judge_value: unknown; human_value: unknown; judge_rationale: string | null; human_rationale: string | null }>;
   disagreements_total: number;
+  guideline_clusters?: Array<{ guideline: string; pairs: number; disagreements: number; disagreement_rate: number; named: number }>;
 }
 
 export function registerJudges(program: Command): void {
@@ -54,6 +55,13 @@ function printJudge(j: AgreementJson): void {
     printTable(
       ['label', 'precision', 'recall', 'human', 'judge'],
       j.per_class.map((c) => [c.label, percent(c.precision), percent(c.recall), c.human_count, c.judge_count]),
+    );
+  }
+  if (j.guideline_clusters && j.guideline_clusters.length > 0) {
+    console.log('where the disagreements cluster (named: the rationales hold at least half of the guideline’s words):');
+    printTable(
+      ['guideline', 'named', 'disagreements', 'pairs', 'rate'],
+      j.guideline_clusters.map((c) => [c.guideline, c.named, c.disagreements, c.pairs, percent(c.disagreement_rate)]),
     );
   }
   if (j.disagreements_total > 0) {

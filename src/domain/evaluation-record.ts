@@ -2,6 +2,7 @@
  * Evaluation records as a request brings them, in either of the two shapes Assay accepts, turned
  * into one shape: MLflow's (`inputs`, `outputs`, `expectations`, `trace`) and the agent-evaluation
  * one (`request`, `response`, `retrieved_context`, `expected_*`, `guidelines`, `request_id`).
+ * A multi-turn record gives its `inputs` as a list of chat messages, kept as `{messages: [...]}`.
  * Also: which judges a row gets when the request names none.
  */
 import { z } from 'zod';
@@ -23,11 +24,16 @@ export interface EvalRecord {
 }
 
 const jsonObject = z.record(z.string(), jsonValue);
+/** A multi-turn record's inputs: the conversation so far as chat messages. */
+const messageList = z.array(z.object({ role: z.string().min(1), content: jsonValue }).loose()).min(1, 'a multi-turn record needs at least one chat message');
+const recordInputs = z.union([jsonObject, messageList], {
+  error: 'must be an object, or a list of chat messages [{"role": "user", "content": "…"}, …] (a multi-turn record)',
+});
 const contextList = z.array(jsonValue, { error: 'must be a list of documents' });
 
 const mlflowShape = z
   .object({
-    inputs: jsonObject,
+    inputs: recordInputs,
     outputs: jsonValue.optional(),
     expectations: expectationsSchema.optional(),
     retrieved_context: contextList.nullish(),
@@ -62,7 +68,8 @@ export function parseEvalRecord(raw: unknown, path: string): EvalRecord | string
   if (!isAgent) {
     const r = parsed.data as z.infer<typeof mlflowShape>;
     return {
-      inputs: r.inputs,
+      // A list of messages is kept as `{messages: [...]}`: the shape chat targets and datasets use.
+      inputs: Array.isArray(r.inputs) ? { messages: r.inputs as JsonValue[] } : r.inputs,
       ...(r.outputs !== undefined ? { outputs: r.outputs } : {}),
       expectations: (r.expectations ?? {}) as JsonObject,
       retrieved_context: r.retrieved_context ?? null,

@@ -2,6 +2,7 @@
  * What a scorer sees: one shape whether the data comes from a stored trace (monitors, `scorers/run`)
  * or from a plain record (evaluation datasets), so each scorer is written once.
  */
+import { conversationText, turnsFromMessages } from '../domain/conversation.ts';
 import type { JsonValue, Span, StoredTrace } from '../domain/trace.ts';
 import { isObject, textOf } from './text-of.ts';
 
@@ -68,8 +69,23 @@ export interface ScorerRecord {
   retrieved_context?: JsonValue[] | null;
 }
 
+/**
+ * A multi-turn record's view for session judges: when its inputs are a list of chat messages (or
+ * `{messages: [...]}`), the conversation they hold, the output answering the last user message.
+ * Anything else is returned unchanged.
+ */
+export function withRecordConversation(input: ScorerInput, recordId: string): ScorerInput {
+  if (input.conversation) return input;
+  const turns = turnsFromMessages(input.inputs, input.response || null);
+  return turns ? { ...input, conversation: { session_id: recordId, turns: turns.length, text: conversationText(turns) } } : input;
+}
+
 /** A scorer's view of a plain record (no trace: no latency, tokens or cost). */
-export function scorerInputFromRecord(record: ScorerRecord): ScorerInput {
+export function scorerInputFromRecord(record: ScorerRecord, recordId = 'record'): ScorerInput {
+  return withRecordConversation(plainRecordInput(record), recordId);
+}
+
+function plainRecordInput(record: ScorerRecord): ScorerInput {
   const outputs = record.outputs ?? null;
   const context = record.retrieved_context ?? null;
   return {

@@ -9,7 +9,7 @@ import { defaultScorers } from '../domain/evaluation-record.ts';
 import type { JsonValue, StoredTrace } from '../domain/trace.ts';
 import type { JudgeClient } from '../scorers/judge-client.ts';
 import { buildScorer, type Scorer, type ScorerEntry } from '../scorers/registry.ts';
-import { scorerInputFromTrace } from '../scorers/scorer-input.ts';
+import { scorerInputFromTrace, withRecordConversation } from '../scorers/scorer-input.ts';
 import {
   feedbackWithKeyPrefix,
   feedbackWrite,
@@ -76,7 +76,8 @@ export async function judgeRow(
   signal: AbortSignal,
   existing: ReadonlySet<string>,
 ): Promise<RowJudgement> {
-  const input = scorerInputFromTrace(trace);
+  // A multi-turn record (chat messages as inputs) is also a conversation for session judges.
+  const input = withRecordConversation(scorerInputFromTrace(trace), `row-${rowIndex}`);
   const key = (name: string, i = 0) => evaluationFeedbackKey(runId, rowIndex, name, i);
   const prefix = `evaluation:${runId}:${rowIndex}:`;
   const todo = scorers

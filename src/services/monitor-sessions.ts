@@ -9,6 +9,7 @@
  */
 import type { FeedbackDraft } from '../domain/assessment.ts';
 import { extractText } from '../domain/chat-text.ts';
+import { conversationText } from '../domain/conversation.ts';
 import { scorerRate, sessionIdleSeconds, type MonitorConfig } from '../domain/monitor-config.ts';
 import type { ScorerEntry } from '../domain/scorer-entry.ts';
 import { isSampled } from '../domain/sampling.ts';
@@ -34,9 +35,6 @@ import { loadTraceInfos } from '../storage/trace-repository.ts';
 import type { AppContext } from './context.ts';
 import { tracesMatching } from './monitor-filters.ts';
 import { runPool } from './pool.ts';
-
-/** A conversation longer than this is cut at the front: the judge reads its latest turns. */
-const MAX_CONVERSATION_CHARS = 60_000;
 
 /** The monitor's session judges (none when ASSAY_SESSION_JUDGES is off). */
 export function sessionScorers(ctx: Pick<AppContext, 'config'>, config: MonitorConfig): ScorerEntry[] {
@@ -153,14 +151,13 @@ export async function scoreSessionChunk(ctx: AppContext, run: MonitorRunRow, chu
 async function conversationInput(ctx: AppContext, session: SessionVersion, traceIds: string[]): Promise<ScorerInput> {
   const infos = await loadTraceInfos(ctx.db, traceIds);
   const messages: JsonValue[] = [];
-  const blocks = infos.map((info, i) => {
+  const turns = infos.map((info) => {
     const user = extractText(info.request, 'request') ?? info.request_preview ?? '';
     const assistant = extractText(info.response, 'response') ?? info.response_preview ?? '';
     messages.push({ role: 'user', content: user }, { role: 'assistant', content: assistant });
-    return `Turn ${i + 1}\nUser: ${user}\nAssistant: ${assistant}`;
+    return { user, assistant };
   });
-  let text = blocks.join('\n\n');
-  if (text.length > MAX_CONVERSATION_CHARS) text = `(earlier turns cut)\n…${text.slice(text.length - MAX_CONVERSATION_CHARS)}`;
+  const text = conversationText(turns);
   const last = infos.at(-1);
   return {
     inputs: { messages },

@@ -7,16 +7,19 @@ import { execFile } from 'node:child_process';
 import { promisify, stripVTControlCharacters } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.ts';
-import { chatTrace, newTraceHex, type Json } from '../support/trace-payloads.ts';
+import { chatTrace, newTraceHex, T0_MS, type Json } from '../support/trace-payloads.ts';
 
 let t: TestApp;
 let experimentId: string;
 const traces: string[] = [];
+/** Sent with every request once a test has created tokens (the server then refuses requests without one). */
+let headers: Record<string, string> = {};
 
 async function feedback(traceId: string, name: string, value: unknown, source: 'HUMAN' | 'LLM_JUDGE', extra: Json = {}): Promise<string> {
   const res = await t.app.inject({
     method: 'POST',
     url: `/api/v1/traces/${traceId}/assessments`,
+    headers,
     payload: {
       assessment_name: name,
       source: { source_type: source, source_id: source === 'HUMAN' ? 'ana' : 'judge-model' },
@@ -30,7 +33,7 @@ async function feedback(traceId: string, name: string, value: unknown, source: '
 }
 
 const get = async (url: string, status = 200): Promise<Json> => {
-  const res = await t.app.inject({ method: 'GET', url });
+  const res = await t.app.inject({ method: 'GET', url, headers });
   expect(res.statusCode, res.body).toBe(status);
   return res.json();
 };
@@ -126,6 +129,16 @@ it('answers for one name, caps the disagreements listed, and names bad input', a
   // A judge nobody labelled: no pairs, nothing to compute.
   const unlabelled = await get(`/api/v1/experiments/${experimentId}/judges/safety/agreement`);
   expect(unlabelled).toMatchObject({ pairs: 0, agreement: null, kappa: null, disagreements: [] });
+  // A time range keeps the traces whose request time is in [start_time, end_time): every trace here is at T0.
+  const around = await get(`/api/v1/experiments/${experimentId}/judge-agreement?start_time=${new Date(T0_MS).toISOString()}&end_time=${new Date(T0_MS + 1).toISOString()}`);
+  expect(around.judges.map((j: Json) => [j.name, j.pairs])).toEqual([['correctness', 7], ['helpfulness', 2]]);
+  const after = await get(`/api/v1/experiments/${experimentId}/judge-agreement?start_time=${new Date(T0_MS + 1).toISOString()}`);
+  expect(after.judges).toEqual([]);
+  const before = await get(`/api/v1/experiments/${experimentId}/judges/correctness/agreement?end_time=${new Date(T0_MS).toISOString()}`);
+  expect(before).toMatchObject({ pairs: 0, disagreements: [] });
+  expect((await get(`/api/v1/experiments/${experimentId}/judge-agreement?start_time=yesterday`, 400)).message).toContain('start_time');
+  const reversed = await get(`/api/v1/experiments/${experimentId}/judge-agreement?start_time=2026-03-03T00:00:00Z&end_time=2026-03-02T00:00:00Z`, 400);
+  expect(reversed.message).toContain('start_time: must be before end_time');
   const bad = await get(`/api/v1/experiments/${experimentId}/judge-agreement?max_disagreements=-1`, 400);
   expect(bad.message).toContain('max_disagreements');
   await get('/api/v1/experiments/999999/judge-agreement', 404);
@@ -144,4 +157,66 @@ it('assay judges agreement prints the figures, the matrix and the disagreements'
   expect(stdout).toContain(traces[3]);
   expect(stdout).toContain(traces[5]);
   expect(stdout).not.toContain(traces[0]);
+});
+
+it('shows which guideline texts a guidelines judge’s disagreements cluster on', async () => {
+  const POLITE = 'The response must use a polite tone.';
+  const REFUND = 'Always state the refund window in days.';
+  const PRICES = 'Never quote prices.';
+  // The CLI test above created a token: from then on every request needs one.
+  headers = await t.tokenHeaders('admin', 'guidelines-admin');
+  const put = await t.app.inject({
+    method: 'PUT',
+    url: `/api/v1/experiments/${experimentId}/monitor`,
+    headers,
+    payload: {
+      results_schema: 'monitoring',
+      scorers: [{ name: 'tone', type: 'guidelines', guidelines: [POLITE, REFUND] }, { name: 'policy', type: 'expectations_guidelines' }],
+    },
+  });
+  expect(put.statusCode, put.body).toBe(201);
+  const [t0, t1, t2, t3, t4, t5, t6] = traces as [string, string, string, string, string, string, string];
+  const said = (rationale: string) => ({ rationale });
+  // tone (the monitor's two rules on every trace): three disagreements; the rationales name the refund
+  // rule on t1 (state, refund, window: 3/5) and t3 (refund, window, days: 3/5), the polite rule on t2 (2/4).
+  await feedback(t0, 'tone', 'yes', 'LLM_JUDGE');
+  await feedback(t0, 'tone', 'yes', 'HUMAN');
+  await feedback(t1, 'tone', 'yes', 'LLM_JUDGE', said('Polite and complete.'));
+  await feedback(t1, 'tone', 'no', 'HUMAN', said('It did not state the refund window.'));
+  await feedback(t2, 'tone', 'no', 'LLM_JUDGE', said('The tone was not polite.'));
+  await feedback(t2, 'tone', 'yes', 'HUMAN', said('Fine.'));
+  await feedback(t3, 'tone', 'yes', 'LLM_JUDGE', said('ok'));
+  await feedback(t3, 'tone', 'no', 'HUMAN', said('It never stated the refund window in days.'));
+  // policy (each trace's own guidelines expectation): the prices rule, written two ways, on t4–t6.
+  const expectation = async (traceId: string, value: string[]) => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/traces/${traceId}/assessments`,
+      headers,
+      payload: { assessment_name: 'guidelines', source: { source_type: 'HUMAN', source_id: 'ana' }, expectation: { value } },
+    });
+    expect(res.statusCode, res.body).toBe(201);
+  };
+  await expectation(t4, [PRICES]);
+  await expectation(t5, [PRICES, POLITE]);
+  await expectation(t6, ['never quote PRICES']);
+  await feedback(t4, 'policy', 'yes', 'LLM_JUDGE');
+  await feedback(t4, 'policy', 'no', 'HUMAN', said('Never quote prices, and it did.'));
+  await feedback(t5, 'policy', 'yes', 'LLM_JUDGE');
+  await feedback(t5, 'policy', 'yes', 'HUMAN');
+  await feedback(t6, 'policy', 'no', 'LLM_JUDGE');
+  await feedback(t6, 'policy', 'yes', 'HUMAN');
+
+  const body = await get(`/api/v1/experiments/${experimentId}/judge-agreement`);
+  const byName = new Map<string, Json>(body.judges.map((j: Json) => [j.name, j]));
+  expect(byName.get('correctness')!.guideline_clusters).toEqual([]);
+  expect(byName.get('tone')!.guideline_clusters).toEqual([
+    { guideline: REFUND, texts: [REFUND], pairs: 4, disagreements: 3, disagreement_rate: 0.75, named: 2, trace_ids: [t1, t3, t2] },
+    { guideline: POLITE, texts: [POLITE], pairs: 4, disagreements: 3, disagreement_rate: 0.75, named: 1, trace_ids: [t2, t1, t3] },
+  ]);
+  // The prices rule applied to t4, t5, t6 and two of them disagree; only t4's rationale names it.
+  // The polite rule applied only to t5, where they agree: not listed.
+  expect(byName.get('policy')!.guideline_clusters).toEqual([
+    { guideline: PRICES, texts: [PRICES, 'never quote PRICES'], pairs: 3, disagreements: 2, disagreement_rate: 2 / 3, named: 1, trace_ids: [t4, t6] },
+  ]);
 });

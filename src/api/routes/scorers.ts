@@ -76,7 +76,7 @@ export async function scorerRoutes(app: FastifyInstance, ctx: AppContext): Promi
 
     const items: Array<{ key: { trace_id: string } | { record_index: number }; input: ScorerInput }> = [
       ...traces.map((t) => ({ key: { trace_id: t.info.trace_id }, input: scorerInputFromTrace(t) })),
-      ...(body.records ?? []).map((r, i) => ({ key: { record_index: i }, input: scorerInputFromRecord(r) })),
+      ...(body.records ?? []).map((r, i) => ({ key: { record_index: i }, input: scorerInputFromRecord(r, `record-${i}`) })),
     ];
 
     // A client that hangs up stops the judge calls it asked for.

@@ -12,6 +12,22 @@ export const disagreementJson = z.object({
   human_source_id: z.string().nullable(),
 });
 
+export const guidelineClusterJson = z.object({
+  /** The guideline as first written among the grouped texts. */
+  guideline: z.string(),
+  /** Every text grouped under it (same words once case, punctuation and function words are dropped). */
+  texts: z.array(z.string()),
+  /** Pairs this guideline applied to. */
+  pairs: z.number(),
+  /** Of those, the pairs where judge and person disagree. */
+  disagreements: z.number(),
+  disagreement_rate: z.number(),
+  /** Disagreements whose rationales name this guideline (cover at least half its words, best of the trace's guidelines). */
+  named: z.number(),
+  /** The disagreeing traces it applied to, named ones first. */
+  trace_ids: z.array(z.string()),
+});
+
 export const judgeAgreementJson = z.object({
   name: z.string(),
   value_type: z.enum(['categorical', 'numeric']),
@@ -36,6 +52,8 @@ export const judgeAgreementJson = z.object({
   disagreements: z.array(disagreementJson),
   /** All disagreements, of which `disagreements` holds the first `max_disagreements` by trace id. */
   disagreements_total: z.number(),
+  /** Guidelines judges only (empty otherwise): the guideline texts the disagreements cluster on, most named first. */
+  guideline_clusters: z.array(guidelineClusterJson),
 });
 
 export const judgeAgreementListJson = z.object({ judges: z.array(judgeAgreementJson) });

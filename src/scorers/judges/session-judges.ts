@@ -2,14 +2,15 @@
  * Session judges: they read a whole conversation (a session's turns in order) instead of one trace.
  * `conversation_completeness`, `user_frustration`, `knowledge_retention` (MLflow's names), and
  * `custom_session_judge` with `{{ conversation }}` in its instructions. Monitors run them once a
- * session has been idle; on a single trace they do not apply.
+ * session has been idle, evaluations on multi-turn records (chat messages as inputs); on a single
+ * trace they do not apply.
  */
 import { llmScorer } from '../llm-scorer.ts';
 import { buildJudgePrompt } from '../prompt.ts';
 import { notApplicable, APPLIES, type Applicability, type ScorerDefinition } from '../scorer.ts';
 import type { ScorerInput } from '../scorer-input.ts';
 
-const NOT_A_SESSION = notApplicable('a session judge: it reads a whole conversation, and monitors run it on idle sessions');
+const NOT_A_SESSION = notApplicable('a session judge: it reads a whole conversation (an idle session in monitors, a multi-turn record in evaluations)');
 
 function hasConversation(input: ScorerInput): Applicability {
   return input.conversation && input.conversation.turns > 0 ? APPLIES : NOT_A_SESSION;
@@ -26,7 +27,7 @@ function sessionJudge(type: string, description: string, instruction: string): S
     level: 'session',
     aliases: [],
     description,
-    required_fields: ['conversation (a session)'],
+    required_fields: ['conversation (a session, or a multi-turn record)'],
     create: (entry, defaults) =>
       llmScorer({
         name: entry.name,
@@ -81,7 +82,7 @@ export const customSessionJudge: ScorerDefinition = {
   level: 'session',
   aliases: [],
   description: 'A session judge with your own yes/no instructions using {{ conversation }}.',
-  required_fields: ['instructions (in the entry)', 'conversation (a session)'],
+  required_fields: ['instructions (in the entry)', 'conversation (a session, or a multi-turn record)'],
   validate: (entry) => sessionInstructionProblems(entry.instructions).map((p) => ['instructions', p]),
   create: (entry, defaults) => {
     const instruction = (entry.instructions ?? '').replace(CONVERSATION_VARIABLE, 'the CONVERSATION section');

@@ -151,6 +151,39 @@ export const runRoute = createRoute({
   component: lazyRouteComponent(() => import('./evaluations/run-page'), 'RunPage'),
 });
 
+export interface SessionsSearch extends ShellSearch {
+  /** Session id contains. */
+  q?: string;
+  user?: string;
+  filter?: string;
+}
+
+export interface AgreementSearch extends ShellSearch {
+  /** The judge (feedback name) shown in detail. */
+  judge?: string;
+}
+
+export const sessionsRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/sessions',
+  validateSearch: (s: Record<string, unknown>): SessionsSearch => clean({ ...shellSearch(s), q: str(s.q), user: str(s.user), filter: str(s.filter) }),
+  component: lazyRouteComponent(() => import('./sessions/sessions-page'), 'SessionsPage'),
+});
+
+export const sessionRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/sessions/$sessionId',
+  validateSearch: (s: Record<string, unknown>): ShellSearch => clean(shellSearch(s)),
+  component: lazyRouteComponent(() => import('./sessions/session-page'), 'SessionPage'),
+});
+
+export const agreementRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/judges',
+  validateSearch: (s: Record<string, unknown>): AgreementSearch => clean({ ...shellSearch(s), judge: str(s.judge) }),
+  component: lazyRouteComponent(() => import('./judges/agreement-page'), 'AgreementPage'),
+});
+
 export const tokensRoute = createRoute({
   getParentRoute: () => rootRoute,
   path: '/tokens',
@@ -160,7 +193,8 @@ export const tokensRoute = createRoute({
 
 const routeTree = rootRoute.addChildren([
   indexRoute, tracesRoute, traceRoute, monitorRoute, overviewRoute, datasetsRoute, datasetRoute,
-  labelingRoute, labelerRoute, evaluationsRoute, compareRoute, runRoute, tokensRoute,
+  labelingRoute, labelerRoute, evaluationsRoute, compareRoute, runRoute, tokensRoute, sessionsRoute, sessionRoute,
+  agreementRoute,
 ]);
 
 export const router = createRouter({ routeTree, defaultPreload: 'intent' });

@@ -2130,7 +2130,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Judge–human agreement for every feedback name both gave: kappa, confusion matrix, disagreeing traces (?name, max_disagreements)
+         * Judge–human agreement for every feedback name both gave: kappa, confusion matrix, disagreeing traces, guideline clusters (?name, max_disagreements, start_time, end_time)
          * @description Needs a token with role `reader` or above.
          */
         get: {
@@ -2138,6 +2138,8 @@ export interface paths {
                 query?: {
                     name?: string;
                     max_disagreements?: number;
+                    start_time?: string;
+                    end_time?: string;
                 };
                 header?: never;
                 path: {
@@ -2187,6 +2189,15 @@ export interface paths {
                                     human_source_id: string | null;
                                 }[];
                                 disagreements_total: number;
+                                guideline_clusters: {
+                                    guideline: string;
+                                    texts: string[];
+                                    pairs: number;
+                                    disagreements: number;
+                                    disagreement_rate: number;
+                                    named: number;
+                                    trace_ids: string[];
+                                }[];
                             }[];
                         };
                     };
@@ -2209,13 +2220,15 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Judge–human agreement for one feedback name (?max_disagreements)
+         * Judge–human agreement for one feedback name (?max_disagreements, start_time, end_time)
          * @description Needs a token with role `reader` or above.
          */
         get: {
             parameters: {
                 query?: {
                     max_disagreements?: number;
+                    start_time?: string;
+                    end_time?: string;
                 };
                 header?: never;
                 path: {
@@ -2265,6 +2278,15 @@ export interface paths {
                                 human_source_id: string | null;
                             }[];
                             disagreements_total: number;
+                            guideline_clusters: {
+                                guideline: string;
+                                texts: string[];
+                                pairs: number;
+                                disagreements: number;
+                                disagreement_rate: number;
+                                named: number;
+                                trace_ids: string[];
+                            }[];
                         };
                     };
                 };

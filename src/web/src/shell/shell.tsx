@@ -9,11 +9,13 @@ import { useWhoami } from './session';
 import { SignIn } from './sign-in';
 import { getToken, setToken } from './token';
 
-const PAGES: ReadonlyArray<{ to: '/overview' | '/traces' | '/datasets' | '/labeling' | '/evaluations' | '/monitor' | '/tokens'; label: string; admin?: boolean }> = [
+const PAGES: ReadonlyArray<{ to: '/overview' | '/traces' | '/sessions' | '/datasets' | '/labeling' | '/judges' | '/evaluations' | '/monitor' | '/tokens'; label: string; admin?: boolean }> = [
   { to: '/overview', label: 'Overview' },
   { to: '/traces', label: 'Traces' },
+  { to: '/sessions', label: 'Sessions' },
   { to: '/datasets', label: 'Datasets' },
   { to: '/labeling', label: 'Labeling' },
+  { to: '/judges', label: 'Judge agreement' },
   { to: '/evaluations', label: 'Evaluations' },
   { to: '/monitor', label: 'Monitor' },
   { to: '/tokens', label: 'Tokens', admin: true },
@@ -21,7 +23,7 @@ const PAGES: ReadonlyArray<{ to: '/overview' | '/traces' | '/datasets' | '/label
 
 /** A page of one thing (a trace, a session, a run) belongs to one experiment: switching goes to its list. */
 function listOf(pathname: string): string {
-  const parent = ['/traces/', '/labeling/', '/evaluations/'].find((p) => pathname.startsWith(p));
+  const parent = ['/traces/', '/sessions/', '/labeling/', '/evaluations/'].find((p) => pathname.startsWith(p));
   return parent ? parent.slice(0, -1) : '.';
 }
 
