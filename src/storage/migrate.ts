@@ -14,6 +14,8 @@ import * as labelingSessions from './migrations/013-labeling-sessions.ts';
 import * as monitorAlerts from './migrations/014-monitor-alerts.ts';
 import * as sessions from './migrations/015-sessions.ts';
 import * as monitorRunCalls from './migrations/016-monitor-run-calls.ts';
+import * as timePartitions from './migrations/018-time-partitions.ts';
+import { ensurePartitions } from './partitions.ts';
 
 /** Every migration, in order. Add new ones at the end; never edit a released one. */
 const migrations: Record<string, Migration> = {
@@ -27,10 +29,14 @@ const migrations: Record<string, Migration> = {
   '014-monitor-alerts': monitorAlerts,
   '015-sessions': sessions,
   '016-monitor-run-calls': monitorRunCalls,
+  '018-time-partitions': timePartitions,
 };
 
 export async function migrateToLatest(db: Kysely<unknown>): Promise<string[]> {
-  if (await upToDate(db)) return [];
+  if (await upToDate(db)) {
+    await ensureTimePartitions(db);
+    return [];
+  }
   const migrator = new Migrator({
     db,
     provider: { getMigrations: async () => migrations },
@@ -44,7 +50,17 @@ export async function migrateToLatest(db: Kysely<unknown>): Promise<string[]> {
     const reason = describeDatabaseError(result.error);
     throw new Error(failed ? `migration ${failed.migrationName} failed: ${reason}` : `cannot migrate the database: ${reason}`, { cause: result.error });
   }
+  await ensureTimePartitions(db);
   return (result.results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/**
+ * Every start makes sure today's and the next days' trace partitions exist, so a database restored
+ * from an old template or left without a scheduler for a while still takes traces on its first
+ * request. One catalog read when nothing is missing.
+ */
+async function ensureTimePartitions(db: Kysely<unknown>): Promise<void> {
+  await ensurePartitions(db as never);
 }
 
 /**
