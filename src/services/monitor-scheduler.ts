@@ -13,6 +13,7 @@ import type { AppContext } from './context.ts';
 import { activeRuns, startDueRun } from '../storage/monitor-repository.ts';
 import { runsAwaitingAlerts, stalePendingDeliveries } from '../storage/alert-repository.ts';
 import { enqueueAlertDelivery, enqueueAlertEvaluation, enqueueMonitorRun } from '../queue/jobs.ts';
+import { maintainPartitions } from './partition-maintenance.ts';
 
 export interface Scheduler {
   /** Runs one tick now (tests, `assay monitor run`). */
@@ -41,9 +42,10 @@ export async function startScheduler(ctx: AppContext, options: { cron?: string }
   };
 }
 
-/** One pass: start due runs, then re-enqueue active ones. */
+/** One pass: partitions ahead and retention, start due runs, then re-enqueue active ones. */
 export async function schedulerTick(ctx: AppContext): Promise<{ started: string[] }> {
   const started: string[] = [];
+  await maintainPartitions(ctx);
   for (;;) {
     const runId = await startDueRun(ctx.db);
     if (runId === null) break;

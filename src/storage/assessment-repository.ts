@@ -81,13 +81,16 @@ export async function insertAssessments(db: Executor, items: readonly Assessment
   return written;
 }
 
-/** The partition key of each trace that exists. */
-async function traceKeys(db: Executor, traceIds: readonly string[]): Promise<Map<string, { retention_class: number; trace_created_at: Date }>> {
-  const out = new Map<string, { retention_class: number; trace_created_at: Date }>();
+/**
+ * The partition key of each trace that exists. The time travels as Postgres' own text: a JS Date
+ * would drop its microseconds, and the key must match the stored one exactly.
+ */
+async function traceKeys(db: Executor, traceIds: readonly string[]): Promise<Map<string, { retention_class: number; trace_created_at: string }>> {
+  const out = new Map<string, { retention_class: number; trace_created_at: string }>();
   for (let i = 0; i < traceIds.length; i += 5000) {
     const rows = await db
       .selectFrom('assay.trace_key')
-      .select(['trace_id', 'retention_class', 'created_at'])
+      .select(['trace_id', 'retention_class', sql<string>`created_at::text`.as('created_at')])
       .where('trace_id', 'in', traceIds.slice(i, i + 5000))
       .execute();
     for (const r of rows) out.set(r.trace_id, { retention_class: r.retention_class, trace_created_at: r.created_at });

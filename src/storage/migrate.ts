@@ -86,3 +86,14 @@ export function migrationNames(): string[] {
 export function registerMigration(name: string, migration: Migration): void {
   migrations[name] = migration;
 }
+
+/**
+ * Migrates to the state right after migration `last` (upgrade tests: a database as an older
+ * release left it). No partitions are ensured: the database may be older than partitions.
+ */
+export async function migrateUpTo(db: Kysely<unknown>, last: string): Promise<void> {
+  const names = Object.keys(migrations);
+  const upTo = Object.fromEntries(names.slice(0, names.indexOf(last) + 1).map((n) => [n, migrations[n]!]));
+  const result = await new Migrator({ db, provider: { getMigrations: async () => upTo }, migrationTableSchema: 'assay' }).migrateToLatest();
+  if (result.error) throw result.error instanceof Error ? result.error : new Error(String(result.error));
+}
