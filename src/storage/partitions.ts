@@ -115,7 +115,7 @@ export async function createRange(db: Executor, retentionClass: number, from: Da
 
 /**
  * Makes sure every class in use (0, every experiment's retention_days, `classes`) has a daily
- * partition for each day from `from` up to `DAYS_AHEAD` days after `now`, skipping days an existing
+ * partition for each day from `from` (default: yesterday) up to `DAYS_AHEAD` days after `now`, skipping days an existing
  * partition (a wider one made by the migration) already covers. Idempotent; returns what it made.
  */
 export async function ensurePartitions(
@@ -123,7 +123,8 @@ export async function ensurePartitions(
   options: { now?: Date; from?: Date; classes?: readonly number[] } = {},
 ): Promise<string[]> {
   const now = options.now ?? new Date();
-  const first = dayStart(options.from ?? now);
+  // From yesterday by default: a write stamped just before midnight still finds its day.
+  const first = dayStart(options.from ?? new Date(now.getTime() - DAY_MS));
   const last = dayStart(now.getTime() + DAYS_AHEAD * DAY_MS);
   // One catalog read decides whether anything is missing, so a process start or a scheduler tick
   // costs no lock when everything is there.
