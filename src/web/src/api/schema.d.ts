@@ -256,7 +256,10 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** @description Needs a token with role `admin` or above. */
+        /**
+         * Set how many days an experiment keeps its traces
+         * @description Needs a token with role `admin` or above.
+         */
         patch: {
             parameters: {
                 query?: never;
