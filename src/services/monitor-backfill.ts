@@ -14,6 +14,7 @@ import { isSampled } from '../domain/sampling.ts';
 import { buildScorer, scorerLevel } from '../scorers/registry.ts';
 import { getExperiment } from '../storage/experiment-repository.ts';
 import { createRun, findMonitor, type MonitorRunRow } from '../storage/monitor-repository.ts';
+import { arrivalLowerBound } from '../storage/partitions.ts';
 import { feedbackKey } from './monitor-chunk.ts';
 import { tracesMatching } from './monitor-filters.ts';
 import { enqueueMonitorRun } from '../queue/jobs.ts';
@@ -76,6 +77,7 @@ export async function estimateBackfill(
   let traces = 0;
   let textChars = 0;
   let after = '';
+  const arrived = arrivalLowerBound(from);
   for (;;) {
     const page = await ctx.db
       .selectFrom('assay.trace')
@@ -84,6 +86,7 @@ export async function estimateBackfill(
       .where('state', '!=', 'IN_PROGRESS')
       .where('request_time', '>=', from)
       .where('request_time', '<', to)
+      .$if(arrived !== undefined, (q) => q.where('created_at', '>=', arrived!))
       .where('trace_id', '>', after)
       .orderBy('trace_id')
       .limit(PAGE)

@@ -33,6 +33,16 @@ export const DAYS_AHEAD = 7;
 export const ARRIVAL_SKEW_MS = 24 * 3_600_000;
 
 const DAY_MS = 86_400_000;
+
+/**
+ * The earliest first-arrival time of a trace whose request_time is at least `requestTimeMs` (see
+ * ARRIVAL_SKEW_MS): a condition `created_at >= this` beside `request_time >= requestTimeMs` lets
+ * Postgres skip older partitions. Undefined when it bounds nothing.
+ */
+export function arrivalLowerBound(requestTimeMs: number): Date | undefined {
+  const from = requestTimeMs - ARRIVAL_SKEW_MS;
+  return from > 0 && from < 8.64e15 ? new Date(from) : undefined;
+}
 /** Serialises partition creation and retention between processes (schedulers, API, migrations). */
 const LOCK_KEY = 0x41_53_59_50; // 'ASYP'
 

@@ -15,7 +15,7 @@ import {
   type StringAttributeComparison,
 } from '../domain/filter/filter.ts';
 import type { Executor } from './connect.ts';
-import { ARRIVAL_SKEW_MS } from './partitions.ts';
+import { arrivalLowerBound } from './partitions.ts';
 import type { Database } from './schema.ts';
 
 /** A condition over rows of `assay.trace` (unaliased), for `.where(condition)`. */
@@ -150,9 +150,8 @@ export function samePartition(ref: (column: string) => RawBuilder<unknown>): Raw
  */
 function arrivalBound(c: NumericAttributeComparison, bound: { op: string; value: number }): RawBuilder<SqlBool> | undefined {
   if (c.key !== 'timestamp_ms' || !['>', '>=', '='].includes(bound.op)) return undefined;
-  const from = bound.value - ARRIVAL_SKEW_MS;
-  if (!(from > 0 && from < 8.64e15)) return undefined;
-  return sql`${trace('created_at')} >= ${new Date(from).toISOString()}::timestamptz`;
+  const from = arrivalLowerBound(bound.value);
+  return from && sql`${trace('created_at')} >= ${from.toISOString()}::timestamptz`;
 }
 
 function numericSql(c: NumericAttributeComparison): RawBuilder<SqlBool> {

@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { PGlite } from '@electric-sql/pglite';
-import { Kysely, sql } from 'kysely';
+import { CompiledQuery, Kysely, sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config/index.ts';
@@ -17,7 +17,9 @@ import { insertAssessments } from '../../src/storage/assessment-repository.ts';
 import { connectDatabase, type Db } from '../../src/storage/connect.ts';
 import { setExperimentRetention } from '../../src/storage/experiment-repository.ts';
 import { migrateToLatest, migrateUpTo } from '../../src/storage/migrate.ts';
+import { parseFilter } from '../../src/domain/filter/parse-filter.ts';
 import { withPartitionKey } from '../../src/storage/migrations/018-time-partitions.ts';
+import { traceFilterCondition } from '../../src/storage/trace-filter-sql.ts';
 import { dayStart, DAYS_AHEAD, dropExpiredPartitions, listPartitions, partitionName } from '../../src/storage/partitions.ts';
 import { PGliteDialect } from '../../src/storage/pglite-dialect.ts';
 import { copyTraces, ensureResultsTable, traceLogsTable } from '../../src/storage/results-table.ts';
@@ -166,6 +168,21 @@ describe.each(['postgres', 'pglite'] as const)('time partitions on %s', (kind) =
     expect(row.created_at).toEqual(old!.created_at);
     expect(BigInt(row.xid)).toBeGreaterThan(BigInt(old!.change_xid));
     expect(await db.selectFrom('assay.span').select('name').where('trace_id', '=', 'tr-5').where('span_id', '=', '1').executeTakeFirstOrThrow()).toEqual({ name: 'renamed' });
+  });
+
+  it('prunes partitions for a search with a lower time bound', async () => {
+    const since = Date.now() - 5 * DAY;
+    const query = db.selectFrom('assay.trace').select('trace_id')
+      .where(traceFilterCondition(parseFilter(`attributes.timestamp_ms >= ${since} AND span.type = 'LLM' AND feedback.correctness = 'yes'`)))
+      .compile();
+    const plan = await db.executeQuery<{ 'QUERY PLAN': string }>(CompiledQuery.raw(`explain (costs off) ${query.sql}`, [...query.parameters]));
+    const text = plan.rows.map((r) => r['QUERY PLAN']).join('\n');
+    const scanned = new Set(text.match(/trace_r0_\d{8}_\d{8}/g) ?? []);
+    const all = (await listPartitions(db)).filter((p) => p.table === 'trace');
+    // Only the partitions from a day before the bound on: about a week of the ~40.
+    expect(scanned.size).toBeGreaterThan(0);
+    expect(scanned.size).toBeLessThanOrEqual(all.filter((p) => p.to.getTime() > since - DAY).length);
+    expect(scanned.size).toBeLessThan(all.length / 2);
   });
 
   it('drops exactly the partitions past the global retention, and keeps datasets and results tables', async () => {
