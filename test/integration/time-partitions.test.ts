@@ -278,6 +278,13 @@ describe('partitions ahead from the scheduler', () => {
     expect(row.retention_class).toBe(14);
     const unknown = await t.app.inject({ method: 'PATCH', url: '/api/v1/experiments/999999', payload: { retention_days: null } });
     expect(unknown.statusCode).toBe(404);
+    const badCreate = await t.app.inject({ method: 'POST', url: '/api/v1/experiments', payload: { name: 'bad-retention', retention_days: -1 } });
+    expect(badCreate.statusCode).toBe(400);
+    expect(badCreate.json().message).toContain('retention_days');
+    const kept = await t.app.inject({ method: 'POST', url: '/api/v1/experiments', payload: { name: 'kept-long', retention_days: 400 } });
+    expect(kept.statusCode).toBe(201);
+    expect(kept.json().retention_days).toBe(400);
+    expect((await listPartitions(t.ctx.db)).some((p) => p.name.startsWith('trace_r400_'))).toBe(true);
   });
 });
 
