@@ -189,20 +189,37 @@ export async function dropExpiredPartitions(db: Executor, options: { now?: Date;
   const expired = (await listPartitions(db)).filter((p) => p.table === 'trace' && isExpired(p, now, options.globalDays));
   const dropped: string[] = [];
   for (const p of expired) {
-    await inTransaction(db, async (trx) => {
-      await lock(trx);
-      // Rows first: an ingest that waits on these key rows finds them gone and starts the trace
-      // afresh in today's partition instead of pointing at a dropped one.
-      await sql`delete from assay.trace_key where retention_class = ${p.retentionClass}
-                and created_at >= ${p.from.toISOString()}::timestamptz and created_at < ${p.to.toISOString()}::timestamptz`.execute(trx);
-      await sql`delete from assay.labeling_session_trace where trace_id in (select trace_id from ${sql.id('assay', p.name)})`.execute(trx);
-      for (const table of ['assessment', 'span', 'trace'] as const) {
-        await sql`drop table if exists ${sql.id('assay', partitionName(table, p.retentionClass, p.from, p.to))}`.execute(trx);
-      }
-    });
+    try {
+      await dropOne(db, p);
+    } catch (error) {
+      // Another query held the tables longer than the lock timeout: the next tick tries again.
+      if ((error as { code?: string }).code === '55P03') break;
+      throw error;
+    }
     dropped.push(p.name);
   }
   return { dropped };
+}
+
+/**
+ * Dropping a partition locks its parent exclusively for a moment. Waiting behind a long search
+ * would queue every ingest behind the drop, so it gives up after DROP_LOCK_TIMEOUT_MS instead.
+ */
+const DROP_LOCK_TIMEOUT_MS = 3000;
+
+async function dropOne(db: Executor, p: Partition): Promise<void> {
+  await inTransaction(db, async (trx) => {
+    await sql`select set_config('lock_timeout', ${String(DROP_LOCK_TIMEOUT_MS)}, true)`.execute(trx);
+    await lock(trx);
+    // Rows first: an ingest that waits on these key rows finds them gone and starts the trace
+    // afresh in today's partition instead of pointing at a dropped one.
+    await sql`delete from assay.trace_key where retention_class = ${p.retentionClass}
+              and created_at >= ${p.from.toISOString()}::timestamptz and created_at < ${p.to.toISOString()}::timestamptz`.execute(trx);
+    await sql`delete from assay.labeling_session_trace where trace_id in (select trace_id from ${sql.id('assay', p.name)})`.execute(trx);
+    for (const table of ['assessment', 'span', 'trace'] as const) {
+      await sql`drop table if exists ${sql.id('assay', partitionName(table, p.retentionClass, p.from, p.to))}`.execute(trx);
+    }
+  });
 }
 
 function isExpired(p: Partition, now: Date, globalDays: number | undefined): boolean {
