@@ -150,6 +150,8 @@ async function incremental(ctx: AppContext, url: string, prefix: string, judgeUr
       insert into assay.trace (trace_id, experiment_id, request_time, execution_duration_ms, state, request_preview, response_preview, trace_metadata, tags)
       select 'tr-old-' || g, ${Number(crowded)}::bigint, ${Date.now()}::bigint - g * 1000, 100, 'OK', 'old question', 'old answer', '{}', '{"environment": "production"}'
       from generate_series(1, ${OLD}) g`.execute(ctx.db);
+    await sql`insert into assay.trace_key (trace_id, retention_class, created_at)
+              select trace_id, retention_class, created_at from assay.trace where experiment_id = ${Number(crowded)}::bigint and trace_id like 'tr-old-%'`.execute(ctx.db);
     await sql`analyze assay.trace`.execute(ctx.db);
     await startRunNow(ctx, crowded).then((r) => waitForRun(ctx, r.run_id, 10 * 60_000));
     const timed = async (id: string, seed: string) => {

@@ -59,25 +59,27 @@ async function insertRows(db: Transaction<Database>, count: number): Promise<num
       jsonb_build_object('env', (array['prod', 'dev', 'staging'])[1 + g % 3], 'mlflow.traceName', 'chat',
         'customer', 'c-' || (g % 100))
     from generate_series(0::bigint, ${count - 1}) g`.execute(db);
+  // Partition keys: every row here first arrived now() (one transaction), in retention class 0.
+  await sql`insert into assay.trace_key (trace_id, retention_class, created_at) select trace_id, 0, created_at from assay.trace where experiment_id = ${e}`.execute(db);
   await sql`insert into assay.span (trace_id, span_id, parent_span_id, name, span_type, status_code, start_time_ns,
-      end_time_ns, inputs, outputs, attributes)
+      end_time_ns, inputs, outputs, attributes, trace_created_at)
     select ${traceId}, '0000000000000001', null, 'chat', 'CHAIN', case when g % 20 = 0 then 'ERROR' else 'OK' end,
       (${T0}::bigint + g * 1000) * 1000000, (${T0}::bigint + g * 1000 + (g * 7919) % 5000) * 1000000,
       jsonb_build_object('question', 'question ' || g), jsonb_build_object('answer', 'answer ' || g),
-      '{"mlflow.spanType": "CHAIN"}'::jsonb
+      '{"mlflow.spanType": "CHAIN"}'::jsonb, now()
     from generate_series(0::bigint, ${count - 1}) g`.execute(db);
   await sql`insert into assay.span (trace_id, span_id, parent_span_id, name, span_type, status_code, start_time_ns,
-      end_time_ns, inputs, outputs, attributes)
+      end_time_ns, inputs, outputs, attributes, trace_created_at)
     select ${traceId}, '0000000000000002', '0000000000000001', 'openai.chat', 'LLM', 'OK',
       (${T0}::bigint + g * 1000 + 1) * 1000000, (${T0}::bigint + g * 1000 + 2) * 1000000,
       jsonb_build_object('messages', jsonb_build_array(jsonb_build_object('role', 'user', 'content',
         case when g % 50 = 0 then 'I want a refund for order ' || g else 'Tell me about product ' || g end))),
       jsonb_build_object('content', 'Sure, here is what I know.'),
-      jsonb_build_object('mlflow.spanType', 'LLM', 'model', 'gpt-4o-mini')
+      jsonb_build_object('mlflow.spanType', 'LLM', 'model', 'gpt-4o-mini'), now()
     from generate_series(0::bigint, ${count - 1}) g`.execute(db);
-  await sql`insert into assay.assessment (assessment_id, trace_id, name, kind, value, source_type, source_id, valid)
+  await sql`insert into assay.assessment (assessment_id, trace_id, name, kind, value, source_type, source_id, valid, trace_created_at)
     select 'a-' || g, ${traceId}, 'correctness', 'feedback',
-      to_jsonb(case when g % 7 = 0 then 'no' else 'yes' end), 'LLM_JUDGE', 'correctness', true
+      to_jsonb(case when g % 7 = 0 then 'no' else 'yes' end), 'LLM_JUDGE', 'correctness', true, now()
     from generate_series(0::bigint, ${count - 1}, 3) g`.execute(db);
   return e;
 }

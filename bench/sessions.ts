@@ -42,6 +42,7 @@ export async function run(): Promise<BenchResult[]> {
              jsonb_build_object('mlflow.trace.session', 's-' || (g / ${TURNS}), 'mlflow.trace.user', 'u-' || (g % 997)),
              now() - interval '1 hour'
       from generate_series(0, ${count - 1}) g`.execute(db);
+    await sql`insert into assay.trace_key (trace_id, retention_class, created_at) select trace_id, retention_class, created_at from assay.trace`.execute(db);
     await sql`analyze assay.trace`.execute(db);
     const sessions = Math.ceil(count / TURNS);
 

@@ -61,6 +61,8 @@ const envSchema = z.object({
   ASSAY_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
   /** How long a worker's claim on a job lasts without renewal, ms; a killed worker's jobs go to another after it. Default 30000. */
   ASSAY_JOB_LOCK_MS: z.coerce.number().int().min(1000).default(30_000),
+  /** Days traces (with their spans and assessments) are kept; whole day partitions past it are dropped by the scheduler. Unset: kept forever. */
+  ASSAY_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).optional(),
   /** Cron expression of the scheduler's tick. Default every 30 seconds. */
   ASSAY_SCHEDULER_CRON: z.string().min(1).default('*/30 * * * * *'),
   /** Longest a trace search may run, ms; a filter that takes longer is refused with a 400. Default 30000. */
@@ -200,6 +202,8 @@ export interface Config {
   readonly workerConcurrency: number;
   readonly jobLockMs: number;
   readonly schedulerCron: string;
+  /** ASSAY_RETENTION_DAYS: days traces are kept (per experiment: its retention_days); undefined: forever. */
+  readonly retentionDays: number | undefined;
   readonly monitorChunkSize: number;
   /** Whether monitors run session judges (ASSAY_SESSION_JUDGES, default true). */
   readonly sessionJudges: boolean;
@@ -273,6 +277,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     workerConcurrency: e.ASSAY_WORKER_CONCURRENCY,
     jobLockMs: e.ASSAY_JOB_LOCK_MS,
     schedulerCron: e.ASSAY_SCHEDULER_CRON,
+    retentionDays: e.ASSAY_RETENTION_DAYS,
     monitorChunkSize: e.ASSAY_MONITOR_CHUNK_SIZE,
     sessionJudges: e.ASSAY_SESSION_JUDGES ?? true,
     searchTimeoutMs: e.ASSAY_SEARCH_TIMEOUT_MS,

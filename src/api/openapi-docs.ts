@@ -12,6 +12,7 @@ const SUMMARIES: Record<string, string> = {
   'POST /api/v1/experiments': 'Create an experiment {name, tags?}',
   'GET /api/v1/experiments': 'List experiments (?name=)',
   'GET /api/v1/experiments/:id': 'Get an experiment',
+  'PATCH /api/v1/experiments/:id': 'Set how many days an experiment keeps its traces',
   'POST /api/v1/experiments/:id/traces': 'Ingest MLflow trace JSON: one trace or {traces: [...]}',
   'GET /api/v1/experiments/:id/traces': 'List an experiment’s traces, newest first (?max_results, page_token)',
   'GET /api/v1/traces/:traceId': "Get a trace with its spans and assessments (by tr- id, raw 32-hex OTel id or base64); ?format=mlflow answers MLflow's Trace.to_json() document",

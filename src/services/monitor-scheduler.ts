@@ -15,6 +15,7 @@ import { activeRuns, startDueRun } from '../storage/monitor-repository.ts';
 import { runsAwaitingAlerts, stalePendingDeliveries } from '../storage/alert-repository.ts';
 import { foldTraceRollup } from '../storage/trace-rollup.ts';
 import { enqueueAlertDelivery, enqueueAlertEvaluation, enqueueMonitorRun } from '../queue/jobs.ts';
+import { maintainPartitions } from './partition-maintenance.ts';
 
 export interface Scheduler {
   /** Runs one tick now (tests, `assay monitor run`). */
@@ -45,9 +46,10 @@ export async function startScheduler(ctx: AppContext, options: { cron?: string }
 
 const FOLD_BATCH = 50_000;
 
-/** One pass: start due runs, then re-enqueue active ones. */
+/** One pass: partitions ahead and retention, start due runs, then re-enqueue active ones. */
 export async function schedulerTick(ctx: AppContext): Promise<{ started: string[] }> {
   const started: string[] = [];
+  await maintainPartitions(ctx);
   for (;;) {
     const runId = await startDueRun(ctx.db);
     if (runId === null) break;

@@ -40,17 +40,22 @@ export interface AssessmentWrite extends IncomingAssessment {
 /**
  * Inserts assessments. A given assessment_id that exists is replaced (an import sent twice);
  * an idempotency key that exists is left alone (a retried judge result). Returns the ids written.
+ * An assessment lives in its trace's partition (the key from `assay.trace_key`); one whose trace
+ * does not exist (never ingested, or dropped by retention meanwhile) is not written.
  */
 export async function insertAssessments(db: Executor, items: readonly AssessmentWrite[]): Promise<string[]> {
   const written: string[] = [];
-  const withKey = items.filter((a) => a.idempotency_key);
-  const withoutKey = items.filter((a) => !a.idempotency_key);
-  for (const batch of batches(withoutKey, 17)) {
+  const keys = await traceKeys(db, [...new Set(items.map((a) => a.trace_id))]);
+  const stored = items.filter((a) => keys.has(a.trace_id));
+  const withKey = stored.filter((a) => a.idempotency_key);
+  const withoutKey = stored.filter((a) => !a.idempotency_key);
+  const row = (a: AssessmentWrite) => ({ ...toRow(a), ...keys.get(a.trace_id)! });
+  for (const batch of batches(withoutKey, 19)) {
     const rows = await db
       .insertInto('assay.assessment')
-      .values(batch.map(toRow))
+      .values(batch.map(row))
       .onConflict((oc) =>
-        oc.column('assessment_id').doUpdateSet((eb) => ({
+        oc.columns(['assessment_id', 'retention_class', 'trace_created_at']).doUpdateSet((eb) => ({
           name: eb.ref('excluded.name'),
           value: eb.ref('excluded.value'),
           rationale: eb.ref('excluded.rationale'),
@@ -64,16 +69,33 @@ export async function insertAssessments(db: Executor, items: readonly Assessment
       .execute();
     written.push(...rows.map((r) => r.assessment_id));
   }
-  for (const batch of batches(withKey, 17)) {
+  for (const batch of batches(withKey, 19)) {
     const rows = await db
       .insertInto('assay.assessment')
-      .values(batch.map(toRow))
-      .onConflict((oc) => oc.column('idempotency_key').doNothing())
+      .values(batch.map(row))
+      .onConflict((oc) => oc.columns(['idempotency_key', 'retention_class', 'trace_created_at']).doNothing())
       .returning('assessment_id')
       .execute();
     written.push(...rows.map((r) => r.assessment_id));
   }
   return written;
+}
+
+/**
+ * The partition key of each trace that exists. The time travels as Postgres' own text: a JS Date
+ * would drop its microseconds, and the key must match the stored one exactly.
+ */
+async function traceKeys(db: Executor, traceIds: readonly string[]): Promise<Map<string, { retention_class: number; trace_created_at: string }>> {
+  const out = new Map<string, { retention_class: number; trace_created_at: string }>();
+  for (let i = 0; i < traceIds.length; i += 5000) {
+    const rows = await db
+      .selectFrom('assay.trace_key')
+      .select(['trace_id', 'retention_class', sql<string>`created_at::text`.as('created_at')])
+      .where('trace_id', 'in', traceIds.slice(i, i + 5000))
+      .execute();
+    for (const r of rows) out.set(r.trace_id, { retention_class: r.retention_class, trace_created_at: r.created_at });
+  }
+  return out;
 }
 
 function toRow(a: AssessmentWrite) {

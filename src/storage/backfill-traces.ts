@@ -1,6 +1,7 @@
 /** The traces a backfill covers: complete traces of an experiment by request time. */
 import { sql } from 'kysely';
 import type { Executor } from './connect.ts';
+import { arrivalLowerBound } from './partitions.ts';
 
 export interface BackfillTrace {
   trace_id: string;
@@ -10,6 +11,7 @@ export interface BackfillTrace {
 
 /** One page of complete traces with `from <= request_time < to`, after `after` in trace id order. */
 export async function backfillPage(db: Executor, experimentId: number, range: { from: number; to: number }, after: string, limit: number): Promise<BackfillTrace[]> {
+  const arrived = arrivalLowerBound(range.from);
   const rows = await db
     .selectFrom('assay.trace')
     .select(['trace_id', sql<number>`length(coalesce(request_preview, '')) + length(coalesce(response_preview, ''))`.as('chars')])
@@ -17,6 +19,8 @@ export async function backfillPage(db: Executor, experimentId: number, range: { 
     .where('state', '!=', 'IN_PROGRESS')
     .where('request_time', '>=', range.from)
     .where('request_time', '<', range.to)
+    // Bounds the partition key too, so older days' partitions are skipped.
+    .$if(arrived !== undefined, (q) => q.where('created_at', '>=', arrived!))
     .where('trace_id', '>', after)
     .orderBy('trace_id')
     .limit(limit)

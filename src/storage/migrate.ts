@@ -14,7 +14,10 @@ import * as labelingSessions from './migrations/013-labeling-sessions.ts';
 import * as monitorAlerts from './migrations/014-monitor-alerts.ts';
 import * as sessions from './migrations/015-sessions.ts';
 import * as monitorRunCalls from './migrations/016-monitor-run-calls.ts';
+import * as timePartitions from './migrations/018-time-partitions.ts';
 import * as overviewRollup from './migrations/020-overview-rollup.ts';
+import { ensurePartitions } from './partitions.ts';
+import type { Db } from './connect.ts';
 
 /** Every migration, in order. Add new ones at the end; never edit a released one. */
 const migrations: Record<string, Migration> = {
@@ -28,11 +31,15 @@ const migrations: Record<string, Migration> = {
   '014-monitor-alerts': monitorAlerts,
   '015-sessions': sessions,
   '016-monitor-run-calls': monitorRunCalls,
+  '018-time-partitions': timePartitions,
   '020-overview-rollup': overviewRollup,
 };
 
 export async function migrateToLatest<DB>(db: Kysely<DB>): Promise<string[]> {
-  if (await upToDate(db)) return [];
+  if (await upToDate(db)) {
+    await ensureTimePartitions(db);
+    return [];
+  }
   const migrator = new Migrator({
     db,
     provider: { getMigrations: async () => migrations },
@@ -46,7 +53,17 @@ export async function migrateToLatest<DB>(db: Kysely<DB>): Promise<string[]> {
     const reason = describeDatabaseError(result.error);
     throw new Error(failed ? `migration ${failed.migrationName} failed: ${reason}` : `cannot migrate the database: ${reason}`, { cause: result.error });
   }
+  await ensureTimePartitions(db);
   return (result.results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/**
+ * Every start makes sure today's and the next days' trace partitions exist, so a database restored
+ * from an old template or left without a scheduler for a while still takes traces on its first
+ * request. One catalog read when nothing is missing.
+ */
+async function ensureTimePartitions<DB>(db: Kysely<DB>): Promise<void> {
+  await ensurePartitions(db as unknown as Db);
 }
 
 /**
@@ -71,4 +88,15 @@ export function migrationNames(): string[] {
 /** Lets feature modules register their migrations without this file importing them all by hand. */
 export function registerMigration(name: string, migration: Migration): void {
   migrations[name] = migration;
+}
+
+/**
+ * Migrates to the state right after migration `last` (upgrade tests: a database as an older
+ * release left it). No partitions are ensured: the database may be older than partitions.
+ */
+export async function migrateUpTo(db: Kysely<unknown>, last: string): Promise<void> {
+  const names = Object.keys(migrations);
+  const upTo = Object.fromEntries(names.slice(0, names.indexOf(last) + 1).map((n) => [n, migrations[n]!]));
+  const result = await new Migrator({ db, provider: { getMigrations: async () => upTo }, migrationTableSchema: 'assay' }).migrateToLatest();
+  if (result.error) throw result.error instanceof Error ? result.error : new Error(String(result.error));
 }

@@ -8,6 +8,7 @@ import type { Db, Executor } from './connect.ts';
 import { findMonitor, type MonitorRunRow } from './monitor-repository.ts';
 import { takeRunCallTotals } from './monitor-run-calls.ts';
 import type { RunCounts } from './monitor-schema.ts';
+import { arrivalLowerBound } from './partitions.ts';
 import { traceLogsTable } from './results-table.ts';
 
 export interface WindowOptions {
@@ -38,6 +39,9 @@ export async function selectRunWindow(db: Db, run: MonitorRunRow, options: Windo
         .where('state', '!=', 'IN_PROGRESS');
       if (run.kind === 'backfill') {
         window = window.where('request_time', '>=', run.backfill_from ?? 0).where('request_time', '<', run.backfill_to ?? Number.MAX_SAFE_INTEGER);
+        // A backfill's time range also prunes partitions of traces that arrived before it.
+        const arrived = arrivalLowerBound(run.backfill_from ?? 0);
+        if (arrived) window = window.where('created_at', '>=', arrived);
       } else {
         // Above the cursor, and not already copied at this very version (a trace seen by the
         // previous run because a transaction elsewhere held the snapshot's xmin back).

@@ -17,6 +17,18 @@ export interface ExperimentTable {
   tags: ColumnType<Record<string, string>, string | undefined, string>;
   created_by: string | null;
   created_at: Generated<Date>;
+  /** Days its traces are kept (null: ASSAY_RETENTION_DAYS); applies to traces arriving after it is set. */
+  retention_days: number | null;
+}
+
+/**
+ * Trace id → the partition its trace lives in (migration 018): unique trace ids across partitions,
+ * and the key every later write of the trace uses.
+ */
+export interface TraceKeyTable {
+  trace_id: string;
+  retention_class: number;
+  created_at: Date;
 }
 
 export interface TraceTable {
@@ -42,8 +54,11 @@ export interface TraceTable {
   seq: Generated<number>;
   /** Transaction that last changed the trace (xid8, as text); the monitors' cursor compares it. */
   change_xid: Generated<string>;
+  /** First arrival: with retention_class, the partition key; never changes (migration 018). */
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
+  /** 0: ASSAY_RETENTION_DAYS; N: kept N days (the experiment's retention_days at first arrival). */
+  retention_class: Generated<number>;
   /** Metadata `mlflow.trace.session` (a generated column; migration 015). */
   session_id: GeneratedAlways<string | null>;
   /** Metadata `mlflow.trace.user` (a generated column; migration 015). */
@@ -64,6 +79,9 @@ export interface SpanTable {
   outputs: ColumnType<JsonValue | null, string | null, string | null>;
   attributes: Json<JsonObject>;
   events: Json<JsonValue[]>;
+  /** The trace's partition key (migration 018). */
+  retention_class: Generated<number>;
+  trace_created_at: Timestamp;
 }
 
 export interface AssessmentTable {
@@ -84,6 +102,9 @@ export interface AssessmentTable {
   idempotency_key: string | null;
   create_time: Timestamp;
   last_update_time: Timestamp;
+  /** The trace's partition key (migration 018). */
+  retention_class: Generated<number>;
+  trace_created_at: Timestamp;
 }
 
 export interface ApiTokenTable {
@@ -109,6 +130,7 @@ import type {
 export interface Database {
   'assay.experiment': ExperimentTable;
   'assay.trace': TraceTable;
+  'assay.trace_key': TraceKeyTable;
   'assay.span': SpanTable;
   'assay.assessment': AssessmentTable;
   'assay.api_token': ApiTokenTable;

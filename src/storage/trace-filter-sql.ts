@@ -16,6 +16,7 @@ import {
   type StringAttributeComparison,
 } from '../domain/filter/filter.ts';
 import type { Executor } from './connect.ts';
+import { arrivalLowerBound } from './partitions.ts';
 import type { Database } from './schema.ts';
 
 /** A condition over rows of `assay.trace` (unaliased), for `.where(condition)`. */
@@ -46,6 +47,9 @@ export function traceFilterCondition(filter: Filter): TraceCondition {
             .selectFrom('assay.span')
             .select(sql.lit(1).as('one'))
             .whereRef('assay.span.trace_id', '=', 'assay.trace.trace_id')
+            // The trace's partition key: Postgres probes only the span partition of that trace.
+            .whereRef('assay.span.retention_class', '=', 'assay.trace.retention_class')
+            .whereRef('assay.span.trace_created_at', '=', 'assay.trace.created_at')
             .where(() => sql<SqlBool>`${sql.join(spanConditions.map(spanSql), sql` and `)}`),
         ),
       );
@@ -133,7 +137,7 @@ function wellFormed(text: string): string {
  * as 'true', 5 as '5', so the filter's quoted values match what users see.
  */
 function assessmentSql(c: KeyedComparison): RawBuilder<SqlBool> {
-  const base = sql`${assessment('trace_id')} = ${trace('trace_id')} and ${assessment('kind')} = ${c.entity}
+  const base = sql`${assessment('trace_id')} = ${trace('trace_id')} and ${samePartition(assessment)} and ${assessment('kind')} = ${c.entity}
     and ${assessment('name')} = ${c.key} and ${assessment('valid')}`;
   if (c.comparator === 'IS NULL') return sql`not exists (select 1 from assay.assessment where ${base})`;
   if (c.comparator === 'IS NOT NULL') return sql`exists (select 1 from assay.assessment where ${base})`;
@@ -175,7 +179,26 @@ function keyedNumberSql(c: KeyedNumberComparison): RawBuilder<SqlBool> {
     end)`;
   return sql`exists (select 1 from assay.assessment where ${assessment('trace_id')} = ${trace('trace_id')}
     and ${assessment('kind')} = ${c.entity} and ${assessment('name')} = ${c.key} and ${assessment('valid')}
-    and ${number} ${op} ${bound})`;
+    and ${samePartition(assessment)} and ${number} ${op} ${bound})`;
+}
+
+/**
+ * The row's partition key equals the outer trace's: a correlated lookup then reads the one span
+ * or assessment partition of that trace (run-time pruning) instead of probing every partition.
+ */
+export function samePartition(ref: (column: string) => RawBuilder<unknown>): RawBuilder<SqlBool> {
+  return sql`${ref('retention_class')} = ${trace('retention_class')} and ${ref('trace_created_at')} = ${trace('created_at')}`;
+}
+
+/**
+ * `timestamp_ms >= X` (or `>`, `=`) also bounds the partition key: a trace first arrives no more
+ * than ARRIVAL_SKEW_MS before its request_time says (a client clock that far ahead is out of
+ * bounds), so `created_at >= X - skew` holds for every match and Postgres skips older partitions.
+ */
+function arrivalBound(c: NumericAttributeComparison, bound: { op: string; value: number }): RawBuilder<SqlBool> | undefined {
+  if (c.key !== 'timestamp_ms' || !['>', '>=', '='].includes(bound.op)) return undefined;
+  const from = arrivalLowerBound(bound.value);
+  return from && sql`${trace('created_at')} >= ${from.toISOString()}::timestamptz`;
 }
 
 function numericSql(c: NumericAttributeComparison): RawBuilder<SqlBool> {
@@ -188,7 +211,9 @@ function numericSql(c: NumericAttributeComparison): RawBuilder<SqlBool> {
   const bound = integerBound(c.comparator, c.value);
   if (bound === 'none') return sql<SqlBool>`false`;
   if (bound === 'all') return sql`${subject} is not null`;
-  return sql`${subject} ${sql.raw(NUMERIC_OPERATORS[bound.op])} ${bound.value}`;
+  const condition = sql<SqlBool>`${subject} ${sql.raw(NUMERIC_OPERATORS[bound.op])} ${bound.value}`;
+  const arrival = arrivalBound(c, bound);
+  return arrival ? sql`(${condition} and ${arrival})` : condition;
 }
 
 type Bound = 'all' | 'none' | { op: NumericAttributeComparison['comparator']; value: number };

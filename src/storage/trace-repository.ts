@@ -51,18 +51,38 @@ const TRACE_TYPES = {
 } as const;
 
 /**
+ * The rows of `rows` (a recordset with a trace_id column) with their trace's partition key
+ * appended, from `assay.trace_key`: rows of a trace that has no key (no such trace) are left out.
+ */
+function withTraceKey(rows: ReturnType<typeof recordset>) {
+  return sql`select r.*, k.retention_class, k.created_at from (${rows}) r join assay.trace_key k on k.trace_id = r.trace_id`;
+}
+
+/**
  * Inserts or updates trace headers. Metadata is immutable (keys already stored win); tags are
  * mutable (new values win). Every write marks the trace changed for monitors.
+ *
+ * A trace's partition is fixed by its first arrival: the first write records (class, now) in
+ * `assay.trace_key`, and every write of the trace, in whatever request, uses that key, so the
+ * ON CONFLICT below (the partitioned table's primary key) finds the stored row and merges.
  */
 export async function upsertTraces(db: Executor, traces: readonly TraceWrite[]): Promise<void> {
   for (let i = 0; i < traces.length; i += ROWS_PER_STATEMENT) {
     const rows = traces.slice(i, i + ROWS_PER_STATEMENT).map(traceToRow);
+    await sql`
+      insert into assay.trace_key (trace_id, retention_class, created_at)
+      select r.trace_id, coalesce(e.retention_days, 0), now()
+      from json_to_recordset(${JSON.stringify(rows.map((r) => ({ trace_id: r.trace_id, experiment_id: r.experiment_id })))}::json)
+           as r(trace_id text, experiment_id bigint)
+      join assay.experiment e on e.experiment_id = r.experiment_id
+      order by r.trace_id
+      on conflict (trace_id) do nothing`.execute(db);
     await db
       .insertInto('assay.trace')
-      .columns(Object.keys(TRACE_TYPES) as Array<keyof typeof TRACE_TYPES>)
-      .expression(recordset(rows, TRACE_TYPES))
+      .columns([...(Object.keys(TRACE_TYPES) as Array<keyof typeof TRACE_TYPES>), 'retention_class', 'created_at'])
+      .expression(withTraceKey(recordset(rows, TRACE_TYPES)))
       .onConflict((oc) =>
-        oc.column('trace_id').doUpdateSet((eb) => ({
+        oc.columns(['trace_id', 'retention_class', 'created_at']).doUpdateSet((eb) => ({
           client_request_id: sql`coalesce(excluded.client_request_id, ${eb.ref('assay.trace.client_request_id')})`,
           request_time: eb.ref('excluded.request_time'),
           execution_duration_ms: eb.ref('excluded.execution_duration_ms'),
@@ -123,16 +143,16 @@ const SPAN_TYPES = {
   events: 'jsonb',
 } as const;
 
-/** Inserts spans; a re-sent span (same trace_id, span_id) replaces the earlier copy. */
+/** Inserts spans (their trace written first); a re-sent span (same trace_id, span_id) replaces the earlier copy. */
 export async function upsertSpans(db: Executor, spans: readonly Span[]): Promise<void> {
   for (let i = 0; i < spans.length; i += ROWS_PER_STATEMENT) {
     const rows = spans.slice(i, i + ROWS_PER_STATEMENT).map(spanToRow);
     await db
       .insertInto('assay.span')
-      .columns(Object.keys(SPAN_TYPES) as Array<keyof typeof SPAN_TYPES>)
-      .expression(recordset(rows, SPAN_TYPES))
+      .columns([...(Object.keys(SPAN_TYPES) as Array<keyof typeof SPAN_TYPES>), 'retention_class', 'trace_created_at'])
+      .expression(withTraceKey(recordset(rows, SPAN_TYPES)))
       .onConflict((oc) =>
-        oc.columns(['trace_id', 'span_id']).doUpdateSet((eb) => ({
+        oc.columns(['trace_id', 'span_id', 'retention_class', 'trace_created_at']).doUpdateSet((eb) => ({
           parent_span_id: eb.ref('excluded.parent_span_id'),
           name: eb.ref('excluded.name'),
           span_type: eb.ref('excluded.span_type'),

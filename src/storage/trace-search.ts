@@ -67,7 +67,8 @@ export async function searchTraces(db: Executor, input: SearchTracesInput): Prom
     .select(INFO_COLUMNS.map((c) => `assay.trace.${c}` as const))
     .select(
       sql<AssessmentJson[]>`coalesce((select json_agg(a order by a.create_time, a.assessment_id)
-        from assay.assessment a where a.trace_id = assay.trace.trace_id and a.valid), '[]'::json)`.as('assessments'),
+        from assay.assessment a where a.trace_id = assay.trace.trace_id
+          and a.retention_class = assay.trace.retention_class and a.trace_created_at = assay.trace.created_at and a.valid), '[]'::json)`.as('assessments'),
     )
     .where('assay.trace.experiment_id', 'in', [...input.experiment_ids])
     .where(traceFilterCondition(input.filter));

@@ -53,6 +53,8 @@ describe.each(['in-process', 'bullmq'] as const)('monitor cursor on the %s queue
     const slow = new pg.Client({ connectionString: t.database.url });
     await slow.connect();
     await slow.query('begin');
+    // As ingest writes it: the trace's partition key first (class 0, first arrival now()), then the trace.
+    await slow.query(`insert into assay.trace_key (trace_id, retention_class, created_at) values ($1, 0, now())`, [lateId]);
     await slow.query(
       `insert into assay.trace (trace_id, experiment_id, request_time, state, trace_metadata, tags)
        values ($1, $2, $3, 'OK', '{}', '{}')`,

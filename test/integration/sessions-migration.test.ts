@@ -20,11 +20,12 @@ beforeAll(async () => {
       ('tr-span', 1, 2000, 'OK', '{}'),
       ('tr-both', 1, 3000, 'OK', '{"mlflow.trace.session": "s-stated"}'),
       ('tr-none', 1, 4000, 'OK', '{"other": "x"}');
-    insert into assay.span (trace_id, span_id, name, span_type, status_code, start_time_ns, attributes) values
-      ('tr-span', 'a', 'root', 'CHAIN', 'OK', 1, '{"session.id": "s-span"}'),
-      ('tr-span', 'b', 'child', 'LLM', 'OK', 2, '{"user.id": "u-span"}'),
-      ('tr-both', 'a', 'root', 'CHAIN', 'OK', 1, '{"session.id": "s-ignored", "user.id": "u-both"}'),
-      ('tr-none', 'a', 'root', 'CHAIN', 'OK', 1, '{"mlflow.spanType": "CHAIN"}');
+    -- Spans carry their trace's partition key (migration 018): the same statement's now().
+    insert into assay.span (trace_id, span_id, name, span_type, status_code, start_time_ns, attributes, trace_created_at) values
+      ('tr-span', 'a', 'root', 'CHAIN', 'OK', 1, '{"session.id": "s-span"}', now()),
+      ('tr-span', 'b', 'child', 'LLM', 'OK', 2, '{"user.id": "u-span"}', now()),
+      ('tr-both', 'a', 'root', 'CHAIN', 'OK', 1, '{"session.id": "s-ignored", "user.id": "u-both"}', now()),
+      ('tr-none', 'a', 'root', 'CHAIN', 'OK', 1, '{"mlflow.spanType": "CHAIN"}', now());
   `.execute(database.db);
   await sessions.up(database.db as never);
 });

@@ -13,6 +13,8 @@ export const experimentJson = z.object({
   tags: tagMap,
   created_by: z.string().nullable(),
   creation_time: z.string(),
+  /** Days this experiment's traces are kept; null: ASSAY_RETENTION_DAYS. */
+  retention_days: z.number().int().nullable(),
 });
 
 export const datasetJson = z.object({

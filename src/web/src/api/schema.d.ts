@@ -152,6 +152,7 @@ export interface paths {
                                 };
                                 created_by: string | null;
                                 creation_time: string;
+                                retention_days: number | null;
                             }[];
                         };
                     };
@@ -177,6 +178,7 @@ export interface paths {
                         tags?: {
                             [key: string]: string;
                         };
+                        retention_days?: number | null;
                     };
                 };
             };
@@ -195,6 +197,7 @@ export interface paths {
                             };
                             created_by: string | null;
                             creation_time: string;
+                            retention_days: number | null;
                         };
                     };
                 };
@@ -242,6 +245,7 @@ export interface paths {
                             };
                             created_by: string | null;
                             creation_time: string;
+                            retention_days: number | null;
                         };
                     };
                 };
@@ -252,7 +256,47 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Set how many days an experiment keeps its traces
+         * @description Needs a token with role `admin` or above.
+         */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        retention_days: number | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            experiment_id: string;
+                            name: string;
+                            tags: {
+                                [key: string]: string;
+                            };
+                            created_by: string | null;
+                            creation_time: string;
+                            retention_days: number | null;
+                        };
+                    };
+                };
+            };
+        };
         trace?: never;
     };
     "/api/v1/experiments/{id}/traces": {
