@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 
 /**
- * The overview's hourly rollup (DESIGN §15) and the dataset search's trigram index.
+ * The overview's hourly rollup (DESIGN §14, the web console) and the dataset search's trigram index.
  *
  * Rollup: per experiment and UTC hour, the number of traces, errors, tokens, cost and the traces
  * per latency bin (the overview's percentile histogram).

@@ -38,7 +38,9 @@ export function LineChart({ times, series, label, format = (v) => String(Math.ro
         legend: { show: true },
         cursor: { drag: { x: false, y: false } },
         scales: {
-          x: { time: true, range: (_u, min, max) => xRange ?? (min === max ? [min - 3600, max + 3600] : [min, max]) },
+          // At least a minute across: points seconds apart (runs started one after another) get
+          // ticks in seconds, not labels in milliseconds.
+          x: { time: true, range: (_u, min, max) => xRange ?? (min === max ? [min - 3600, max + 3600] : max - min < 60 ? [(min + max) / 2 - 30, (min + max) / 2 + 30] : [min, max]) },
           y: yRange ? { range: yRange } : { range: (_u, min, max) => [Math.min(0, min), max > 0 ? max * 1.1 : 1] },
         },
         axes: [
