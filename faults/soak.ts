@@ -49,7 +49,7 @@ const say = sayer('soak');
 // bin/assay.mjs runs dist/ when it is fresh (after `npm run build`), as the Docker image does;
 // otherwise the sources through tsx, which costs each process memory and start-up time.
 say(`processes run ${compiledIsFresh() ? 'the compiled dist/' : 'the TypeScript sources (run `npm run build` for the compiled form)'}`);
-const judge = await startFakeJudge({ latencyMs: JUDGE_LATENCY_MS, capacity: JUDGE_CAPACITY, capacityRetryAfterMs: 200 });
+const judge = await startFakeJudge({ latencyMs: JUDGE_LATENCY_MS, capacity: JUDGE_CAPACITY, capacityRetryAfterMs: 200, keepCalls: false });
 const cluster = await startCluster('soak', {
   ASSAY_JUDGE_BASE_URL: judge.url,
   ASSAY_JUDGE_API_KEY: 'soak-key',
@@ -122,7 +122,7 @@ try {
     say(
       `${phase} ${Math.round((Date.now() - began) / 1000)} s: ${traffic.sent.length} traces sent (${traffic.errors.length} failed requests), ` +
         `${await feedbackCount().catch(() => '?')} feedback, runs ${all.filter((r) => r.status === 'succeeded').length} ok/${all.filter((r) => r.status === 'failed').length} failed/${all.length}, ` +
-        `judge ${judge.calls.length} calls (${judge.overCapacity} × 429); RSS MB ${rss}`,
+        `judge ${judge.callCount} calls (${judge.overCapacity} × 429); RSS MB ${rss}`,
     );
     // A dead process is a finding, not something to wait out.
     const dead = named.filter(({ child }) => child.child.exitCode !== null || child.child.signalCode !== null);
@@ -185,7 +185,7 @@ try {
   const allRuns = await runs();
   const failedRuns = allRuns.filter((r) => r.status === 'failed');
   const reported = allRuns.reduce((a, r) => a + (r.judge_calls ?? 0), 0);
-  const made = judge.calls.length;
+  const made = judge.callCount;
   const answered = made - judge.overCapacity;
   const busySeconds = judge.busyMs / 1000;
   const ideal = JUDGE_CAPACITY / (JUDGE_LATENCY_MS / 1000);
