@@ -20,6 +20,7 @@ import { round, type BenchResult } from '../bench/result.ts';
 import { sayer, sleep, startCluster, until } from './cluster.ts';
 import { memoryFigures, rssMb, type MemorySample } from './memory.ts';
 import { recordResults } from './record.ts';
+import { pairKey, quantile, tallyPairs, type StoredPair } from './soak-pairs.ts';
 import { startTraffic } from './soak-traffic.ts';
 
 const { values: args } = parseArgs({
@@ -48,7 +49,7 @@ const say = sayer('soak');
 // bin/assay.mjs runs dist/ when it is fresh (after `npm run build`), as the Docker image does;
 // otherwise the sources through tsx, which costs each process memory and start-up time.
 say(`processes run ${compiledIsFresh() ? 'the compiled dist/' : 'the TypeScript sources (run `npm run build` for the compiled form)'}`);
-const judge = await startFakeJudge({ latencyMs: JUDGE_LATENCY_MS, capacity: JUDGE_CAPACITY, capacityRetryAfterMs: 200 });
+const judge = await startFakeJudge({ latencyMs: JUDGE_LATENCY_MS, capacity: JUDGE_CAPACITY, capacityRetryAfterMs: 200, keepCalls: false });
 const cluster = await startCluster('soak', {
   ASSAY_JUDGE_BASE_URL: judge.url,
   ASSAY_JUDGE_API_KEY: 'soak-key',
@@ -121,7 +122,7 @@ try {
     say(
       `${phase} ${Math.round((Date.now() - began) / 1000)} s: ${traffic.sent.length} traces sent (${traffic.errors.length} failed requests), ` +
         `${await feedbackCount().catch(() => '?')} feedback, runs ${all.filter((r) => r.status === 'succeeded').length} ok/${all.filter((r) => r.status === 'failed').length} failed/${all.length}, ` +
-        `judge ${judge.calls.length} calls (${judge.overCapacity} × 429); RSS MB ${rss}`,
+        `judge ${judge.callCount} calls (${judge.overCapacity} × 429); RSS MB ${rss}`,
     );
     // A dead process is a finding, not something to wait out.
     const dead = named.filter(({ child }) => child.child.exitCode !== null || child.child.signalCode !== null);
@@ -142,11 +143,9 @@ try {
   // Every complete trace's sampled pairs, as the monitors must judge them.
   const relevanceOf = new Map(experiments.map((e) => [e.id, e.relevance]));
   const expected = new Map<string, number>();
-  const completedAt = new Map<string, number>();
   for (const t of traffic.sent) {
-    completedAt.set(t.traceId, t.completedAt);
-    expected.set(`${t.traceId} safety`, t.completedAt);
-    if (isSampled(t.traceId, relevanceOf.get(t.experimentId)!)) expected.set(`${t.traceId} relevance_to_query`, t.completedAt);
+    expected.set(pairKey(t.traceId, 'safety'), t.completedAt);
+    if (isSampled(t.traceId, relevanceOf.get(t.experimentId)!)) expected.set(pairKey(t.traceId, 'relevance_to_query'), t.completedAt);
   }
   const pairsQuery = `select trace_id, name, count(*)::int as n, (extract(epoch from min(create_time)) * 1000)::float8 as at,
       count(*) filter (where error is not null)::int as errors
@@ -178,34 +177,20 @@ try {
     2_000,
   ).catch((error: Error) => say(`${error.message}; counting what is there`));
 
-  const { rows: pairs } = await sql.query<{ trace_id: string; name: string; n: number; at: number; errors: number }>(pairsQuery);
-  let duplicates = 0;
-  let feedbackErrors = 0;
-  const lags: number[] = [];
-  const found = new Set<string>();
-  for (const p of pairs) {
-    const key = `${p.trace_id} ${p.name}`;
-    found.add(key);
-    if (p.n > 1) duplicates += p.n - 1;
-    feedbackErrors += p.errors;
-    const done = expected.get(key) ?? completedAt.get(p.trace_id);
-    if (done !== undefined) lags.push((p.at - done) / 1000);
-  }
-  const missing = [...expected.keys()].filter((k) => !found.has(k)).length;
-  const unexpected = [...found].filter((k) => !expected.has(k)).length;
+  const { rows: stored } = await sql.query<StoredPair>(pairsQuery);
+  const { duplicates, missing, unexpected, feedbackErrors, lags } = tallyPairs(stored, expected);
   const copied = await copiedQuery();
   const notCopied = traffic.sent.length - copied.distinct;
   const copiedTwice = copied.rows - copied.distinct;
   const allRuns = await runs();
   const failedRuns = allRuns.filter((r) => r.status === 'failed');
   const reported = allRuns.reduce((a, r) => a + (r.judge_calls ?? 0), 0);
-  const made = judge.calls.length;
+  const made = judge.callCount;
   const answered = made - judge.overCapacity;
   const busySeconds = judge.busyMs / 1000;
   const ideal = JUDGE_CAPACITY / (JUDGE_LATENCY_MS / 1000);
   const busyRate = busySeconds > 0 ? answered / busySeconds : 0;
-  lags.sort((a, b) => a - b);
-  const pct = (p: number) => (lags.length ? lags[Math.min(lags.length - 1, Math.floor(p * lags.length))]! : 0);
+  const pct = (p: number) => quantile(lags, p);
 
   const table = new Table({ head: ['figure', 'value', 'aim'] });
   table.push(

@@ -49,12 +49,16 @@ export interface FakeJudgeOptions {
    */
   capacity?: number;
   capacityRetryAfterMs?: number;
+  /** Keep every request in `calls`. Default true; false (long soaks) keeps only `callCount`. */
+  keepCalls?: boolean;
 }
 
 export interface FakeJudge {
   /** Base URL to give the judge client (ends in /v1). */
   url: string;
   calls: FakeCall[];
+  /** Requests received, kept in `calls` or not. */
+  readonly callCount: number;
   /** Highest number of requests in flight at once. */
   readonly peakConcurrency: number;
   /** Requests answered 429 because the judge was at its `capacity`. */
@@ -82,6 +86,7 @@ export async function startFakeJudge(options: FakeJudgeOptions = {}): Promise<Fa
   let inFlight = 0;
   let peak = 0;
   let overCapacity = 0;
+  let callCount = 0;
   let busyMs = 0;
   let busySince = 0;
   const waiters = new Set<() => void>();
@@ -108,7 +113,8 @@ export async function startFakeJudge(options: FakeJudgeOptions = {}): Promise<Fa
       authorization: req.headers.authorization ?? null,
       body,
     };
-    calls.push(call);
+    callCount++;
+    if (options.keepCalls !== false) calls.push(call);
     if (options.capacity !== undefined && inFlight >= options.capacity) {
       overCapacity++;
       return sendError(res, 429, 'Rate limit reached', { headers: { 'retry-after-ms': String(options.capacityRetryAfterMs ?? 100) } });
@@ -182,6 +188,9 @@ export async function startFakeJudge(options: FakeJudgeOptions = {}): Promise<Fa
     },
     get inFlight() {
       return inFlight;
+    },
+    get callCount() {
+      return callCount;
     },
     get overCapacity() {
       return overCapacity;

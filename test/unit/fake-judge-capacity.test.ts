@@ -23,6 +23,7 @@ describe('the fake judge at its capacity', () => {
     expect(fake.overCapacity).toBe(1);
     expect(fake.peakConcurrency).toBe(2);
     expect(fake.calls).toHaveLength(3);
+    expect(fake.callCount).toBe(3);
     expect(fake.busyMs).toBeGreaterThan(0);
   });
 });

@@ -21,6 +21,12 @@ describe('the soak memory figures', () => {
     expect(memoryFigures(samples(600, (t) => 120 + t / 50))?.grows).toBe(false);
   });
 
+  it('does not flag a dip early in the last half that the peaks do not exceed', () => {
+    const figures = memoryFigures(samples(600, (t) => (t >= 300 && t < 360 ? 95 : 130 + ((t / 5) % 3))));
+    expect(figures?.last_half_growth_mb).toBeGreaterThan(16);
+    expect(figures?.grows).toBe(false);
+  });
+
   it('needs two samples', () => {
     expect(memoryFigures([{ t: 0, mb: 100 }])).toBeUndefined();
   });
