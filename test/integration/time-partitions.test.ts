@@ -131,7 +131,8 @@ describe.each(['postgres', 'pglite'] as const)('time partitions on %s', (kind) =
     expect(before.map((r) => r.count)).toEqual([300, 600, 300]);
     expect(await snapshot(db)).toEqual(before);
     expect(await count(db, 'trace_key')).toBe(300);
-    expect(await indexNames(db)).toEqual(indexesBefore);
+    // Every index survives (migrations after 018 may add more).
+    expect(await indexNames(db)).toEqual(expect.arrayContaining(indexesBefore));
     const { rows } = await sql<{ kind: string }>`select relkind::text as kind from pg_class where oid = 'assay.trace'::regclass`.execute(db);
     expect(rows[0]!.kind).toBe('p');
     // Older than a month: monthly partitions; recent days and the week ahead: daily ones.
