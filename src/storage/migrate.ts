@@ -14,6 +14,7 @@ import * as labelingSessions from './migrations/013-labeling-sessions.ts';
 import * as monitorAlerts from './migrations/014-monitor-alerts.ts';
 import * as sessions from './migrations/015-sessions.ts';
 import * as monitorRunCalls from './migrations/016-monitor-run-calls.ts';
+import * as searchAtScale from './migrations/017-search-at-scale.ts';
 
 /** Every migration, in order. Add new ones at the end; never edit a released one. */
 const migrations: Record<string, Migration> = {
@@ -27,6 +28,7 @@ const migrations: Record<string, Migration> = {
   '014-monitor-alerts': monitorAlerts,
   '015-sessions': sessions,
   '016-monitor-run-calls': monitorRunCalls,
+  '017-search-at-scale': searchAtScale,
 };
 
 export async function migrateToLatest(db: Kysely<unknown>): Promise<string[]> {

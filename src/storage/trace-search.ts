@@ -12,10 +12,10 @@ import type { StoredTrace } from '../domain/trace.ts';
 import { rowToAssessment } from './assessment-repository.ts';
 import type { AssessmentTable } from './schema.ts';
 import { checkFilterRegexes, isRegexError, traceFilterCondition } from './trace-filter-sql.ts';
-import { afterCondition, decodeCursor, encodeCursor, orderModifier, sortColumns } from './trace-search-order.ts';
+import { afterCondition, decodeCursor, encodeCursor, orderModifier, sortColumns, type SortColumn } from './trace-search-order.ts';
 import type { Db, Executor } from './connect.ts';
 import { INFO_COLUMNS, rowToInfo } from './trace-repository.ts';
-import type { Selectable } from 'kysely';
+import type { CompiledQuery, Selectable } from 'kysely';
 
 export { checkFilterRegexes, traceFilterCondition, type TraceCondition } from './trace-filter-sql.ts';
 
@@ -55,18 +55,7 @@ export async function searchTraces(db: Executor, input: SearchTracesInput): Prom
   if (input.experiment_ids.length === 0) return { traces: [], next_page_token: undefined };
   if (regexPatterns(input.filter).length > 0) await checkFilterRegexes(db, input.filter);
 
-  let query = db
-    .selectFrom('assay.trace')
-    .select(INFO_COLUMNS.map((c) => `assay.trace.${c}` as const))
-    .select(
-      sql<AssessmentJson[]>`coalesce((select json_agg(a order by a.create_time, a.assessment_id)
-        from assay.assessment a where a.trace_id = assay.trace.trace_id and a.valid), '[]'::json)`.as('assessments'),
-    )
-    .where('assay.trace.experiment_id', 'in', [...input.experiment_ids])
-    .where(traceFilterCondition(input.filter));
-  if (after) query = query.where(() => afterCondition(columns, after));
-  for (const column of columns) query = query.orderBy(sql`${column.sql} ${sql.raw(orderModifier(column))}`);
-  query = query.limit(maxResults + 1);
+  const query = pageQuery(db, input, columns, after, maxResults);
 
   let rows;
   try {
@@ -86,6 +75,38 @@ export async function searchTraces(db: Executor, input: SearchTracesInput): Prom
     traces: page,
     next_page_token: more ? encodeCursor(keys, columns.map((c) => c.valueOf(last))) : undefined,
   };
+}
+
+/**
+ * The page's SQL as `searchTraces` runs it, without running it: for `EXPLAIN` (the benchmark prints
+ * each filter's plan shape). RLIKE patterns are not checked here.
+ */
+export function compileSearchTraces(db: Executor, input: SearchTracesInput): CompiledQuery {
+  const keys = parseOrderBy(input.order_by ?? []);
+  const columns = sortColumns(keys);
+  const after = input.page_token ? decodeCursor(input.page_token, keys, columns) : undefined;
+  return pageQuery(db, input, columns, after, input.max_results ?? DEFAULT_MAX_RESULTS).compile();
+}
+
+function pageQuery(
+  db: Executor,
+  input: SearchTracesInput,
+  columns: readonly SortColumn[],
+  after: ReturnType<typeof decodeCursor> | undefined,
+  maxResults: number,
+) {
+  let query = db
+    .selectFrom('assay.trace')
+    .select(INFO_COLUMNS.map((c) => `assay.trace.${c}` as const))
+    .select(
+      sql<AssessmentJson[]>`coalesce((select json_agg(a order by a.create_time, a.assessment_id)
+        from assay.assessment a where a.trace_id = assay.trace.trace_id and a.valid), '[]'::json)`.as('assessments'),
+    )
+    .where('assay.trace.experiment_id', 'in', [...input.experiment_ids])
+    .where(traceFilterCondition(input.filter));
+  if (after) query = query.where(() => afterCondition(columns, after));
+  for (const column of columns) query = query.orderBy(sql`${column.sql} ${sql.raw(orderModifier(column))}`);
+  return query.limit(maxResults + 1);
 }
 
 /** An assessment row as `json_agg` renders it: times as text. */
