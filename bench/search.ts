@@ -8,13 +8,15 @@
  * BENCH_SEARCH_TRACES sets the number of traces (default 1000000); see search-data.ts for the shape.
  * BENCH_SEARCH_DB=<name> keeps the loaded database under that name between runs (it is loaded
  * once, migrated on each run, and never dropped: `drop database <name>` when done).
+ * BENCH_SEARCH_KIND=pglite measures the embedded database instead (in memory, figures named
+ * `search.pglite.*`; use fewer traces, e.g. BENCH_SEARCH_TRACES=100000).
  */
 import { pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { parseFilter } from '../src/domain/filter/parse-filter.ts';
 import { connectDatabase, type Db } from '../src/storage/connect.ts';
 import { migrateToLatest } from '../src/storage/migrate.ts';
-import { compileSearchTraces, searchTraces } from '../src/storage/trace-search.ts';
+import { compileSearchTraces, searchTraces, withStatementTimeout } from '../src/storage/trace-search.ts';
 import { ADMIN_URL, createTestDatabase } from '../test/support/database.ts';
 import { planShape } from './plan-shape.ts';
 import { PAGE, searchCases } from './search-cases.ts';
@@ -26,6 +28,8 @@ const MIN_RUNS = 15;
 const MAX_RUNS = 201;
 const BUDGET_MS = 3000;
 const WARMUP = 3;
+/** The API's default (ASSAY_SEARCH_TIMEOUT_MS). */
+const SEARCH_TIMEOUT_MS = 30_000;
 
 async function time(work: () => Promise<unknown>): Promise<number> {
   const started = performance.now();
@@ -42,7 +46,8 @@ interface BenchDatabase {
 
 export async function run(): Promise<BenchResult[]> {
   const count = Number(process.env.BENCH_SEARCH_TRACES ?? 1_000_000);
-  const bench = await openBenchDatabase(count, process.env.BENCH_SEARCH_DB);
+  const embedded = process.env.BENCH_SEARCH_KIND === 'pglite';
+  const bench = embedded ? await openEmbedded(count) : await openBenchDatabase(count, process.env.BENCH_SEARCH_DB);
   const only = process.env.BENCH_SEARCH_ONLY;
   try {
     const { db, experimentId, loadSeconds } = bench;
@@ -50,8 +55,10 @@ export async function run(): Promise<BenchResult[]> {
     for (const c of searchCases(count)) {
       if (only && !c.name.includes(only)) continue;
       const input = { experiment_ids: [experimentId], filter: parseFilter(c.filter), order_by: c.order_by, max_results: PAGE };
-      const ours = () => searchTraces(db, input);
-      const theirs = () => c.handWritten(experimentId).execute(db);
+      // As the API runs it: in a transaction with the search timeout and its settings.
+      const ours = () => withStatementTimeout(db, SEARCH_TIMEOUT_MS, (trx) => searchTraces(trx, input));
+      // The same transaction and settings, so the ratio compares the SQL alone.
+      const theirs = () => withStatementTimeout(db, SEARCH_TIMEOUT_MS, (trx) => c.handWritten(experimentId).execute(trx));
       const [ourPage, theirRows] = [await ours(), (await theirs()).rows as Array<{ trace_id: string }>];
       const same = ourPage.traces.map((t) => t.trace_id).join() === theirRows.slice(0, PAGE).map((r) => r.trace_id).join();
       if (!same) throw new Error(`${c.name}: searchTraces and the hand-written SQL disagree`);
@@ -70,13 +77,13 @@ export async function run(): Promise<BenchResult[]> {
         const pair = i % 2 === 0 ? [ours, theirs] : [theirs, ours];
         for (const side of pair) (side === ours ? ourTimes : theirTimes).push(await time(side));
       }
-      const plan = await planShape(db, compileSearchTraces(db, input));
-      const baselinePlan = await planShape(db, c.handWritten(experimentId).compile(db));
+      const plan = await withStatementTimeout(db, SEARCH_TIMEOUT_MS, (trx) => planShape(trx, compileSearchTraces(trx, input)));
+      const baselinePlan = await withStatementTimeout(db, SEARCH_TIMEOUT_MS, (trx) => planShape(trx, c.handWritten(experimentId).compile(trx)));
       const value = median(ourTimes);
       const baseline = median(theirTimes);
-      console.error(`${c.name}: ${round(value)} ms (hand-written ${round(baseline)} ms, ×${round(value / baseline)}) ${plan.buffers} buffers: ${plan.shape}`);
+      console.error(`${embedded ? 'pglite ' : ''}${c.name}: ${round(value)} ms (hand-written ${round(baseline)} ms, ×${round(value / baseline)}) ${plan.buffers} buffers: ${plan.shape}`);
       results.push({
-        name: c.name,
+        name: embedded ? c.name.replace('search.', 'search.pglite.') : c.name,
         value: round(value),
         unit: 'ms',
         baseline: round(baseline),
@@ -139,6 +146,12 @@ async function openBenchDatabase(count: number, keep: string | undefined): Promi
   }
   const { experimentId, loadSeconds } = await load(handle.db, count, experimentName);
   return { db: handle.db, experimentId, loadSeconds, close: () => handle.close() };
+}
+
+async function openEmbedded(count: number): Promise<BenchDatabase> {
+  const database = await createTestDatabase('pglite');
+  const { experimentId, loadSeconds } = await load(database.db, count, `bench-search-v2-${count}`);
+  return { db: database.db, experimentId, loadSeconds, close: () => database.drop() };
 }
 
 async function load(db: Db, count: number, experimentName: string): Promise<{ experimentId: number; loadSeconds: number }> {

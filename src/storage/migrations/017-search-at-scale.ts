@@ -11,9 +11,12 @@ import { sql, type Kysely } from 'kysely';
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   // feedback.<name> / expectation.<name> = value, IS NULL, IS NOT NULL, per trace: the probe a page
-  // makes for each trace it walks in time order is one index-only lookup (trace first, all columns
-  // of the condition in the key), not a heap visit per assessment of the trace.
-  await sql`create index assessment_trace_valid_value on assay.assessment (trace_id, kind, name, (value #>> '{}')) where valid`.execute(db);
+  // makes for each trace it walks in time order finds the one matching entry with every condition in
+  // the key, instead of visiting each assessment of the trace. It replaces 001's (trace_id) index,
+  // whose leading column it shares (foreign-key cascades, a page's assessments); the planner took
+  // that narrower one for the probe and then read every assessment row of every walked trace.
+  await sql`create index assessment_trace_value on assay.assessment (trace_id, kind, name, (value #>> '{}'))`.execute(db);
+  await sql`drop index assay.assessment_trace`.execute(db);
   // order_by execution_time_ms DESC (slowest first): the page walks this index in order and stops;
   // ASC is served by trace_experiment_duration (002) plus an incremental sort on the tie-breakers.
   await sql`create index trace_experiment_duration_desc on assay.trace
@@ -60,5 +63,6 @@ export async function down(db: Kysely<unknown>): Promise<void> {
   await sql`alter table assay.trace alter column tags set statistics -1`.execute(db);
   await sql`alter table assay.trace alter column trace_metadata set statistics -1`.execute(db);
   await sql`drop index assay.trace_experiment_duration_desc`.execute(db);
-  await sql`drop index assay.assessment_trace_valid_value`.execute(db);
+  await sql`create index assessment_trace on assay.assessment (trace_id)`.execute(db);
+  await sql`drop index assay.assessment_trace_value`.execute(db);
 }
