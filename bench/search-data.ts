@@ -3,12 +3,13 @@
  * set-based SQL (`insert … select generate_series`) so a million traces take seconds, not hours.
  *
  * Shape: env cycles prod/dev/staging; every 20th trace is an ERROR; each trace has a CHAIN root and
- * an LLM child whose prompt mentions a refund on every 50th trace; every third trace has a valid
- * `correctness` feedback, 'no' on every 7th of those.
+ * an LLM child whose prompt mentions a refund on every 50th trace, and every 10th trace a RETRIEVER
+ * span `search_docs`; every third trace has a valid `correctness` feedback, 'no' on every 7th of
+ * those; every fourth trace has a `category` expectation, 'billing' on every 10th of those.
  */
 import { sql, type Transaction } from 'kysely';
-import type { Db } from '../src/storage/connect.ts';
 import { rebuildTraceRollup } from '../src/storage/trace-rollup.ts';
+import type { Db } from '../src/storage/connect.ts';
 import type { Database } from '../src/storage/schema.ts';
 
 /** Request time of trace 0, epoch ms. */
@@ -19,7 +20,7 @@ export const T0 = 1_700_000_000_000;
  * Secondary indexes are dropped for the load and rebuilt after it (a sorted build beats a million
  * single inserts), and foreign-key triggers are skipped: the rows are consistent by construction.
  */
-export async function loadSearchBenchData(db: Db, count: number): Promise<number> {
+export async function loadSearchBenchData(db: Db, count: number, experimentName = 'bench-search'): Promise<number> {
   const experimentId = await db.transaction().execute(async (trx) => {
     await sql`set local session_replication_role = replica`.execute(trx);
     await sql`set local synchronous_commit = off`.execute(trx);
@@ -31,7 +32,7 @@ export async function loadSearchBenchData(db: Db, count: number): Promise<number
         and not exists (select 1 from pg_constraint k where k.conindid = i.indexrelid)`.execute(trx);
     // Names and definitions come from the catalog, not from input.
     for (const index of indexes) await sql.raw(`drop index ${index.name}`).execute(trx);
-    const id = await insertRows(trx, count);
+    const id = await insertRows(trx, count, experimentName);
     for (const index of indexes) await sql.raw(index.definition).execute(trx);
     return id;
   });
@@ -42,10 +43,10 @@ export async function loadSearchBenchData(db: Db, count: number): Promise<number
   return experimentId;
 }
 
-async function insertRows(db: Transaction<Database>, count: number): Promise<number> {
+async function insertRows(db: Transaction<Database>, count: number, experimentName: string): Promise<number> {
   const experiment = await db
     .insertInto('assay.experiment')
-    .values({ name: 'bench-search' })
+    .values({ name: experimentName })
     .returning('experiment_id')
     .executeTakeFirstOrThrow();
   const e = experiment.experiment_id;
@@ -77,6 +78,18 @@ async function insertRows(db: Transaction<Database>, count: number): Promise<num
       jsonb_build_object('content', 'Sure, here is what I know.'),
       jsonb_build_object('mlflow.spanType', 'LLM', 'model', 'gpt-4o-mini'), now()
     from generate_series(0::bigint, ${count - 1}) g`.execute(db);
+  await sql`insert into assay.span (trace_id, span_id, parent_span_id, name, span_type, status_code, start_time_ns,
+      end_time_ns, inputs, outputs, attributes, trace_created_at)
+    select ${traceId}, '0000000000000003', '0000000000000001', 'search_docs', 'RETRIEVER', 'OK',
+      (${T0}::bigint + g * 1000 + 1) * 1000000, (${T0}::bigint + g * 1000 + 3) * 1000000,
+      jsonb_build_object('query', 'product ' || g), jsonb_build_object('documents', jsonb_build_array('doc-' || (g % 500))),
+      '{"mlflow.spanType": "RETRIEVER"}'::jsonb, now()
+    from generate_series(0::bigint, ${count - 1}, 10) g`.execute(db);
+  await sql`insert into assay.assessment (assessment_id, trace_id, name, kind, value, source_type, source_id, valid, trace_created_at)
+    select 'x-' || g, ${traceId}, 'category', 'expectation',
+      to_jsonb(case when (g / 4) % 10 = 0 then 'billing' else (array['shipping', 'returns', 'product', 'account'])[1 + (g / 4) % 4] end),
+      'HUMAN', 'labeler', true, now()
+    from generate_series(0::bigint, ${count - 1}, 4) g`.execute(db);
   await sql`insert into assay.assessment (assessment_id, trace_id, name, kind, value, source_type, source_id, valid, trace_created_at)
     select 'a-' || g, ${traceId}, 'correctness', 'feedback',
       to_jsonb(case when g % 7 = 0 then 'no' else 'yes' end), 'LLM_JUDGE', 'correctness', true, now()

@@ -1,19 +1,26 @@
 /**
- * Trace search on a large experiment: the first page of three typical filters through
- * `searchTraces` (parse, compile, run, assessments), each beside the hand-written SQL a person would
- * write for the same page, in the same run on the same fresh Postgres database.
+ * Trace search on a large experiment: the first page of every filter shape of search-cases.ts
+ * through `searchTraces` (parse, compile, run, assessments), each beside the hand-written SQL a
+ * person would write for the same page, in the same run on the same Postgres database, with the
+ * plan Postgres chose (EXPLAIN ANALYZE, BUFFERS) condensed to one line.
  *
  * Alone: `npx tsx bench/search.ts`; with the others: `npm run bench -- search`.
- * BENCH_SEARCH_TRACES sets the number of traces (default 1000000); each has two spans, and a
- * third of them a correctness feedback.
+ * BENCH_SEARCH_TRACES sets the number of traces (default 1000000); see search-data.ts for the shape.
+ * BENCH_SEARCH_DB=<name> keeps the loaded database under that name between runs (it is loaded
+ * once, migrated on each run, and never dropped: `drop database <name>` when done).
+ * BENCH_SEARCH_KIND=pglite measures the embedded database instead (in memory, figures named
+ * `search.pglite.*`; use fewer traces, e.g. BENCH_SEARCH_TRACES=100000).
  */
 import { pathToFileURL } from 'node:url';
-import { sql, type RawBuilder } from 'kysely';
+import pg from 'pg';
 import { parseFilter } from '../src/domain/filter/parse-filter.ts';
-import type { Db } from '../src/storage/connect.ts';
-import { searchTraces } from '../src/storage/trace-search.ts';
-import { createTestDatabase } from '../test/support/database.ts';
-import { loadSearchBenchData, T0 } from './search-data.ts';
+import { connectDatabase, type Db } from '../src/storage/connect.ts';
+import { migrateToLatest } from '../src/storage/migrate.ts';
+import { compileSearchTraces, searchTraces, withStatementTimeout } from '../src/storage/trace-search.ts';
+import { ADMIN_URL, createTestDatabase } from '../test/support/database.ts';
+import { planShape } from './plan-shape.ts';
+import { PAGE, searchCases } from './search-cases.ts';
+import { loadSearchBenchData } from './search-data.ts';
 import { median, round, type BenchResult } from './result.ts';
 
 /** Runs per side: enough to spend about BUDGET_MS on each, within these bounds. */
@@ -21,57 +28,8 @@ const MIN_RUNS = 15;
 const MAX_RUNS = 201;
 const BUDGET_MS = 3000;
 const WARMUP = 3;
-const PAGE = 100;
-const DAY_MS = 86_400_000;
-
-interface Case {
-  name: string;
-  filter: string;
-  /** The same page written by hand: same rows, same order, same columns and assessments. */
-  handWritten: (experimentId: number) => RawBuilder<unknown>;
-  aim: string;
-}
-
-const COLUMNS = sql.raw(`t.trace_id, t.experiment_id, t.client_request_id, t.request_time, t.execution_duration_ms,
-  t.state, t.request_preview, t.response_preview, t.trace_metadata, t.tags, t.request, t.response, t.input_tokens,
-  t.output_tokens, t.total_tokens, t.cost, coalesce((select json_agg(a order by a.create_time, a.assessment_id)
-  from assay.assessment a where a.trace_id = t.trace_id and a.valid), '[]'::json) as assessments`);
-
-function cases(count: number): Case[] {
-  // A one-day window ending at the middle of the data: ~86,400 traces, a third of them prod.
-  const to = T0 + Math.floor(count / 2) * 1000;
-  const from = to - DAY_MS;
-  return [
-    {
-      name: 'search.time_tag',
-      filter: `timestamp_ms >= ${from} AND timestamp_ms < ${to} AND tags.env = 'prod'`,
-      handWritten: (e) => sql`select ${COLUMNS} from assay.trace t
-        where t.experiment_id = ${e} and t.request_time >= ${from} and t.request_time < ${to} and t.tags ->> 'env' = 'prod'
-        order by t.request_time desc, t.trace_id limit ${PAGE + 1}`,
-      aim: '<= 1.5 (and value < 100 ms)',
-    },
-    {
-      name: 'search.status_feedback',
-      filter: `status = 'ERROR' AND feedback.correctness = 'no'`,
-      handWritten: (e) => sql`select ${COLUMNS} from assay.trace t
-        where t.experiment_id = ${e} and t.state = 'ERROR' and exists (select 1 from assay.assessment f
-          where f.trace_id = t.trace_id and f.kind = 'feedback' and f.name = 'correctness' and f.valid
-            and f.value #>> '{}' = 'no')
-        order by t.request_time desc, t.trace_id limit ${PAGE + 1}`,
-      aim: '<= 1.5',
-    },
-    {
-      name: 'search.span_like',
-      filter: `span.type = 'LLM' AND span.content LIKE '%refund%'`,
-      handWritten: (e) => sql`select ${COLUMNS} from assay.trace t
-        where t.experiment_id = ${e} and exists (select 1 from assay.span s where s.trace_id = t.trace_id
-          and s.span_type = 'LLM' and (s.inputs::text like '%refund%' or s.outputs::text like '%refund%'
-            or s.attributes::text like '%refund%'))
-        order by t.request_time desc, t.trace_id limit ${PAGE + 1}`,
-      aim: '<= 1.5',
-    },
-  ];
-}
+/** The API's default (ASSAY_SEARCH_TIMEOUT_MS). */
+const SEARCH_TIMEOUT_MS = 30_000;
 
 async function time(work: () => Promise<unknown>): Promise<number> {
   const started = performance.now();
@@ -79,19 +37,28 @@ async function time(work: () => Promise<unknown>): Promise<number> {
   return performance.now() - started;
 }
 
+interface BenchDatabase {
+  db: Db;
+  experimentId: number;
+  loadSeconds: number | null;
+  close(): Promise<void>;
+}
+
 export async function run(): Promise<BenchResult[]> {
   const count = Number(process.env.BENCH_SEARCH_TRACES ?? 1_000_000);
-  const database = await createTestDatabase('postgres');
+  const embedded = process.env.BENCH_SEARCH_KIND === 'pglite';
+  const bench = embedded ? await openEmbedded(count) : await openBenchDatabase(count, process.env.BENCH_SEARCH_DB);
+  const only = process.env.BENCH_SEARCH_ONLY;
   try {
-    const db: Db = database.db;
-    const loadStarted = performance.now();
-    const experimentId = await loadSearchBenchData(db, count);
-    const loadSeconds = round((performance.now() - loadStarted) / 1000, 1);
-    console.error(`bench/search: loaded ${count} traces in ${loadSeconds} s`);
+    const { db, experimentId, loadSeconds } = bench;
     const results: BenchResult[] = [];
-    for (const c of cases(count)) {
-      const ours = () => searchTraces(db, { experiment_ids: [experimentId], filter: parseFilter(c.filter), max_results: PAGE });
-      const theirs = () => c.handWritten(experimentId).execute(db);
+    for (const c of searchCases(count)) {
+      if (only && !c.name.includes(only)) continue;
+      const input = { experiment_ids: [experimentId], filter: parseFilter(c.filter), order_by: c.order_by, max_results: PAGE };
+      // As the API runs it: in a transaction with the search timeout and its settings.
+      const ours = () => withStatementTimeout(db, SEARCH_TIMEOUT_MS, (trx) => searchTraces(trx, input));
+      // The same transaction and settings, so the ratio compares the SQL alone.
+      const theirs = () => withStatementTimeout(db, SEARCH_TIMEOUT_MS, (trx) => c.handWritten(experimentId).execute(trx));
       const [ourPage, theirRows] = [await ours(), (await theirs()).rows as Array<{ trace_id: string }>];
       const same = ourPage.traces.map((t) => t.trace_id).join() === theirRows.slice(0, PAGE).map((r) => r.trace_id).join();
       if (!same) throw new Error(`${c.name}: searchTraces and the hand-written SQL disagree`);
@@ -99,8 +66,8 @@ export async function run(): Promise<BenchResult[]> {
       const theirTimes: number[] = [];
       let warm = 0;
       for (let i = 0; i < WARMUP; i += 1) {
-        await ours();
-        warm = await time(theirs);
+        warm = await time(ours);
+        await theirs();
       }
       // Fast queries get more runs: on a shared machine a 5 ms median of 15 is mostly noise.
       const runs = Math.min(MAX_RUNS, Math.max(MIN_RUNS, Math.ceil(BUDGET_MS / Math.max(warm, 1))));
@@ -110,22 +77,89 @@ export async function run(): Promise<BenchResult[]> {
         const pair = i % 2 === 0 ? [ours, theirs] : [theirs, ours];
         for (const side of pair) (side === ours ? ourTimes : theirTimes).push(await time(side));
       }
+      const plan = await withStatementTimeout(db, SEARCH_TIMEOUT_MS, (trx) => planShape(trx, compileSearchTraces(trx, input)));
+      const baselinePlan = await withStatementTimeout(db, SEARCH_TIMEOUT_MS, (trx) => planShape(trx, c.handWritten(experimentId).compile(trx)));
       const value = median(ourTimes);
       const baseline = median(theirTimes);
+      console.error(`${embedded ? 'pglite ' : ''}${c.name}: ${round(value)} ms (hand-written ${round(baseline)} ms, ×${round(value / baseline)}) ${plan.buffers} buffers: ${plan.shape}`);
       results.push({
-        name: c.name,
+        name: embedded ? c.name.replace('search.', 'search.pglite.') : c.name,
         value: round(value),
         unit: 'ms',
         baseline: round(baseline),
         ratio: round(value / baseline),
         aim: c.aim,
-        params: { traces: count, filter: c.filter, max_results: PAGE, runs: ourTimes.length, matches_on_page: ourPage.traces.length, load_s: loadSeconds },
+        params: {
+          traces: count,
+          filter: c.filter,
+          ...(c.order_by ? { order_by: c.order_by } : {}),
+          max_results: PAGE,
+          runs: ourTimes.length,
+          matches_on_page: ourPage.traces.length,
+          plan: plan.shape,
+          buffers: plan.buffers,
+          baseline_plan: baselinePlan.shape,
+          ...(loadSeconds === null ? {} : { load_s: loadSeconds }),
+        },
       });
     }
     return results;
   } finally {
-    await database.drop();
+    await bench.close();
   }
+}
+
+/**
+ * A fresh database loaded with `count` traces, dropped afterwards; or, with `keep`, the database of
+ * that name, loaded on first use and kept. The experiment's name records the count and data shape,
+ * so a kept database with other data is loaded again into a new experiment rather than measured.
+ */
+async function openBenchDatabase(count: number, keep: string | undefined): Promise<BenchDatabase> {
+  const experimentName = `bench-search-v2-${count}`;
+  if (!keep) {
+    const database = await createTestDatabase('postgres');
+    const { experimentId, loadSeconds } = await load(database.db, count, experimentName);
+    return { db: database.db, experimentId, loadSeconds, close: () => database.drop() };
+  }
+  if (!/^[a-z_][a-z0-9_]*$/.test(keep)) throw new Error(`BENCH_SEARCH_DB: not a plain database name: ${keep}`);
+  const admin = new pg.Client({ connectionString: ADMIN_URL });
+  await admin.connect();
+  try {
+    const { rowCount } = await admin.query('select 1 from pg_database where datname = $1', [keep]);
+    if (!rowCount) await admin.query(`create database ${keep}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${keep}`;
+  const handle = await connectDatabase({ databaseUrl: url.toString(), poolSize: 4 });
+  const migrated = await migrateToLatest(handle.db as never);
+  if (migrated.length) console.error(`bench/search: applied ${migrated.join(', ')} to ${keep}`);
+  const existing = await handle.db
+    .selectFrom('assay.experiment')
+    .select('experiment_id')
+    .where('name', '=', experimentName)
+    .executeTakeFirst();
+  if (existing) {
+    console.error(`bench/search: reusing ${count} traces in database ${keep}`);
+    return { db: handle.db, experimentId: Number(existing.experiment_id), loadSeconds: null, close: () => handle.close() };
+  }
+  const { experimentId, loadSeconds } = await load(handle.db, count, experimentName);
+  return { db: handle.db, experimentId, loadSeconds, close: () => handle.close() };
+}
+
+async function openEmbedded(count: number): Promise<BenchDatabase> {
+  const database = await createTestDatabase('pglite');
+  const { experimentId, loadSeconds } = await load(database.db, count, `bench-search-v2-${count}`);
+  return { db: database.db, experimentId, loadSeconds, close: () => database.drop() };
+}
+
+async function load(db: Db, count: number, experimentName: string): Promise<{ experimentId: number; loadSeconds: number }> {
+  const started = performance.now();
+  const experimentId = await loadSearchBenchData(db, count, experimentName);
+  const loadSeconds = round((performance.now() - started) / 1000, 1);
+  console.error(`bench/search: loaded ${count} traces in ${loadSeconds} s`);
+  return { experimentId, loadSeconds };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

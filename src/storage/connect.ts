@@ -8,6 +8,7 @@ import { Kysely, PostgresDialect, sql, type Transaction } from 'kysely';
 import pg from 'pg';
 import type { PGlite } from '@electric-sql/pglite';
 import { PGliteDialect } from './pglite-dialect.ts';
+import { pgliteExtensions } from './pglite-extensions.ts';
 import { SessionGate } from './session-gate.ts';
 import type { Database } from './schema.ts';
 
@@ -65,6 +66,7 @@ export async function connectDatabase(options: ConnectOptions): Promise<Database
   }
   const pglite = await PGlite.create(location, {
     ...(template ? { loadDataDir: template } : {}),
+    extensions: await pgliteExtensions(),
     parsers: { [INT8]: (v: string) => Number(v), [NUMERIC]: (v: string) => Number(v) },
   });
   const gate = new SessionGate();

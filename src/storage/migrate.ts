@@ -14,6 +14,7 @@ import * as labelingSessions from './migrations/013-labeling-sessions.ts';
 import * as monitorAlerts from './migrations/014-monitor-alerts.ts';
 import * as sessions from './migrations/015-sessions.ts';
 import * as monitorRunCalls from './migrations/016-monitor-run-calls.ts';
+import * as searchAtScale from './migrations/017-search-at-scale.ts';
 import * as timePartitions from './migrations/018-time-partitions.ts';
 import * as overviewRollup from './migrations/020-overview-rollup.ts';
 import { ensurePartitions } from './partitions.ts';
@@ -31,6 +32,7 @@ const migrations: Record<string, Migration> = {
   '014-monitor-alerts': monitorAlerts,
   '015-sessions': sessions,
   '016-monitor-run-calls': monitorRunCalls,
+  '017-search-at-scale': searchAtScale,
   '018-time-partitions': timePartitions,
   '020-overview-rollup': overviewRollup,
 };

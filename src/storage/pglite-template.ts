@@ -50,7 +50,8 @@ export async function writeTemplate(): Promise<string> {
   const { Kysely } = await import('kysely');
   const { PGliteDialect } = await import('./pglite-dialect.ts');
   const { migrateToLatest, migrationNames } = await import('./migrate.ts');
-  const pglite = await PGlite.create('memory://');
+  const { pgliteExtensions } = await import('./pglite-extensions.ts');
+  const pglite = await PGlite.create('memory://', { extensions: await pgliteExtensions() });
   const db = new Kysely<unknown>({ dialect: new PGliteDialect(pglite) });
   try {
     await migrateToLatest(db);

@@ -263,7 +263,8 @@ function spanSql(c: SpanComparison): RawBuilder<SqlBool> {
  * A span's content is its inputs, outputs and attributes as JSON text; the pattern is tried on each.
  * Three plain LIKEs (rather than one over their concatenation) let the planner see a realistic
  * selectivity, so a first page walks the newest traces and probes their spans instead of scanning
- * every span; a pattern can therefore not straddle two of the three fields.
+ * every span; a pattern can therefore not straddle two of the three fields. The three expressions
+ * are exactly those of migration 017's trigram indexes: change one and the index no longer serves it.
  */
 function contentSql(c: SpanComparison): RawBuilder<SqlBool> {
   const op = sql.raw(TEXT_OPERATORS[c.comparator === 'ILIKE' ? 'ILIKE' : 'LIKE']);
