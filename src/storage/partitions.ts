@@ -108,18 +108,52 @@ function inTransaction<T>(db: Executor, work: (trx: Executor) => Promise<T>): Pr
 /** Creates the list partition of a retention class on the three tables (range-partitioned by day). */
 async function createClass(db: Executor, retentionClass: number): Promise<void> {
   for (const table of PARTITIONED_TABLES) {
-    await sql`create table if not exists ${sql.id('assay', `${table}_r${retentionClass}`)}
+    const name = `${table}_r${retentionClass}`;
+    const exists = await relationExists(db, name);
+    await sql`create table if not exists ${sql.id('assay', name)}
               partition of ${sql.id('assay', table)} for values in (${sql.lit(retentionClass)})
               partition by range (${sql.id(TIME_COLUMN[table])})`.execute(db);
+    if (!exists) await copyStatisticsTargets(db, table, name);
+  }
+}
+
+async function relationExists(db: Executor, name: string): Promise<boolean> {
+  const { rows } = await sql<{ found: boolean }>`select to_regclass(${`assay.${name}`}) is not null as found`.execute(db);
+  return rows[0]?.found === true;
+}
+
+/**
+ * A new partition does not take its parent's statistics targets (the per-column ones search relies
+ * on, see migration 017): they are copied from the parent table and from each parent index.
+ */
+async function copyStatisticsTargets(db: Executor, parent: string, child: string): Promise<void> {
+  const { rows: columns } = await sql<{ name: string; target: number }>`
+    select attname as name, attstattarget::int as target from pg_attribute
+    where attrelid = ${`assay.${parent}`}::regclass and attnum > 0 and not attisdropped and attstattarget > 0`.execute(db);
+  for (const c of columns) {
+    await sql`alter table ${sql.id('assay', child)} alter column ${sql.id(c.name)} set statistics ${sql.lit(c.target)}`.execute(db);
+  }
+  // Each index of the child is attached to an index of the parent (pg_inherits).
+  const { rows: indexColumns } = await sql<{ index: string; attnum: number; target: number }>`
+    select ci.relname as index, pa.attnum::int as attnum, pa.attstattarget::int as target
+    from pg_index x join pg_class ci on ci.oid = x.indexrelid
+    join pg_inherits h on h.inhrelid = x.indexrelid
+    join pg_attribute pa on pa.attrelid = h.inhparent and pa.attnum > 0 and pa.attstattarget > 0
+    where x.indrelid = ${`assay.${child}`}::regclass`.execute(db);
+  for (const c of indexColumns) {
+    await sql`alter index ${sql.id('assay', c.index)} alter column ${sql.lit(c.attnum)} set statistics ${sql.lit(c.target)}`.execute(db);
   }
 }
 
 /** Creates one range partition [from, to) of a class on the three tables. */
 export async function createRange(db: Executor, retentionClass: number, from: Date, to: Date): Promise<void> {
   for (const table of PARTITIONED_TABLES) {
-    await sql`create table if not exists ${sql.id('assay', partitionName(table, retentionClass, from, to))}
+    const name = partitionName(table, retentionClass, from, to);
+    const exists = await relationExists(db, name);
+    await sql`create table if not exists ${sql.id('assay', name)}
               partition of ${sql.id('assay', `${table}_r${retentionClass}`)}
               for values from (${sql.lit(from.toISOString())}) to (${sql.lit(to.toISOString())})`.execute(db);
+    if (!exists) await copyStatisticsTargets(db, `${table}_r${retentionClass}`, name);
   }
 }
 

@@ -20,7 +20,7 @@ import { migrateToLatest, migrateUpTo } from '../../src/storage/migrate.ts';
 import { parseFilter } from '../../src/domain/filter/parse-filter.ts';
 import { withPartitionKey } from '../../src/storage/migrations/018-time-partitions.ts';
 import { traceFilterCondition } from '../../src/storage/trace-filter-sql.ts';
-import { dayStart, DAYS_AHEAD, dropExpiredPartitions, listPartitions, partitionName } from '../../src/storage/partitions.ts';
+import { createRange, dayStart, DAYS_AHEAD, dropExpiredPartitions, listPartitions, partitionName } from '../../src/storage/partitions.ts';
 import { PGliteDialect } from '../../src/storage/pglite-dialect.ts';
 import { copyTraces, ensureResultsTable, traceLogsTable } from '../../src/storage/results-table.ts';
 import { upsertSpans, upsertTraces, type TraceWrite } from '../../src/storage/trace-repository.ts';
@@ -34,7 +34,7 @@ async function oldDatabase(kind: 'postgres' | 'pglite'): Promise<{ db: Db; close
   if (kind === 'pglite') {
     const pglite = await PGlite.create('memory://');
     const db = new Kysely<unknown>({ dialect: new PGliteDialect(pglite) });
-    await migrateUpTo(db, '016-monitor-run-calls');
+    await migrateUpTo(db, '017-search-at-scale');
     return { db: db as unknown as Db, close: async () => { await db.destroy(); await pglite.close(); } };
   }
   const name = `assay_test_${randomBytes(6).toString('hex')}`;
@@ -47,7 +47,7 @@ async function oldDatabase(kind: 'postgres' | 'pglite'): Promise<{ db: Db; close
   const url = new URL(ADMIN_URL);
   url.pathname = `/${name}`;
   const handle = await connectDatabase({ databaseUrl: url.toString(), poolSize: 4 });
-  await migrateUpTo(handle.db as never, '016-monitor-run-calls');
+  await migrateUpTo(handle.db as never, '017-search-at-scale');
   return { db: handle.db, close: async () => { await handle.close(); await admin(`drop database if exists ${name} with (force)`); } };
 }
 
@@ -145,6 +145,26 @@ describe.each(['postgres', 'pglite'] as const)('time partitions on %s', (kind) =
       select conname as name from pg_constraint where contype = 'f'
       and confrelid in ('assay.trace'::regclass, 'assay.span'::regclass, 'assay.assessment'::regclass, 'assay.trace_key'::regclass)`.execute(db);
     expect(fks).toEqual([]);
+  });
+
+  it("keeps search's statistics targets on the tables, their indexes and partitions made later", async () => {
+    const targets = async (relation: string) =>
+      (await sql<{ column: string; target: number }>`
+        select attname as column, attstattarget::int as target from pg_attribute
+        where attrelid = to_regclass(${relation}) and attnum > 0 and attstattarget > 0 order by attname`.execute(db)).rows;
+    expect(await targets('assay.trace')).toEqual([{ column: 'tags', target: 1000 }, { column: 'trace_metadata', target: 1000 }]);
+    // A day far ahead: made now, after the migration, by the scheduler's code.
+    const from = dayStart(Date.now() + 400 * 86_400_000);
+    const to = new Date(from.getTime() + 86_400_000);
+    await createRange(db, 0, from, to);
+    expect(await targets(`assay.${partitionName('trace', 0, from, to)}`)).toEqual(await targets('assay.trace'));
+    if (kind === 'postgres') {
+      // The trigram indexes exist where pg_trgm does; each partition's copy keeps the target.
+      const { rows } = await sql<{ n: number }>`
+        select count(*)::int as n from pg_attribute a join pg_index x on x.indexrelid = a.attrelid
+        where x.indrelid = to_regclass(${`assay.${partitionName('span', 0, from, to)}`}) and a.attstattarget = 1000`.execute(db);
+      expect(rows[0]!.n).toBe(3);
+    }
   });
 
   it('merges upserts of migrated traces, spans and judge feedback in place', async () => {

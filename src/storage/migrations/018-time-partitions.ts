@@ -92,6 +92,14 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     await sql.raw(index.unique ? withPartitionKey(index.definition, key) : index.definition).execute(db);
   }
   for (const definition of saved.statistics) await sql.raw(definition).execute(db);
+  // Statistics targets (set by 017 for search), on the parents: they reach every partition made so
+  // far, and new partitions copy them from their parent (partitions.ts).
+  for (const t of saved.targets) {
+    const statement = t.index
+      ? sql`alter index ${sql.id('assay', t.relation)} alter column ${sql.lit(t.attnum)} set statistics ${sql.lit(t.target)}`
+      : sql`alter table ${sql.id('assay', t.relation)} alter column ${sql.id(t.column)} set statistics ${sql.lit(t.target)}`;
+    await statement.execute(db);
+  }
   for (const fk of saved.foreignKeys) {
     await sql`alter table ${sql.id('assay', fk.table)} add constraint ${sql.id(fk.name)} ${sql.raw(fk.definition)}`.execute(db);
   }
@@ -109,6 +117,8 @@ interface SavedDefinitions {
   primaryKeys: Record<(typeof PARTITIONED_TABLES)[number], string>;
   indexes: Array<{ table: (typeof PARTITIONED_TABLES)[number]; definition: string; unique: boolean }>;
   statistics: string[];
+  /** Per-column statistics targets of the tables and their indexes (indexes keep their names). */
+  targets: Array<{ relation: string; index: boolean; column: string; attnum: number; target: number }>;
   foreignKeys: Array<{ table: string; name: string; definition: string }>;
   /** Foreign keys that reference one of the tables (dropped). */
   referencing: Array<{ table: string; name: string }>;
@@ -121,6 +131,7 @@ async function savedDefinitions(db: Executor): Promise<SavedDefinitions> {
     primaryKeys: { trace: '', span: '', assessment: '' },
     indexes: [],
     statistics: [],
+    targets: [],
     foreignKeys: [],
     referencing: [],
   };
@@ -149,6 +160,12 @@ async function savedDefinitions(db: Executor): Promise<SavedDefinitions> {
     const { rows: statistics } = await sql<{ definition: string }>`
       select pg_get_statisticsobjdef(oid) as definition from pg_statistic_ext where stxrelid = ${relation}::regclass`.execute(db);
     saved.statistics.push(...statistics.map((s) => s.definition));
+    const { rows: targets } = await sql<{ relation: string; index: boolean; column: string; attnum: number; target: number }>`
+      select c.relname as relation, c.relkind = 'i' as index, a.attname as column, a.attnum::int as attnum, a.attstattarget::int as target
+      from pg_attribute a join pg_class c on c.oid = a.attrelid
+      where a.attnum > 0 and not a.attisdropped and a.attstattarget > 0
+        and (a.attrelid = ${relation}::regclass or a.attrelid in (select indexrelid from pg_index where indrelid = ${relation}::regclass))`.execute(db);
+    saved.targets.push(...targets);
     const { rows: referencing } = await sql<{ table: string; name: string }>`
       select conrelid::regclass::text as table, conname as name from pg_constraint
       where contype = 'f' and confrelid = ${relation}::regclass and not conrelid = any(${partitioned}::regclass[])`.execute(db);
