@@ -79,6 +79,7 @@ describe('parseFilter error messages', () => {
     ['status IN )', "Invalid value ')' for 'status IN': expected a list such as ('a', 'b')"],
     ['status in ()', "Invalid value '()' for 'status in': the list is empty"],
     ["status NOT IN ('a' 'b')", "Invalid list for 'status NOT IN': expected ',' or ')', got 'b'"],
+    ['status IN (', "Invalid filter: a value must follow 'status IN'"],
     ["status IN ('a'", "Invalid list for 'status IN': expected ',' or ')', got the end"],
     ["status IN ('a',)", `Invalid value ')' for 'status IN': string values must be quoted with ' or "`],
   ])('the list of %s', (text, message) => {
