@@ -69,6 +69,15 @@ describe('identifiers that name nothing', () => {
     ["ta`gs`.x = 'a'", "Invalid identifier 'ta`gs`.x': backticks must enclose a whole entity or key"],
     ["tags.a`b` = 'a'", "Invalid identifier 'tags.a`b`': backticks must enclose a whole entity or key"],
     ["tags.` = 'a'", "Invalid identifier 'tags.` = 'a'': missing closing backtick"],
+    // A dot inside backticks does not split; backticks inside a backticked part are refused.
+    [
+      "`tags.x` = 'a'",
+      `Invalid attribute key 'tags.x' in '\`tags.x\`'; valid: ${ATTRIBUTE_KEYS}. Tags, metadata and assessments are filtered under their entity: ` +
+        'tags.`tags.x`, metadata.`tags.x`, feedback.`tags.x` or expectation.`tags.x`',
+    ],
+    ["span.`name.x` = 'a'", "Invalid span key '`name.x`' in 'span.`name.x`'; valid: name, type, status, content, attributes.<name>"],
+    ["span.attributes.`` = 'a'", "Invalid identifier 'span.attributes.``': the span attribute name is missing"],
+    ["tags.`a``b` = 'a'", "Invalid identifier 'tags.`a``b`': backticks must enclose a whole entity or key"],
   ])('%s', (text, message) => {
     expect(refusal(text)).toBe(message);
   });
