@@ -15,6 +15,7 @@ import * as monitorAlerts from './migrations/014-monitor-alerts.ts';
 import * as sessions from './migrations/015-sessions.ts';
 import * as monitorRunCalls from './migrations/016-monitor-run-calls.ts';
 import * as overviewRollup from './migrations/020-overview-rollup.ts';
+import * as sessionDeferrals from './migrations/021-session-deferrals.ts';
 
 /** Every migration, in order. Add new ones at the end; never edit a released one. */
 const migrations: Record<string, Migration> = {
@@ -29,6 +30,7 @@ const migrations: Record<string, Migration> = {
   '015-sessions': sessions,
   '016-monitor-run-calls': monitorRunCalls,
   '020-overview-rollup': overviewRollup,
+  '021-session-deferrals': sessionDeferrals,
 };
 
 export async function migrateToLatest<DB>(db: Kysely<DB>): Promise<string[]> {
