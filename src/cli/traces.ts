@@ -34,6 +34,7 @@ interface DecisionsJson {
   coverage_reason: string;
   scorers: Array<{
     scorer: string;
+    level?: string;
     decision: string;
     reason: string;
     sample: { u: number; rate: number; sampled: boolean };
@@ -120,7 +121,7 @@ export function registerTraces(program: Command): void {
       printTable(
         ['scorer', 'decision', 'u / rate', 'filters', 'applies', 'reason'],
         result.scorers.map((s) => [
-          s.scorer,
+          s.level === 'session' ? `${s.scorer} (session)` : s.scorer,
           s.decision,
           `${s.sample.u.toFixed(4)} ${s.sample.sampled ? '<' : '>='} ${s.sample.rate}`,
           [s.filters.monitor, s.filters.scorer].map((f) => (f === null ? '-' : f ? 'pass' : 'fail')).join(' / '),

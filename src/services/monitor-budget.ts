@@ -1,7 +1,8 @@
 /**
- * A monitor's judge budget (calls, tokens or dollars per UTC day). LLM judge calls are reserved
- * before they are made; a pair that gets no reservation is deferred — recorded, not judged, not marked
- * scored — and the next run of a later period picks it up again.
+ * A monitor's judge budget (calls, tokens or dollars per UTC day). LLM judge calls — of trace and of
+ * session judges alike — are reserved before they are made; a pair that gets no reservation is
+ * deferred — recorded, not judged, not marked scored — and the next run of a later period picks it
+ * up again (a deferred session stays unjudged at its version, so the next run plans it again).
  */
 import type { AppContext } from './context.ts';
 import type { JudgeBudget } from '../domain/alert-rules.ts';
@@ -9,7 +10,19 @@ import type { FeedbackDraft } from '../domain/assessment.ts';
 import { budgetDeferrals, budgetDeferred, budgetUsed } from '../observability/alert-metrics.ts';
 import type { ScorerKind } from '../scorers/scorer.ts';
 import type { RunCounts } from '../storage/monitor-schema.ts';
-import { budgetUse, clearDeferred, hasRoom, deferPairs, deferredAmong, deferredCount, periodStart, reserveJudgeCalls } from '../storage/budget-repository.ts';
+import {
+  budgetUse,
+  clearDeferred,
+  clearDeferredSessions,
+  deferPairs,
+  deferSessions,
+  deferredAmong,
+  deferredCount,
+  deferredSessionsAmong,
+  hasRoom,
+  periodStart,
+  reserveJudgeCalls,
+} from '../storage/budget-repository.ts';
 
 /** Budget use and deferred pairs of a monitor, for the API and the gauges. */
 export async function budgetStatus(ctx: AppContext, experimentId: number, budget: JudgeBudget | undefined) {
@@ -39,12 +52,28 @@ const BLOCK = 16;
 
 /** The budget as one chunk of a run meets it. */
 export interface ChunkBudget {
-  /** Whether the pair may be judged now; a pair that may not is deferred. Code scorers always may. */
-  admit(traceId: string, scorer: string, kind: ScorerKind): Promise<boolean>;
+  /**
+   * Whether the pair (a trace id, or a session id for session judges) may be judged now; a pair
+   * that may not is deferred. Code scorers always may.
+   */
+  admit(id: string, scorer: string, kind: ScorerKind): Promise<boolean>;
   /** Counts a judged pair's tokens and cost against the budget. */
   spent(drafts: readonly FeedbackDraft[]): void;
   /** Returns unused calls, books tokens and cost, records the deferred pairs, forgets settled ones. */
   settle(runId: string, counts: RunCounts): Promise<void>;
+}
+
+interface Pair {
+  id: string;
+  scorer: string;
+}
+
+/** Where a chunk's deferred pairs are kept: the pairs of its traces, or of its sessions. */
+interface DeferredLedger {
+  /** Pairs of the chunk's traces (sessions) deferred earlier. */
+  waiting(): Promise<Pair[]>;
+  defer(runId: string, pairs: Pair[]): Promise<void>;
+  clear(pairs: Pair[]): Promise<void>;
 }
 
 /**
@@ -58,10 +87,39 @@ export async function chunkBudget(
   traceIds: readonly string[],
   judgeTasks: number,
 ): Promise<ChunkBudget> {
-  const key = (p: { trace_id: string; scorer: string }) => `${p.trace_id}\u0000${p.scorer}`;
-  const waiting = await deferredAmong(ctx.db, experimentId, traceIds);
+  return ledgerBudget(ctx, experimentId, budget, judgeTasks, {
+    waiting: async () => (await deferredAmong(ctx.db, experimentId, traceIds)).map((p) => ({ id: p.trace_id, scorer: p.scorer })),
+    defer: (runId, pairs) => deferPairs(ctx.db, experimentId, runId, pairs.map((p) => ({ trace_id: p.id, scorer: p.scorer }))),
+    clear: (pairs) => clearDeferred(ctx.db, experimentId, pairs.map((p) => ({ trace_id: p.id, scorer: p.scorer }))),
+  });
+}
+
+/** The budget as a chunk of sessions (for session judges) meets it; pairs are (session id, scorer). */
+export async function sessionChunkBudget(
+  ctx: AppContext,
+  experimentId: number,
+  budget: JudgeBudget | undefined,
+  sessionIds: readonly string[],
+  judgeTasks: number,
+): Promise<ChunkBudget> {
+  return ledgerBudget(ctx, experimentId, budget, judgeTasks, {
+    waiting: async () => (await deferredSessionsAmong(ctx.db, experimentId, sessionIds)).map((p) => ({ id: p.session_id, scorer: p.scorer })),
+    defer: (runId, pairs) => deferSessions(ctx.db, experimentId, runId, pairs.map((p) => ({ session_id: p.id, scorer: p.scorer }))),
+    clear: (pairs) => clearDeferredSessions(ctx.db, experimentId, pairs.map((p) => ({ session_id: p.id, scorer: p.scorer }))),
+  });
+}
+
+async function ledgerBudget(
+  ctx: AppContext,
+  experimentId: number,
+  budget: JudgeBudget | undefined,
+  judgeTasks: number,
+  ledger: DeferredLedger,
+): Promise<ChunkBudget> {
+  const key = (p: Pair) => `${p.id}\u0000${p.scorer}`;
+  const waiting = await ledger.waiting();
   const period = periodStart();
-  const deferred: Array<{ trace_id: string; scorer: string }> = [];
+  const deferred: Pair[] = [];
   let granted = 0;
   let unasked = judgeTasks;
   let exhausted = false;
@@ -78,7 +136,7 @@ export async function chunkBudget(
     if (got === 0) exhausted = true;
   };
   return {
-    async admit(traceId, scorer, kind) {
+    async admit(id, scorer, kind) {
       if (!budget || kind !== 'llm_judge') return true;
       while (granted === 0 && !exhausted && unasked > 0) {
         // One reservation at a time per chunk; concurrent callers wait for it.
@@ -89,7 +147,7 @@ export async function chunkBudget(
         granted -= 1;
         return true;
       }
-      deferred.push({ trace_id: traceId, scorer });
+      deferred.push({ id, scorer });
       return false;
     },
     spent(drafts) {
@@ -106,10 +164,10 @@ export async function chunkBudget(
         await reserveJudgeCalls(ctx.db, experimentId, budget, period, 0, { calls: -granted, tokens: unbooked.tokens, cost: unbooked.cost });
         granted = 0;
       }
-      await deferPairs(ctx.db, experimentId, runId, deferred);
+      await ledger.defer(runId, deferred);
       const again = new Set(deferred.map(key));
-      // Every earlier deferred pair of these traces was judged now, found stored, or left the sample.
-      await clearDeferred(ctx.db, experimentId, waiting.filter((p) => !again.has(key(p))));
+      // Every earlier deferred pair of these traces (sessions) was judged now, found stored, or left the sample.
+      await ledger.clear(waiting.filter((p) => !again.has(key(p))));
       for (const p of deferred) {
         const tally = counts.scorers?.[p.scorer];
         if (tally) tally.deferred += 1;

@@ -18,6 +18,7 @@ import { activeRunHolding, copyStanding, feedbackByKeys, traceStanding, type Sto
 import { deferredPairs } from '../storage/budget-repository.ts';
 import { loadStoredTraces } from '../storage/trace-repository.ts';
 import { feedbackKey } from './monitor-chunk.ts';
+import { explainSessionScorers } from './monitor-explain-sessions.ts';
 import { tracesMatching } from './monitor-filters.ts';
 
 /** Where the trace stands with the monitor as a whole. */
@@ -37,12 +38,28 @@ export type Decision =
   | 'deferred_by_budget'
   | 'in_progress'
   | 'pending'
+  | 'waiting_for_idle'
   | 'before_monitor'
   | 'not_scored';
+
+/** How a session scorer sees the trace's session (null for trace scorers and traces without one). */
+export interface SessionFacts {
+  session_id: string;
+  turns: number;
+  last_trace_id: string;
+  idle_seconds: number;
+  idle_for_seconds: number;
+  /** Seconds until the session counts as idle (0 once it is). */
+  idle_left_seconds: number;
+  /** The turn the scorer's valid session feedback is attached to, if any. */
+  feedback_trace_id: string | null;
+  feedback_turns: number | null;
+}
 
 export interface ScorerDecision {
   scorer: string;
   type: string;
+  level: 'trace' | 'session';
   decision: Decision;
   reason: string;
   filters: { monitor: boolean | null; scorer: boolean | null };
@@ -50,6 +67,7 @@ export interface ScorerDecision {
   applicability: { applies: boolean; reason: string | null };
   deferred: { run_id: string | null; since: string } | null;
   feedback: { assessment_id: string; run_id: string | null; create_time: string; value: unknown; error: unknown; valid: boolean } | null;
+  session: SessionFacts | null;
 }
 
 export interface TraceDecisions {
@@ -91,7 +109,6 @@ export async function explainTrace(ctx: AppContext, traceId: string, experimentI
   const u = samplingPoint(traceId);
 
   const scorers: ScorerDecision[] = [];
-  // Session judges decide per session, not per trace; this explains the trace judges.
   for (const entry of config.scorers.filter((e) => scorerLevel(e) === 'trace')) {
     const scorerPass = entry.filter_string ? (await tracesMatching(ctx.db, [traceId], [entry.filter_string])).has(traceId) : null;
     const scorer = buildScorer(entry, { model: ctx.config.judge.model });
@@ -103,14 +120,18 @@ export async function explainTrace(ctx: AppContext, traceId: string, experimentI
     const base = {
       scorer: entry.name,
       type: scorer.type,
+      level: 'trace' as const,
       filters: { monitor: monitorPass, scorer: scorerPass },
       sample: { u, rate, sampled },
       applicability: { applies: applicability.applies, reason: applicability.applies ? null : applicability.reason },
       deferred: wait ? { run_id: wait.run_id, since: wait.deferred_at.toISOString() } : null,
       feedback: fb ? feedbackView(fb) : null,
+      session: null,
     };
     scorers.push({ ...base, ...decide(config, entry, { monitorPass, scorerPass, sampled, u, rate, applicability, fb, wait, coverage, coverageReason }) });
   }
+  // Session judges decide per session: the trace's session, at its current version.
+  scorers.push(...(await explainSessionScorers(ctx, config, bare.experiment_id, bare.session_id, monitor.created_at)));
   return { trace_id: traceId, experiment_id: String(bare.experiment_id), monitor: true, coverage, coverage_reason: coverageReason, scorers };
 }
 

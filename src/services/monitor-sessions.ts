@@ -33,6 +33,7 @@ import {
 } from '../storage/monitor-session-repository.ts';
 import { loadTraceInfos } from '../storage/trace-repository.ts';
 import type { AppContext } from './context.ts';
+import { sessionChunkBudget } from './monitor-budget.ts';
 import { tracesMatching } from './monitor-filters.ts';
 import { runPool } from './pool.ts';
 
@@ -122,8 +123,13 @@ export async function scoreSessionChunk(ctx: AppContext, run: MonitorRunRow, chu
       tasks.push({ session, entry, scorer, input, key });
     }
   }
+  // Session judge calls count against the monitor's daily budget; a session it defers stays
+  // unjudged at its version, so the next run (of a period with budget) plans it again.
+  const budget = await sessionChunkBudget(ctx, run.experiment_id, run.config.budget, sessions.map((s) => s.session_id), tasks.filter((t) => t.scorer.kind === 'llm_judge').length);
   await runPool(tasks, ctx.config.judge.concurrency * 2, signal, async (task) => {
+    if (!(await budget.admit(task.session.session_id, task.entry.name, task.scorer.kind))) return;
     const drafts = await task.scorer.score(task.input, { judge: ctx.judge.judge, signal });
+    budget.spent(drafts);
     const writes = drafts.map((draft, i) =>
       feedbackWrite(
         task.session.last_trace_id,
@@ -144,11 +150,13 @@ export async function scoreSessionChunk(ctx: AppContext, run: MonitorRunRow, chu
     counts.assessments_written! += inserted;
     tallyDrafts(counts, task, drafts);
   });
+  signal.throwIfAborted();
+  await budget.settle(run.run_id, counts);
   return [...new Set(toCopy)];
 }
 
 /** The conversation a session judge reads: each turn's user message and answer, as text. */
-async function conversationInput(ctx: AppContext, session: SessionVersion, traceIds: string[]): Promise<ScorerInput> {
+export async function conversationInput(ctx: AppContext, session: SessionVersion, traceIds: string[]): Promise<ScorerInput> {
   const infos = await loadTraceInfos(ctx.db, traceIds);
   const messages: JsonValue[] = [];
   const turns = infos.map((info) => {

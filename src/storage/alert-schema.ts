@@ -63,3 +63,12 @@ export interface MonitorDeferredTable {
   run_id: string | null;
   deferred_at: Generated<Date>;
 }
+
+/** A (session, scorer) pair a spent budget deferred (migration 021). */
+export interface MonitorDeferredSessionTable {
+  experiment_id: number;
+  session_id: string;
+  scorer: string;
+  run_id: string | null;
+  deferred_at: Generated<Date>;
+}

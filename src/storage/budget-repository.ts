@@ -1,5 +1,6 @@
 /**
- * Judge budget use per monitor and UTC day, and the (trace, scorer) pairs a spent budget deferred.
+ * Judge budget use per monitor and UTC day, and the (trace, scorer) and (session, scorer) pairs a
+ * spent budget deferred.
  *
  * Judge calls are reserved before they are made, a few at a time, under a row lock that grants them
  * only while every limit still has room, so concurrent chunks on many workers never pass the call
@@ -106,13 +107,61 @@ export async function deferredPairs(db: Executor, experimentId: number, traceId:
   return new Map(rows.map((r) => [r.scorer, { run_id: r.run_id, deferred_at: r.deferred_at }]));
 }
 
+/** Deferred (trace, scorer) and (session, scorer) pairs of a monitor. */
 export async function deferredCount(db: Executor, experimentId: number): Promise<number> {
   const row = await db
     .selectFrom('assay.monitor_deferred')
     .select((eb) => eb.fn.countAll<string>().as('n'))
     .where('experiment_id', '=', experimentId)
     .executeTakeFirst();
-  return Number(row?.n ?? 0);
+  const sessions = await db
+    .selectFrom('assay.monitor_deferred_session')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('experiment_id', '=', experimentId)
+    .executeTakeFirst();
+  return Number(row?.n ?? 0) + Number(sessions?.n ?? 0);
+}
+
+/** Records (session, scorer) pairs a spent budget held back; a pair deferred again keeps its first record. */
+export async function deferSessions(db: Executor, experimentId: number, runId: string, pairs: ReadonlyArray<{ session_id: string; scorer: string }>): Promise<void> {
+  if (pairs.length === 0) return;
+  await db
+    .insertInto('assay.monitor_deferred_session')
+    .values(pairs.map((p) => ({ experiment_id: experimentId, session_id: p.session_id, scorer: p.scorer, run_id: runId })))
+    .onConflict((oc) => oc.columns(['experiment_id', 'session_id', 'scorer']).doNothing())
+    .execute();
+}
+
+/** Forgets deferred (session, scorer) pairs once judged (or no longer wanted). */
+export async function clearDeferredSessions(db: Executor, experimentId: number, pairs: ReadonlyArray<{ session_id: string; scorer: string }>): Promise<void> {
+  if (pairs.length === 0) return;
+  await db
+    .deleteFrom('assay.monitor_deferred_session')
+    .where('experiment_id', '=', experimentId)
+    .where((eb) => eb.or(pairs.map((p) => eb.and([eb('session_id', '=', p.session_id), eb('scorer', '=', p.scorer)]))))
+    .execute();
+}
+
+/** Deferred (session, scorer) pairs among some sessions. */
+export async function deferredSessionsAmong(db: Executor, experimentId: number, sessionIds: readonly string[]): Promise<Array<{ session_id: string; scorer: string }>> {
+  if (sessionIds.length === 0) return [];
+  return db
+    .selectFrom('assay.monitor_deferred_session')
+    .select(['session_id', 'scorer'])
+    .where('experiment_id', '=', experimentId)
+    .where('session_id', 'in', [...sessionIds])
+    .execute();
+}
+
+/** Deferred pairs of one session, by scorer. */
+export async function deferredSessionPairs(db: Executor, experimentId: number, sessionId: string): Promise<Map<string, { run_id: string | null; deferred_at: Date }>> {
+  const rows = await db
+    .selectFrom('assay.monitor_deferred_session')
+    .select(['scorer', 'run_id', 'deferred_at'])
+    .where('experiment_id', '=', experimentId)
+    .where('session_id', '=', sessionId)
+    .execute();
+  return new Map(rows.map((r) => [r.scorer, { run_id: r.run_id, deferred_at: r.deferred_at }]));
 }
 
 /** Deferred pairs among some traces, as `trace_id` → scorer names. */

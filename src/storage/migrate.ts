@@ -19,6 +19,7 @@ import * as timePartitions from './migrations/018-time-partitions.ts';
 import * as overviewRollup from './migrations/020-overview-rollup.ts';
 import { ensurePartitions } from './partitions.ts';
 import type { Db } from './connect.ts';
+import * as sessionDeferrals from './migrations/021-session-deferrals.ts';
 
 /** Every migration, in order. Add new ones at the end; never edit a released one. */
 const migrations: Record<string, Migration> = {
@@ -35,6 +36,7 @@ const migrations: Record<string, Migration> = {
   '017-search-at-scale': searchAtScale,
   '018-time-partitions': timePartitions,
   '020-overview-rollup': overviewRollup,
+  '021-session-deferrals': sessionDeferrals,
 };
 
 export async function migrateToLatest<DB>(db: Kysely<DB>): Promise<string[]> {

@@ -12,6 +12,7 @@ export interface TraceStanding {
   experiment_id: number;
   state: string;
   created_at: Date;
+  session_id: string | null;
   /** Whether the trace's last change is below the monitor's cursor (a finished run has seen it). */
   below_cursor: boolean;
 }
@@ -19,7 +20,7 @@ export interface TraceStanding {
 export async function traceStanding(db: Executor, traceId: string, cursorXid: string | null): Promise<TraceStanding | undefined> {
   const row = await db
     .selectFrom('assay.trace')
-    .select(['trace_id', 'experiment_id', 'state', 'created_at'])
+    .select(['trace_id', 'experiment_id', 'state', 'created_at', 'session_id'])
     .select(cursorXid === null ? sql<boolean>`false`.as('below_cursor') : sql<boolean>`change_xid < ${cursorXid}::xid8`.as('below_cursor'))
     .where('trace_id', '=', traceId)
     .executeTakeFirst();
@@ -76,4 +77,58 @@ export async function feedbackByKeys(db: Executor, keys: readonly string[]): Pro
     .where('idempotency_key', 'in', [...keys])
     .execute();
   return new Map(rows.map((r) => [r.idempotency_key!, { ...r, idempotency_key: r.idempotency_key! }]));
+}
+
+/** A session as the explanation sees it: its current version and how long it has been idle. */
+export interface SessionStanding {
+  session_id: string;
+  turns: number;
+  last_trace_id: string;
+  last_arrival: Date;
+  /** Seconds since its last turn arrived, by the database's clock (the one idleness is judged by). */
+  idle_for_seconds: number;
+  in_progress: boolean;
+}
+
+export async function sessionStanding(db: Executor, experimentId: number, sessionId: string): Promise<SessionStanding | undefined> {
+  const { rows } = await sql<SessionStanding>`
+    select session_id, count(*)::int as turns, max(created_at) as last_arrival,
+           (array_agg(trace_id order by request_time desc, trace_id desc))[1] as last_trace_id,
+           extract(epoch from now() - max(created_at))::float8 as idle_for_seconds,
+           bool_or(state = 'IN_PROGRESS') as in_progress
+    from assay.trace
+    where experiment_id = ${experimentId} and session_id = ${sessionId}
+    group by session_id`.execute(db);
+  return rows[0];
+}
+
+/** A monitor scorer's valid feedback on a session, with the turn (trace) it is attached to. */
+export async function validSessionFeedback(
+  db: Executor,
+  experimentId: number,
+  sessionId: string,
+  keyPrefix: string,
+): Promise<(StoredFeedback & { trace_id: string; turns: number | null }) | undefined> {
+  const row = await db
+    .selectFrom('assay.assessment as a')
+    .innerJoin('assay.trace as t', 't.trace_id', 'a.trace_id')
+    .select([
+      'a.idempotency_key',
+      'a.assessment_id',
+      'a.value',
+      'a.error',
+      'a.valid',
+      'a.create_time',
+      'a.trace_id',
+      sql<string | null>`a.metadata->>'assay.monitor.run_id'`.as('run_id'),
+      sql<string | null>`a.metadata->>'assay.session.turns'`.as('turns'),
+    ])
+    .where('t.experiment_id', '=', experimentId)
+    .where('t.session_id', '=', sessionId)
+    .where('a.valid', '=', true)
+    .where(sql<boolean>`starts_with(a.idempotency_key, ${keyPrefix})`)
+    .where(sql<boolean>`a.idempotency_key !~ '#[0-9]+$'`)
+    .orderBy('a.create_time', 'desc')
+    .executeTakeFirst();
+  return row ? { ...row, idempotency_key: row.idempotency_key!, turns: row.turns === null ? null : Number(row.turns) } : undefined;
 }

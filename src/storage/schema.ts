@@ -207,7 +207,7 @@ export interface Database {
   'assay.evaluation_metrics': EvaluationMetricsTable;
 }
 
-import type { AlertDeliveryTable, MonitorAlertEventTable, MonitorAlertTable, MonitorBudgetUsageTable, MonitorDeferredTable } from './alert-schema.ts';
+import type { AlertDeliveryTable, MonitorAlertEventTable, MonitorAlertTable, MonitorBudgetUsageTable, MonitorDeferredSessionTable, MonitorDeferredTable } from './alert-schema.ts';
 
 export interface LabelingSessionTable {
   labeling_session_id: Generated<number>;
@@ -238,4 +238,5 @@ export interface Database {
   'assay.alert_delivery': AlertDeliveryTable;
   'assay.monitor_budget_usage': MonitorBudgetUsageTable;
   'assay.monitor_deferred': MonitorDeferredTable;
+  'assay.monitor_deferred_session': MonitorDeferredSessionTable;
 }

@@ -159,7 +159,8 @@ export const trendsJson = z.object({
 export const scorerDecisionJson = z.object({
   scorer: z.string(),
   type: z.string(),
-  decision: z.enum(['scored', 'error', 'filtered_out', 'not_sampled', 'not_applicable', 'deferred_by_budget', 'in_progress', 'pending', 'before_monitor', 'not_scored']),
+  level: z.enum(['trace', 'session']),
+  decision: z.enum(['scored', 'error', 'filtered_out', 'not_sampled', 'not_applicable', 'deferred_by_budget', 'in_progress', 'pending', 'waiting_for_idle', 'before_monitor', 'not_scored']),
   reason: z.string(),
   filters: z.object({ monitor: z.boolean().nullable(), scorer: z.boolean().nullable() }),
   sample: z.object({ u: z.number(), rate: z.number(), sampled: z.boolean() }),
@@ -167,6 +168,19 @@ export const scorerDecisionJson = z.object({
   deferred: z.object({ run_id: z.string().nullable(), since: z.string() }).nullable(),
   feedback: z
     .object({ assessment_id: z.string(), run_id: z.string().nullable(), create_time: z.string(), value: jsonValue, error: jsonValue, valid: z.boolean() })
+    .nullable(),
+  /** For session scorers on a trace with a session: the session's version, idleness and feedback turn. */
+  session: z
+    .object({
+      session_id: z.string(),
+      turns: z.number(),
+      last_trace_id: z.string(),
+      idle_seconds: z.number(),
+      idle_for_seconds: z.number(),
+      idle_left_seconds: z.number(),
+      feedback_trace_id: z.string().nullable(),
+      feedback_turns: z.number().nullable(),
+    })
     .nullable(),
 });
 

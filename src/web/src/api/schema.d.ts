@@ -1581,7 +1581,9 @@ export interface paths {
                                 scorer: string;
                                 type: string;
                                 /** @enum {string} */
-                                decision: "scored" | "error" | "filtered_out" | "not_sampled" | "not_applicable" | "deferred_by_budget" | "in_progress" | "pending" | "before_monitor" | "not_scored";
+                                level: "trace" | "session";
+                                /** @enum {string} */
+                                decision: "scored" | "error" | "filtered_out" | "not_sampled" | "not_applicable" | "deferred_by_budget" | "in_progress" | "pending" | "waiting_for_idle" | "before_monitor" | "not_scored";
                                 reason: string;
                                 filters: {
                                     monitor: boolean | null;
@@ -1607,6 +1609,16 @@ export interface paths {
                                     value: unknown;
                                     error: unknown;
                                     valid: boolean;
+                                } | null;
+                                session: {
+                                    session_id: string;
+                                    turns: number;
+                                    last_trace_id: string;
+                                    idle_seconds: number;
+                                    idle_for_seconds: number;
+                                    idle_left_seconds: number;
+                                    feedback_trace_id: string | null;
+                                    feedback_turns: number | null;
                                 } | null;
                             }[];
                         };
@@ -1663,7 +1675,9 @@ export interface paths {
                                 scorer: string;
                                 type: string;
                                 /** @enum {string} */
-                                decision: "scored" | "error" | "filtered_out" | "not_sampled" | "not_applicable" | "deferred_by_budget" | "in_progress" | "pending" | "before_monitor" | "not_scored";
+                                level: "trace" | "session";
+                                /** @enum {string} */
+                                decision: "scored" | "error" | "filtered_out" | "not_sampled" | "not_applicable" | "deferred_by_budget" | "in_progress" | "pending" | "waiting_for_idle" | "before_monitor" | "not_scored";
                                 reason: string;
                                 filters: {
                                     monitor: boolean | null;
@@ -1689,6 +1703,16 @@ export interface paths {
                                     value: unknown;
                                     error: unknown;
                                     valid: boolean;
+                                } | null;
+                                session: {
+                                    session_id: string;
+                                    turns: number;
+                                    last_trace_id: string;
+                                    idle_seconds: number;
+                                    idle_for_seconds: number;
+                                    idle_left_seconds: number;
+                                    feedback_trace_id: string | null;
+                                    feedback_turns: number | null;
                                 } | null;
                             }[];
                         };
