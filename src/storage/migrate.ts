@@ -17,9 +17,9 @@ import * as monitorRunCalls from './migrations/016-monitor-run-calls.ts';
 import * as searchAtScale from './migrations/017-search-at-scale.ts';
 import * as timePartitions from './migrations/018-time-partitions.ts';
 import * as overviewRollup from './migrations/020-overview-rollup.ts';
+import * as sessionDeferrals from './migrations/021-session-deferrals.ts';
 import { ensurePartitions } from './partitions.ts';
 import type { Db } from './connect.ts';
-import * as sessionDeferrals from './migrations/021-session-deferrals.ts';
 
 /** Every migration, in order. Add new ones at the end; never edit a released one. */
 const migrations: Record<string, Migration> = {
