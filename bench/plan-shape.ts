@@ -40,7 +40,7 @@ export async function planShape(db: QueryRunner, query: CompiledQuery): Promise<
   const nodes: string[] = [];
   walk(top.Plan, nodes);
   return {
-    shape: nodes.join(' > '),
+    shape: collapse(nodes).join(' > '),
     buffers: (top.Plan['Shared Hit Blocks'] ?? 0) + (top.Plan['Shared Read Blocks'] ?? 0),
     executionMs: Math.round(top['Execution Time'] * 100) / 100,
   };
@@ -49,11 +49,25 @@ export async function planShape(db: QueryRunner, query: CompiledQuery): Promise<
 /** Pre-order; the per-row assessments subplan (the page's columns, not its filter) is left out. */
 function walk(node: PlanNode, out: string[]): void {
   if (node['Parent Relationship'] === 'SubPlan' && readsAlias(node, 'a')) return;
-  const target = node['Index Name'] ?? node['Relation Name'];
+  // A time partition (`trace_r0_20261205_20261206…`) is named by its table: `trace_*…`.
+  const target = (node['Index Name'] ?? node['Relation Name'])?.replace(/_r\d+_\d{8}_\d{8}/, '_*');
   out.push(target ? `${node['Node Type']}(${target})` : node['Node Type']);
   for (const child of node.Plans ?? []) walk(child, out);
 }
 
 function readsAlias(node: PlanNode, alias: string): boolean {
   return node.Alias === alias || (node.Plans ?? []).some((child) => readsAlias(child, alias));
+}
+
+/** Runs of the same node (one per partition under an Append) as one entry with its count. */
+function collapse(nodes: string[]): string[] {
+  const out: string[] = [];
+  let count = 0;
+  nodes.forEach((node, i) => {
+    count += 1;
+    if (nodes[i + 1] === node) return;
+    out.push(count > 1 ? `${node} ×${count}` : node);
+    count = 0;
+  });
+  return out;
 }

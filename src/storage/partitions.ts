@@ -250,6 +250,17 @@ async function dropOne(db: Executor, p: Partition): Promise<void> {
     await sql`delete from assay.trace_key where retention_class = ${p.retentionClass}
               and created_at >= ${p.from.toISOString()}::timestamptz and created_at < ${p.to.toISOString()}::timestamptz`.execute(trx);
     await sql`delete from assay.labeling_session_trace where trace_id in (select trace_id from ${sql.id('assay', p.name)})`.execute(trx);
+    // DROP fires no trigger: the overview's rollup is told as a DELETE would tell it, with one
+    // negative delta per hour and latency bin. The partition is locked first, so no upsert changes a
+    // row between these sums and the drop.
+    await sql`lock table ${sql.id('assay', p.name)} in access exclusive mode`.execute(trx);
+    await sql`
+      insert into assay.trace_hour_delta (experiment_id, hour, bin, traces, errors, total_tokens, cost)
+      select r.experiment_id, r.hour, r.bin, sum(r.traces), sum(r.errors), sum(r.total_tokens), sum(r.cost)
+      from assay.trace t, assay.trace_hour_rows(-1, t) r
+      where t.retention_class = ${p.retentionClass}
+        and t.created_at >= ${p.from.toISOString()}::timestamptz and t.created_at < ${p.to.toISOString()}::timestamptz
+      group by 1, 2, 3`.execute(trx);
     for (const table of ['assessment', 'span', 'trace'] as const) {
       await sql`drop table if exists ${sql.id('assay', partitionName(table, p.retentionClass, p.from, p.to))}`.execute(trx);
     }

@@ -20,6 +20,8 @@ import { migrateToLatest, migrateUpTo } from '../../src/storage/migrate.ts';
 import { parseFilter } from '../../src/domain/filter/parse-filter.ts';
 import { withPartitionKey } from '../../src/storage/migrations/018-time-partitions.ts';
 import { traceFilterCondition } from '../../src/storage/trace-filter-sql.ts';
+import { traceVolume, traceVolumeFromTraces } from '../../src/storage/experiment-overview.ts';
+import { foldTraceRollup } from '../../src/storage/trace-rollup.ts';
 import { createRange, dayStart, DAYS_AHEAD, dropExpiredPartitions, listPartitions, partitionName } from '../../src/storage/partitions.ts';
 import { PGliteDialect } from '../../src/storage/pglite-dialect.ts';
 import { copyTraces, ensureResultsTable, traceLogsTable } from '../../src/storage/results-table.ts';
@@ -228,6 +230,13 @@ describe.each(['postgres', 'pglite'] as const)('time partitions on %s', (kind) =
     expect(copies.map((r) => r.trace_id)).toEqual(['tr-100', 'tr-101', 'tr-5']);
     const record = await db.selectFrom('assay.dataset_record_version').select(['inputs', 'source']).executeTakeFirstOrThrow();
     expect(record).toEqual({ inputs: { q: 'from trace 100' }, source: { trace: { trace_id: 'tr-100' } } });
+    // The overview's rollup forgets the dropped traces too, before and after its deltas are folded.
+    const range = { from: 0, to: Date.UTC(2100, 0, 1) }; // whole hours around every trace: read from the rollup
+    const volume = await traceVolumeFromTraces(db, 1, range, 'hour');
+    expect(volume.totals.traces).toBe(kept);
+    expect(await traceVolume(db, 1, range, 'hour')).toEqual(volume);
+    await foldTraceRollup(db);
+    expect(await traceVolume(db, 1, range, 'hour')).toEqual(volume);
     // Run again: nothing more to drop.
     expect((await dropExpiredPartitions(db, { now, globalDays: 30 })).dropped).toEqual([]);
     // A dropped trace's id that arrives again starts afresh, today.
