@@ -87,7 +87,7 @@ export async function estimateBackfill(
     for (const entry of config.scorers) {
       const tally = perScorer.get(entry.name)!;
       const filters = [config.filter_string, entry.filter_string].filter((f): f is string => Boolean(f));
-      const eligible = filters.length ? await tracesMatching(ctx.db, ids, filters) : null;
+      const eligible = filters.length ? await tracesMatching(ctx.db, ids, filters, ctx.config.searchTimeoutMs) : null;
       const sampled = ids.filter((t) => (!eligible || eligible.has(t)) && isSampled(t, scorerRate(config, entry)));
       const keys = sampled.map((t) => feedbackKey(experimentId, entry.name, t));
       const existing = await storedIdempotencyKeys(ctx.db, keys);

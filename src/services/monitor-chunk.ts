@@ -124,7 +124,7 @@ async function planTasks(
     const plan = { entry, scorer: buildScorer(entry, { model: ctx.config.judge.model }) };
     const tally = (counts.scorers![entry.name] = emptyScorerCounts());
     const filters = [config.filter_string, entry.filter_string].filter((f): f is string => Boolean(f));
-    const eligible = filters.length ? await tracesMatching(ctx.db, traceIds, filters) : null;
+    const eligible = filters.length ? await tracesMatching(ctx.db, traceIds, filters, ctx.config.searchTimeoutMs) : null;
     for (const traceId of traceIds) {
       if ((eligible && !eligible.has(traceId)) || !isSampled(traceId, scorerRate(config, entry))) continue;
       tally.sampled += 1;

@@ -46,7 +46,7 @@ export async function explainSessionScorers(
   const idleSeconds = sessionIdleSeconds(config);
   const deferred = await deferredSessionPairs(ctx.db, experimentId, standing.session_id);
   const current = await feedbackByKeys(ctx.db, entries.map((e) => sessionFeedbackKey(experimentId, e.name, standing)));
-  const monitorPass = config.filter_string ? (await tracesMatching(ctx.db, turns, [config.filter_string])).size > 0 : null;
+  const monitorPass = config.filter_string ? (await tracesMatching(ctx.db, turns, [config.filter_string], ctx.config.searchTimeoutMs)).size > 0 : null;
   const input = await conversationInput(ctx, standing, turns);
   const u = samplingPoint(standing.session_id);
 
@@ -55,7 +55,7 @@ export async function explainSessionScorers(
     const scorer = buildScorer(entry, { model: ctx.config.judge.model });
     // The run applies the monitor's and the scorer's filters together to the session's turns.
     const scorerPass = entry.filter_string
-      ? (await tracesMatching(ctx.db, turns, [config.filter_string, entry.filter_string].filter((f): f is string => Boolean(f)))).size > 0
+      ? (await tracesMatching(ctx.db, turns, [config.filter_string, entry.filter_string].filter((f): f is string => Boolean(f)), ctx.config.searchTimeoutMs)).size > 0
       : null;
     const rate = scorerRate(config, entry);
     const sampled = isSampled(standing.session_id, rate);

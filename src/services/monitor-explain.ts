@@ -105,12 +105,12 @@ export async function explainTrace(ctx: AppContext, traceId: string, experimentI
   const input = scorerInputFromTrace(stored!);
   const feedback = await feedbackByKeys(ctx.db, config.scorers.map((s) => feedbackKey(bare.experiment_id, s.name, traceId)));
   const deferred = await deferredPairs(ctx.db, bare.experiment_id, traceId);
-  const monitorPass = config.filter_string ? (await tracesMatching(ctx.db, [traceId], [config.filter_string])).has(traceId) : null;
+  const monitorPass = config.filter_string ? (await tracesMatching(ctx.db, [traceId], [config.filter_string], ctx.config.searchTimeoutMs)).has(traceId) : null;
   const u = samplingPoint(traceId);
 
   const scorers: ScorerDecision[] = [];
   for (const entry of config.scorers.filter((e) => scorerLevel(e) === 'trace')) {
-    const scorerPass = entry.filter_string ? (await tracesMatching(ctx.db, [traceId], [entry.filter_string])).has(traceId) : null;
+    const scorerPass = entry.filter_string ? (await tracesMatching(ctx.db, [traceId], [entry.filter_string], ctx.config.searchTimeoutMs)).has(traceId) : null;
     const scorer = buildScorer(entry, { model: ctx.config.judge.model });
     const applicability = scorer.applicability(input);
     const rate = scorerRate(config, entry);

@@ -106,7 +106,7 @@ export async function scoreSessionChunk(ctx: AppContext, run: MonitorRunRow, chu
     for (const { entry, scorer } of plans) {
       if (!isSampled(session.session_id, scorerRate(run.config, entry))) continue;
       const filters = [run.config.filter_string, entry.filter_string].filter((f): f is string => Boolean(f));
-      if (filters.length > 0 && (await tracesMatching(ctx.db, turns, filters)).size === 0) continue;
+      if (filters.length > 0 && (await tracesMatching(ctx.db, turns, filters, ctx.config.searchTimeoutMs)).size === 0) continue;
       const tally = counts.scorers![entry.name]!;
       tally.sampled += 1;
       const key = sessionFeedbackKey(run.experiment_id, entry.name, session);

@@ -76,7 +76,7 @@ async function testOne(
   const scorer = buildScorer(entry, { model: ctx.config.judge.model });
   const filters = [monitorFilter, entry.filter_string].filter((f): f is string => Boolean(f));
   const ids = traces.map((t) => t.info.trace_id);
-  const eligible = filters.length ? await tracesMatching(ctx.db, ids, filters) : new Set(ids);
+  const eligible = filters.length ? await tracesMatching(ctx.db, ids, filters, ctx.config.searchTimeoutMs) : new Set(ids);
   const report: ScorerTestReport = {
     name: entry.name, type: scorer.type, traces: traces.length, applied: 0, not_applicable: 0,
     filtered_out: traces.length - eligible.size, sampled: 0, reasons: {}, errors: [], samples: [],

@@ -6,7 +6,7 @@ import { AssayError, invalid } from '../domain/errors.ts';
 import { parseExtractFields } from '../domain/extract-fields.ts';
 import { parseFilter } from '../domain/filter/parse-filter.ts';
 import type { Filter } from '../domain/filter/filter.ts';
-import type { Db } from '../storage/connect.ts';
+import type { Db, Executor } from '../storage/connect.ts';
 import { getExperiment } from '../storage/experiment-repository.ts';
 import { searchTraces, withStatementTimeout, type SearchTracesResult } from '../storage/trace-search.ts';
 
@@ -30,23 +30,34 @@ export async function searchTracesRequest(
   const extractFields = parseExtractFields(request.extract_fields ?? []);
   const ids: number[] = [];
   for (const id of new Set(request.experiment_ids)) ids.push(Number((await getExperiment(db, id)).experiment_id));
-  const timeoutMs = options.timeoutMs ?? DEFAULT_SEARCH_TIMEOUT_MS;
+  return underSearchTimeout(db, options.timeoutMs, 'filter_string', (trx) =>
+    searchTraces(trx, {
+      experiment_ids: ids,
+      filter,
+      order_by: request.order_by,
+      max_results: request.max_results,
+      page_token: request.page_token,
+      extract_fields: extractFields,
+    }),
+  );
+}
+
+/**
+ * Runs filter work in a transaction Postgres cancels after `timeoutMs` (ASSAY_SEARCH_TIMEOUT_MS);
+ * a cancelled statement is refused as a 400 naming `field`, the field that carried the filter.
+ */
+export async function underSearchTimeout<T>(
+  db: Db,
+  timeoutMs: number | undefined,
+  field: string,
+  work: (trx: Executor) => Promise<T>,
+): Promise<T> {
+  const limit = timeoutMs ?? DEFAULT_SEARCH_TIMEOUT_MS;
   try {
-    return await withStatementTimeout(db, timeoutMs, (trx) =>
-      searchTraces(trx, {
-        experiment_ids: ids,
-        filter,
-        order_by: request.order_by,
-        max_results: request.max_results,
-        page_token: request.page_token,
-        extract_fields: extractFields,
-      }),
-    );
+    return await withStatementTimeout(db, limit, work);
   } catch (error) {
     if ((error as { code?: unknown }).code === QUERY_CANCELED) {
-      throw invalid(
-        `filter_string: the search was stopped after ${timeoutMs} ms (ASSAY_SEARCH_TIMEOUT_MS); narrow the filter, the experiments or the time range`,
-      );
+      throw invalid(`${field}: the search was stopped after ${limit} ms (ASSAY_SEARCH_TIMEOUT_MS); narrow the filter, the experiments or the time range`);
     }
     throw error;
   }

@@ -1,15 +1,28 @@
-/** A search that runs past ASSAY_SEARCH_TIMEOUT_MS is stopped by Postgres and answered with a 400. */
+/**
+ * A search that runs past ASSAY_SEARCH_TIMEOUT_MS is stopped by Postgres and answered with a 400;
+ * a monitor's filter runs under the same limit, so a run fails with that message instead of holding
+ * a connection and a core.
+ */
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findRun } from '../../src/storage/monitor-repository.ts';
+import { jobHandlers } from '../../workers/index.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
-import { ingestSamples, newExperiment } from '../support/monitor.ts';
+import { ingestSamples, newExperiment, waitUntilBeforeNewMonitors } from '../support/monitor.ts';
+import { waitFor } from '../support/wait-for.ts';
+
+const NEVER = "span.content ILIKE '%never-present-anywhere%'";
 
 describe('search timeout', () => {
   let t: TestApp;
   let id: string;
+  let admin: Record<string, string>;
 
   beforeAll(async () => {
     // 1 ms: a scan of every span's content for a pattern that matches nothing cannot finish in it.
     t = await startTestApp({ env: { ASSAY_SEARCH_TIMEOUT_MS: '1' } });
+    await t.ctx.queue.startWorker(jobHandlers(t.ctx), { concurrency: 2 });
+    admin = await t.tokenHeaders('admin');
     id = await newExperiment(t.ctx);
     await ingestSamples(t.ctx, id, 3000, { seed: 'search-timeout' });
   });
@@ -19,12 +32,43 @@ describe('search timeout', () => {
     const slow = await t.app.inject({
       method: 'POST',
       url: '/api/v1/traces/search',
-      payload: { experiment_ids: [id], filter_string: "span.content ILIKE '%never-present-anywhere%'", max_results: 10 },
+      headers: admin,
+      payload: { experiment_ids: [id], filter_string: NEVER, max_results: 10 },
     });
     expect(slow.statusCode, slow.body).toBe(400);
     expect(slow.json()).toMatchObject({ error_code: 'INVALID_PARAMETER_VALUE' });
     expect(slow.json().message).toContain('ASSAY_SEARCH_TIMEOUT_MS');
     const health = await t.app.inject({ method: 'GET', url: '/readyz' });
     expect(health.statusCode).toBe(200);
+  });
+
+  it("stops a monitor run's filter at the same limit and fails the run with the message", async () => {
+    const experiment = await newExperiment(t.ctx);
+    const put = await t.app.inject({
+      method: 'PUT',
+      url: `/api/v1/experiments/${experiment}/monitor`,
+      headers: admin,
+      payload: { results_schema: 'monitoring', filter_string: NEVER, scorers: [{ name: 'safety' }] },
+    });
+    expect(put.statusCode, put.body).toBe(201);
+    await ingestSamples(t.ctx, experiment, 500, { seed: 'search-timeout-monitor' });
+    await waitUntilBeforeNewMonitors(t.ctx, experiment);
+    const started = await t.app.inject({ method: 'POST', url: `/api/v1/experiments/${experiment}/monitor/run`, headers: admin });
+    expect(started.statusCode, started.body).toBe(202);
+    const runId = started.json().run.run_id as string;
+    const run = await waitFor(
+      async () => {
+        const found = await findRun(t.ctx.db, runId);
+        return found?.status === 'succeeded' || found?.status === 'failed' ? found : undefined;
+      },
+      { what: `monitor run ${runId}`, timeoutMs: 120_000, intervalMs: 50 },
+    );
+    expect(run.status).toBe('failed');
+    expect(run.error).toContain('filter_string: the search was stopped after 1 ms (ASSAY_SEARCH_TIMEOUT_MS)');
+    // Nothing was judged for traces the filter could not decide.
+    const { rows } = await sql<{ n: number }>`
+      select count(*)::int as n from assay.assessment a join assay.trace t using (trace_id)
+      where t.experiment_id = ${Number(experiment)}`.execute(t.ctx.db);
+    expect(rows[0]!.n).toBe(0);
   });
 });
