@@ -1,6 +1,7 @@
 /**
  * Starting an evaluation run: validate the request (every problem named by its field), read the
- * data (pinning the dataset version for lineage), store the run and its rows, enqueue the run.
+ * data (pinning the dataset version for lineage), store the run and its rows, enqueue the run. A
+ * dataset's records are copied into the rows by Postgres, never read whole into memory.
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
@@ -12,7 +13,10 @@ import { validateScorerEntries, type ScorerEntry } from '../scorers/registry.ts'
 import { activeRunsOf, insertRows, insertRun, type EvaluationRunRow } from '../storage/evaluation-repository.ts';
 import { createExperiment, getExperiment, listExperiments } from '../storage/experiment-repository.ts';
 import { toJsonb } from '../storage/json.ts';
-import { readDatasetRecords } from './datasets.ts';
+import { resolveVersion } from './datasets.ts';
+import { parseDatasetName } from '../domain/dataset-name.ts';
+import { getDatasetRow } from '../storage/dataset-repository.ts';
+import { copyDatasetRows, datasetRowsSummary, type DatasetVersionRef } from '../storage/evaluation-dataset-rows.ts';
 import { enqueueEvaluationRun } from '../queue/jobs.ts';
 import { checkTarget, targetSchema } from './evaluation-target.ts';
 
@@ -54,15 +58,18 @@ export async function createEvaluation(ctx: AppContext, body: CreateEvaluation, 
     );
   }
 
-  const { records, dataset } = await readData(ctx, body.data);
-  if (records.length === 0) throw invalid('data: there are no records to evaluate');
+  const data = await readData(ctx, body.data);
+  if (data.total === 0) throw invalid('data: there are no records to evaluate');
   if (!body.target) {
-    const lacking = records.flatMap((r, i) => (r.outputs === undefined && r.error === null && r.trace === null ? [i] : []));
-    if (lacking.length > 0) {
-      const shown = lacking.slice(0, 20).join(', ') + (lacking.length > 20 ? `, … (${lacking.length} in all)` : '');
-      throw invalid(`data: without a target every record must carry its outputs; rows ${shown} have none`, { rows_without_outputs: lacking });
+    const lacking = data.kind === 'inline' ? recordsWithoutOutputs(data.records) : await datasetRowsSummary(ctx.db, data.ref);
+    if (lacking.withoutOutputs > 0) {
+      const more = lacking.withoutOutputs > lacking.firstWithoutOutputs.length ? `, … (${lacking.withoutOutputs} in all)` : '';
+      throw invalid(`data: without a target every record must carry its outputs; rows ${lacking.firstWithoutOutputs.join(', ')}${more} have none`, {
+        rows_without_outputs: lacking.firstWithoutOutputs,
+      });
     }
   }
+  const dataset = data.kind === 'dataset' ? data.dataset : null;
   const name = body.name ?? dataset?.name ?? 'inline';
   const experimentId = body.experiment_id ?? (await evaluationExperiment(ctx, name, user));
   if (body.experiment_id !== undefined) await getExperiment(ctx.db, body.experiment_id);
@@ -80,48 +87,30 @@ export async function createEvaluation(ctx: AppContext, body: CreateEvaluation, 
       aggregations: JSON.stringify(body.metrics ?? []),
       concurrency: body.concurrency,
       status: 'queued',
-      rows_total: records.length,
+      rows_total: data.total,
       created_by: user,
     });
-    await insertRows(
-      trx,
-      records.map((r, i) => ({
-        run_id: runId,
-        row_index: i,
-        inputs: JSON.stringify(r.inputs),
-        outputs: toJsonb(body.target ? null : (r.outputs ?? null)),
-        expectations: JSON.stringify(r.expectations),
-        retrieved_context: toJsonb(r.retrieved_context),
-        given_trace: toJsonb(r.trace),
-        request_id: r.request_id,
-        // Rows that bring their output (or the caller's trace) never call a target.
-        output_recorded: !body.target,
-        error: r.error,
-      })),
-    );
+    // A dataset's records are copied inside Postgres; inline records came in the request anyway.
+    if (data.kind === 'dataset') await copyDatasetRows(trx, runId, data.ref, body.target !== undefined);
+    else await insertRows(trx, data.records.map((r, i) => inlineRow(runId, i, r, body.target !== undefined)));
     return inserted;
   });
   await enqueueEvaluationRun(ctx.queue, runId);
-  ctx.log.info({ run_id: runId, rows: records.length, dataset: dataset?.name, version: dataset?.version }, 'evaluation run created');
+  ctx.log.info({ run_id: runId, rows: data.total, dataset: dataset?.name, version: dataset?.version }, 'evaluation run created');
   return run;
 }
 
-async function readData(
-  ctx: AppContext,
-  data: CreateEvaluation['data'],
-): Promise<{ records: EvalRecord[]; dataset: { name: string; version: number } | null }> {
+type RunData =
+  | { kind: 'dataset'; ref: DatasetVersionRef; dataset: { name: string; version: number }; total: number }
+  | { kind: 'inline'; records: EvalRecord[]; total: number };
+
+async function readData(ctx: AppContext, data: CreateEvaluation['data']): Promise<RunData> {
   if (data.name !== undefined) {
-    const read = await readDatasetRecords(ctx.db, data.name, data.version);
-    const records = read.records.map((r): EvalRecord => ({
-      inputs: r.inputs,
-      ...(r.outputs !== null ? { outputs: r.outputs } : {}),
-      expectations: r.expectations,
-      retrieved_context: null,
-      trace: null,
-      request_id: r.dataset_record_id,
-      error: null,
-    }));
-    return { records, dataset: { name: read.dataset.name, version: read.version } };
+    const row = await getDatasetRow(ctx.db, parseDatasetName(data.name).full);
+    const version = resolveVersion(row, data.version);
+    const ref = { datasetId: Number(row.dataset_id), version };
+    const { total } = await datasetRowsSummary(ctx.db, ref, 0);
+    return { kind: 'dataset', ref, dataset: { name: row.name, version }, total };
   }
   const problems: string[] = [];
   const records: EvalRecord[] = [];
@@ -134,7 +123,29 @@ async function readData(
     const shown = problems.slice(0, 20);
     throw invalid(shown.join('; ') + (problems.length > 20 ? `; … (${problems.length} problems in all)` : ''), { problems: shown });
   }
-  return { records, dataset: null };
+  return { kind: 'inline', records, total: records.length };
+}
+
+/** Inline records that bring neither outputs, an error nor a trace: a run without a target cannot score them. */
+function recordsWithoutOutputs(records: readonly EvalRecord[]): { withoutOutputs: number; firstWithoutOutputs: number[] } {
+  const lacking = records.flatMap((r, i) => (r.outputs === undefined && r.error === null && r.trace === null ? [i] : []));
+  return { withoutOutputs: lacking.length, firstWithoutOutputs: lacking.slice(0, 20) };
+}
+
+function inlineRow(runId: string, index: number, r: EvalRecord, hasTarget: boolean) {
+  return {
+    run_id: runId,
+    row_index: index,
+    inputs: JSON.stringify(r.inputs),
+    outputs: toJsonb(hasTarget ? null : (r.outputs ?? null)),
+    expectations: JSON.stringify(r.expectations),
+    retrieved_context: toJsonb(r.retrieved_context),
+    given_trace: toJsonb(r.trace),
+    request_id: r.request_id,
+    // Rows that bring their output (or the caller's trace) never call a target.
+    output_recorded: !hasTarget,
+    error: r.error,
+  };
 }
 
 /** The experiment `evaluation:<run name>`, created on first use. */

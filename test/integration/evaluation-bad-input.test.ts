@@ -58,6 +58,14 @@ describe.each(['postgres', 'pglite'] as const)('evaluation runs: bad input (%s)'
     const noOutputs = await post({ data: { records: [{ inputs: { q: 'a' }, outputs: 'x' }, { inputs: { q: 'b' } }, { request: 'c' }] } });
     expect(noOutputs.status).toBe(400);
     expect(noOutputs.body.message).toContain('rows 1, 2 have none');
+    // A dataset's records are checked in the database, in record order, with the same message.
+    await call('POST', '/api/v1/datasets', { name: 'evals.partly_answered' });
+    const records = Array.from({ length: 25 }, (_, i) => ({ inputs: { q: `r${i}` }, ...(i % 5 === 0 ? { outputs: `a${i}` } : {}) }));
+    await call('POST', '/api/v1/datasets/evals.partly_answered/merge', { records });
+    const fromDataset = await post({ data: { name: 'evals.partly_answered' } });
+    expect(fromDataset.status).toBe(400);
+    expect(fromDataset.body.message).toContain('rows 1, 2, 3, 4, 6, 7, 8, 9, 11, 12, 13, 14, 16, 17, 18, 19, 21, 22, 23, 24 have none');
+    expect(fromDataset.body.details.rows_without_outputs).toEqual([1, 2, 3, 4, 6, 7, 8, 9, 11, 12, 13, 14, 16, 17, 18, 19, 21, 22, 23, 24]);
     const empty = await post({ data: { records: [] }, target: http() });
     expect(empty.status).toBe(400);
     const both = await post({ data: { name: 'evals.small', records: [] } });
