@@ -7,7 +7,6 @@ import { randomBytes } from 'node:crypto';
 import { contentHash, collapseBatch, mergeRecord, traceToRecordInput } from '../domain/dataset-merge.ts';
 import { expectationsSchema, recordIdFor, type RecordInput } from '../domain/dataset-record.ts';
 import { invalid, isAssayError } from '../domain/errors.ts';
-import type { StoredTrace } from '../domain/trace.ts';
 import type { Db } from '../storage/connect.ts';
 import { allocateRecordSeqs, closeCurrentByHashes, type RecordVersionWrite } from '../storage/dataset-record-repository.ts';
 import { MAX_RESULTS_LIMIT } from '../storage/trace-search.ts';
@@ -53,12 +52,12 @@ export async function mergeDatasetRecords(
   const records = request.records ?? [];
   records.forEach((r, i) => checkExpectationCount(`records[${i}].expectations`, r.expectations, limits));
   // Traces are read before the transaction: on embedded PGlite a transaction holds the only connection.
-  const traces = [...(await tracesById(db, request.trace_ids ?? [])), ...(await tracesBySearch(db, request.search))];
-  const fromTraces = traces.map((t) => {
-    const input = traceToRecordInput(t);
-    validateTraceExpectations(t.info.trace_id, input, limits);
-    return input;
-  });
+  const byId = await recordInputsOf(db, [...new Set(request.trace_ids ?? [])], limits);
+  if (byId.unknown.length > 0) {
+    throw invalid(`trace_ids: unknown trace ids: ${byId.unknown.join(', ')}`, { unknown_trace_ids: byId.unknown });
+  }
+  const bySearch = await recordInputsOf(db, await traceIdsBySearch(db, request.search), limits);
+  const fromTraces = [...byId.inputs, ...bySearch.inputs];
   const batch = collapseBatch([...records, ...fromTraces], user);
   const now = new Date();
 
@@ -93,20 +92,29 @@ export async function mergeDatasetRecords(
   return { inserted: result.inserted, updated: result.updated, version: result.version };
 }
 
-async function tracesById(db: Db, ids: readonly string[]): Promise<StoredTrace[]> {
-  if (ids.length === 0) return [];
-  const unique = [...new Set(ids)];
-  const traces = await loadStoredTraces(db, unique);
-  if (traces.length < unique.length) {
+/** Traces read a page at a time: a large merge holds their records, never every trace's spans at once. */
+const TRACE_PAGE = 200;
+
+/** The record inputs of the traces with these ids, in their order, and the ids that are not traces. */
+async function recordInputsOf(db: Db, ids: readonly string[], limits: DatasetLimits): Promise<{ inputs: RecordInput[]; unknown: string[] }> {
+  const inputs: RecordInput[] = [];
+  const unknown: string[] = [];
+  for (let at = 0; at < ids.length; at += TRACE_PAGE) {
+    const page = ids.slice(at, at + TRACE_PAGE);
+    const traces = await loadStoredTraces(db, page);
     const found = new Set(traces.map((t) => t.info.trace_id));
-    const unknown = unique.filter((id) => !found.has(id));
-    throw invalid(`trace_ids: unknown trace ids: ${unknown.join(', ')}`, { unknown_trace_ids: unknown });
+    unknown.push(...page.filter((id) => !found.has(id)));
+    for (const trace of traces) {
+      const input = traceToRecordInput(trace);
+      validateTraceExpectations(trace.info.trace_id, input, limits);
+      inputs.push(input);
+    }
   }
-  return traces;
+  return { inputs, unknown };
 }
 
-/** Every trace the search finds, up to its max_results, paging as trace search pages. */
-async function tracesBySearch(db: Db, spec: TraceSearchSpec | undefined): Promise<StoredTrace[]> {
+/** The ids of every trace the search finds, up to its max_results, paging as trace search pages. */
+async function traceIdsBySearch(db: Db, spec: TraceSearchSpec | undefined): Promise<string[]> {
   if (!spec) return [];
   const wanted = spec.max_results ?? 1000;
   const ids: string[] = [];
@@ -128,7 +136,7 @@ async function tracesBySearch(db: Db, spec: TraceSearchSpec | undefined): Promis
     if (isAssayError(error, 'INVALID_PARAMETER_VALUE')) throw invalid(`search.${error.message}`);
     throw error;
   }
-  return loadStoredTraces(db, ids);
+  return ids;
 }
 
 /** Expectations logged on a trace must meet the same rules as those sent in a record. */

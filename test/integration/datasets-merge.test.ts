@@ -202,4 +202,27 @@ describe.each(['postgres', 'pglite'] as const)('merge_records semantics (%s)', (
     expect(bad.status).toBe(400);
     expect(bad.body.message).toMatch(/^search\.filter_string: /);
   });
+
+  it('merges hundreds of traces by id and by search, read in pages, in their order, and names every unknown id', async () => {
+    const traces = Array.from({ length: 450 }, (_, i) => traceWith(q(`paged ${i}`), `answer ${i}`));
+    const experimentId = await ingest(t, await t.tokenHeaders('writer'), traces.map((x) => x.payload));
+    const ids = traces.map((x) => x.trace_id);
+    const name = `cases_${db}.paged`;
+    await c.alice('POST', '/api/v1/datasets', { name });
+    // Unknown ids on both sides of a page boundary are all named, and nothing is written.
+    const wrong = await c.alice('POST', `/api/v1/datasets/${name}/merge`, { trace_ids: [...ids.slice(0, 250), 'tr-missing-a', ...ids.slice(250, 300), 'tr-missing-b'] });
+    expect(wrong.status).toBe(400);
+    expect(wrong.body.details.unknown_trace_ids).toEqual(['tr-missing-a', 'tr-missing-b']);
+    expect((await c.alice('GET', `/api/v1/datasets/${name}`)).body.dataset.record_count).toBe(0);
+    const byId = await c.alice('POST', `/api/v1/datasets/${name}/merge`, { trace_ids: ids.slice(0, 250) });
+    expect(byId.body).toMatchObject({ inserted: 250, updated: 0, version: 1 });
+    const bySearch = await c.alice('POST', `/api/v1/datasets/${name}/merge`, { search: { experiment_ids: [experimentId], max_results: 450 } });
+    expect(bySearch.body).toMatchObject({ inserted: 200, updated: 250, version: 2 });
+    // The records keep the order of the ids given first, then the search's new ones.
+    const { records } = (await c.alice('GET', `/api/v1/datasets/${name}/records?max_results=1000`)).body;
+    expect(records).toHaveLength(450);
+    const questions = records.map((r: { inputs: { question: string } }) => r.inputs.question);
+    expect(questions.slice(0, 250)).toEqual(ids.slice(0, 250).map((_, i) => `paged ${i}`));
+    expect(new Set(questions.slice(250))).toEqual(new Set(ids.slice(250).map((_, i) => `paged ${250 + i}`)));
+  });
 });
