@@ -94,7 +94,13 @@ async function experimentFor(db: Db, id: string): Promise<number> {
 export type AddTraces = { trace_ids: string[] } | { filter_string: string; max_results: number };
 
 /** Adds traces of the session's experiment; an id that is not one of them rejects the whole request. */
-export async function addTraces(db: Db, session: LabelingSessionRow, request: AddTraces, user: string): Promise<{ added: number; trace_count: number }> {
+export async function addTraces(
+  db: Db,
+  session: LabelingSessionRow,
+  request: AddTraces,
+  user: string,
+  searchTimeoutMs?: number,
+): Promise<{ added: number; trace_count: number }> {
   const experimentId = session.experiment_id;
   let ids: string[];
   if ('trace_ids' in request) {
@@ -105,14 +111,14 @@ export async function addTraces(db: Db, session: LabelingSessionRow, request: Ad
       throw invalid(`trace_ids: not traces of experiment ${experimentId}: ${unknown.slice(0, 20).join(', ')}${unknown.length > 20 ? ', …' : ''}`, { unknown_trace_ids: unknown });
     }
   } else {
-    ids = await searchIds(db, String(experimentId), request.filter_string, request.max_results);
+    ids = await searchIds(db, String(experimentId), request.filter_string, request.max_results, searchTimeoutMs);
   }
   const added = await addSessionTraces(db, session.labeling_session_id, ids, user);
   const progress = await sessionProgress(db, session.labeling_session_id, session.label_schemas.map((s) => s.name));
   return { added, trace_count: progress.total };
 }
 
-async function searchIds(db: Db, experimentId: string, filter: string, wanted: number): Promise<string[]> {
+async function searchIds(db: Db, experimentId: string, filter: string, wanted: number, timeoutMs: number | undefined): Promise<string[]> {
   const ids: string[] = [];
   let pageToken: string | undefined;
   do {
@@ -123,7 +129,7 @@ async function searchIds(db: Db, experimentId: string, filter: string, wanted: n
       order_by: ['timestamp_ms ASC'],
       max_results: Math.min(wanted - ids.length, MAX_RESULTS_LIMIT),
       page_token: pageToken,
-    });
+    }, { timeoutMs });
     ids.push(...page.traces.map((t) => t.trace_id));
     pageToken = page.next_page_token;
   } while (pageToken && ids.length < wanted);

@@ -40,6 +40,8 @@ export interface MergeOptions {
   /** The caller's name: created_by / last_updated_by, and the default human source. */
   user: string;
   limits: DatasetLimits;
+  /** A search's statement timeout (ASSAY_SEARCH_TIMEOUT_MS). */
+  searchTimeoutMs?: number | undefined;
 }
 
 export async function mergeDatasetRecords(
@@ -56,7 +58,7 @@ export async function mergeDatasetRecords(
   if (byId.unknown.length > 0) {
     throw invalid(`trace_ids: unknown trace ids: ${byId.unknown.join(', ')}`, { unknown_trace_ids: byId.unknown });
   }
-  const bySearch = await recordInputsOf(db, await traceIdsBySearch(db, request.search), limits);
+  const bySearch = await recordInputsOf(db, await traceIdsBySearch(db, request.search, options.searchTimeoutMs), limits);
   const fromTraces = [...byId.inputs, ...bySearch.inputs];
   const batch = collapseBatch([...records, ...fromTraces], user);
   const now = new Date();
@@ -114,7 +116,7 @@ async function recordInputsOf(db: Db, ids: readonly string[], limits: DatasetLim
 }
 
 /** The ids of every trace the search finds, up to its max_results, paging as trace search pages. */
-async function traceIdsBySearch(db: Db, spec: TraceSearchSpec | undefined): Promise<string[]> {
+async function traceIdsBySearch(db: Db, spec: TraceSearchSpec | undefined, timeoutMs: number | undefined): Promise<string[]> {
   if (!spec) return [];
   const wanted = spec.max_results ?? 1000;
   const ids: string[] = [];
@@ -127,7 +129,7 @@ async function traceIdsBySearch(db: Db, spec: TraceSearchSpec | undefined): Prom
         order_by: spec.order_by,
         max_results: Math.min(wanted - ids.length, MAX_RESULTS_LIMIT),
         page_token: pageToken,
-      });
+      }, { timeoutMs });
       ids.push(...page.traces.map((t) => t.trace_id));
       pageToken = page.next_page_token;
     } while (pageToken && ids.length < wanted);

@@ -17,7 +17,7 @@ import {
 } from '../storage/session-repository.ts';
 import { checkFilterRegexes, traceFilterCondition } from '../storage/trace-filter-sql.ts';
 import { loadAssessments } from '../storage/trace-repository.ts';
-import { parseFilterField } from './search-traces.ts';
+import { parseFilterField, underSearchTimeout } from './search-traces.ts';
 
 export type SessionWithFeedback = SessionSummary & { assessments: Assessment[] };
 
@@ -29,16 +29,24 @@ export interface SessionListRequest {
 }
 
 /** A page of sessions, most recently active first, each with its valid session-level feedback. */
-export async function listExperimentSessions(db: Db, experimentId: string, request: SessionListRequest): Promise<SessionWithFeedback[]> {
+export async function listExperimentSessions(
+  db: Db,
+  experimentId: string,
+  request: SessionListRequest,
+  options: { searchTimeoutMs?: number } = {},
+): Promise<SessionWithFeedback[]> {
   const experiment = Number((await getExperiment(db, experimentId)).experiment_id);
   const filter = request.filter_string ? parseFilterField(request.filter_string, 'filter_string') : [];
   if (filter.length > 0) await checkFilterRegexes(db, filter);
-  const sessions = await listSessions(db, experiment, {
-    ...(filter.length > 0 ? { condition: traceFilterCondition(filter) } : {}),
-    ...(request.user_id !== undefined ? { user_id: request.user_id } : {}),
-    limit: request.max_results,
-    ...(request.after ? { after: request.after } : {}),
-  });
+  // A filter runs under the search's statement timeout, as a trace search does.
+  const sessions = await underSearchTimeout(db, options.searchTimeoutMs, 'filter_string', (trx) =>
+    listSessions(trx, experiment, {
+      ...(filter.length > 0 ? { condition: traceFilterCondition(filter) } : {}),
+      ...(request.user_id !== undefined ? { user_id: request.user_id } : {}),
+      limit: request.max_results,
+      ...(request.after ? { after: request.after } : {}),
+    }),
+  );
   const feedback = await loadSessionAssessments(db, experiment, sessions.map((s) => s.session_id));
   return sessions.map((s) => ({ ...s, assessments: feedback.get(s.session_id) ?? [] }));
 }

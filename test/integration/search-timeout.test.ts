@@ -42,6 +42,42 @@ describe('search timeout', () => {
     expect(health.statusCode).toBe(200);
   });
 
+  it('stops the filters of session lists, dataset merges and labeling sessions at the same limit, naming their field', async () => {
+    const sessions = await t.app.inject({
+      method: 'GET',
+      url: `/api/v1/experiments/${id}/sessions?filter_string=${encodeURIComponent(NEVER)}`,
+      headers: admin,
+    });
+    expect(sessions.statusCode, sessions.body).toBe(400);
+    expect(sessions.json().message).toMatch(/^filter_string: the search was stopped after 1 ms \(ASSAY_SEARCH_TIMEOUT_MS\)/);
+
+    expect((await t.app.inject({ method: 'POST', url: '/api/v1/datasets', headers: admin, payload: { name: 'timeouts.cases' } })).statusCode).toBe(201);
+    const merge = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/datasets/timeouts.cases/merge',
+      headers: admin,
+      payload: { search: { experiment_ids: [id], filter_string: NEVER } },
+    });
+    expect(merge.statusCode, merge.body).toBe(400);
+    expect(merge.json().message).toMatch(/^search\.filter_string: the search was stopped after 1 ms/);
+
+    const session = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/labeling-sessions',
+      headers: admin,
+      payload: { name: 'timeouts', experiment_id: id, label_schemas: [{ name: 'helpful', kind: 'feedback', type: 'yes_no' }] },
+    });
+    expect(session.statusCode, session.body).toBe(201);
+    const labeling = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/labeling-sessions/${session.json().labeling_session_id}/traces`,
+      headers: admin,
+      payload: { filter_string: NEVER },
+    });
+    expect(labeling.statusCode, labeling.body).toBe(400);
+    expect(labeling.json().message).toMatch(/^filter_string: the search was stopped after 1 ms/);
+  });
+
   it("stops a monitor run's filter at the same limit and fails the run with the message", async () => {
     const experiment = await newExperiment(t.ctx);
     const put = await t.app.inject({

@@ -107,7 +107,7 @@ export async function labelingSessionRoutes(app: FastifyInstance, ctx: AppContex
   app.post<P>(`${BASE}/:id/traces`, { config: { role: 'writer' }, ...documented({ body: addBody, response: { 200: z.object({ added: z.number(), trace_count: z.number() }) } }) }, async (request) => {
     const row = await getSessionRow(ctx.db, request.params.id);
     const body = parseWith(addBody, request.body);
-    return addTraces(ctx.db, row, body, request.principal.name);
+    return addTraces(ctx.db, row, body, request.principal.name, ctx.config.searchTimeoutMs);
   });
 
   app.get<P>(`${BASE}/:id/traces`, { config: { role: 'reader' }, ...documented({ querystring: tracesQuery, response: { 200: z.object({ traces: z.array(sessionTraceJson), next_page_token: z.string().optional() }) } }) }, async (request) => {

@@ -48,7 +48,7 @@ export async function sessionRoutes(app: FastifyInstance, ctx: AppContext): Prom
         user_id: query.user_id,
         max_results: query.max_results,
         after: after ? { last_time: after.t, session_id: after.s } : undefined,
-      });
+      }, { searchTimeoutMs: ctx.config.searchTimeoutMs });
       const last = sessions.at(-1);
       return {
         sessions: sessions.map(sessionToJson),
