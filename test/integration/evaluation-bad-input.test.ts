@@ -73,6 +73,17 @@ describe.each(['postgres', 'pglite'] as const)('evaluation runs: bad input (%s)'
     expect(both.body.message).toContain('not both');
   });
 
+  it("refuses a target's timeout_ms beyond two minutes, so one run cannot hold a worker's slots for long", async () => {
+    const long = await post({ data: { name: 'evals.small' }, target: { ...http(), timeout_ms: 600_000 } });
+    expect(long.status).toBe(400);
+    expect(long.body.message).toMatch(/^target\.timeout_ms: /);
+    expect(long.body.message).toContain('120000');
+    const chat = await post({ data: { name: 'evals.small' }, target: { type: 'openai_chat', base_url: `${target.url}/v1`, model: 'm', timeout_ms: 50 } });
+    expect(chat.status).toBe(400);
+    expect(chat.body.message).toMatch(/^target\.timeout_ms: /);
+    expect((await post({ data: { name: 'evals.small' }, target: { ...http(), timeout_ms: 120_000 } })).status).toBe(202);
+  });
+
   it('names unknown scorers', async () => {
     const res = await post({ data: { name: 'evals.small' }, target: http(), scorers: ['safety', 'truthiness', { name: 'x', type: 'vibes' }] });
     expect(res.status).toBe(400);
