@@ -51,7 +51,7 @@ export function registerTraces(program: Command): void {
     .option('-x, --experiment-id <ids...>', 'experiments to search (default: all of them)')
     .option('-f, --filter <filter>', "MLflow search_traces filter, e.g. \"status = 'ERROR'\"")
     .option('-o, --order-by <items...>', "order, e.g. 'timestamp_ms DESC' 'tag.env'")
-    .option('-n, --max-results <n>', 'traces per page, 1 to 50000 (default 100)')
+    .option('-n, --max-results <n>', 'traces per page, 1 to 5000 (default 100)')
     .option('--page-token <token>', 'continue after the page that printed this token')
     .option('-e, --extract <fields...>', "span values as extra columns, e.g. span.end_time span.inputs.messages 'retrieve.outputs'")
     .option('--format <format>', 'table, csv or json (default table)')

@@ -21,8 +21,11 @@ import type { CompiledQuery, Selectable } from 'kysely';
 
 export { checkFilterRegexes, traceFilterCondition, type TraceCondition } from './trace-filter-sql.ts';
 
-/** Largest page, and the page size when none is asked for. */
-export const MAX_RESULTS_LIMIT = 50_000;
+/**
+ * Largest page, and the page size when none is asked for. A page is built whole in the API's memory
+ * with every trace's assessments, so more traces come by page_token, not by one huge page.
+ */
+export const MAX_RESULTS_LIMIT = 5_000;
 export const DEFAULT_MAX_RESULTS = 100;
 
 export interface SearchTracesInput {

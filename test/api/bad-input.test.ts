@@ -105,6 +105,9 @@ describe('bad input', () => {
       extract_fields: ['span.end_time', 'span.inputs.messages', 'span.outputs.choices', 'span.attributes.usage.total_tokens'],
     });
     expect(ok.statusCode).toBe(200);
+    // A page is held whole in memory: more than 5,000 traces come by page_token.
+    expect(expectError(await search({ max_results: 5001 }), 400, 'INVALID_PARAMETER_VALUE')).toMatch(/^max_results: .*5000/);
+    expect((await search({ max_results: 5000 })).statusCode).toBe(200);
   });
 
   it('names missing and malformed ids', async () => {
