@@ -21,13 +21,13 @@ import { feedbackWrite, insertAssessments, newAssessmentId, storedIdempotencyKey
 import { insertRunCalls, lockRunningShared, recordRunCalls, type RunCall } from '../storage/monitor-run-calls.ts';
 import { BatchWriter } from './batch-writer.ts';
 import type { RunCounts } from '../storage/monitor-schema.ts';
-import { findRun } from '../storage/monitor-repository.ts';
+import type { MonitorRunRow } from '../storage/monitor-repository.ts';
 import { chunkDone, chunkTraceIds, markChunkDone } from '../storage/monitor-run-repository.ts';
 import { copyTraces } from '../storage/results-table.ts';
 import { loadStoredTraces } from '../storage/trace-repository.ts';
 import { chunkBudget } from './monitor-budget.ts';
 import { tracesMatching } from './monitor-filters.ts';
-import { emptyScorerCounts, finishRunIfDone } from './monitor-plan.ts';
+import { emptyScorerCounts } from './monitor-counts.ts';
 import { scoreSessionChunk } from './monitor-sessions.ts';
 import { pendingRunCalls } from './pending-run-calls.ts';
 import { runPool } from './pool.ts';
@@ -50,10 +50,10 @@ interface MonitorScorerPlan {
   scorer: Scorer;
 }
 
-export async function runChunk(ctx: AppContext, runId: string, chunk: number, signal: AbortSignal): Promise<void> {
-  const done = await chunkDone(ctx.db, runId, chunk);
-  const run = await findRun(ctx.db, runId);
-  if (done !== false || !run || run.status !== 'running') return;
+/** Scores and copies one chunk of a running run; a chunk already done (or not in the run) is left alone. */
+export async function runChunk(ctx: AppContext, run: MonitorRunRow, chunk: number, signal: AbortSignal): Promise<void> {
+  const runId = run.run_id;
+  if ((await chunkDone(ctx.db, runId, chunk)) !== false) return;
   const stopTimer = monitorChunkDuration.startTimer();
   const traceIds = await chunkTraceIds(ctx.db, runId, chunk);
 
@@ -108,7 +108,6 @@ export async function runChunk(ctx: AppContext, runId: string, chunk: number, si
   monitorTracesCopied.inc(counts.traces_copied ?? 0);
   stopTimer();
   ctx.log.info({ run_id: runId, chunk, traces: traceIds.length, judge_calls: counts.judge_calls }, 'monitor chunk done');
-  await finishRunIfDone(ctx, runId);
 }
 
 /** Which (trace, scorer) pairs to score: filters, coordinated sample, not already stored, applicable. */
