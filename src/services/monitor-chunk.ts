@@ -9,6 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../services/context.ts';
 import type { FeedbackDraft } from '../domain/assessment.ts';
+import { traceFeedbackKey } from '../domain/feedback-key.ts';
 import { scorerRate, type MonitorConfig } from '../domain/monitor-config.ts';
 import type { ScorerEntry } from '../domain/scorer-entry.ts';
 import { isSampled } from '../domain/sampling.ts';
@@ -31,12 +32,6 @@ import { emptyScorerCounts } from './monitor-counts.ts';
 import { scoreSessionChunk } from './monitor-sessions.ts';
 import { pendingRunCalls } from './pending-run-calls.ts';
 import { runPool } from './pool.ts';
-
-/** The feedback key of one (trace, monitor scorer) pair; extra drafts of one call get a suffix. */
-export function feedbackKey(experimentId: number, scorerName: string, traceId: string, draftIndex = 0): string {
-  const base = `monitor:${experimentId}:${scorerName}:${traceId}`;
-  return draftIndex === 0 ? base : `${base}#${draftIndex}`;
-}
 
 interface Task {
   trace: StoredTrace;
@@ -132,10 +127,10 @@ async function planTasks(
   }
 
   // A pair whose feedback is stored was judged by an earlier attempt: never again.
-  const stored = await storedKeys(ctx, [...sampled].flatMap(([id, plans]) => plans.map((p) => feedbackKey(experimentId, p.entry.name, id))));
+  const stored = await storedKeys(ctx, [...sampled].flatMap(([id, plans]) => plans.map((p) => traceFeedbackKey(experimentId, p.entry.name, id))));
   const pending = new Map<string, MonitorScorerPlan[]>();
   for (const [traceId, plans] of sampled) {
-    const left = plans.filter((p) => !stored.has(feedbackKey(experimentId, p.entry.name, traceId)));
+    const left = plans.filter((p) => !stored.has(traceFeedbackKey(experimentId, p.entry.name, traceId)));
     for (const p of plans) if (!left.includes(p)) counts.scorers![p.entry.name]!.skipped_existing += 1;
     if (left.length) pending.set(traceId, left);
   }
@@ -204,7 +199,7 @@ async function writeFeedback(
     ...feedbackWrite(
       traceId,
       { ...draft, metadata: { ...draft.metadata, 'assay.monitor.run_id': runId } },
-      feedbackKey(experimentId, task.entry.name, traceId, i),
+      traceFeedbackKey(experimentId, task.entry.name, traceId, i),
     ),
     // Known before the insert, so the batch can tell which pairs it stored and which were there already.
     assessment_id: newAssessmentId(),
