@@ -7,7 +7,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { monitorRuns } from '../../src/services/monitor-run-kind.ts';
 import { startRunNow } from '../../src/services/monitor-runs.ts';
-import { failRun, planRun } from '../../src/services/run-engine.ts';
+import { failRun, planRun, runSlice } from '../../src/services/run-engine.ts';
 import { findRun } from '../../src/storage/monitor-repository.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { ingestSamples, newExperiment } from '../support/monitor.ts';
@@ -61,7 +61,12 @@ it('deals the window round-robin into chunks and finishes a run whose chunks all
   for (const chunk of [0, 1, 2]) await monitorRuns.processSlice(t.ctx, planned, chunk, new AbortController().signal);
   expect((await findRun(t.ctx.db, run.run_id))?.status).toBe('running');
 
-  await Promise.all([planRun(t.ctx, monitorRuns, run.run_id), planRun(t.ctx, monitorRuns, run.run_id)]);
+  // The run's job sent again and the last chunk's job retried, at once: the run finishes once.
+  await Promise.all([
+    planRun(t.ctx, monitorRuns, run.run_id),
+    runSlice(t.ctx, monitorRuns, run.run_id, 2, new AbortController().signal),
+    runSlice(t.ctx, monitorRuns, run.run_id, 2, new AbortController().signal),
+  ]);
   const finished = await findRun(t.ctx.db, run.run_id);
   expect(finished?.status).toBe('succeeded');
   expect(finished?.traces_seen).toBe(10);
