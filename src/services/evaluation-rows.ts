@@ -10,7 +10,6 @@ import type { IncomingTrace, StoredTrace } from '../domain/trace.ts';
 import type { ScorerEntry } from '../scorers/registry.ts';
 import {
   findRow,
-  findRun,
   pendingRows,
   recordOutput,
   setRowFigures,
@@ -19,7 +18,7 @@ import {
   type RowFigures,
 } from '../storage/evaluation-repository.ts';
 import { loadStoredTraces } from '../storage/trace-repository.ts';
-import { finishRunIfDone, slicing } from './evaluation-plan.ts';
+import { slicing } from './evaluation-plan.ts';
 import { judgeRow, RowScorers, storedFeedbackKeys } from './evaluation-scoring.ts';
 import { RowWriter } from './evaluation-writer.ts';
 import { createTarget, targetSchema, type TargetCall } from './evaluation-target.ts';
@@ -40,9 +39,9 @@ interface SliceContext {
   signal: AbortSignal;
 }
 
-export async function runSlice(ctx: AppContext, runId: string, slice: number, signal: AbortSignal): Promise<void> {
-  const run = await findRun(ctx.db, runId);
-  if (!run || run.status !== 'running') return;
+/** Runs the pending rows of one slice of a running run. */
+export async function runRows(ctx: AppContext, run: EvaluationRunRow, slice: number, signal: AbortSignal): Promise<void> {
+  const runId = run.run_id;
   const { slices, lanes } = slicing(run);
   const rows = await pendingRows(ctx.db, runId, slice, slices);
   if (rows.length > 0) {
@@ -61,7 +60,6 @@ export async function runSlice(ctx: AppContext, runId: string, slice: number, si
     await tails.drain();
   }
   signal.throwIfAborted();
-  await finishRunIfDone(ctx, runId);
 }
 
 /**

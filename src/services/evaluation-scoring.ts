@@ -6,6 +6,7 @@
  */
 import type { FeedbackDraft } from '../domain/assessment.ts';
 import { defaultScorers } from '../domain/evaluation-record.ts';
+import { feedbackScope, rowFeedbackKey, rowKeyPrefix } from '../domain/feedback-key.ts';
 import type { JsonValue, StoredTrace } from '../domain/trace.ts';
 import type { JudgeClient } from '../scorers/judge-client.ts';
 import { buildScorer, type Scorer, type ScorerEntry } from '../scorers/registry.ts';
@@ -19,12 +20,6 @@ import {
 } from '../storage/assessment-repository.ts';
 import type { RowVerdict } from '../storage/evaluation-schema.ts';
 import type { Executor } from '../storage/trace-repository.ts';
-
-/** The feedback key of one (run, row, scorer); extra drafts of one call get a suffix. */
-export function evaluationFeedbackKey(runId: string, rowIndex: number, scorerName: string, draftIndex = 0): string {
-  const base = `evaluation:${runId}:${rowIndex}:${scorerName}`;
-  return draftIndex === 0 ? base : `${base}#${draftIndex}`;
-}
 
 /** Builds scorers once per job and hands out the ones a row gets. */
 export class RowScorers {
@@ -50,7 +45,7 @@ export class RowScorers {
 
 /** Feedback keys already stored for these traces under this run: what an earlier attempt wrote. */
 export async function storedFeedbackKeys(db: Executor, runId: string, traceIds: readonly string[]): Promise<Set<string>> {
-  return storedKeysWithPrefix(db, traceIds, `evaluation:${runId}:`);
+  return storedKeysWithPrefix(db, traceIds, feedbackScope('evaluation', runId));
 }
 
 /** A row's judge answers, ready to be stored once the trace and the row's output are. */
@@ -78,8 +73,8 @@ export async function judgeRow(
 ): Promise<RowJudgement> {
   // A multi-turn record (chat messages as inputs) is also a conversation for session judges.
   const input = withRecordConversation(scorerInputFromTrace(trace), `row-${rowIndex}`);
-  const key = (name: string, i = 0) => evaluationFeedbackKey(runId, rowIndex, name, i);
-  const prefix = `evaluation:${runId}:${rowIndex}:`;
+  const key = (name: string, i = 0) => rowFeedbackKey(runId, rowIndex, name, i);
+  const prefix = rowKeyPrefix(runId, rowIndex);
   const todo = scorers
     .forRow(input.expectations, input.retrieved.some((g) => g.documents.length > 0))
     .filter((s) => !existing.has(key(s.name)) && s.applicability(input).applies);

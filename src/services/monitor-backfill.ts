@@ -15,7 +15,7 @@ import { storedIdempotencyKeys } from '../storage/assessment-repository.ts';
 import { backfillPage, completeTraceSpan } from '../storage/backfill-traces.ts';
 import { getExperiment } from '../storage/experiment-repository.ts';
 import { createRun, findMonitor, type MonitorRunRow } from '../storage/monitor-repository.ts';
-import { feedbackKey } from './monitor-chunk.ts';
+import { traceFeedbackKey } from '../domain/feedback-key.ts';
 import { tracesMatching } from './monitor-filters.ts';
 import { enqueueMonitorRun } from '../queue/jobs.ts';
 import { budgetAllowance } from './monitor-budget.ts';
@@ -89,7 +89,7 @@ export async function estimateBackfill(
       const filters = [config.filter_string, entry.filter_string].filter((f): f is string => Boolean(f));
       const eligible = filters.length ? await tracesMatching(ctx.db, ids, filters, ctx.config.searchTimeoutMs) : null;
       const sampled = ids.filter((t) => (!eligible || eligible.has(t)) && isSampled(t, scorerRate(config, entry)));
-      const keys = sampled.map((t) => feedbackKey(experimentId, entry.name, t));
+      const keys = sampled.map((t) => traceFeedbackKey(experimentId, entry.name, t));
       const existing = await storedIdempotencyKeys(ctx.db, keys);
       const isJudge = buildScorer(entry, { model: ctx.config.judge.model }).kind === 'llm_judge';
       tally.sampled += sampled.length;

@@ -9,6 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../services/context.ts';
 import type { FeedbackDraft } from '../domain/assessment.ts';
+import { traceFeedbackKey } from '../domain/feedback-key.ts';
 import { scorerRate, type MonitorConfig } from '../domain/monitor-config.ts';
 import type { ScorerEntry } from '../domain/scorer-entry.ts';
 import { isSampled } from '../domain/sampling.ts';
@@ -21,22 +22,16 @@ import { feedbackWrite, insertAssessments, newAssessmentId, storedIdempotencyKey
 import { insertRunCalls, lockRunningShared, recordRunCalls, type RunCall } from '../storage/monitor-run-calls.ts';
 import { BatchWriter } from './batch-writer.ts';
 import type { RunCounts } from '../storage/monitor-schema.ts';
-import { findRun } from '../storage/monitor-repository.ts';
+import type { MonitorRunRow } from '../storage/monitor-repository.ts';
 import { chunkDone, chunkTraceIds, markChunkDone } from '../storage/monitor-run-repository.ts';
 import { copyTraces } from '../storage/results-table.ts';
 import { loadStoredTraces } from '../storage/trace-repository.ts';
 import { chunkBudget } from './monitor-budget.ts';
 import { tracesMatching } from './monitor-filters.ts';
-import { emptyScorerCounts, finishRunIfDone } from './monitor-plan.ts';
+import { emptyScorerCounts } from './monitor-counts.ts';
 import { scoreSessionChunk } from './monitor-sessions.ts';
 import { pendingRunCalls } from './pending-run-calls.ts';
 import { runPool } from './pool.ts';
-
-/** The feedback key of one (trace, monitor scorer) pair; extra drafts of one call get a suffix. */
-export function feedbackKey(experimentId: number, scorerName: string, traceId: string, draftIndex = 0): string {
-  const base = `monitor:${experimentId}:${scorerName}:${traceId}`;
-  return draftIndex === 0 ? base : `${base}#${draftIndex}`;
-}
 
 interface Task {
   trace: StoredTrace;
@@ -50,10 +45,10 @@ interface MonitorScorerPlan {
   scorer: Scorer;
 }
 
-export async function runChunk(ctx: AppContext, runId: string, chunk: number, signal: AbortSignal): Promise<void> {
-  const done = await chunkDone(ctx.db, runId, chunk);
-  const run = await findRun(ctx.db, runId);
-  if (done !== false || !run || run.status !== 'running') return;
+/** Scores and copies one chunk of a running run; a chunk already done (or not in the run) is left alone. */
+export async function runChunk(ctx: AppContext, run: MonitorRunRow, chunk: number, signal: AbortSignal): Promise<void> {
+  const runId = run.run_id;
+  if ((await chunkDone(ctx.db, runId, chunk)) !== false) return;
   const stopTimer = monitorChunkDuration.startTimer();
   const traceIds = await chunkTraceIds(ctx.db, runId, chunk);
 
@@ -108,7 +103,6 @@ export async function runChunk(ctx: AppContext, runId: string, chunk: number, si
   monitorTracesCopied.inc(counts.traces_copied ?? 0);
   stopTimer();
   ctx.log.info({ run_id: runId, chunk, traces: traceIds.length, judge_calls: counts.judge_calls }, 'monitor chunk done');
-  await finishRunIfDone(ctx, runId);
 }
 
 /** Which (trace, scorer) pairs to score: filters, coordinated sample, not already stored, applicable. */
@@ -133,10 +127,10 @@ async function planTasks(
   }
 
   // A pair whose feedback is stored was judged by an earlier attempt: never again.
-  const stored = await storedKeys(ctx, [...sampled].flatMap(([id, plans]) => plans.map((p) => feedbackKey(experimentId, p.entry.name, id))));
+  const stored = await storedKeys(ctx, [...sampled].flatMap(([id, plans]) => plans.map((p) => traceFeedbackKey(experimentId, p.entry.name, id))));
   const pending = new Map<string, MonitorScorerPlan[]>();
   for (const [traceId, plans] of sampled) {
-    const left = plans.filter((p) => !stored.has(feedbackKey(experimentId, p.entry.name, traceId)));
+    const left = plans.filter((p) => !stored.has(traceFeedbackKey(experimentId, p.entry.name, traceId)));
     for (const p of plans) if (!left.includes(p)) counts.scorers![p.entry.name]!.skipped_existing += 1;
     if (left.length) pending.set(traceId, left);
   }
@@ -205,7 +199,7 @@ async function writeFeedback(
     ...feedbackWrite(
       traceId,
       { ...draft, metadata: { ...draft.metadata, 'assay.monitor.run_id': runId } },
-      feedbackKey(experimentId, task.entry.name, traceId, i),
+      traceFeedbackKey(experimentId, task.entry.name, traceId, i),
     ),
     // Known before the insert, so the batch can tell which pairs it stored and which were there already.
     assessment_id: newAssessmentId(),

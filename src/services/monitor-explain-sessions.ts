@@ -15,7 +15,8 @@ import { feedbackByKeys, sessionStanding, validSessionFeedback, type SessionStan
 import { sessionTraceIds } from '../storage/monitor-session-repository.ts';
 import type { Decision, ScorerDecision } from './monitor-explain.ts';
 import { tracesMatching } from './monitor-filters.ts';
-import { conversationInput, sessionFeedbackKey, sessionKeyPrefix, sessionScorers } from './monitor-sessions.ts';
+import { sessionFeedbackKey, sessionKeyPrefix } from '../domain/feedback-key.ts';
+import { conversationInput, sessionScorers } from './monitor-sessions.ts';
 
 export async function explainSessionScorers(
   ctx: AppContext,

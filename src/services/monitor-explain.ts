@@ -17,7 +17,7 @@ import { findMonitor } from '../storage/monitor-repository.ts';
 import { activeRunHolding, copyStanding, feedbackByKeys, traceStanding, type StoredFeedback } from '../storage/monitor-decisions.ts';
 import { deferredPairs } from '../storage/budget-repository.ts';
 import { loadStoredTraces } from '../storage/trace-repository.ts';
-import { feedbackKey } from './monitor-chunk.ts';
+import { traceFeedbackKey } from '../domain/feedback-key.ts';
 import { explainSessionScorers } from './monitor-explain-sessions.ts';
 import { tracesMatching } from './monitor-filters.ts';
 
@@ -103,7 +103,7 @@ export async function explainTrace(ctx: AppContext, traceId: string, experimentI
 
   const [stored] = await loadStoredTraces(ctx.db, [traceId]);
   const input = scorerInputFromTrace(stored!);
-  const feedback = await feedbackByKeys(ctx.db, config.scorers.map((s) => feedbackKey(bare.experiment_id, s.name, traceId)));
+  const feedback = await feedbackByKeys(ctx.db, config.scorers.map((s) => traceFeedbackKey(bare.experiment_id, s.name, traceId)));
   const deferred = await deferredPairs(ctx.db, bare.experiment_id, traceId);
   const monitorPass = config.filter_string ? (await tracesMatching(ctx.db, [traceId], [config.filter_string], ctx.config.searchTimeoutMs)).has(traceId) : null;
   const u = samplingPoint(traceId);
@@ -115,7 +115,7 @@ export async function explainTrace(ctx: AppContext, traceId: string, experimentI
     const applicability = scorer.applicability(input);
     const rate = scorerRate(config, entry);
     const sampled = isSampled(traceId, rate);
-    const fb = feedback.get(feedbackKey(bare.experiment_id, entry.name, traceId)) ?? null;
+    const fb = feedback.get(traceFeedbackKey(bare.experiment_id, entry.name, traceId)) ?? null;
     const wait = deferred.get(entry.name) ?? null;
     const base = {
       scorer: entry.name,

@@ -9,6 +9,7 @@
  */
 import type { FeedbackDraft } from '../domain/assessment.ts';
 import { extractText } from '../domain/chat-text.ts';
+import { draftKey, sessionFeedbackKey, sessionKeyPrefix } from '../domain/feedback-key.ts';
 import { conversationText } from '../domain/conversation.ts';
 import { scorerRate, sessionIdleSeconds, type MonitorConfig } from '../domain/monitor-config.ts';
 import type { ScorerEntry } from '../domain/scorer-entry.ts';
@@ -40,16 +41,6 @@ import { runPool } from './pool.ts';
 /** The monitor's session judges (none when ASSAY_SESSION_JUDGES is off). */
 export function sessionScorers(ctx: Pick<AppContext, 'config'>, config: MonitorConfig): ScorerEntry[] {
   return ctx.config.sessionJudges ? config.scorers.filter((s) => scorerLevel(s) === 'session') : [];
-}
-
-/** The start of every key of one monitor scorer's feedback on one session. */
-export function sessionKeyPrefix(experimentId: number, scorerName: string, sessionId: string): string {
-  return `monitor:${experimentId}:${scorerName}:session:${sessionId}@`;
-}
-
-/** The feedback key of one (session version, monitor scorer) pair. */
-export function sessionFeedbackKey(experimentId: number, scorerName: string, session: SessionVersion): string {
-  return `${sessionKeyPrefix(experimentId, scorerName, session.session_id)}${session.turns}:${session.last_trace_id}`;
 }
 
 /**
@@ -142,7 +133,7 @@ export async function scoreSessionChunk(ctx: AppContext, run: MonitorRunRow, chu
             'assay.session.turns': String(task.session.turns),
           },
         },
-        i === 0 ? task.key : `${task.key}#${i}`,
+        draftKey(task.key, i),
       ),
     );
     const prefix = sessionKeyPrefix(run.experiment_id, task.entry.name, task.session.session_id);

@@ -2,6 +2,7 @@
 import { sql, type Insertable, type Selectable } from 'kysely';
 import type { JsonValue } from '../domain/trace.ts';
 import { batches, toJsonb } from './json.ts';
+import { sliceSql } from './run-repository.ts';
 import type { EvaluationRowTable, EvaluationRunTable, RunCounts } from './evaluation-schema.ts';
 import type { Executor } from './trace-repository.ts';
 
@@ -46,14 +47,14 @@ export async function deleteRun(db: Executor, runId: string): Promise<boolean> {
   return result.numDeletedRows > 0n;
 }
 
-/** Rows of one slice (row_index mod slices) still to do, in order. */
+/** Rows of one slice (rows dealt round-robin by row_index) still to do, in order. */
 export async function pendingRows(db: Executor, runId: string, slice: number, slices: number): Promise<EvaluationRowRow[]> {
   return db
     .selectFrom('assay.evaluation_row')
     .selectAll()
     .where('run_id', '=', runId)
     .where('status', '=', 'pending')
-    .where(sql<boolean>`row_index % ${slices} = ${slice}`)
+    .where(sliceSql(sql.ref<number>('row_index'), slices), '=', slice)
     .orderBy('row_index')
     .execute();
 }
@@ -161,21 +162,16 @@ export async function markRunRunning(db: Executor, runId: string): Promise<Evalu
     .executeTakeFirst();
 }
 
-/** The slices (row_index mod slices) that still have pending rows. */
+/** The slices (rows dealt round-robin by row_index) that still have pending rows. */
 export async function pendingSlices(db: Executor, runId: string, slices: number): Promise<number[]> {
   const rows = await db
     .selectFrom('assay.evaluation_row')
-    .select(sql<number>`row_index % ${slices}`.as('slice'))
+    .select(sliceSql(sql.ref<number>('row_index'), slices).as('slice'))
     .distinct()
     .where('run_id', '=', runId)
     .where('status', '=', 'pending')
     .execute();
   return rows.map((r) => Number(r.slice));
-}
-
-/** The run, locked until the transaction ends. */
-export async function lockRun(trx: Executor, runId: string): Promise<EvaluationRunRow | undefined> {
-  return trx.selectFrom('assay.evaluation_run').selectAll().where('run_id', '=', runId).forUpdate().executeTakeFirst();
 }
 
 /** What the run's judges cost, summed over their feedback (null when no judge reported a price). */
@@ -193,16 +189,6 @@ export async function markRunSucceeded(db: Executor, runId: string, counts: RunC
     .updateTable('assay.evaluation_run')
     .set({ status: 'succeeded', counts: JSON.stringify(counts), metrics: JSON.stringify(metrics), finished_at: new Date() })
     .where('run_id', '=', runId)
-    .execute();
-}
-
-/** Marks a queued or running run failed for good. */
-export async function markRunFailed(db: Executor, runId: string, reason: string): Promise<void> {
-  await db
-    .updateTable('assay.evaluation_run')
-    .set({ status: 'failed', error: reason.slice(0, 2000), finished_at: new Date() })
-    .where('run_id', '=', runId)
-    .where('status', 'in', ['queued', 'running'])
     .execute();
 }
 

@@ -3,6 +3,7 @@
  * chunk delivered twice or two batches committing at once cannot make them drift from the rows.
  */
 import { sql } from 'kysely';
+import { feedbackScope } from '../domain/feedback-key.ts';
 import type { Executor } from './connect.ts';
 
 export interface StoredRunFeedback {
@@ -19,7 +20,7 @@ export interface StoredRunFeedback {
  * deletes it).
  */
 export async function storedRunFeedback(db: Executor, runId: string, experimentId: number): Promise<StoredRunFeedback> {
-  const prefix = `monitor:${experimentId}:`;
+  const prefix = feedbackScope('monitor', experimentId);
   const { rows } = await sql<{ scorer: string; scored: number; errored: number; assessments: number }>`
     select scorer,
            count(*) filter (where not errored)::int as scored,
@@ -47,7 +48,7 @@ export async function storedRunFeedback(db: Executor, runId: string, experimentI
  * Read while the run's session list still exists.
  */
 export async function storedSessionRunFeedback(db: Executor, runId: string, experimentId: number): Promise<StoredRunFeedback> {
-  const prefix = `monitor:${experimentId}:`;
+  const prefix = feedbackScope('monitor', experimentId);
   const { rows } = await sql<{ scorer: string; scored: number; errored: number; assessments: number }>`
     select scorer,
            count(*) filter (where not errored)::int as scored,

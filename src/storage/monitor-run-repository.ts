@@ -1,15 +1,15 @@
 /**
  * A monitoring run's work lists and its end: the window of traces a run takes (read under one
- * snapshot, see services/monitor-plan.ts), its chunks, and the writes that finish or fail it.
+ * snapshot, see services/monitor-run-kind.ts), its chunks, and the write that finishes it.
  */
 import { sql } from 'kysely';
 import { deferredReady } from './budget-repository.ts';
 import type { Db, Executor } from './connect.ts';
 import { findMonitor, type MonitorRunRow } from './monitor-repository.ts';
-import { takeRunCallTotals } from './monitor-run-calls.ts';
 import type { RunCounts } from './monitor-schema.ts';
 import { arrivalLowerBound } from './partitions.ts';
 import { traceLogsTable } from './results-table.ts';
+import { sliceSql } from './run-repository.ts';
 
 export interface WindowOptions {
   chunkSize: number;
@@ -18,8 +18,8 @@ export interface WindowOptions {
 }
 
 /**
- * Fixes the run's window in one repeatable-read transaction: the traces it judges, split into
- * chunks in sequence order, and the cursor it moves to when it finishes (the snapshot's xmin).
+ * Fixes the run's window in one repeatable-read transaction: the traces it judges (in sequence
+ * order, dealt round-robin across its chunks), and the cursor it moves to when it finishes (the snapshot's xmin).
  */
 export async function selectRunWindow(db: Db, run: MonitorRunRow, options: WindowOptions): Promise<MonitorRunRow> {
   const { chunkSize } = options;
@@ -61,7 +61,8 @@ export async function selectRunWindow(db: Db, run: MonitorRunRow, options: Windo
             .selectFrom(window.as('w'))
             .select([
               sql.lit(run.run_id).as('run_id'),
-              sql<number>`((row_number() over (order by w.seq, w.trace_id)) - 1) / ${chunkSize}`.as('chunk'),
+              // Dealt round-robin over as many chunks as `chunkSize` traces a chunk make.
+              sliceSql(sql<number>`row_number() over (order by w.seq, w.trace_id) - 1`, sql<number>`ceil(count(*) over () / ${chunkSize}::numeric)::int`).as('chunk'),
               'w.trace_id',
             ]),
         )
@@ -98,11 +99,6 @@ export async function pendingChunks(db: Executor, runId: string): Promise<number
   return rows.map((r) => r.chunk);
 }
 
-/** The run, locked until the transaction ends. */
-export async function lockRun(trx: Executor, runId: string): Promise<MonitorRunRow | undefined> {
-  return trx.selectFrom('assay.monitor_run').selectAll().where('run_id', '=', runId).forUpdate().executeTakeFirst();
-}
-
 export async function runChunks(trx: Executor, runId: string): Promise<Array<{ done: boolean; counts: RunCounts }>> {
   return trx.selectFrom('assay.monitor_run_chunk').select(['done', 'counts']).where('run_id', '=', runId).execute();
 }
@@ -126,24 +122,6 @@ export async function markRunSucceeded(trx: Executor, run: MonitorRunRow, counts
   }
   await trx.deleteFrom('assay.monitor_run_trace').where('run_id', '=', run.run_id).execute();
   await trx.deleteFrom('assay.monitor_run_session').where('run_id', '=', run.run_id).execute();
-}
-
-/**
- * Marks a queued or running run failed, keeping what its judge calls cost (they were paid for too).
- * Returns false when the run had already ended.
- */
-export async function markRunFailed(db: Db, runId: string, reason: string): Promise<boolean> {
-  return db.transaction().execute(async (trx) => {
-    const run = await trx.selectFrom('assay.monitor_run').select(['status', 'counts']).where('run_id', '=', runId).forUpdate().executeTakeFirst();
-    if (!run || (run.status !== 'queued' && run.status !== 'running')) return false;
-    const counts = { ...run.counts, ...(await takeRunCallTotals(trx, runId)) };
-    await trx
-      .updateTable('assay.monitor_run')
-      .set({ status: 'failed', error: reason.slice(0, 2000), finished_at: new Date(), counts: JSON.stringify(counts) })
-      .where('run_id', '=', runId)
-      .execute();
-    return true;
-  });
 }
 
 /** Whether the chunk exists and is done (undefined when it does not exist). */

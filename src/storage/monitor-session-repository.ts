@@ -6,6 +6,7 @@ import { sql } from 'kysely';
 import { SESSION_METADATA_KEY } from '../domain/session.ts';
 import { insertAssessments, type AssessmentWrite } from './assessment-repository.ts';
 import type { Db, Executor } from './connect.ts';
+import { sliceCount, sliceOf } from './run-repository.ts';
 
 /** A session at one version: its number of turns and its last trace when it was read. */
 export interface SessionVersion {
@@ -62,11 +63,12 @@ export async function insertRunSessions(
   chunkSize: number,
 ): Promise<number> {
   if (sessions.length === 0) return 0;
-  const rows = sessions.map((s, i) => ({ run_id: runId, chunk: firstChunk + Math.floor(i / chunkSize), ...s }));
+  const chunks = sliceCount(sessions.length, chunkSize);
+  const rows = sessions.map((s, i) => ({ run_id: runId, chunk: firstChunk + sliceOf(i, chunks), ...s }));
   for (let i = 0; i < rows.length; i += 5000) {
     await db.insertInto('assay.monitor_run_session').values(rows.slice(i, i + 5000)).onConflict((oc) => oc.doNothing()).execute();
   }
-  return Math.ceil(sessions.length / chunkSize);
+  return chunks;
 }
 
 export async function runSessions(db: Executor, runId: string, chunk: number): Promise<SessionVersion[]> {

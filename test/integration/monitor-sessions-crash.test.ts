@@ -7,8 +7,8 @@
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { isSampled } from '../../src/domain/sampling.ts';
-import { runChunk } from '../../src/services/monitor-chunk.ts';
-import { planRun } from '../../src/services/monitor-plan.ts';
+import { monitorRuns } from '../../src/services/monitor-run-kind.ts';
+import { planRun, runSlice } from '../../src/services/run-engine.ts';
 import { startRunNow } from '../../src/services/monitor-runs.ts';
 import { findRun } from '../../src/storage/monitor-repository.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
@@ -62,7 +62,7 @@ it('an interrupted session chunk, then delivered twice, stores each (session, sc
 
   // No worker runs here: the test plays the worker's part.
   const run = await startRunNow(t.ctx, experimentId);
-  await planRun(t.ctx, run.run_id);
+  await planRun(t.ctx, monitorRuns, run.run_id);
   const chunks = (await sql.query(`select distinct chunk from assay.monitor_run_session where run_id = $1 order by 1`, [run.run_id])).rows.map(
     (r: { chunk: number }) => r.chunk,
   );
@@ -70,11 +70,11 @@ it('an interrupted session chunk, then delivered twice, stores each (session, sc
   const chunk = chunks[0] as number;
   // The traces' own chunk (copying them) runs as usual.
   const all = (await sql.query(`select chunk from assay.monitor_run_chunk where run_id = $1`, [run.run_id])).rows.map((r: { chunk: number }) => r.chunk);
-  for (const other of all.filter((c: number) => c !== chunk)) await runChunk(t.ctx, run.run_id, other, new AbortController().signal);
+  for (const other of all.filter((c: number) => c !== chunk)) await runSlice(t.ctx, monitorRuns, run.run_id, other, new AbortController().signal);
 
   const stop = new AbortController();
   void judge.waitForCalls(6).then(() => stop.abort());
-  await expect(runChunk(t.ctx, run.run_id, chunk, stop.signal)).rejects.toThrow();
+  await expect(runSlice(t.ctx, monitorRuns, run.run_id, chunk, stop.signal)).rejects.toThrow();
   await judge.idle();
   const storedAtStop = Number((await sql.query(`select count(*)::int as n from assay.assessment`)).rows[0].n);
   const callsAtStop = judge.calls.length;
@@ -82,7 +82,7 @@ it('an interrupted session chunk, then delivered twice, stores each (session, sc
   expect(storedAtStop).toBeGreaterThan(0);
   expect(storedAtStop).toBeLessThan(pairs);
 
-  await Promise.all([runChunk(t.ctx, run.run_id, chunk, new AbortController().signal), runChunk(t.ctx, run.run_id, chunk, new AbortController().signal)]);
+  await Promise.all([runSlice(t.ctx, monitorRuns, run.run_id, chunk, new AbortController().signal), runSlice(t.ctx, monitorRuns, run.run_id, chunk, new AbortController().signal)]);
   const finished = await findRun(t.ctx.db, run.run_id);
   expect(finished?.status).toBe('succeeded');
 
