@@ -9,8 +9,10 @@ import type { JudgeBudget } from '../domain/alert-rules.ts';
 import type { FeedbackDraft } from '../domain/assessment.ts';
 import { budgetDeferrals, budgetDeferred, budgetUsed } from '../observability/alert-metrics.ts';
 import type { ScorerKind } from '../scorers/scorer.ts';
+import type { DeferralCause } from '../storage/alert-schema.ts';
 import type { RunCounts } from '../storage/monitor-schema.ts';
 import {
+  type BudgetLimits,
   budgetUse,
   clearDeferred,
   clearDeferredSessions,
@@ -68,17 +70,22 @@ interface Pair {
   scorer: string;
 }
 
+interface DeferredPair extends Pair {
+  cause: DeferralCause;
+}
+
 /** Where a chunk's deferred pairs are kept: the pairs of its traces, or of its sessions. */
 interface DeferredLedger {
   /** Pairs of the chunk's traces (sessions) deferred earlier. */
   waiting(): Promise<Pair[]>;
-  defer(runId: string, pairs: Pair[]): Promise<void>;
+  defer(runId: string, pairs: DeferredPair[]): Promise<void>;
   clear(pairs: Pair[]): Promise<void>;
 }
 
 /**
  * `judgeTasks` is how many LLM judge pairs the chunk will ask for, so a reservation never holds
- * more calls than the chunk can use (another chunk would be deferred for nothing).
+ * more calls than the chunk can use (another chunk would be deferred for nothing). A backfill
+ * with a budget of its own (`backfill`) is held to it as well as to the daily budget.
  */
 export async function chunkBudget(
   ctx: AppContext,
@@ -86,12 +93,13 @@ export async function chunkBudget(
   budget: JudgeBudget | undefined,
   traceIds: readonly string[],
   judgeTasks: number,
+  backfill?: { runId: string; limits: BudgetLimits },
 ): Promise<ChunkBudget> {
   return ledgerBudget(ctx, experimentId, budget, judgeTasks, {
     waiting: async () => (await deferredAmong(ctx.db, experimentId, traceIds)).map((p) => ({ id: p.trace_id, scorer: p.scorer })),
-    defer: (runId, pairs) => deferPairs(ctx.db, experimentId, runId, pairs.map((p) => ({ trace_id: p.id, scorer: p.scorer }))),
+    defer: (runId, pairs) => deferPairs(ctx.db, experimentId, runId, pairs.map((p) => ({ trace_id: p.id, scorer: p.scorer, cause: p.cause }))),
     clear: (pairs) => clearDeferred(ctx.db, experimentId, pairs.map((p) => ({ trace_id: p.id, scorer: p.scorer }))),
-  });
+  }, backfill);
 }
 
 /** The budget as a chunk of sessions (for session judges) meets it; pairs are (session id, scorer). */
@@ -115,30 +123,33 @@ async function ledgerBudget(
   budget: JudgeBudget | undefined,
   judgeTasks: number,
   ledger: DeferredLedger,
+  backfill?: { runId: string; limits: BudgetLimits },
 ): Promise<ChunkBudget> {
   const key = (p: Pair) => `${p.id}\u0000${p.scorer}`;
   const waiting = await ledger.waiting();
   const period = periodStart();
-  const deferred: Pair[] = [];
+  const deferred: DeferredPair[] = [];
+  const limits: BudgetLimits = budget ?? {};
+  const limited = budget !== undefined || backfill !== undefined;
   let granted = 0;
   let unasked = judgeTasks;
-  let exhausted = false;
+  let refusedBy: DeferralCause | null = null;
   const unbooked = { calls: 0, tokens: 0, cost: 0 };
   let pending: Promise<void> | undefined;
   const refill = async () => {
     const wanted = Math.min(BLOCK, unasked);
     const spent = { ...unbooked };
-    const got = await reserveJudgeCalls(ctx.db, experimentId, budget!, period, wanted, spent);
+    const got = await reserveJudgeCalls(ctx.db, experimentId, limits, period, wanted, spent, backfill);
     unbooked.tokens -= spent.tokens;
     unbooked.cost -= spent.cost;
-    unasked -= got;
-    granted += got;
-    if (got === 0) exhausted = true;
+    unasked -= got.granted;
+    granted += got.granted;
+    if (got.granted === 0) refusedBy = got.refusedBy ?? 'day';
   };
   return {
     async admit(id, scorer, kind) {
-      if (!budget || kind !== 'llm_judge') return true;
-      while (granted === 0 && !exhausted && unasked > 0) {
+      if (!limited || kind !== 'llm_judge') return true;
+      while (granted === 0 && refusedBy === null && unasked > 0) {
         // One reservation at a time per chunk; concurrent callers wait for it.
         pending ??= refill().finally(() => (pending = undefined));
         await pending;
@@ -147,11 +158,11 @@ async function ledgerBudget(
         granted -= 1;
         return true;
       }
-      deferred.push({ id, scorer });
+      deferred.push({ id, scorer, cause: refusedBy ?? 'day' });
       return false;
     },
     spent(drafts) {
-      if (!budget) return;
+      if (!limited) return;
       for (const d of drafts) {
         const meta = d.metadata ?? {};
         unbooked.tokens += (Number(meta['assay.judge.input_tokens'] ?? 0) || 0) + (Number(meta['assay.judge.output_tokens'] ?? 0) || 0);
@@ -159,9 +170,9 @@ async function ledgerBudget(
       }
     },
     async settle(runId, counts) {
-      if (budget && (granted > 0 || unbooked.tokens > 0 || unbooked.cost > 0)) {
+      if (limited && (granted > 0 || unbooked.tokens > 0 || unbooked.cost > 0)) {
         // Calls reserved but not made go back; tokens and cost not yet booked are.
-        await reserveJudgeCalls(ctx.db, experimentId, budget, period, 0, { calls: -granted, tokens: unbooked.tokens, cost: unbooked.cost });
+        await reserveJudgeCalls(ctx.db, experimentId, limits, period, 0, { calls: -granted, tokens: unbooked.tokens, cost: unbooked.cost }, backfill);
         granted = 0;
       }
       await ledger.defer(runId, deferred);

@@ -21,6 +21,7 @@ import { feedbackWrite, insertAssessments, newAssessmentId, storedIdempotencyKey
 import { insertRunCalls, lockRunningShared, recordRunCalls, type RunCall } from '../storage/monitor-run-calls.ts';
 import { BatchWriter } from './batch-writer.ts';
 import type { RunCounts } from '../storage/monitor-schema.ts';
+import { findBackfillBudget } from '../storage/backfill-budget-repository.ts';
 import { findRun } from '../storage/monitor-repository.ts';
 import { chunkDone, chunkTraceIds, markChunkDone } from '../storage/monitor-run-repository.ts';
 import { copyTraces } from '../storage/results-table.ts';
@@ -59,7 +60,8 @@ export async function runChunk(ctx: AppContext, runId: string, chunk: number, si
 
   const counts: RunCounts = { judge_calls: 0, input_tokens: 0, output_tokens: 0, cost: 0, assessments_written: 0, scorers: {}, errors: [] };
   const tasks = await planTasks(ctx, run.experiment_id, run.config, traceIds, counts);
-  const budget = await chunkBudget(ctx, run.experiment_id, run.config.budget, traceIds, tasks.filter((t) => t.scorer.kind === 'llm_judge').length);
+  const own = run.kind === 'backfill' ? await findBackfillBudget(ctx.db, runId) : undefined;
+  const budget = await chunkBudget(ctx, run.experiment_id, run.config.budget, traceIds, tasks.filter((t) => t.scorer.kind === 'llm_judge').length, own && { runId, limits: own.limits });
   if (tasks.length > 0) {
     const { judge } = ctx.judge;
     // This execution of the chunk: its calls are recorded under it, so a retry's calls add to them

@@ -1010,6 +1010,16 @@ export interface paths {
                                             allowed_judge_calls: number;
                                             deferred_judge_calls: number;
                                         } | null;
+                                        backfill_budget?: {
+                                            budget: {
+                                                max_judge_calls?: number;
+                                                max_tokens?: number;
+                                                max_cost_usd?: number;
+                                            };
+                                            allowed_judge_calls: number;
+                                            deferred_judge_calls: number;
+                                            note: string;
+                                        } | null;
                                     };
                                 };
                             };
@@ -1114,6 +1124,16 @@ export interface paths {
                                 started_at: string | null;
                                 finished_at: string | null;
                                 duration_ms: number | null;
+                                backfill_budget?: {
+                                    max_judge_calls?: number;
+                                    max_tokens?: number;
+                                    max_cost_usd?: number;
+                                    used: {
+                                        judge_calls: number;
+                                        tokens: number;
+                                        cost_usd: number;
+                                    };
+                                } | null;
                             };
                         };
                     };
@@ -1192,6 +1212,16 @@ export interface paths {
                                 started_at: string | null;
                                 finished_at: string | null;
                                 duration_ms: number | null;
+                                backfill_budget?: {
+                                    max_judge_calls?: number;
+                                    max_tokens?: number;
+                                    max_cost_usd?: number;
+                                    used: {
+                                        judge_calls: number;
+                                        tokens: number;
+                                        cost_usd: number;
+                                    };
+                                } | null;
                             }[];
                         };
                     };
@@ -1317,6 +1347,12 @@ export interface paths {
                     "application/json": {
                         start_time: string;
                         end_time: string;
+                        scorers?: string[];
+                        budget?: {
+                            max_judge_calls?: number;
+                            max_tokens?: number;
+                            max_cost_usd?: number;
+                        };
                         confirm?: boolean;
                     };
                 };
@@ -1356,80 +1392,15 @@ export interface paths {
                                     allowed_judge_calls: number;
                                     deferred_judge_calls: number;
                                 } | null;
-                            };
-                            message?: string;
-                            run?: {
-                                run_id: string;
-                                /** @enum {string} */
-                                kind: "scheduled" | "manual" | "backfill";
-                                /** @enum {string} */
-                                status: "queued" | "running" | "succeeded" | "failed";
-                                window: {
-                                    [key: string]: string | null;
-                                };
-                                traces_seen: number;
-                                traces_copied: number;
-                                chunks: number | null;
-                                scorers: {
-                                    [key: string]: {
-                                        sampled: number;
-                                        scored: number;
-                                        errored: number;
-                                        not_applicable: number;
-                                    } & {
-                                        [key: string]: unknown;
-                                    };
-                                };
-                                deferred: number;
-                                judge_calls: number;
-                                repeated_judge_calls: number;
-                                input_tokens: number;
-                                output_tokens: number;
-                                cost: number;
-                                assessments_written: number;
-                                errors: string[];
-                                error: string | null;
-                                created_at: string;
-                                started_at: string | null;
-                                finished_at: string | null;
-                                duration_ms: number | null;
-                            };
-                        };
-                    };
-                };
-                /** @description Default Response */
-                202: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            confirmed: boolean;
-                            estimate: {
-                                start_time: string;
-                                end_time: string;
-                                traces: number;
-                                judge_calls: number;
-                                scorers: {
-                                    [key: string]: unknown;
-                                }[];
-                                model: string;
-                                input_tokens: number;
-                                output_tokens: number;
-                                cost: number | null;
-                                cost_note: string;
-                                budget: {
+                                backfill_budget?: {
                                     budget: {
-                                        [key: string]: unknown;
+                                        max_judge_calls?: number;
+                                        max_tokens?: number;
+                                        max_cost_usd?: number;
                                     };
-                                    used_today: {
-                                        judge_calls: number;
-                                        tokens: number;
-                                        cost_usd: number;
-                                    };
-                                    renews_at: string;
                                     allowed_judge_calls: number;
                                     deferred_judge_calls: number;
+                                    note: string;
                                 } | null;
                             };
                             message?: string;
@@ -1468,6 +1439,111 @@ export interface paths {
                                 started_at: string | null;
                                 finished_at: string | null;
                                 duration_ms: number | null;
+                                backfill_budget?: {
+                                    max_judge_calls?: number;
+                                    max_tokens?: number;
+                                    max_cost_usd?: number;
+                                    used: {
+                                        judge_calls: number;
+                                        tokens: number;
+                                        cost_usd: number;
+                                    };
+                                } | null;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            confirmed: boolean;
+                            estimate: {
+                                start_time: string;
+                                end_time: string;
+                                traces: number;
+                                judge_calls: number;
+                                scorers: {
+                                    [key: string]: unknown;
+                                }[];
+                                model: string;
+                                input_tokens: number;
+                                output_tokens: number;
+                                cost: number | null;
+                                cost_note: string;
+                                budget: {
+                                    budget: {
+                                        [key: string]: unknown;
+                                    };
+                                    used_today: {
+                                        judge_calls: number;
+                                        tokens: number;
+                                        cost_usd: number;
+                                    };
+                                    renews_at: string;
+                                    allowed_judge_calls: number;
+                                    deferred_judge_calls: number;
+                                } | null;
+                                backfill_budget?: {
+                                    budget: {
+                                        max_judge_calls?: number;
+                                        max_tokens?: number;
+                                        max_cost_usd?: number;
+                                    };
+                                    allowed_judge_calls: number;
+                                    deferred_judge_calls: number;
+                                    note: string;
+                                } | null;
+                            };
+                            message?: string;
+                            run?: {
+                                run_id: string;
+                                /** @enum {string} */
+                                kind: "scheduled" | "manual" | "backfill";
+                                /** @enum {string} */
+                                status: "queued" | "running" | "succeeded" | "failed";
+                                window: {
+                                    [key: string]: string | null;
+                                };
+                                traces_seen: number;
+                                traces_copied: number;
+                                chunks: number | null;
+                                scorers: {
+                                    [key: string]: {
+                                        sampled: number;
+                                        scored: number;
+                                        errored: number;
+                                        not_applicable: number;
+                                    } & {
+                                        [key: string]: unknown;
+                                    };
+                                };
+                                deferred: number;
+                                judge_calls: number;
+                                repeated_judge_calls: number;
+                                input_tokens: number;
+                                output_tokens: number;
+                                cost: number;
+                                assessments_written: number;
+                                errors: string[];
+                                error: string | null;
+                                created_at: string;
+                                started_at: string | null;
+                                finished_at: string | null;
+                                duration_ms: number | null;
+                                backfill_budget?: {
+                                    max_judge_calls?: number;
+                                    max_tokens?: number;
+                                    max_cost_usd?: number;
+                                    used: {
+                                        judge_calls: number;
+                                        tokens: number;
+                                        cost_usd: number;
+                                    };
+                                } | null;
                             };
                         };
                     };
@@ -1601,6 +1677,8 @@ export interface paths {
                                 deferred: {
                                     run_id: string | null;
                                     since: string;
+                                    /** @enum {string} */
+                                    budget: "day" | "backfill";
                                 } | null;
                                 feedback: {
                                     assessment_id: string;
@@ -1695,6 +1773,8 @@ export interface paths {
                                 deferred: {
                                     run_id: string | null;
                                     since: string;
+                                    /** @enum {string} */
+                                    budget: "day" | "backfill";
                                 } | null;
                                 feedback: {
                                     assessment_id: string;
