@@ -85,7 +85,8 @@ interface DeferredLedger {
 /**
  * `judgeTasks` is how many LLM judge pairs the chunk will ask for, so a reservation never holds
  * more calls than the chunk can use (another chunk would be deferred for nothing). A backfill
- * with a budget of its own (`backfill`) is held to it as well as to the daily budget.
+ * with a budget of its own (`backfill`) is held to it as well as to the daily budget, and what it
+ * defers, whichever limit stopped it, waits for another backfill.
  */
 export async function chunkBudget(
   ctx: AppContext,
@@ -133,7 +134,9 @@ async function ledgerBudget(
   const limited = budget !== undefined || backfill !== undefined;
   let granted = 0;
   let unasked = judgeTasks;
-  let refusedBy: DeferralCause | null = null;
+  let exhausted = false;
+  // The monitor's runs never take up a budgeted backfill's pairs: they would spend past its budget.
+  const cause: DeferralCause = backfill ? 'backfill' : 'day';
   const unbooked = { calls: 0, tokens: 0, cost: 0 };
   let pending: Promise<void> | undefined;
   const refill = async () => {
@@ -142,14 +145,14 @@ async function ledgerBudget(
     const got = await reserveJudgeCalls(ctx.db, experimentId, limits, period, wanted, spent, backfill);
     unbooked.tokens -= spent.tokens;
     unbooked.cost -= spent.cost;
-    unasked -= got.granted;
-    granted += got.granted;
-    if (got.granted === 0) refusedBy = got.refusedBy ?? 'day';
+    unasked -= got;
+    granted += got;
+    if (got === 0) exhausted = true;
   };
   return {
     async admit(id, scorer, kind) {
       if (!limited || kind !== 'llm_judge') return true;
-      while (granted === 0 && refusedBy === null && unasked > 0) {
+      while (granted === 0 && !exhausted && unasked > 0) {
         // One reservation at a time per chunk; concurrent callers wait for it.
         pending ??= refill().finally(() => (pending = undefined));
         await pending;
@@ -158,7 +161,7 @@ async function ledgerBudget(
         granted -= 1;
         return true;
       }
-      deferred.push({ id, scorer, cause: refusedBy ?? 'day' });
+      deferred.push({ id, scorer, cause });
       return false;
     },
     spent(drafts) {

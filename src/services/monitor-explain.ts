@@ -16,8 +16,8 @@ import { scorerInputFromTrace } from '../scorers/scorer-input.ts';
 import { findMonitor } from '../storage/monitor-repository.ts';
 import { activeRunHolding, copyStanding, feedbackByKeys, traceStanding, type StoredFeedback } from '../storage/monitor-decisions.ts';
 import type { DeferralCause } from '../storage/alert-schema.ts';
-import { backfillBudgets } from '../storage/backfill-budget-repository.ts';
-import { deferredPairs, periodStart, type BudgetLimits } from '../storage/budget-repository.ts';
+import { backfillBudgets, type BackfillBudget } from '../storage/backfill-budget-repository.ts';
+import { deferredPairs, hasRoom, periodStart } from '../storage/budget-repository.ts';
 import { loadStoredTraces } from '../storage/trace-repository.ts';
 import { feedbackKey } from './monitor-chunk.ts';
 import { explainSessionScorers } from './monitor-explain-sessions.ts';
@@ -122,7 +122,7 @@ export async function explainTrace(ctx: AppContext, traceId: string, experimentI
     const sampled = isSampled(traceId, rate);
     const fb = feedback.get(feedbackKey(bare.experiment_id, entry.name, traceId)) ?? null;
     const pair = deferred.get(entry.name);
-    const wait = pair ? { ...pair, limits: pair.run_id ? (ownBudgets.get(pair.run_id)?.limits ?? null) : null } : null;
+    const wait = pair ? { ...pair, own: pair.run_id ? (ownBudgets.get(pair.run_id) ?? null) : null } : null;
     const base = {
       scorer: entry.name,
       type: scorer.type,
@@ -169,7 +169,7 @@ interface Facts {
   rate: number;
   applicability: { applies: boolean; reason?: string };
   fb: StoredFeedback | null;
-  wait: { run_id: string | null; cause: DeferralCause; limits: BudgetLimits | null } | null;
+  wait: { run_id: string | null; cause: DeferralCause; own: BackfillBudget | null } | null;
   coverage: TraceCoverage;
   coverageReason: string;
 }
@@ -198,8 +198,12 @@ function decide(config: MonitorConfig, entry: ScorerEntry, f: Facts): { decision
 function deferralReason(config: MonitorConfig, wait: NonNullable<Facts['wait']>): string {
   const run = wait.run_id ? ` run ${wait.run_id}` : ' a run';
   if (wait.cause === 'backfill') {
-    const limits = wait.limits ? ` (${Object.entries(wait.limits).map(([k, v]) => `${k} ${v}`).join(', ')})` : '';
-    return `backfill${run} used up its own judge budget${limits}; the monitor's runs do not take the pair up: another backfill whose range holds this trace judges it`;
+    const then = "; the monitor's runs do not take the pair up (they would spend past the backfill's budget): another backfill whose range holds this trace judges it";
+    if (!wait.own) return `backfill${run} held it back${then}`;
+    const limits = ` (${Object.entries(wait.own.limits).map(([k, v]) => `${k} ${v}`).join(', ')})`;
+    const used = { judge_calls: wait.own.used.judge_calls, tokens: wait.own.used.tokens, cost: wait.own.used.cost };
+    if (!hasRoom(wait.own.limits, used)) return `backfill${run} used up its own judge budget${limits}${then}`;
+    return `the monitor's daily judge budget ran out during backfill${run} (its own budget${limits} was not used up)${then}`;
   }
   const renews = new Date(periodStart().getTime() + 86_400_000).toISOString();
   if (!config.budget) return `the monitor's daily judge budget was used up in${run}; the monitor has no budget now, so its next run judges it`;

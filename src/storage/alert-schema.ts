@@ -62,7 +62,7 @@ export interface MonitorDeferredTable {
   scorer: string;
   run_id: string | null;
   deferred_at: Generated<Date>;
-  /** Which budget held the pair back: the monitor's daily one, or a backfill's own (migration 022). */
+  /** Who takes the pair up: `day`, the monitor's next run with budget room; `backfill`, another backfill (migration 022). */
   cause: Generated<DeferralCause>;
 }
 

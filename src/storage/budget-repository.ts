@@ -29,18 +29,11 @@ export function periodStart(now: Date = new Date()): Date {
   return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
 }
 
-/** A reservation's answer: the calls granted and, when none were, the budget that refused. */
-export interface Reservation {
-  granted: number;
-  /** `backfill` when the backfill's own budget is spent (it takes precedence), else `day`; null when calls were granted. */
-  refusedBy: DeferralCause | null;
-}
-
 /**
  * Reserves up to `wanted` judge calls for the period and books `spent` (tokens and cost of calls
  * already made) in one short transaction on the budget's row — and on the backfill's own budget
  * row, for a backfill that has one (locked in that order, always). Grants none once any limit of
- * either is reached; never grants past a call limit.
+ * either is reached; never grants past a call limit. Returns the calls granted.
  */
 export async function reserveJudgeCalls(
   db: Db,
@@ -50,7 +43,7 @@ export async function reserveJudgeCalls(
   wanted: number,
   spent: { calls: number; tokens: number; cost: number } = { calls: 0, tokens: 0, cost: 0 },
   backfill?: { runId: string; limits: BudgetLimits },
-): Promise<Reservation> {
+): Promise<number> {
   return db.transaction().execute(async (trx) => {
     await trx.insertInto('assay.monitor_budget_usage').values({ experiment_id: experimentId, period_start: period }).onConflict((oc) => oc.doNothing()).execute();
     const row = await trx
@@ -65,8 +58,7 @@ export async function reserveJudgeCalls(
     const dayRoom = roomFor(limits, use, wanted);
     const ownRoom = own && backfill ? roomFor(backfill.limits, own, wanted) : wanted;
     const granted = Math.min(dayRoom, ownRoom);
-    const refusedBy: DeferralCause | null = granted > 0 || wanted === 0 ? null : ownRoom === 0 ? 'backfill' : 'day';
-    if (granted === 0 && spent.calls === 0 && spent.tokens === 0 && spent.cost === 0) return { granted, refusedBy };
+    if (granted === 0 && spent.calls === 0 && spent.tokens === 0 && spent.cost === 0) return 0;
     await trx
       .updateTable('assay.monitor_budget_usage')
       .set({ judge_calls: use.judge_calls + granted, tokens: use.tokens, cost: use.cost })
@@ -80,7 +72,7 @@ export async function reserveJudgeCalls(
         .where('run_id', '=', backfill.runId)
         .execute();
     }
-    return { granted, refusedBy };
+    return granted;
   });
 }
 

@@ -5,6 +5,7 @@
  * them once, none lost.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
 import { jobHandlers } from '../../workers/index.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { startFakeJudge, type FakeJudge } from '../support/fake-judge.ts';
@@ -127,5 +128,80 @@ describe('backfill budget', () => {
     expect(await t.database.db.selectFrom('assay.monitor_deferred').selectAll().execute()).toHaveLength(0);
     const runs = (await t.app.inject({ method: 'GET', url: `/api/v1/experiments/${experimentId}/monitor/runs`, headers: admin })).json().runs;
     expect(runs[0]).toMatchObject({ kind: 'backfill', judge_calls: PAIRS - OWN, deferred: 0, backfill_budget: { max_judge_calls: 100, used: { judge_calls: PAIRS - OWN } } });
+  });
+});
+
+describe('backfill budget under a spent daily budget', () => {
+  const DAILY = 10;
+  let t: TestApp;
+  let judge: FakeJudge;
+  let admin: Record<string, string>;
+  let experimentId: string;
+  let traceIds: string[];
+  const start = Date.parse('2026-02-01T00:00:00Z');
+  const range = { start_time: new Date(start).toISOString(), end_time: new Date(start + 3600_000).toISOString() };
+
+  beforeAll(async () => {
+    judge = await startFakeJudge();
+    t = await startTestApp({ env: { ASSAY_OFFLINE_JUDGE: 'false', ASSAY_JUDGE_BASE_URL: judge.url, ASSAY_JUDGE_API_KEY: 'k', ASSAY_MONITOR_CHUNK_SIZE: '4' } });
+    await t.ctx.queue.startWorker(jobHandlers(t.ctx), { concurrency: 2 });
+    admin = await t.tokenHeaders('admin');
+    experimentId = await newExperiment(t.ctx);
+    traceIds = await ingestSamples(t.ctx, experimentId, TRACES, { seed: 'backfill-daily', startMs: start });
+    await waitUntilBeforeNewMonitors(t.ctx, experimentId);
+    const put = await t.app.inject({
+      method: 'PUT',
+      url: `/api/v1/experiments/${experimentId}/monitor`,
+      headers: admin,
+      payload: { results_schema: 'monitoring', scorers: SCORERS.map((name) => ({ name })), budget: { max_judge_calls: DAILY } },
+    });
+    expect(put.statusCode, put.body).toBe(201);
+  });
+  afterAll(async () => {
+    await t?.close();
+    await judge?.close();
+  });
+
+  const backfill = async (payload: Record<string, unknown>) => {
+    const response = await t.app.inject({ method: 'POST', url: `/api/v1/experiments/${experimentId}/monitor/backfill`, headers: admin, payload: { ...range, ...payload, confirm: true } });
+    expect(response.statusCode, response.body).toBe(202);
+    await waitForRun(t.ctx, response.json().run.run_id);
+    return response.json().run.run_id as string;
+  };
+  const turnTheDay = () => sql`update assay.monitor_budget_usage set period_start = period_start - interval '1 day' where experiment_id = ${experimentId}`.execute(t.database.db);
+  const feedback = () => t.database.db.selectFrom('assay.assessment').select(['trace_id', 'name']).where('kind', '=', 'feedback').execute();
+  const waitingPair = async () => {
+    const judged = new Set((await feedback()).map((f) => `${f.trace_id}/${f.name}`));
+    return traceIds.flatMap((id) => SCORERS.map((s) => [id, s] as const)).find(([id, s]) => !judged.has(`${id}/${s}`))!;
+  };
+  const explain = async ([traceId, scorer]: readonly [string, string]) =>
+    (await t.app.inject({ method: 'GET', url: `/api/v1/traces/${traceId}/monitor-decisions`, headers: admin })).json().scorers.find((d: { scorer: string }) => d.scorer === scorer);
+
+  it("keeps what a budgeted backfill deferred for a backfill, even when the daily budget stopped it", async () => {
+    const runId = await backfill({ budget: { max_judge_calls: 30 } });
+    expect(judge.calls).toHaveLength(DAILY);
+    const decision = await explain(await waitingPair());
+    expect(decision).toMatchObject({ decision: 'deferred_by_budget', deferred: { run_id: runId, budget: 'backfill' } });
+    expect(decision.reason).toContain(`the monitor's daily judge budget ran out during backfill run ${runId} (its own budget (max_judge_calls 30) was not used up)`);
+    await turnTheDay();
+    await startMonitorRun(t, admin, experimentId);
+    expect(judge.calls).toHaveLength(DAILY);
+  });
+
+  it('leaves what a backfill without a budget of its own deferred to the next days, each pair once', async () => {
+    const runId = await backfill({});
+    expect(judge.calls).toHaveLength(2 * DAILY);
+    const decision = await explain(await waitingPair());
+    expect(decision).toMatchObject({ decision: 'deferred_by_budget', deferred: { run_id: runId, budget: 'day' } });
+    expect(decision.reason).toContain('renews at');
+    for (let day = 0; day < 2; day += 1) {
+      await turnTheDay();
+      await startMonitorRun(t, admin, experimentId);
+    }
+    const rows = await feedback();
+    expect(rows).toHaveLength(PAIRS);
+    expect(new Set(rows.map((f) => `${f.trace_id}/${f.name}`)).size).toBe(PAIRS);
+    expect(judge.calls).toHaveLength(PAIRS);
+    expect(await t.database.db.selectFrom('assay.monitor_deferred').selectAll().execute()).toHaveLength(0);
   });
 });

@@ -3,7 +3,8 @@ import { sql, type Kysely } from 'kysely';
 /**
  * A backfill's own judge budget, recorded with the backfill (its limits and what it used), and why
  * a pair was deferred: the monitor's daily budget (the first run after it renews takes the pair up)
- * or a backfill's own budget (only another backfill covering the trace judges it).
+ * or a backfill with a budget of its own, whichever limit stopped it (only another backfill covering
+ * the trace judges it, so nothing is spent past that budget on the backfill's behalf).
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`
