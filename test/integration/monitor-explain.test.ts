@@ -53,6 +53,8 @@ describe('monitor decisions', () => {
           { name: 'safety' },
           { name: 'relevance_to_query', sample_rate: 0.5, filter_string: "tags.sample_kind != 'off_topic'" },
           { name: 'retrieval_groundedness', sample_rate: 0.3 },
+          // The sample traces carry no expectations: never applies.
+          { name: 'correctness', sample_rate: 0.5 },
         ],
       },
     });
@@ -100,12 +102,18 @@ describe('monitor decisions', () => {
           // Nothing else can keep a production trace from its scorer in this run.
           expect(['filtered_out', 'not_sampled', 'not_applicable']).toContain(d.decision);
           if (d.decision === 'not_sampled') expect(d.sample.sampled).toBe(false);
-          if (d.decision === 'not_applicable') expect(d.applicability.reason).toMatch(/RETRIEVER|retriev/i);
+          if (d.decision === 'not_applicable') expect(d.applicability.reason).toMatch(d.scorer === 'correctness' ? /expectations/ : /RETRIEVER|retriev/i);
           if (d.decision === 'filtered_out') expect(d.filters).toEqual({ monitor: true, scorer: false });
         }
       }
     }
     expect(seen).toEqual(new Set(['scored', 'filtered_out', 'not_sampled', 'not_applicable']));
+    const reasons = new Set<string>();
+    for (const traceId of production.slice(0, 20)) {
+      for (const d of (await explain(traceId)).scorers) if (d.decision === 'not_applicable') reasons.add(d.scorer);
+    }
+    // Not applicable for lack of expectations (correctness) and of a RETRIEVER span (groundedness, one sample in twenty).
+    expect(reasons.has('correctness')).toBe(true);
   });
 
   it('says a trace before the monitor needs a backfill and a new one waits for the next run', async () => {
