@@ -4,6 +4,8 @@
  * backfill, not taken up by the monitor's runs) and a later backfill of the range judges each of
  * them once, none lost.
  */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { jobHandlers } from '../../workers/index.ts';
@@ -11,6 +13,7 @@ import { startTestApp, type TestApp } from '../support/app.ts';
 import { startFakeJudge, type FakeJudge } from '../support/fake-judge.ts';
 import { ingestSamples, newExperiment, startMonitorRun, waitForRun, waitUntilBeforeNewMonitors } from '../support/monitor.ts';
 
+const run = promisify(execFile);
 const TRACES = 20;
 const SCORERS = ['safety', 'relevance_to_query'];
 const PAIRS = TRACES * SCORERS.length;
@@ -76,6 +79,16 @@ describe('backfill budget', () => {
       budget: { allowed_judge_calls: PAIRS, deferred_judge_calls: 0 },
       backfill_budget: { budget: { max_judge_calls: OWN }, allowed_judge_calls: OWN, deferred_judge_calls: PAIRS - OWN },
     });
+  });
+
+  it('estimates the same with assay monitor backfill --max-judge-calls', async () => {
+    const address = await t.app.listen({ host: '127.0.0.1', port: 0 });
+    const token = (await t.tokenHeaders('admin', 'cli')).authorization!.slice('Bearer '.length);
+    const env = { ...process.env, ASSAY_URL: address, ASSAY_TOKEN: token, ASSAY_LOG_LEVEL: 'silent' };
+    const args = ['bin/assay.mjs', 'monitor', 'backfill', experimentId, '--from', range.start_time, '--to', range.end_time, '--max-judge-calls', String(OWN)];
+    const { stdout } = await run(process.execPath, args, { env, cwd: process.cwd() });
+    const printed = JSON.parse(stdout);
+    expect(printed).toMatchObject({ confirmed: false, estimate: { backfill_budget: { budget: { max_judge_calls: OWN }, allowed_judge_calls: OWN } } });
   });
 
   it('judges at most its own budget, records it with the backfill and defers the rest', async () => {
