@@ -55,7 +55,7 @@ export async function backfill(ctx: AppContext, experimentId: string, raw: unkno
 
   const estimate = await estimateBackfill(ctx, id, config, input.start_time, input.end_time);
   // The backfill's judge calls count against the monitor's daily budget like a run's.
-  estimate.budget = await budgetAllowance(ctx, id, config.budget, estimate.judge_calls);
+  estimate.budget = await budgetAllowance(ctx, id, config.budget, estimate.judge_calls, perCallEstimate(estimate));
   estimate.backfill_budget = input.budget ? ownAllowance(input.budget, estimate) : null;
   if (!input.confirm) return { confirmed: false, estimate, message: 'nothing started; send again with "confirm": true' };
   const own = input.budget;
@@ -77,15 +77,30 @@ export async function backfill(ctx: AppContext, experimentId: string, raw: unkno
   return { confirmed: true, estimate, run: runView(run, budgets.get(run.run_id)) };
 }
 
+interface EstimatedSpend {
+  judge_calls: number;
+  input_tokens: number;
+  output_tokens: number;
+  cost: number | null;
+}
+
+/** Tokens and dollars of one judge call, from the estimate. */
+function perCallEstimate(estimate: EstimatedSpend): { tokens: number; cost: number | null } {
+  const calls = estimate.judge_calls;
+  return {
+    tokens: calls ? (estimate.input_tokens + estimate.output_tokens) / calls : 0,
+    cost: calls && estimate.cost !== null ? estimate.cost / calls : null,
+  };
+}
+
 /**
  * What the backfill's own budget allows of its estimated calls. Calls are granted while every
  * limit has room, so the call that crosses a token or dollar limit is still made: the figure for
  * those limits rounds up, and is only as good as the token estimate.
  */
-function ownAllowance(limits: BackfillBudgetLimits, estimate: { judge_calls: number; input_tokens: number; output_tokens: number; cost: number | null }) {
+function ownAllowance(limits: BackfillBudgetLimits, estimate: EstimatedSpend) {
   const calls = estimate.judge_calls;
-  const tokensPerCall = calls ? (estimate.input_tokens + estimate.output_tokens) / calls : 0;
-  const costPerCall = calls && estimate.cost !== null ? estimate.cost / calls : null;
+  const { tokens: tokensPerCall, cost: costPerCall } = perCallEstimate(estimate);
   let allowed = calls;
   if (limits.max_judge_calls !== undefined) allowed = Math.min(allowed, limits.max_judge_calls);
   if (limits.max_tokens !== undefined && tokensPerCall > 0) allowed = Math.min(allowed, Math.ceil(limits.max_tokens / tokensPerCall));

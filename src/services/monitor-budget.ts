@@ -191,16 +191,33 @@ async function ledgerBudget(
   };
 }
 
-/** What today's budget allows of `calls` judge calls (for estimates); null without a budget. */
-export async function budgetAllowance(ctx: AppContext, experimentId: number, budget: JudgeBudget | undefined, calls: number) {
+/**
+ * What today's budget allows of `calls` judge calls (for estimates); null without a budget. With
+ * `perCall` (tokens and dollars one call takes, measured or estimated) the token and dollar limits
+ * count too; calls are granted while a limit has room, so the call that crosses it is counted.
+ */
+export async function budgetAllowance(
+  ctx: AppContext,
+  experimentId: number,
+  budget: JudgeBudget | undefined,
+  calls: number,
+  perCall?: { tokens: number; cost: number | null },
+) {
   if (!budget) return null;
   const use = await budgetUse(ctx.db, experimentId, periodStart());
-  const remaining = budget.max_judge_calls === undefined ? null : Math.max(0, budget.max_judge_calls - use.judge_calls);
-  const allowed = !hasRoom(budget, use) ? 0 : remaining === null ? calls : Math.min(calls, remaining);
+  let allowed = hasRoom(budget, use) ? calls : 0;
+  if (budget.max_judge_calls !== undefined) allowed = Math.min(allowed, Math.max(0, budget.max_judge_calls - use.judge_calls));
+  if (perCall && budget.max_tokens !== undefined && perCall.tokens > 0) {
+    allowed = Math.min(allowed, Math.max(0, Math.ceil((budget.max_tokens - use.tokens) / perCall.tokens)));
+  }
+  if (perCall && budget.max_cost_usd !== undefined && perCall.cost) {
+    allowed = Math.min(allowed, Math.max(0, Math.ceil((budget.max_cost_usd - use.cost) / perCall.cost)));
+  }
   return {
     budget,
     used_today: { judge_calls: use.judge_calls, tokens: use.tokens, cost_usd: use.cost },
     renews_at: new Date(use.period_start.getTime() + 86_400_000).toISOString(),
+    per_call: perCall ? { tokens: perCall.tokens, cost_usd: perCall.cost } : null,
     allowed_judge_calls: allowed,
     deferred_judge_calls: calls - allowed,
   };

@@ -31,6 +31,7 @@ describe.each([
   let admin: Record<string, string>;
   let experimentId: string;
   let traceIds: string[];
+  let testCalls = 0;
 
   beforeAll(async () => {
     judge = await startFakeJudge();
@@ -73,6 +74,19 @@ describe.each([
   const lastRun = async () => (await t.app.inject({ method: 'GET', url: `/api/v1/experiments/${experimentId}/monitor/runs`, headers: admin })).json().runs[0];
   const spendOf = (rows: Array<{ tokens: number; cost: number }>) => rows.reduce((n, r) => n + (limit === 'max_tokens' ? r.tokens : r.cost), 0);
 
+  it('tells before any run what the limit allows, from what the test calls took', async () => {
+    const response = await t.app.inject({ method: 'POST', url: `/api/v1/experiments/${experimentId}/monitor/test`, headers: admin, payload: { max_traces: TRACES } });
+    expect(response.statusCode, response.body).toBe(200);
+    const { run_judge_calls: calls, budget } = response.json();
+    expect(calls).toBe(PAIRS);
+    const perCall = limit === 'max_tokens' ? budget.per_call.tokens : budget.per_call.cost_usd;
+    expect(perCall).toBeGreaterThan(0);
+    expect(budget.allowed_judge_calls).toBe(Math.ceil(max / perCall));
+    expect(budget.allowed_judge_calls).toBeLessThan(PAIRS);
+    expect(budget.deferred_judge_calls).toBe(PAIRS - budget.allowed_judge_calls);
+    testCalls = judge.calls.length;
+  });
+
   it('each day judges until the limit is reached, books what it used, defers the rest, and in the end judges every pair once', async () => {
     let judgedBefore = new Set<string>();
     let deferredBefore = PAIRS;
@@ -110,7 +124,8 @@ describe.each([
       deferredBefore = run.deferred;
     }
     expect(judgedBefore.size).toBe(PAIRS);
-    expect(judge.calls).toHaveLength(PAIRS);
+    // The test's calls draw on no budget and write nothing.
+    expect(judge.calls).toHaveLength(testCalls + PAIRS);
     expect(await t.database.db.selectFrom('assay.monitor_deferred').selectAll().execute()).toHaveLength(0);
   });
 });

@@ -78,6 +78,8 @@ const budgetAllowanceJson = z
     budget: z.record(z.string(), jsonValue),
     used_today: z.object({ judge_calls: z.number(), tokens: z.number(), cost_usd: z.number() }),
     renews_at: z.string(),
+    /** Tokens and USD of one judge call (measured by a test, estimated for a backfill) that the token and dollar limits were counted with; null when unknown. */
+    per_call: z.object({ tokens: z.number(), cost_usd: z.number().nullable() }).nullable(),
     allowed_judge_calls: z.number(),
     deferred_judge_calls: z.number(),
   })

@@ -1007,6 +1007,10 @@ export interface paths {
                                                 cost_usd: number;
                                             };
                                             renews_at: string;
+                                            per_call: {
+                                                tokens: number;
+                                                cost_usd: number | null;
+                                            } | null;
                                             allowed_judge_calls: number;
                                             deferred_judge_calls: number;
                                         } | null;
@@ -1287,6 +1291,10 @@ export interface paths {
                                     cost_usd: number;
                                 };
                                 renews_at: string;
+                                per_call: {
+                                    tokens: number;
+                                    cost_usd: number | null;
+                                } | null;
                                 allowed_judge_calls: number;
                                 deferred_judge_calls: number;
                             } | null;
@@ -1389,6 +1397,10 @@ export interface paths {
                                         cost_usd: number;
                                     };
                                     renews_at: string;
+                                    per_call: {
+                                        tokens: number;
+                                        cost_usd: number | null;
+                                    } | null;
                                     allowed_judge_calls: number;
                                     deferred_judge_calls: number;
                                 } | null;
@@ -1484,6 +1496,10 @@ export interface paths {
                                         cost_usd: number;
                                     };
                                     renews_at: string;
+                                    per_call: {
+                                        tokens: number;
+                                        cost_usd: number | null;
+                                    } | null;
                                     allowed_judge_calls: number;
                                     deferred_judge_calls: number;
                                 } | null;
