@@ -20,6 +20,7 @@ import {
   deferSessions,
   deferredAmong,
   deferredCount,
+  deferredForBackfill,
   deferredSessionsAmong,
   hasRoom,
   periodStart,
@@ -37,6 +38,7 @@ export async function budgetStatus(ctx: AppContext, experimentId: number, budget
     renews_at: next.toISOString(),
     used: { judge_calls: use.judge_calls, tokens: use.tokens, cost_usd: use.cost },
     deferred_pairs: deferred,
+    deferred_for_backfill: await deferredForBackfill(ctx.db, experimentId),
   };
 }
 

@@ -184,6 +184,17 @@ export async function clearDeferredSessions(db: Executor, experimentId: number, 
     .execute();
 }
 
+/** Deferred (trace, scorer) pairs that wait for another backfill. */
+export async function deferredForBackfill(db: Executor, experimentId: number): Promise<number> {
+  const row = await db
+    .selectFrom('assay.monitor_deferred')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('experiment_id', '=', experimentId)
+    .where('cause', '=', 'backfill')
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
+}
+
 /** Deferred (session, scorer) pairs among some sessions. */
 export async function deferredSessionsAmong(db: Executor, experimentId: number, sessionIds: readonly string[]): Promise<Array<{ session_id: string; scorer: string }>> {
   if (sessionIds.length === 0) return [];

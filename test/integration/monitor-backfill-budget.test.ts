@@ -109,7 +109,7 @@ describe('backfill budget', () => {
     });
     // The backfill's calls count against the day as well.
     const budget = (await t.app.inject({ method: 'GET', url: `/api/v1/experiments/${experimentId}/monitor/budget`, headers: admin })).json();
-    expect(budget).toMatchObject({ used: { judge_calls: OWN }, deferred_pairs: PAIRS - OWN });
+    expect(budget).toMatchObject({ used: { judge_calls: OWN }, deferred_pairs: PAIRS - OWN, deferred_for_backfill: PAIRS - OWN });
 
     const judged = new Set((await feedback()).map((f) => `${f.trace_id}/${f.name}`));
     const waiting = traceIds.flatMap((id) => SCORERS.map((s) => [id, s] as const)).filter(([id, s]) => !judged.has(`${id}/${s}`));

@@ -267,4 +267,6 @@ export const budgetJson = z.object({
   renews_at: z.string(),
   used: z.object({ judge_calls: z.number(), tokens: z.number(), cost_usd: z.number() }),
   deferred_pairs: z.number(),
+  /** Of the deferred (trace, scorer) pairs, those budgeted backfills hold back: only another backfill judges them. */
+  deferred_for_backfill: z.number(),
 });

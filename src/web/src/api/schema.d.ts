@@ -1946,6 +1946,7 @@ export interface paths {
                                 cost_usd: number;
                             };
                             deferred_pairs: number;
+                            deferred_for_backfill: number;
                         };
                     };
                 };
