@@ -5,6 +5,7 @@
  * them once, none lost.
  */
 import { execFile } from 'node:child_process';
+import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
@@ -56,6 +57,13 @@ describe('backfill budget', () => {
   const backfill = (payload: Record<string, unknown>) =>
     t.app.inject({ method: 'POST', url: `/api/v1/experiments/${experimentId}/monitor/backfill`, headers: admin, payload: { ...range, ...payload } });
   const feedback = () => t.database.db.selectFrom('assay.assessment').select(['trace_id', 'name']).where('kind', '=', 'feedback').execute();
+  /** The environment of an `assay` command talking to this API as `role`. */
+  const cliEnv = async (role: 'admin' | 'reader') => {
+    if (!t.app.server.listening) await t.app.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = t.app.server.address() as AddressInfo;
+    const token = (await t.tokenHeaders(role)).authorization!.slice('Bearer '.length);
+    return { ...process.env, ASSAY_URL: `http://127.0.0.1:${port}`, ASSAY_TOKEN: token, ASSAY_LOG_LEVEL: 'silent' };
+  };
   const explain = async (traceId: string, scorer: string) => {
     const response = await t.app.inject({ method: 'GET', url: `/api/v1/traces/${traceId}/monitor-decisions`, headers: admin });
     expect(response.statusCode, response.body).toBe(200);
@@ -82,9 +90,7 @@ describe('backfill budget', () => {
   });
 
   it('estimates the same with assay monitor backfill --max-judge-calls', async () => {
-    const address = await t.app.listen({ host: '127.0.0.1', port: 0 });
-    const token = (await t.tokenHeaders('admin', 'cli')).authorization!.slice('Bearer '.length);
-    const env = { ...process.env, ASSAY_URL: address, ASSAY_TOKEN: token, ASSAY_LOG_LEVEL: 'silent' };
+    const env = await cliEnv('admin');
     const args = ['bin/assay.mjs', 'monitor', 'backfill', experimentId, '--from', range.start_time, '--to', range.end_time, '--max-judge-calls', String(OWN)];
     const { stdout } = await run(process.execPath, args, { env, cwd: process.cwd() });
     const printed = JSON.parse(stdout);
@@ -120,6 +126,10 @@ describe('backfill budget', () => {
       expect(decision.reason).toContain(`backfill run ${runId} used up its own judge budget (max_judge_calls ${OWN})`);
       expect(decision.reason).toContain('another backfill');
     }
+    // The CLI prints the whole reason, with what will judge the pair.
+    const { stdout } = await run(process.execPath, ['bin/assay.mjs', 'traces', 'why', waiting[0]![0]], { env: await cliEnv('reader'), cwd: process.cwd() });
+    expect(stdout).toContain('deferred_by_budget');
+    expect(stdout).toContain('another backfill whose range holds this trace judges it');
   });
 
   it("leaves the pairs past a backfill's budget to another backfill, not to the monitor's runs", async () => {
