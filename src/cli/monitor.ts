@@ -102,13 +102,22 @@ export function registerMonitor(program: Command): void {
     .requiredOption('--from <time>', 'start (RFC 3339)')
     .requiredOption('--to <time>', 'end, exclusive (RFC 3339)')
     .option('--scorers <names>', 'comma-separated subset of the monitor scorers')
+    .option('--max-judge-calls <n>', "the backfill's own budget: judge calls at most (on top of the daily budget)")
+    .option('--max-tokens <n>', "the backfill's own budget: tokens at most")
+    .option('--max-cost-usd <usd>', "the backfill's own budget: dollars at most")
     .option('--confirm', 'start the backfill')
-    .action(async (id: string, options: { from: string; to: string; scorers?: string; confirm?: boolean }) => {
+    .action(async (id: string, options: { from: string; to: string; scorers?: string; confirm?: boolean; maxJudgeCalls?: string; maxTokens?: string; maxCostUsd?: string }) => {
+      const budget = {
+        ...(options.maxJudgeCalls !== undefined ? { max_judge_calls: Number(options.maxJudgeCalls) } : {}),
+        ...(options.maxTokens !== undefined ? { max_tokens: Number(options.maxTokens) } : {}),
+        ...(options.maxCostUsd !== undefined ? { max_cost_usd: Number(options.maxCostUsd) } : {}),
+      };
       const result = await apiRequest<{ confirmed: boolean; estimate: Record<string, unknown> }>('POST', `${base(id)}/backfill`, {
         start_time: options.from,
         end_time: options.to,
         confirm: Boolean(options.confirm),
         ...(options.scorers ? { scorers: options.scorers.split(',').map((s) => s.trim()) } : {}),
+        ...(Object.keys(budget).length > 0 ? { budget } : {}),
       });
       print(result);
     });

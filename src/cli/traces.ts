@@ -129,6 +129,8 @@ export function registerTraces(program: Command): void {
           clip(s.reason, 90),
         ]),
       );
+      // A clipped reason (a deferral says when it is judged at its end) is printed whole below.
+      for (const s of result.scorers.filter((d) => clip(d.reason, 90) !== d.reason)) console.log(`${s.scorer}: ${s.reason}`);
     });
 }
 

@@ -95,6 +95,27 @@ export const budgetShape = z
     message: 'set at least one of max_judge_calls, max_tokens, max_cost_usd',
   });
 
+/**
+ * A backfill's own judge budget, given with the backfill request: the most the backfill may spend,
+ * on top of (never instead of) the monitor's daily budget.
+ */
+export interface BackfillBudgetLimits {
+  max_judge_calls?: number;
+  max_tokens?: number;
+  max_cost_usd?: number;
+}
+
+export const backfillBudgetShape = z
+  .object({
+    max_judge_calls: z.number().int('must be a whole number').min(0).optional(),
+    max_tokens: z.number().int('must be a whole number').min(0).optional(),
+    max_cost_usd: z.number().min(0).optional(),
+  })
+  .strict()
+  .refine((b) => b.max_judge_calls !== undefined || b.max_tokens !== undefined || b.max_cost_usd !== undefined, {
+    message: 'set at least one of max_judge_calls, max_tokens, max_cost_usd',
+  });
+
 /** Problems that need the whole document: names, scorers and webhooks that must exist, threshold ranges. */
 export function crossCheckAlerts(
   rules: readonly AlertRule[],

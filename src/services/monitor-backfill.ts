@@ -18,6 +18,8 @@ import { createRun, findMonitor, type MonitorRunRow } from '../storage/monitor-r
 import { traceFeedbackKey } from '../domain/feedback-key.ts';
 import { tracesMatching } from './monitor-filters.ts';
 import { enqueueMonitorRun } from '../queue/jobs.ts';
+import { backfillBudgetShape, type BackfillBudgetLimits } from '../domain/alert-rules.ts';
+import { backfillBudgets, createBackfillBudget } from '../storage/backfill-budget-repository.ts';
 import { budgetAllowance } from './monitor-budget.ts';
 import { activeConflict, runView } from './monitor-runs.ts';
 
@@ -26,6 +28,8 @@ const body = z.object({
   start_time: time,
   end_time: time,
   scorers: z.array(z.string()).optional(),
+  /** The backfill's own judge budget, on top of the monitor's daily one. */
+  budget: backfillBudgetShape.optional(),
   confirm: z.boolean().default(false),
 });
 
@@ -51,18 +55,62 @@ export async function backfill(ctx: AppContext, experimentId: string, raw: unkno
 
   const estimate = await estimateBackfill(ctx, id, config, input.start_time, input.end_time);
   // The backfill's judge calls count against the monitor's daily budget like a run's.
-  estimate.budget = await budgetAllowance(ctx, id, config.budget, estimate.judge_calls);
+  estimate.budget = await budgetAllowance(ctx, id, config.budget, estimate.judge_calls, perCallEstimate(estimate));
+  estimate.backfill_budget = input.budget ? ownAllowance(input.budget, estimate) : null;
   if (!input.confirm) return { confirmed: false, estimate, message: 'nothing started; send again with "confirm": true' };
-  const run: MonitorRunRow | undefined = await createRun(ctx.db, {
-    experimentId: id,
-    kind: 'backfill',
-    runKey: `backfill:${randomUUID()}`,
-    config,
-    backfill: { from: input.start_time, to: input.end_time },
+  const own = input.budget;
+  const run: MonitorRunRow | undefined = await ctx.db.transaction().execute(async (trx) => {
+    const created = await createRun(trx, {
+      experimentId: id,
+      kind: 'backfill',
+      runKey: `backfill:${randomUUID()}`,
+      config,
+      backfill: { from: input.start_time, to: input.end_time },
+    });
+    // Recorded with the backfill, before any chunk of it can run.
+    if (created && own) await createBackfillBudget(trx, created.run_id, own);
+    return created;
   });
   if (!run) throw await activeConflict(ctx, id);
   await enqueueMonitorRun(ctx.queue, run.run_id);
-  return { confirmed: true, estimate, run: runView(run) };
+  const budgets = own ? await backfillBudgets(ctx.db, [run.run_id]) : new Map();
+  return { confirmed: true, estimate, run: runView(run, budgets.get(run.run_id)) };
+}
+
+interface EstimatedSpend {
+  judge_calls: number;
+  input_tokens: number;
+  output_tokens: number;
+  cost: number | null;
+}
+
+/** Tokens and dollars of one judge call, from the estimate. */
+function perCallEstimate(estimate: EstimatedSpend): { tokens: number; cost: number | null } {
+  const calls = estimate.judge_calls;
+  return {
+    tokens: calls ? (estimate.input_tokens + estimate.output_tokens) / calls : 0,
+    cost: calls && estimate.cost !== null ? estimate.cost / calls : null,
+  };
+}
+
+/**
+ * What the backfill's own budget allows of its estimated calls. Calls are granted while every
+ * limit has room, so the call that crosses a token or dollar limit is still made: the figure for
+ * those limits rounds up, and is only as good as the token estimate.
+ */
+function ownAllowance(limits: BackfillBudgetLimits, estimate: EstimatedSpend) {
+  const calls = estimate.judge_calls;
+  const { tokens: tokensPerCall, cost: costPerCall } = perCallEstimate(estimate);
+  let allowed = calls;
+  if (limits.max_judge_calls !== undefined) allowed = Math.min(allowed, limits.max_judge_calls);
+  if (limits.max_tokens !== undefined && tokensPerCall > 0) allowed = Math.min(allowed, Math.ceil(limits.max_tokens / tokensPerCall));
+  if (limits.max_cost_usd !== undefined && costPerCall) allowed = Math.min(allowed, Math.ceil(limits.max_cost_usd / costPerCall));
+  return {
+    budget: limits,
+    allowed_judge_calls: allowed,
+    deferred_judge_calls: calls - allowed,
+    note: 'pairs past the backfill\'s own budget wait for another backfill of their traces; the monitor\'s runs do not take them up',
+  };
 }
 
 /** What a backfill of [from, to) would cost: traces, judge calls per scorer, tokens and cost. */
@@ -116,6 +164,7 @@ export async function estimateBackfill(
     cost: price ? (inputTokens * price.input + outputTokens * price.output) / 1_000_000 : null,
     cost_note: price ? 'estimate at the configured price' : `no price configured for ${ctx.config.judge.model} (ASSAY_JUDGE_PRICES)`,
     budget: null as Awaited<ReturnType<typeof budgetAllowance>>,
+    backfill_budget: null as ReturnType<typeof ownAllowance> | null,
   };
 }
 

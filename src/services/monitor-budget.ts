@@ -9,8 +9,10 @@ import type { JudgeBudget } from '../domain/alert-rules.ts';
 import type { FeedbackDraft } from '../domain/assessment.ts';
 import { budgetDeferrals, budgetDeferred, budgetUsed } from '../observability/alert-metrics.ts';
 import type { ScorerKind } from '../scorers/scorer.ts';
+import type { DeferralCause } from '../storage/alert-schema.ts';
 import type { RunCounts } from '../storage/monitor-schema.ts';
 import {
+  type BudgetLimits,
   budgetUse,
   clearDeferred,
   clearDeferredSessions,
@@ -18,6 +20,7 @@ import {
   deferSessions,
   deferredAmong,
   deferredCount,
+  deferredForBackfill,
   deferredSessionsAmong,
   hasRoom,
   periodStart,
@@ -35,6 +38,7 @@ export async function budgetStatus(ctx: AppContext, experimentId: number, budget
     renews_at: next.toISOString(),
     used: { judge_calls: use.judge_calls, tokens: use.tokens, cost_usd: use.cost },
     deferred_pairs: deferred,
+    deferred_for_backfill: await deferredForBackfill(ctx.db, experimentId),
   };
 }
 
@@ -68,17 +72,23 @@ interface Pair {
   scorer: string;
 }
 
+interface DeferredPair extends Pair {
+  cause: DeferralCause;
+}
+
 /** Where a chunk's deferred pairs are kept: the pairs of its traces, or of its sessions. */
 interface DeferredLedger {
   /** Pairs of the chunk's traces (sessions) deferred earlier. */
   waiting(): Promise<Pair[]>;
-  defer(runId: string, pairs: Pair[]): Promise<void>;
+  defer(runId: string, pairs: DeferredPair[]): Promise<void>;
   clear(pairs: Pair[]): Promise<void>;
 }
 
 /**
  * `judgeTasks` is how many LLM judge pairs the chunk will ask for, so a reservation never holds
- * more calls than the chunk can use (another chunk would be deferred for nothing).
+ * more calls than the chunk can use (another chunk would be deferred for nothing). A backfill
+ * with a budget of its own (`backfill`) is held to it as well as to the daily budget, and what it
+ * defers, whichever limit stopped it, waits for another backfill.
  */
 export async function chunkBudget(
   ctx: AppContext,
@@ -86,12 +96,13 @@ export async function chunkBudget(
   budget: JudgeBudget | undefined,
   traceIds: readonly string[],
   judgeTasks: number,
+  backfill?: { runId: string; limits: BudgetLimits },
 ): Promise<ChunkBudget> {
   return ledgerBudget(ctx, experimentId, budget, judgeTasks, {
     waiting: async () => (await deferredAmong(ctx.db, experimentId, traceIds)).map((p) => ({ id: p.trace_id, scorer: p.scorer })),
-    defer: (runId, pairs) => deferPairs(ctx.db, experimentId, runId, pairs.map((p) => ({ trace_id: p.id, scorer: p.scorer }))),
+    defer: (runId, pairs) => deferPairs(ctx.db, experimentId, runId, pairs.map((p) => ({ trace_id: p.id, scorer: p.scorer, cause: p.cause }))),
     clear: (pairs) => clearDeferred(ctx.db, experimentId, pairs.map((p) => ({ trace_id: p.id, scorer: p.scorer }))),
-  });
+  }, backfill);
 }
 
 /** The budget as a chunk of sessions (for session judges) meets it; pairs are (session id, scorer). */
@@ -115,20 +126,25 @@ async function ledgerBudget(
   budget: JudgeBudget | undefined,
   judgeTasks: number,
   ledger: DeferredLedger,
+  backfill?: { runId: string; limits: BudgetLimits },
 ): Promise<ChunkBudget> {
   const key = (p: Pair) => `${p.id}\u0000${p.scorer}`;
   const waiting = await ledger.waiting();
   const period = periodStart();
-  const deferred: Pair[] = [];
+  const deferred: DeferredPair[] = [];
+  const limits: BudgetLimits = budget ?? {};
+  const limited = budget !== undefined || backfill !== undefined;
   let granted = 0;
   let unasked = judgeTasks;
   let exhausted = false;
+  // The monitor's runs never take up a budgeted backfill's pairs: they would spend past its budget.
+  const cause: DeferralCause = backfill ? 'backfill' : 'day';
   const unbooked = { calls: 0, tokens: 0, cost: 0 };
   let pending: Promise<void> | undefined;
   const refill = async () => {
     const wanted = Math.min(BLOCK, unasked);
     const spent = { ...unbooked };
-    const got = await reserveJudgeCalls(ctx.db, experimentId, budget!, period, wanted, spent);
+    const got = await reserveJudgeCalls(ctx.db, experimentId, limits, period, wanted, spent, backfill);
     unbooked.tokens -= spent.tokens;
     unbooked.cost -= spent.cost;
     unasked -= got;
@@ -137,7 +153,7 @@ async function ledgerBudget(
   };
   return {
     async admit(id, scorer, kind) {
-      if (!budget || kind !== 'llm_judge') return true;
+      if (!limited || kind !== 'llm_judge') return true;
       while (granted === 0 && !exhausted && unasked > 0) {
         // One reservation at a time per chunk; concurrent callers wait for it.
         pending ??= refill().finally(() => (pending = undefined));
@@ -147,11 +163,11 @@ async function ledgerBudget(
         granted -= 1;
         return true;
       }
-      deferred.push({ id, scorer });
+      deferred.push({ id, scorer, cause });
       return false;
     },
     spent(drafts) {
-      if (!budget) return;
+      if (!limited) return;
       for (const d of drafts) {
         const meta = d.metadata ?? {};
         unbooked.tokens += (Number(meta['assay.judge.input_tokens'] ?? 0) || 0) + (Number(meta['assay.judge.output_tokens'] ?? 0) || 0);
@@ -159,9 +175,9 @@ async function ledgerBudget(
       }
     },
     async settle(runId, counts) {
-      if (budget && (granted > 0 || unbooked.tokens > 0 || unbooked.cost > 0)) {
+      if (limited && (granted > 0 || unbooked.tokens > 0 || unbooked.cost > 0)) {
         // Calls reserved but not made go back; tokens and cost not yet booked are.
-        await reserveJudgeCalls(ctx.db, experimentId, budget, period, 0, { calls: -granted, tokens: unbooked.tokens, cost: unbooked.cost });
+        await reserveJudgeCalls(ctx.db, experimentId, limits, period, 0, { calls: -granted, tokens: unbooked.tokens, cost: unbooked.cost }, backfill);
         granted = 0;
       }
       await ledger.defer(runId, deferred);
@@ -177,16 +193,33 @@ async function ledgerBudget(
   };
 }
 
-/** What today's budget allows of `calls` judge calls (for estimates); null without a budget. */
-export async function budgetAllowance(ctx: AppContext, experimentId: number, budget: JudgeBudget | undefined, calls: number) {
+/**
+ * What today's budget allows of `calls` judge calls (for estimates); null without a budget. With
+ * `perCall` (tokens and dollars one call takes, measured or estimated) the token and dollar limits
+ * count too; calls are granted while a limit has room, so the call that crosses it is counted.
+ */
+export async function budgetAllowance(
+  ctx: AppContext,
+  experimentId: number,
+  budget: JudgeBudget | undefined,
+  calls: number,
+  perCall?: { tokens: number; cost: number | null },
+) {
   if (!budget) return null;
   const use = await budgetUse(ctx.db, experimentId, periodStart());
-  const remaining = budget.max_judge_calls === undefined ? null : Math.max(0, budget.max_judge_calls - use.judge_calls);
-  const allowed = !hasRoom(budget, use) ? 0 : remaining === null ? calls : Math.min(calls, remaining);
+  let allowed = hasRoom(budget, use) ? calls : 0;
+  if (budget.max_judge_calls !== undefined) allowed = Math.min(allowed, Math.max(0, budget.max_judge_calls - use.judge_calls));
+  if (perCall && budget.max_tokens !== undefined && perCall.tokens > 0) {
+    allowed = Math.min(allowed, Math.max(0, Math.ceil((budget.max_tokens - use.tokens) / perCall.tokens)));
+  }
+  if (perCall && budget.max_cost_usd !== undefined && perCall.cost) {
+    allowed = Math.min(allowed, Math.max(0, Math.ceil((budget.max_cost_usd - use.cost) / perCall.cost)));
+  }
   return {
     budget,
     used_today: { judge_calls: use.judge_calls, tokens: use.tokens, cost_usd: use.cost },
     renews_at: new Date(use.period_start.getTime() + 86_400_000).toISOString(),
+    per_call: perCall ? { tokens: perCall.tokens, cost_usd: perCall.cost } : null,
     allowed_judge_calls: allowed,
     deferred_judge_calls: calls - allowed,
   };

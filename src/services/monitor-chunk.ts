@@ -23,6 +23,7 @@ import { insertRunCalls, lockRunningShared, recordRunCalls, type RunCall } from 
 import { BatchWriter } from './batch-writer.ts';
 import type { RunCounts } from '../storage/monitor-schema.ts';
 import type { MonitorRunRow } from '../storage/monitor-repository.ts';
+import { findBackfillBudget } from '../storage/backfill-budget-repository.ts';
 import { chunkDone, chunkTraceIds, markChunkDone } from '../storage/monitor-run-repository.ts';
 import { copyTraces } from '../storage/results-table.ts';
 import { loadStoredTraces } from '../storage/trace-repository.ts';
@@ -54,7 +55,8 @@ export async function runChunk(ctx: AppContext, run: MonitorRunRow, chunk: numbe
 
   const counts: RunCounts = { judge_calls: 0, input_tokens: 0, output_tokens: 0, cost: 0, assessments_written: 0, scorers: {}, errors: [] };
   const tasks = await planTasks(ctx, run.experiment_id, run.config, traceIds, counts);
-  const budget = await chunkBudget(ctx, run.experiment_id, run.config.budget, traceIds, tasks.filter((t) => t.scorer.kind === 'llm_judge').length);
+  const own = run.kind === 'backfill' ? await findBackfillBudget(ctx.db, runId) : undefined;
+  const budget = await chunkBudget(ctx, run.experiment_id, run.config.budget, traceIds, tasks.filter((t) => t.scorer.kind === 'llm_judge').length, own && { runId, limits: own.limits });
   if (tasks.length > 0) {
     const { judge } = ctx.judge;
     // This execution of the chunk: its calls are recorded under it, so a retry's calls add to them

@@ -75,7 +75,7 @@ export async function explainSessionScorers(
       filters: { monitor: monitorPass, scorer: scorerPass },
       sample: { u, rate, sampled },
       applicability: { applies: applicability.applies, reason: applicability.applies ? null : applicability.reason },
-      deferred: wait ? { run_id: wait.run_id, since: wait.deferred_at.toISOString() } : null,
+      deferred: wait ? { run_id: wait.run_id, since: wait.deferred_at.toISOString(), budget: 'day' as const } : null,
       feedback: latest ? view(fb ?? latest) : null,
       session: {
         session_id: standing.session_id,

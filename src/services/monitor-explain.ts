@@ -15,7 +15,9 @@ import { buildScorer, scorerLevel } from '../scorers/registry.ts';
 import { scorerInputFromTrace } from '../scorers/scorer-input.ts';
 import { findMonitor } from '../storage/monitor-repository.ts';
 import { activeRunHolding, copyStanding, feedbackByKeys, traceStanding, type StoredFeedback } from '../storage/monitor-decisions.ts';
-import { deferredPairs } from '../storage/budget-repository.ts';
+import type { DeferralCause } from '../storage/alert-schema.ts';
+import { backfillBudgets, type BackfillBudget } from '../storage/backfill-budget-repository.ts';
+import { deferredPairs, hasRoom, periodStart } from '../storage/budget-repository.ts';
 import { loadStoredTraces } from '../storage/trace-repository.ts';
 import { traceFeedbackKey } from '../domain/feedback-key.ts';
 import { explainSessionScorers } from './monitor-explain-sessions.ts';
@@ -65,7 +67,8 @@ export interface ScorerDecision {
   filters: { monitor: boolean | null; scorer: boolean | null };
   sample: { u: number; rate: number; sampled: boolean };
   applicability: { applies: boolean; reason: string | null };
-  deferred: { run_id: string | null; since: string } | null;
+  /** The budget that held the pair back: the monitor's daily one (`day`) or a backfill's own (`backfill`). */
+  deferred: { run_id: string | null; since: string; budget: DeferralCause } | null;
   feedback: { assessment_id: string; run_id: string | null; create_time: string; value: unknown; error: unknown; valid: boolean } | null;
   session: SessionFacts | null;
 }
@@ -105,6 +108,8 @@ export async function explainTrace(ctx: AppContext, traceId: string, experimentI
   const input = scorerInputFromTrace(stored!);
   const feedback = await feedbackByKeys(ctx.db, config.scorers.map((s) => traceFeedbackKey(bare.experiment_id, s.name, traceId)));
   const deferred = await deferredPairs(ctx.db, bare.experiment_id, traceId);
+  const backfillRuns = [...deferred.values()].filter((d) => d.cause === 'backfill' && d.run_id).map((d) => d.run_id!);
+  const ownBudgets = await backfillBudgets(ctx.db, backfillRuns);
   const monitorPass = config.filter_string ? (await tracesMatching(ctx.db, [traceId], [config.filter_string], ctx.config.searchTimeoutMs)).has(traceId) : null;
   const u = samplingPoint(traceId);
 
@@ -116,7 +121,8 @@ export async function explainTrace(ctx: AppContext, traceId: string, experimentI
     const rate = scorerRate(config, entry);
     const sampled = isSampled(traceId, rate);
     const fb = feedback.get(traceFeedbackKey(bare.experiment_id, entry.name, traceId)) ?? null;
-    const wait = deferred.get(entry.name) ?? null;
+    const pair = deferred.get(entry.name);
+    const wait = pair ? { ...pair, own: pair.run_id ? (ownBudgets.get(pair.run_id) ?? null) : null } : null;
     const base = {
       scorer: entry.name,
       type: scorer.type,
@@ -124,7 +130,7 @@ export async function explainTrace(ctx: AppContext, traceId: string, experimentI
       filters: { monitor: monitorPass, scorer: scorerPass },
       sample: { u, rate, sampled },
       applicability: { applies: applicability.applies, reason: applicability.applies ? null : applicability.reason },
-      deferred: wait ? { run_id: wait.run_id, since: wait.deferred_at.toISOString() } : null,
+      deferred: wait ? { run_id: wait.run_id, since: wait.deferred_at.toISOString(), budget: wait.cause } : null,
       feedback: fb ? feedbackView(fb) : null,
       session: null,
     };
@@ -163,7 +169,7 @@ interface Facts {
   rate: number;
   applicability: { applies: boolean; reason?: string };
   fb: StoredFeedback | null;
-  wait: { run_id: string | null } | null;
+  wait: { run_id: string | null; cause: DeferralCause; own: BackfillBudget | null } | null;
   coverage: TraceCoverage;
   coverageReason: string;
 }
@@ -179,13 +185,29 @@ function decide(config: MonitorConfig, entry: ScorerEntry, f: Facts): { decision
   if (f.scorerPass === false) return { decision: 'filtered_out', reason: `the scorer's filter_string does not match: ${entry.filter_string}` };
   if (!f.sampled) return { decision: 'not_sampled', reason: `u = ${f.u.toFixed(6)} is not below the sample rate ${f.rate}` };
   if (!f.applicability.applies) return { decision: 'not_applicable', reason: `the scorer does not apply: ${f.applicability.reason}` };
-  if (f.wait) return { decision: 'deferred_by_budget', reason: `the monitor's judge budget was used up${f.wait.run_id ? ` in run ${f.wait.run_id}` : ''}; it is judged when the budget renews` };
+  if (f.wait) return { decision: 'deferred_by_budget', reason: deferralReason(config, f.wait) };
   if (f.coverage === 'in_active_run' || f.coverage === 'awaiting_run') return { decision: 'pending', reason: f.coverageReason };
   if (f.coverage === 'before_monitor') return { decision: 'before_monitor', reason: f.coverageReason };
   return {
     decision: 'not_scored',
     reason: 'a run processed the trace before this scorer, filter or rate was in the config; the monitor does not go back (use a backfill)',
   };
+}
+
+/** When a deferred pair will be judged, as the run engine decides it (see `deferredReady`). */
+function deferralReason(config: MonitorConfig, wait: NonNullable<Facts['wait']>): string {
+  const run = wait.run_id ? ` run ${wait.run_id}` : ' a run';
+  if (wait.cause === 'backfill') {
+    const then = "; the monitor's runs do not take the pair up (they would spend past the backfill's budget): another backfill whose range holds this trace judges it";
+    if (!wait.own) return `backfill${run} held it back${then}`;
+    const limits = ` (${Object.entries(wait.own.limits).map(([k, v]) => `${k} ${v}`).join(', ')})`;
+    const used = { judge_calls: wait.own.used.judge_calls, tokens: wait.own.used.tokens, cost: wait.own.used.cost };
+    if (!hasRoom(wait.own.limits, used)) return `backfill${run} used up its own judge budget${limits}${then}`;
+    return `the monitor's daily judge budget ran out during backfill${run} (its own budget${limits} was not used up)${then}`;
+  }
+  const renews = new Date(periodStart().getTime() + 86_400_000).toISOString();
+  if (!config.budget) return `the monitor's daily judge budget was used up in${run}; the monitor has no budget now, so its next run judges it`;
+  return `the monitor's daily judge budget was used up in${run}; the first run after the budget has room again (it renews at ${renews}, or when it is raised) judges it`;
 }
 
 function feedbackView(fb: StoredFeedback): NonNullable<ScorerDecision['feedback']> {

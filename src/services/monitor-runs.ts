@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../services/context.ts';
 import { AssayError, notFound } from '../domain/errors.ts';
 import { getExperiment } from '../storage/experiment-repository.ts';
+import { backfillBudgets, type BackfillBudget } from '../storage/backfill-budget-repository.ts';
 import { activeRun, createRun, findMonitor, listRuns, type MonitorRunRow } from '../storage/monitor-repository.ts';
 import { enqueueMonitorRun } from '../queue/jobs.ts';
 
@@ -26,10 +27,12 @@ export async function activeConflict(ctx: AppContext, experimentId: number): Pro
 export async function runHistory(ctx: AppContext, experimentId: string, limit: number): Promise<Record<string, unknown>[]> {
   const experiment = await getExperiment(ctx.db, experimentId);
   const runs = await listRuns(ctx.db, Number(experiment.experiment_id), limit);
-  return runs.map(runView);
+  const budgets = await backfillBudgets(ctx.db, runs.filter((r) => r.kind === 'backfill').map((r) => r.run_id));
+  return runs.map((run) => runView(run, budgets.get(run.run_id)));
 }
 
-export function runView(run: MonitorRunRow): Record<string, unknown> {
+/** A run as the API shows it; `own` is a backfill's own judge budget and its use. */
+export function runView(run: MonitorRunRow, own?: BackfillBudget): Record<string, unknown> {
   const duration = run.started_at && run.finished_at ? run.finished_at.getTime() - run.started_at.getTime() : null;
   return {
     run_id: run.run_id,
@@ -55,6 +58,7 @@ export function runView(run: MonitorRunRow): Record<string, unknown> {
     started_at: run.started_at?.toISOString() ?? null,
     finished_at: run.finished_at?.toISOString() ?? null,
     duration_ms: duration,
+    backfill_budget: own ? { ...own.limits, used: { judge_calls: own.used.judge_calls, tokens: own.used.tokens, cost_usd: own.used.cost } } : null,
   };
 }
 

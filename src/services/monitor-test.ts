@@ -55,12 +55,15 @@ export async function testMonitor(
   const { judge } = ctx.judge;
   const reports: ScorerTestReport[] = [];
   let runJudgeCalls = 0;
+  const spend = { calls: 0, tokens: 0, cost: 0, priced: true };
   for (const entry of scorers) {
-    const { report, judgeCalls } = await testOne(ctx, entry, scorerRate(config!, entry), traces, monitorFilter, judge, signal);
+    const { report, judgeCalls } = await testOne(ctx, entry, scorerRate(config!, entry), traces, monitorFilter, judge, signal, spend);
     reports.push(report);
     runJudgeCalls += judgeCalls;
   }
-  const budget = await budgetAllowance(ctx, id, monitor?.config.budget, runJudgeCalls);
+  // What this test's own judge calls took, per call: how far the token and dollar limits reach.
+  const perCall = spend.calls > 0 ? { tokens: spend.tokens / spend.calls, cost: spend.priced ? spend.cost / spend.calls : null } : undefined;
+  const budget = await budgetAllowance(ctx, id, monitor?.config.budget, runJudgeCalls, perCall);
   return { traces: traces.length, run_judge_calls: runJudgeCalls, budget, scorers: reports };
 }
 
@@ -72,6 +75,7 @@ async function testOne(
   monitorFilter: string | undefined,
   judge: JudgeClient,
   signal: AbortSignal | undefined,
+  spend: { calls: number; tokens: number; cost: number; priced: boolean },
 ): Promise<{ report: ScorerTestReport; judgeCalls: number }> {
   const scorer = buildScorer(entry, { model: ctx.config.judge.model });
   const filters = [monitorFilter, entry.filter_string].filter((f): f is string => Boolean(f));
@@ -94,6 +98,13 @@ async function testOne(
   await runPool(runnable, 8, signal, async (trace) => {
     const drafts = await scorer.score(scorerInputFromTrace(trace), { judge, signal });
     for (const d of drafts) {
+      const meta = d.metadata ?? {};
+      if (scorer.kind === 'llm_judge' && meta['assay.judge.input_tokens'] !== undefined) {
+        spend.calls += 1;
+        spend.tokens += Number(meta['assay.judge.input_tokens']) + Number(meta['assay.judge.output_tokens'] ?? 0);
+        if (meta['assay.judge.cost'] === undefined) spend.priced = false;
+        else spend.cost += Number(meta['assay.judge.cost']);
+      }
       if (d.error) report.errors.push(`${trace.info.trace_id}: ${d.error.error_code}: ${d.error.error_message}`);
       if (report.samples.length < 5) {
         report.samples.push({ trace_id: trace.info.trace_id, value: d.value, rationale: d.rationale, error: d.error });

@@ -62,6 +62,21 @@ export interface MonitorDeferredTable {
   scorer: string;
   run_id: string | null;
   deferred_at: Generated<Date>;
+  /** Who takes the pair up: `day`, the monitor's next run with budget room; `backfill`, another backfill (migration 022). */
+  cause: Generated<DeferralCause>;
+}
+
+export type DeferralCause = 'day' | 'backfill';
+
+/** A backfill's own judge budget: its limits and what the backfill used of them (migration 022). */
+export interface MonitorBackfillBudgetTable {
+  run_id: string;
+  max_judge_calls: number | null;
+  max_tokens: number | null;
+  max_cost_usd: number | null;
+  judge_calls: Generated<number>;
+  tokens: Generated<number>;
+  cost: Generated<number>;
 }
 
 /** A (session, scorer) pair a spent budget deferred (migration 021). */

@@ -18,6 +18,7 @@ import * as searchAtScale from './migrations/017-search-at-scale.ts';
 import * as timePartitions from './migrations/018-time-partitions.ts';
 import * as overviewRollup from './migrations/020-overview-rollup.ts';
 import * as sessionDeferrals from './migrations/021-session-deferrals.ts';
+import * as backfillBudgets from './migrations/022-backfill-budgets.ts';
 import { ensurePartitions } from './partitions.ts';
 import type { Db } from './connect.ts';
 
@@ -37,6 +38,7 @@ const migrations: Record<string, Migration> = {
   '018-time-partitions': timePartitions,
   '020-overview-rollup': overviewRollup,
   '021-session-deferrals': sessionDeferrals,
+  '022-backfill-budgets': backfillBudgets,
 };
 
 export async function migrateToLatest<DB>(db: Kysely<DB>): Promise<string[]> {

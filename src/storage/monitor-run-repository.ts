@@ -50,7 +50,7 @@ export async function selectRunWindow(db: Db, run: MonitorRunRow, options: Windo
                                 where c.trace_id = assay.trace.trace_id and c.trace_version = assay.trace.change_xid::text)`;
         // Pairs a spent budget deferred come back once the budget has room again.
         window = (await deferredReady(trx, run.experiment_id, run.config.budget))
-          ? window.where((eb) => eb.or([fresh, eb('trace_id', 'in', eb.selectFrom('assay.monitor_deferred').select('trace_id').where('experiment_id', '=', run.experiment_id))]))
+          ? window.where((eb) => eb.or([fresh, eb('trace_id', 'in', eb.selectFrom('assay.monitor_deferred').select('trace_id').where('experiment_id', '=', run.experiment_id).where('cause', '=', 'day'))]))
           : window.where(fresh);
       }
       await trx

@@ -207,7 +207,7 @@ export interface Database {
   'assay.evaluation_metrics': EvaluationMetricsTable;
 }
 
-import type { AlertDeliveryTable, MonitorAlertEventTable, MonitorAlertTable, MonitorBudgetUsageTable, MonitorDeferredSessionTable, MonitorDeferredTable } from './alert-schema.ts';
+import type { AlertDeliveryTable, MonitorAlertEventTable, MonitorAlertTable, MonitorBackfillBudgetTable, MonitorBudgetUsageTable, MonitorDeferredSessionTable, MonitorDeferredTable } from './alert-schema.ts';
 
 export interface LabelingSessionTable {
   labeling_session_id: Generated<number>;
@@ -238,5 +238,6 @@ export interface Database {
   'assay.alert_delivery': AlertDeliveryTable;
   'assay.monitor_budget_usage': MonitorBudgetUsageTable;
   'assay.monitor_deferred': MonitorDeferredTable;
+  'assay.monitor_backfill_budget': MonitorBackfillBudgetTable;
   'assay.monitor_deferred_session': MonitorDeferredSessionTable;
 }

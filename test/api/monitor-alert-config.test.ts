@@ -63,3 +63,28 @@ describe('alert rules in the monitor config', () => {
     });
   });
 });
+
+describe('the alert contract document', () => {
+  let t: TestApp;
+  afterAll(async () => t?.close());
+
+  it('is stored as written, under the default outbound policy (public addresses)', async () => {
+    t = await startTestApp();
+    const admin = await t.tokenHeaders('admin');
+    const experimentId = await newExperiment(t.ctx);
+    const contract = {
+      alerts: [{ name: 'safety-drop', scorer: 'safety', metric: 'pass_rate', op: '<', threshold: 0.9, window: { runs: 3 }, confidence: 0.95, for_evaluations: 1, webhooks: ['ops'] }],
+      webhooks: [{ name: 'ops', url: 'https://hooks.example.com/x', format: 'generic', secret_env: 'ASSAY_WEBHOOK_SECRET_OPS' }],
+      budget: { period: 'day', max_judge_calls: 10000 },
+    };
+    const response = await t.app.inject({
+      method: 'PUT',
+      url: `/api/v1/experiments/${experimentId}/monitor`,
+      headers: admin,
+      payload: { results_schema: 'monitoring', scorers: [{ name: 'safety' }], ...contract },
+    });
+    expect(response.statusCode, response.body).toBe(201);
+    const stored = (await t.app.inject({ method: 'GET', url: `/api/v1/experiments/${experimentId}/monitor`, headers: admin })).json().config;
+    expect({ alerts: stored.alerts, webhooks: stored.webhooks, budget: stored.budget }).toEqual(contract);
+  });
+});

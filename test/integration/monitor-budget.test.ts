@@ -70,16 +70,30 @@ describe('judge budget', () => {
     const budget = await t.app.inject({ method: 'GET', url: `/api/v1/experiments/${experimentId}/monitor/budget`, headers: admin });
     expect(budget.json()).toMatchObject({ used: { judge_calls: BUDGET }, deferred_pairs: TRACES * SCORERS.length - BUDGET });
 
+    // The explanation agrees with the run for every pair: judged, or deferred by this run.
     const judged = new Set((await feedback()).map((f) => `${f.trace_id}/${f.name}`));
-    const waiting = traceIds.flatMap((id) => SCORERS.map((s) => [id, s] as const)).find(([id, s]) => !judged.has(`${id}/${s}`))!;
-    const why = await t.app.inject({ method: 'GET', url: `/api/v1/traces/${waiting[0]}/monitor-decisions`, headers: admin });
-    const decision = why.json().scorers.find((d: { scorer: string }) => d.scorer === waiting[1]);
-    expect(decision).toMatchObject({ decision: 'deferred_by_budget', feedback: null });
-    expect(decision.deferred.run_id).toBe(run.run_id);
+    const renews = budget.json().renews_at as string;
+    for (const traceId of traceIds) {
+      const why = await t.app.inject({ method: 'GET', url: `/api/v1/traces/${traceId}/monitor-decisions`, headers: admin });
+      for (const scorer of SCORERS) {
+        const decision = why.json().scorers.find((d: { scorer: string }) => d.scorer === scorer);
+        if (judged.has(`${traceId}/${scorer}`)) {
+          expect(decision).toMatchObject({ decision: 'scored', deferred: null, feedback: { run_id: run.run_id } });
+        } else {
+          expect(decision).toMatchObject({ decision: 'deferred_by_budget', feedback: null, deferred: { run_id: run.run_id, budget: 'day' } });
+          expect(decision.reason).toContain(`used up in run ${run.run_id}`);
+          expect(decision.reason).toContain(`renews at ${renews}`);
+        }
+      }
+    }
 
     // The gauges are refreshed when the run's alert job runs, just after the run.
     const line = `assay_monitor_deferred_pairs{experiment_id="${experimentId}"} ${TRACES * SCORERS.length - BUDGET}`;
-    await waitFor(async () => (await t.app.inject({ method: 'GET', url: '/metrics' })).body.includes(line) || undefined, { what: 'deferred pairs gauge' });
+    const used = `assay_monitor_budget_used{experiment_id="${experimentId}",resource="judge_calls"} ${BUDGET}`;
+    await waitFor(async () => {
+      const body = (await t.app.inject({ method: 'GET', url: '/metrics' })).body;
+      return (body.includes(line) && body.includes(used)) || undefined;
+    }, { what: 'deferred pairs and budget use gauges' });
   });
 
   it('waits while the budget is spent', async () => {

@@ -6,7 +6,10 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseMlflowPayload } from '../../src/domain/mlflow-trace.ts';
 import { isSampled, samplingPoint } from '../../src/domain/sampling.ts';
+import { sampleTraces } from '../../src/samples/sample-traces.ts';
+import { ingestTraces } from '../../src/services/ingest.ts';
 import { jobHandlers } from '../../workers/index.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { ingestSamples, newExperiment, startMonitorRun, waitUntilBeforeNewMonitors } from '../support/monitor.ts';
@@ -20,7 +23,7 @@ interface Decision {
   filters: { monitor: boolean | null; scorer: boolean | null };
   sample: { u: number; rate: number; sampled: boolean };
   applicability: { applies: boolean; reason: string | null };
-  feedback: { run_id: string | null; assessment_id: string } | null;
+  feedback: { run_id: string | null; assessment_id: string; create_time: string } | null;
 }
 
 describe('monitor decisions', () => {
@@ -50,6 +53,8 @@ describe('monitor decisions', () => {
           { name: 'safety' },
           { name: 'relevance_to_query', sample_rate: 0.5, filter_string: "tags.sample_kind != 'off_topic'" },
           { name: 'retrieval_groundedness', sample_rate: 0.3 },
+          // The sample traces carry no expectations: never applies.
+          { name: 'correctness', sample_rate: 0.5 },
         ],
       },
     });
@@ -84,7 +89,12 @@ describe('monitor decisions', () => {
         expect(d.decision === 'scored', `${traceId} ${d.scorer}: ${d.decision} ${d.reason}`).toBe(wasJudged);
         expect(d.sample.u).toBe(samplingPoint(traceId));
         expect(d.sample.sampled).toBe(isSampled(traceId, d.sample.rate));
-        if (wasJudged) expect(d.feedback?.run_id).toBe(runId);
+        if (wasJudged) {
+          // The feedback written: by which run, and when.
+          expect(d.feedback?.run_id).toBe(runId);
+          expect(Date.parse(d.feedback!.create_time)).toBeGreaterThan(Date.now() - 600_000);
+          expect(d.reason).toBe(`feedback written by run ${runId} at ${d.feedback!.create_time}`);
+        }
         if (staging.includes(traceId)) {
           expect(d.decision).toBe('filtered_out');
           expect(d.reason).toContain("monitor's filter_string");
@@ -92,12 +102,18 @@ describe('monitor decisions', () => {
           // Nothing else can keep a production trace from its scorer in this run.
           expect(['filtered_out', 'not_sampled', 'not_applicable']).toContain(d.decision);
           if (d.decision === 'not_sampled') expect(d.sample.sampled).toBe(false);
-          if (d.decision === 'not_applicable') expect(d.applicability.reason).toMatch(/RETRIEVER|retriev/i);
+          if (d.decision === 'not_applicable') expect(d.applicability.reason).toMatch(d.scorer === 'correctness' ? /expectations/ : /RETRIEVER|retriev/i);
           if (d.decision === 'filtered_out') expect(d.filters).toEqual({ monitor: true, scorer: false });
         }
       }
     }
     expect(seen).toEqual(new Set(['scored', 'filtered_out', 'not_sampled', 'not_applicable']));
+    const reasons = new Set<string>();
+    for (const traceId of production.slice(0, 20)) {
+      for (const d of (await explain(traceId)).scorers) if (d.decision === 'not_applicable') reasons.add(d.scorer);
+    }
+    // Not applicable for lack of expectations (correctness) and of a RETRIEVER span (groundedness, one sample in twenty).
+    expect(reasons.has('correctness')).toBe(true);
   });
 
   it('says a trace before the monitor needs a backfill and a new one waits for the next run', async () => {
@@ -109,6 +125,24 @@ describe('monitor decisions', () => {
     const waiting = await explain(fresh!);
     expect(waiting.coverage).toBe('awaiting_run');
     expect(waiting.scorers.find((s) => s.scorer === 'safety')).toMatchObject({ decision: 'pending', feedback: null });
+  });
+
+  it('says a trace in progress is not judged until it is complete, however many runs pass', async () => {
+    // A trace whose root span has not ended yet.
+    const [open] = sampleTraces(1, { seed: 'explain-open' }) as Array<{ info: { trace_id: string }; data: { spans: Array<Record<string, unknown>> } }>;
+    delete open!.data.spans[0]!.end_time_unix_nano;
+    await ingestTraces(t.ctx.db, experimentId, parseMlflowPayload({ traces: [open] }), 'rest');
+    const traceId = open!.info.trace_id;
+    for (let i = 0; i < 2; i += 1) {
+      const result = await explain(traceId);
+      expect(result.coverage).toBe('in_progress');
+      expect(result.coverage_reason).toContain('in progress');
+      for (const d of result.scorers) {
+        expect(d).toMatchObject({ decision: 'in_progress', feedback: null });
+        expect(d.reason).toContain('a run takes it once it is complete');
+      }
+      if (i === 0) await startMonitorRun(t, admin, experimentId);
+    }
   });
 
   it('answers per experiment, and 404 for a trace elsewhere', async () => {

@@ -58,6 +58,16 @@ export const runJson = z.object({
   started_at: z.string().nullable(),
   finished_at: z.string().nullable(),
   duration_ms: z.number().nullable(),
+  /** A backfill's own judge budget (its limits) and what the backfill used of it; null otherwise. */
+  backfill_budget: z
+    .object({
+      max_judge_calls: z.number().optional(),
+      max_tokens: z.number().optional(),
+      max_cost_usd: z.number().optional(),
+      used: z.object({ judge_calls: z.number(), tokens: z.number(), cost_usd: z.number() }),
+    })
+    .nullable()
+    .optional(),
 });
 
 export const runListJson = z.object({ runs: z.array(runJson) });
@@ -68,6 +78,8 @@ const budgetAllowanceJson = z
     budget: z.record(z.string(), jsonValue),
     used_today: z.object({ judge_calls: z.number(), tokens: z.number(), cost_usd: z.number() }),
     renews_at: z.string(),
+    /** Tokens and USD of one judge call (measured by a test, estimated for a backfill) that the token and dollar limits were counted with; null when unknown. */
+    per_call: z.object({ tokens: z.number(), cost_usd: z.number().nullable() }).nullable(),
     allowed_judge_calls: z.number(),
     deferred_judge_calls: z.number(),
   })
@@ -94,7 +106,16 @@ export const testReportJson = z.object({
   })),
 });
 
-export const backfillBody = z.object({ start_time: z.string(), end_time: z.string(), confirm: z.boolean().optional() });
+const ownBudget = z.object({ max_judge_calls: z.number().optional(), max_tokens: z.number().optional(), max_cost_usd: z.number().optional() });
+
+export const backfillBody = z.object({
+  start_time: z.string(),
+  end_time: z.string(),
+  scorers: z.array(z.string()).optional(),
+  /** The backfill's own judge budget (at least one limit), on top of the monitor's daily budget. */
+  budget: ownBudget.optional(),
+  confirm: z.boolean().optional(),
+});
 
 const backfillEstimateJson = z.object({
   start_time: z.string(),
@@ -109,6 +130,11 @@ const backfillEstimateJson = z.object({
   cost_note: z.string(),
   /** What today's judge budget allows of these calls (null without a budget); the rest is deferred. */
   budget: budgetAllowanceJson,
+  /** What the backfill's own budget allows of these calls (null without one); the rest waits for another backfill. */
+  backfill_budget: z
+    .object({ budget: ownBudget, allowed_judge_calls: z.number(), deferred_judge_calls: z.number(), note: z.string() })
+    .nullable()
+    .optional(),
 });
 
 export const backfillJson = z.object({
@@ -165,7 +191,7 @@ export const scorerDecisionJson = z.object({
   filters: z.object({ monitor: z.boolean().nullable(), scorer: z.boolean().nullable() }),
   sample: z.object({ u: z.number(), rate: z.number(), sampled: z.boolean() }),
   applicability: z.object({ applies: z.boolean(), reason: z.string().nullable() }),
-  deferred: z.object({ run_id: z.string().nullable(), since: z.string() }).nullable(),
+  deferred: z.object({ run_id: z.string().nullable(), since: z.string(), budget: z.enum(['day', 'backfill']) }).nullable(),
   feedback: z
     .object({ assessment_id: z.string(), run_id: z.string().nullable(), create_time: z.string(), value: jsonValue, error: jsonValue, valid: z.boolean() })
     .nullable(),
@@ -241,4 +267,6 @@ export const budgetJson = z.object({
   renews_at: z.string(),
   used: z.object({ judge_calls: z.number(), tokens: z.number(), cost_usd: z.number() }),
   deferred_pairs: z.number(),
+  /** Of the deferred (trace, scorer) pairs, those budgeted backfills hold back: only another backfill judges them. */
+  deferred_for_backfill: z.number(),
 });

@@ -1007,8 +1007,22 @@ export interface paths {
                                                 cost_usd: number;
                                             };
                                             renews_at: string;
+                                            per_call: {
+                                                tokens: number;
+                                                cost_usd: number | null;
+                                            } | null;
                                             allowed_judge_calls: number;
                                             deferred_judge_calls: number;
+                                        } | null;
+                                        backfill_budget?: {
+                                            budget: {
+                                                max_judge_calls?: number;
+                                                max_tokens?: number;
+                                                max_cost_usd?: number;
+                                            };
+                                            allowed_judge_calls: number;
+                                            deferred_judge_calls: number;
+                                            note: string;
                                         } | null;
                                     };
                                 };
@@ -1114,6 +1128,16 @@ export interface paths {
                                 started_at: string | null;
                                 finished_at: string | null;
                                 duration_ms: number | null;
+                                backfill_budget?: {
+                                    max_judge_calls?: number;
+                                    max_tokens?: number;
+                                    max_cost_usd?: number;
+                                    used: {
+                                        judge_calls: number;
+                                        tokens: number;
+                                        cost_usd: number;
+                                    };
+                                } | null;
                             };
                         };
                     };
@@ -1192,6 +1216,16 @@ export interface paths {
                                 started_at: string | null;
                                 finished_at: string | null;
                                 duration_ms: number | null;
+                                backfill_budget?: {
+                                    max_judge_calls?: number;
+                                    max_tokens?: number;
+                                    max_cost_usd?: number;
+                                    used: {
+                                        judge_calls: number;
+                                        tokens: number;
+                                        cost_usd: number;
+                                    };
+                                } | null;
                             }[];
                         };
                     };
@@ -1257,6 +1291,10 @@ export interface paths {
                                     cost_usd: number;
                                 };
                                 renews_at: string;
+                                per_call: {
+                                    tokens: number;
+                                    cost_usd: number | null;
+                                } | null;
                                 allowed_judge_calls: number;
                                 deferred_judge_calls: number;
                             } | null;
@@ -1317,6 +1355,12 @@ export interface paths {
                     "application/json": {
                         start_time: string;
                         end_time: string;
+                        scorers?: string[];
+                        budget?: {
+                            max_judge_calls?: number;
+                            max_tokens?: number;
+                            max_cost_usd?: number;
+                        };
                         confirm?: boolean;
                     };
                 };
@@ -1353,8 +1397,22 @@ export interface paths {
                                         cost_usd: number;
                                     };
                                     renews_at: string;
+                                    per_call: {
+                                        tokens: number;
+                                        cost_usd: number | null;
+                                    } | null;
                                     allowed_judge_calls: number;
                                     deferred_judge_calls: number;
+                                } | null;
+                                backfill_budget?: {
+                                    budget: {
+                                        max_judge_calls?: number;
+                                        max_tokens?: number;
+                                        max_cost_usd?: number;
+                                    };
+                                    allowed_judge_calls: number;
+                                    deferred_judge_calls: number;
+                                    note: string;
                                 } | null;
                             };
                             message?: string;
@@ -1393,6 +1451,16 @@ export interface paths {
                                 started_at: string | null;
                                 finished_at: string | null;
                                 duration_ms: number | null;
+                                backfill_budget?: {
+                                    max_judge_calls?: number;
+                                    max_tokens?: number;
+                                    max_cost_usd?: number;
+                                    used: {
+                                        judge_calls: number;
+                                        tokens: number;
+                                        cost_usd: number;
+                                    };
+                                } | null;
                             };
                         };
                     };
@@ -1428,8 +1496,22 @@ export interface paths {
                                         cost_usd: number;
                                     };
                                     renews_at: string;
+                                    per_call: {
+                                        tokens: number;
+                                        cost_usd: number | null;
+                                    } | null;
                                     allowed_judge_calls: number;
                                     deferred_judge_calls: number;
+                                } | null;
+                                backfill_budget?: {
+                                    budget: {
+                                        max_judge_calls?: number;
+                                        max_tokens?: number;
+                                        max_cost_usd?: number;
+                                    };
+                                    allowed_judge_calls: number;
+                                    deferred_judge_calls: number;
+                                    note: string;
                                 } | null;
                             };
                             message?: string;
@@ -1468,6 +1550,16 @@ export interface paths {
                                 started_at: string | null;
                                 finished_at: string | null;
                                 duration_ms: number | null;
+                                backfill_budget?: {
+                                    max_judge_calls?: number;
+                                    max_tokens?: number;
+                                    max_cost_usd?: number;
+                                    used: {
+                                        judge_calls: number;
+                                        tokens: number;
+                                        cost_usd: number;
+                                    };
+                                } | null;
                             };
                         };
                     };
@@ -1601,6 +1693,8 @@ export interface paths {
                                 deferred: {
                                     run_id: string | null;
                                     since: string;
+                                    /** @enum {string} */
+                                    budget: "day" | "backfill";
                                 } | null;
                                 feedback: {
                                     assessment_id: string;
@@ -1695,6 +1789,8 @@ export interface paths {
                                 deferred: {
                                     run_id: string | null;
                                     since: string;
+                                    /** @enum {string} */
+                                    budget: "day" | "backfill";
                                 } | null;
                                 feedback: {
                                     assessment_id: string;
@@ -1850,6 +1946,7 @@ export interface paths {
                                 cost_usd: number;
                             };
                             deferred_pairs: number;
+                            deferred_for_backfill: number;
                         };
                     };
                 };
