@@ -1978,7 +1978,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description Needs a token with role `reader` or above. */
+        /**
+         * Count the traces a filter matches, up to a limit {experiment_ids, filter_string, limit}
+         * @description Needs a token with role `reader` or above.
+         */
         post: {
             parameters: {
                 query?: never;
