@@ -35,6 +35,8 @@ export interface MergeResult {
   updated: number;
   /** The dataset version after the merge (unchanged when the batch was empty). */
   version: number;
+  /** Traces read from `trace_ids` and `search`; traces with the same inputs make one record. */
+  traces_read: number;
 }
 
 export interface MergeOptions {
@@ -90,7 +92,7 @@ export async function mergeDatasetRecords(
       deleted: 0,
     };
   });
-  return { inserted: result.inserted, updated: result.updated, version: result.version };
+  return { inserted: result.inserted, updated: result.updated, version: result.version, traces_read: traces.length };
 }
 
 async function tracesById(db: Db, ids: readonly string[]): Promise<StoredTrace[]> {

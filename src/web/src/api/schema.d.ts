@@ -2746,6 +2746,7 @@ export interface paths {
                             inserted: number;
                             updated: number;
                             version: number;
+                            traces_read: number;
                         };
                     };
                 };
