@@ -1,7 +1,8 @@
-/** How the console shows scores, span types, trace counts, waterfall ticks and a trend's time range. */
+/** How the console places the API's field messages and shows scores, span types, trace counts, waterfall ticks and a trend's time range. */
 import { describe, expect, it } from 'vitest';
 import { timeRange } from '../../../src/web/src/lib/chart-range.ts';
 import { formatNumber, verdictOf } from '../../../src/web/src/lib/feedback.ts';
+import { fieldErrors } from '../../../src/web/src/lib/field-errors.ts';
 import { spanTypeLabel } from '../../../src/web/src/lib/span-type.ts';
 import { tickLabel, timeTicks } from '../../../src/web/src/lib/time-ticks.ts';
 import { traceCountLabel } from '../../../src/web/src/lib/trace-count.ts';
@@ -84,5 +85,21 @@ describe('trend time range', () => {
   it('has a range even with no points', () => {
     const [min, max] = timeRange([]);
     expect(max - min).toBe(3600);
+  });
+});
+
+describe('field messages', () => {
+  const filterReason = "Invalid clause 'OR': comparisons can only be joined by AND; OR is not supported";
+  it('keep a reason that holds "; " whole when split from the message', () => {
+    const errors = fieldErrors(`scorers[0].filter_string: ${filterReason}; scorers[1].guidelines: Too small`);
+    expect(errors.byField('scorers[0].filter_string')).toEqual([`scorers[0].filter_string: ${filterReason}`]);
+    expect(errors.byField('scorers[1].guidelines')).toEqual(['scorers[1].guidelines: Too small']);
+    expect(errors.unplaced).toEqual([]);
+  });
+  it('use the API’s problems one by one when it sent them', () => {
+    const problems = [`scorers[0].filter_string: ${filterReason}`, 'scorers[2].instructions: no template variable ({{ inputs }}; {{ outputs }})'];
+    const errors = fieldErrors(problems.join('; '), problems);
+    expect(errors.all).toEqual(problems);
+    expect(errors.byField('scorers[2].instructions')).toEqual([problems[1]]);
   });
 });
