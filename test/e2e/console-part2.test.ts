@@ -271,6 +271,16 @@ describe('web console, part 2', () => {
     await page.locator('.chart canvas').first().waitFor();
     expect(await seriousViolations(page)).toEqual([]);
     await screenshot(page, 'evaluation-compare');
+
+    // The datasets list links each dataset's runs, keeping the experiment.
+    await open(`/datasets?${exp()}`);
+    await page.getByRole('button', { name: 'Show the runs that used evals.cmp' }).click();
+    await page.locator('a.chip', { hasText: 'candidate' }).waitFor();
+    const hrefs = await page.locator('a[href^="/"]').evaluateAll((as) => as.map((x) => x.getAttribute('href') ?? ''));
+    expect(hrefs.filter((h) => !/[?&]exp=/.test(h))).toEqual([]);
+    await page.locator('a.chip', { hasText: 'candidate' }).click();
+    await page.waitForURL(/\/evaluations\/[^/?]+\?/);
+    expect(new URL(page.url()).searchParams.get('exp')?.replace(/^"(.*)"$/, '$1')).toBe(a.experimentId);
   });
 
   it('shows the overview dashboard with data', async () => {
