@@ -35,8 +35,8 @@ describe('web console: monitor form, counts and links', () => {
   });
 
   const open = (path: string) => page.goto(`${a.url}${path}`);
-  /** The experiment in the page's URL (the router writes a number-like string quoted). */
-  const urlExp = () => new URL(page.url()).searchParams.get('exp')?.replace(/^"(.*)"$/, '$1');
+  /** The experiment in the page's URL, written plainly (`exp=2`). */
+  const urlExp = () => new URL(page.url()).searchParams.get('exp');
   const monitor = async () => (await a.call('GET', `/api/v1/experiments/${exp}/monitor`)).body as Record<string, Loose>;
 
   it('saves a scorer’s filter, guidelines and custom instructions, and shows them after a reload', async () => {

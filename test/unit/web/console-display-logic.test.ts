@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { timeRange } from '../../../src/web/src/lib/chart-range.ts';
 import { formatNumber, verdictOf } from '../../../src/web/src/lib/feedback.ts';
 import { fieldErrors } from '../../../src/web/src/lib/field-errors.ts';
+import { parseSearch, stringifySearch } from '../../../src/web/src/lib/search-params.ts';
 import { spanTypeLabel } from '../../../src/web/src/lib/span-type.ts';
 import { tickLabel, timeTicks } from '../../../src/web/src/lib/time-ticks.ts';
 import { traceCountLabel } from '../../../src/web/src/lib/trace-count.ts';
@@ -101,5 +102,16 @@ describe('field messages', () => {
     const errors = fieldErrors(problems.join('; '), problems);
     expect(errors.all).toEqual(problems);
     expect(errors.byField('scorers[2].instructions')).toEqual([problems[1]]);
+  });
+});
+
+describe('URL query', () => {
+  it('is written as plain text, as alert links write it, and read back as text', () => {
+    const search = { exp: '2', filter: "tags.env = 'prod'", from: 1_700_000_000_000, q: 'true', empty: undefined };
+    const text = stringifySearch(search);
+    expect(text).toBe('?exp=2&filter=tags.env+%3D+%27prod%27&from=1700000000000&q=true');
+    expect(parseSearch(text)).toEqual({ exp: '2', filter: "tags.env = 'prod'", from: '1700000000000', q: 'true' });
+    expect(parseSearch('exp=7&span=')).toEqual({ exp: '7', span: '' });
+    expect(stringifySearch({})).toBe('');
   });
 });
