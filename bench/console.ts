@@ -2,6 +2,8 @@
  * The web console on a large experiment, in headless Chromium on this machine:
  * - console.data: the traces page's data request (first page of 100 with their feedback) over
  *   HTTP, beside the hand-written SQL for the same page;
+ * - console.count: the total beside the list (`POST /api/v1/traces/count`, stopped at 10,000),
+ *   beside the same capped count in SQL;
  * - console.first_rows: from navigation to the first rows visible on the traces page, beside a
  *   bare page (no framework) that fetches the same request and writes the rows with innerHTML;
  * - console.trace_500: opening a trace of 500 spans until every span row is drawn, beside the same
@@ -67,6 +69,18 @@ export async function run(): Promise<BenchResult[]> {
     };
     const data = await timeBoth(request, handWritten, 31);
     results.push(msResult('console.data', data, 'value < 100 ms (the baseline is the SQL alone, without HTTP and JSON)', { traces: count, page: PAGE }));
+
+    // The total beside the list: a count stopped at 10,000, beside the same capped count in SQL.
+    const countBody = JSON.stringify({ experiment_ids: [String(experimentId)] });
+    const countRequest = async () => {
+      const response = await fetch(`${url}/api/v1/traces/count`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: countBody });
+      await response.json();
+    };
+    const countSql = async () => {
+      await sql`select count(*) from (select 1 from assay.trace t where t.experiment_id = ${experimentId} limit 10001) m`.execute(db);
+    };
+    const counted = await timeBoth(countRequest, countSql, 31);
+    results.push(msResult('console.count', counted, 'value < 100 ms (the baseline is the SQL alone)', { traces: count, limit: 10_000 }));
 
     const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
     const page = await context.newPage();

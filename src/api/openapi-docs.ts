@@ -18,6 +18,7 @@ const SUMMARIES: Record<string, string> = {
   'GET /api/v1/traces/:traceId': "Get a trace with its spans and assessments (by tr- id, raw 32-hex OTel id or base64); ?format=mlflow answers MLflow's Trace.to_json() document",
   'POST /v1/traces': 'OTLP/HTTP trace export (protobuf or JSON); experiment from x-assay-experiment-id',
   'POST /api/v1/traces/search': 'Search traces with MLflow’s filter language {experiment_ids, filter_string, order_by, max_results, page_token}',
+  'POST /api/v1/traces/count': 'Count the traces a filter matches, up to a limit {experiment_ids, filter_string, limit}',
   'POST /api/v1/traces/:traceId/assessments': 'Log a feedback or an expectation (overrides: the feedback it replaces)',
   'GET /api/v1/traces/:traceId/assessments/:assessmentId': 'Get an assessment',
   'PATCH /api/v1/traces/:traceId/assessments/:assessmentId': 'Update an assessment (metadata merged, source unchanged)',

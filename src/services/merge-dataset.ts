@@ -34,6 +34,8 @@ export interface MergeResult {
   updated: number;
   /** The dataset version after the merge (unchanged when the batch was empty). */
   version: number;
+  /** Traces read from `trace_ids` and `search`; traces with the same inputs make one record. */
+  traces_read: number;
 }
 
 export interface MergeOptions {
@@ -91,7 +93,7 @@ export async function mergeDatasetRecords(
       deleted: 0,
     };
   });
-  return { inserted: result.inserted, updated: result.updated, version: result.version };
+  return { inserted: result.inserted, updated: result.updated, version: result.version, traces_read: fromTraces.length };
 }
 
 /** Traces read a page at a time: a large merge holds their records, never every trace's spans at once. */

@@ -8,7 +8,7 @@ import { parseFilter } from '../domain/filter/parse-filter.ts';
 import type { Filter } from '../domain/filter/filter.ts';
 import type { Db, Executor } from '../storage/connect.ts';
 import { getExperiment } from '../storage/experiment-repository.ts';
-import { searchTraces, withStatementTimeout, type SearchTracesResult } from '../storage/trace-search.ts';
+import { countTraces, searchTraces, withStatementTimeout, type SearchTracesResult } from '../storage/trace-search.ts';
 
 export interface SearchTracesRequest {
   experiment_ids: readonly string[];
@@ -58,6 +58,29 @@ export async function underSearchTimeout<T>(
   } catch (error) {
     if ((error as { code?: unknown }).code === QUERY_CANCELED) {
       throw invalid(`${field}: the search was stopped after ${limit} ms (ASSAY_SEARCH_TIMEOUT_MS); narrow the filter, the experiments or the time range`);
+    }
+    throw error;
+  }
+}
+
+/**
+ * How many traces of the experiments match the filter, up to `limit` (`more` when others match
+ * too): the total a trace list shows beside its first page. Same checks and timeout as a search.
+ */
+export async function countTracesRequest(
+  db: Db,
+  request: { experiment_ids: readonly string[]; filter_string?: string | undefined; limit: number },
+  options: { timeoutMs?: number } = {},
+): Promise<{ count: number; more: boolean }> {
+  const filter = parseFilterField(request.filter_string ?? '', 'filter_string');
+  const ids: number[] = [];
+  for (const id of new Set(request.experiment_ids)) ids.push(Number((await getExperiment(db, id)).experiment_id));
+  const timeoutMs = options.timeoutMs ?? DEFAULT_SEARCH_TIMEOUT_MS;
+  try {
+    return await withStatementTimeout(db, timeoutMs, (trx) => countTraces(trx, { experiment_ids: ids, filter, limit: request.limit }));
+  } catch (error) {
+    if ((error as { code?: unknown }).code === QUERY_CANCELED) {
+      throw invalid(`filter_string: the count was stopped after ${timeoutMs} ms (ASSAY_SEARCH_TIMEOUT_MS); narrow the filter or the time range`);
     }
     throw error;
   }

@@ -136,6 +136,28 @@ function jsonToAssessment(row: AssessmentJson): Assessment {
   return rowToAssessment({ ...row, create_time: new Date(row.create_time), last_update_time: new Date(row.last_update_time) });
 }
 
+/**
+ * How many traces match, counted up to `limit`: `{ count: limit, more: true }` when more match. The
+ * cap keeps a count over millions of traces as quick as a page (it stops after `limit + 1` rows).
+ */
+export async function countTraces(
+  db: Executor,
+  input: { experiment_ids: readonly number[]; filter: Filter; limit: number },
+): Promise<{ count: number; more: boolean }> {
+  if (input.experiment_ids.length === 0) return { count: 0, more: false };
+  if (regexPatterns(input.filter).length > 0) await checkFilterRegexes(db, input.filter);
+  const matching = db
+    .selectFrom('assay.trace')
+    .select(sql<number>`1`.as('one'))
+    .where('assay.trace.experiment_id', 'in', [...input.experiment_ids])
+    .where(traceFilterCondition(input.filter))
+    .limit(input.limit + 1)
+    .as('matching');
+  const row = await db.selectFrom(matching).select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+  const n = Number(row.n);
+  return n > input.limit ? { count: input.limit, more: true } : { count: n, more: false };
+}
+
 /** The ids among `traceIds` that match every filter. */
 export async function traceIdsMatching(db: Executor, traceIds: readonly string[], filters: readonly Filter[]): Promise<Set<string>> {
   if (traceIds.length === 0) return new Set();

@@ -170,7 +170,8 @@ describe('web console, part 2', () => {
     await page.keyboard.press('Control+Enter');
     await page.getByRole('heading', { name: `Trace 2 of ${total}` }).waitFor();
     await page.locator('.progress-line', { hasText: `1 of ${total} done` }).waitFor();
-    expect(page.url()).toContain('i=1');
+    // The position reaches the URL once the save has moved on (the heading can show it first).
+    await page.waitForURL(/[?&]i=1(&|$)/);
     await page.locator('body').press('n');
     await page.locator('body').press('1');
     await page.fill('#label-quality', '2');
@@ -271,6 +272,16 @@ describe('web console, part 2', () => {
     await page.locator('.chart canvas').first().waitFor();
     expect(await seriousViolations(page)).toEqual([]);
     await screenshot(page, 'evaluation-compare');
+
+    // The datasets list links each dataset's runs, keeping the experiment.
+    await open(`/datasets?${exp()}`);
+    await page.getByRole('button', { name: 'Show the runs that used evals.cmp' }).click();
+    await page.locator('a.chip', { hasText: 'candidate' }).waitFor();
+    const hrefs = await page.locator('a[href^="/"]').evaluateAll((as) => as.map((x) => x.getAttribute('href') ?? ''));
+    expect(hrefs.filter((h) => !/[?&]exp=/.test(h))).toEqual([]);
+    await page.locator('a.chip', { hasText: 'candidate' }).click();
+    await page.waitForURL(/\/evaluations\/[^/?]+\?/);
+    expect(new URL(page.url()).searchParams.get('exp')).toBe(a.experimentId);
   });
 
   it('shows the overview dashboard with data', async () => {

@@ -75,6 +75,8 @@ describe('web console', () => {
     expect(api.status).toBe(400);
     expect(await error.textContent()).toBe(api.body.message);
     expect(await page.getAttribute('#filter', 'aria-invalid')).toBe('true');
+    // Nothing matched: no "0 traces" beside a filter the server refused.
+    expect(await page.locator('.trace-count').count()).toBe(0);
     expect(await seriousViolations(page)).toEqual([]);
     await screenshot(page, 'traces-bad-filter');
   });
@@ -152,7 +154,7 @@ describe('web console', () => {
     await page.fill('#dataset-name', 'evals.picked');
     await page.getByRole('button', { name: 'Add', exact: true }).click();
     await page.locator('.dialog .success').waitFor();
-    expect(await page.locator('.dialog .success').textContent()).toContain('Added 3 records');
+    expect(await page.locator('.dialog .success').textContent()).toContain('Read 3 traces: added 3 records');
     expect(await seriousViolations(page)).toEqual([]);
     await screenshot(page, 'add-to-dataset');
     const records = await a.call('GET', '/api/v1/datasets/evals.picked/records');
@@ -222,6 +224,10 @@ describe('web console', () => {
     const runs = await a.call('GET', `/api/v1/experiments/${a.experimentId}/monitor/runs`);
     expect(runs.body.runs[0].status).toBe('succeeded');
     expect(await page.locator(`tr[data-run="${runs.body.runs[0].run_id}"]`).count()).toBe(1);
+    // Every column of the run history is in the window, none cut off.
+    const lastHeader = await page.locator('table.runs th').last().boundingBox();
+    expect(lastHeader!.x + lastHeader!.width).toBeLessThanOrEqual(1440);
+    expect(await page.locator('table.runs').evaluate((t) => t.parentElement!.scrollWidth <= t.parentElement!.clientWidth)).toBe(true);
     expect(await seriousViolations(page)).toEqual([]);
     await screenshot(page, 'monitor');
   });

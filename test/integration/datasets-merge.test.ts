@@ -191,9 +191,9 @@ describe.each(['postgres', 'pglite'] as const)('merge_records semantics (%s)', (
     await c.alice('POST', '/api/v1/datasets', { name });
     const search = { experiment_ids: [experimentId], filter_string: "tags.env = 'prod'", max_results: 2 };
     const first = await c.alice('POST', `/api/v1/datasets/${name}/merge`, { search });
-    expect(first.body).toMatchObject({ inserted: 2, updated: 0, version: 1 });
+    expect(first.body).toMatchObject({ inserted: 2, updated: 0, version: 1, traces_read: 2 });
     const all = await c.alice('POST', `/api/v1/datasets/${name}/merge`, { search: { ...search, max_results: 100 } });
-    expect(all.body).toMatchObject({ inserted: 1, updated: 2, version: 2 });
+    expect(all.body).toMatchObject({ inserted: 1, updated: 2, version: 2, traces_read: 3 });
     const { records } = (await c.alice('GET', `/api/v1/datasets/${name}/records`)).body;
     expect(records.map((r: { inputs: { question: string } }) => r.inputs.question).sort()).toEqual(['prod 1', 'prod 2', 'prod 3']);
     expect(records[0].source).toHaveProperty('trace.trace_id');

@@ -19,7 +19,13 @@ import { documented } from '../openapi-schema.ts';
 import { parseWith } from '../validate.ts';
 import { traceIdParam } from '../trace-id-param.ts';
 
-const mergeJson = z.object({ inserted: z.number(), updated: z.number(), version: z.number() });
+const mergeJson = z.object({
+  inserted: z.number(),
+  updated: z.number(),
+  version: z.number(),
+  /** Traces read from `trace_ids` and `search`; traces with the same inputs make one record. */
+  traces_read: z.number(),
+});
 
 function mergeBody(maxRecords: number) {
   const limit = `the limit is ${maxRecords} records per dataset (ASSAY_DATASET_MAX_RECORDS)`;

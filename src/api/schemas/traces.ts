@@ -64,3 +64,6 @@ export const traceSearchJson = z.object({
   ),
   next_page_token: z.string().optional(),
 });
+
+/** How many traces match a filter, counted up to the asked `limit`; `more` when others match too. */
+export const traceCountJson = z.object({ count: z.number().int(), more: z.boolean() });

@@ -1,6 +1,7 @@
 /** Every view and the URL state that reopens it (experiment, range, filter, order, selected trace). */
 import { createRootRoute, createRoute, createRouter, lazyRouteComponent, redirect } from '@tanstack/react-router';
 import { Shell } from './shell/shell';
+import { parseSearch, stringifySearch } from './lib/search-params';
 import type { RangeKey } from './lib/time-range';
 
 export interface ShellSearch {
@@ -197,7 +198,7 @@ const routeTree = rootRoute.addChildren([
   agreementRoute,
 ]);
 
-export const router = createRouter({ routeTree, defaultPreload: 'intent' });
+export const router = createRouter({ routeTree, defaultPreload: 'intent', parseSearch, stringifySearch });
 
 declare module '@tanstack/react-router' {
   interface Register {

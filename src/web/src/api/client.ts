@@ -5,7 +5,13 @@ import { getToken } from '../shell/token';
 
 /** An API error with the server's message, which names the field and the reason. */
 export class ApiError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    /** The validation problems one by one (`details.problems`), each starting with its field. */
+    readonly problems?: string[],
+  ) {
     super(message);
   }
 }
@@ -24,8 +30,9 @@ api.use(auth);
 /** Unwraps an openapi-fetch result: the data, or an ApiError carrying the server's message. */
 export function ok<T>(result: { data?: T; error?: unknown; response: Response }): T {
   if (result.error !== undefined || !result.response.ok) {
-    const body = (result.error ?? {}) as { error_code?: string; message?: string };
-    throw new ApiError(result.response.status, body.error_code ?? 'ERROR', body.message ?? result.response.statusText);
+    const body = (result.error ?? {}) as { error_code?: string; message?: string; details?: { problems?: unknown } };
+    const problems = Array.isArray(body.details?.problems) ? body.details.problems.filter((p): p is string => typeof p === 'string') : undefined;
+    throw new ApiError(result.response.status, body.error_code ?? 'ERROR', body.message ?? result.response.statusText, problems);
   }
   return result.data as T;
 }

@@ -2066,6 +2066,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/traces/count": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Count the traces a filter matches, up to a limit {experiment_ids, filter_string, limit}
+         * @description Needs a token with role `reader` or above.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        experiment_ids: (string | number)[];
+                        filter_string?: string | null;
+                        /** @default 10000 */
+                        limit?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            count: number;
+                            more: boolean;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/experiments/{id}/sessions": {
         parameters: {
             query?: never;
@@ -2792,6 +2843,7 @@ export interface paths {
                             inserted: number;
                             updated: number;
                             version: number;
+                            traces_read: number;
                         };
                     };
                 };

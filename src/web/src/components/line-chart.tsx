@@ -2,6 +2,7 @@
 import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
+import { timeRange } from '../lib/chart-range';
 
 const COLORS = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c', '#0891b2', '#4b5563'];
 
@@ -39,8 +40,8 @@ export function LineChart({ times, series, label, format = (v) => String(Math.ro
         cursor: { drag: { x: false, y: false } },
         scales: {
           // At least a minute across: points seconds apart (runs started one after another) get
-          // ticks in seconds, not labels in milliseconds.
-          x: { time: true, range: (_u, min, max) => xRange ?? (min === max ? [min - 3600, max + 3600] : max - min < 60 ? [(min + max) / 2 - 30, (min + max) / 2 + 30] : [min, max]) },
+          // ticks in seconds, not labels in milliseconds; one point sits in the middle of it.
+          x: { time: true, range: () => xRange ?? timeRange(times, 60) },
           y: yRange ? { range: yRange } : { range: (_u, min, max) => [Math.min(0, min), max > 0 ? max * 1.1 : 1] },
         },
         axes: [

@@ -58,7 +58,7 @@ function RunsList({ name }: { name: string }) {
   return (
     <span className="samples">
       {runs.map((r) => (
-        <Link key={r.run_id} to="/evaluations/$runId" params={{ runId: r.run_id }} search={{}} className="chip">{r.name ?? r.run_id.slice(0, 8)} · v{r.dataset_version}</Link>
+        <Link key={r.run_id} to="/evaluations/$runId" params={{ runId: r.run_id }} search={(prev) => ({ exp: (prev as { exp?: string }).exp })} className="chip">{r.name ?? r.run_id.slice(0, 8)} · v{r.dataset_version}</Link>
       ))}
     </span>
   );

@@ -36,9 +36,11 @@ export function verdictRank(v: Verdict | undefined): number {
   }
 }
 
+/** A score as written: 0.7 is "0.7" (not "0.700"), three significant digits at most, thousands separated. */
 export function formatNumber(n: number): string {
   if (Number.isInteger(n)) return n.toLocaleString('en-US');
-  return Math.abs(n) >= 100 ? n.toFixed(0) : n.toPrecision(3);
+  if (Math.abs(n) >= 100) return n.toLocaleString('en-US', { maximumFractionDigits: 0 });
+  return n.toLocaleString('en-US', { maximumSignificantDigits: 3 });
 }
 
 export function formatCost(cost: number | null | undefined): string {

@@ -9,8 +9,12 @@ export interface FieldErrors {
 
 const PLACED = /^(results_schema|sample|interval_minutes|filter_string|scorers\[\d+\])/;
 
-export function fieldErrors(message: string): FieldErrors {
-  const all = message.split(/;\s+/).map((m) => m.trim()).filter(Boolean);
+/** A "; " that starts the next field's message (`scorers[1].guidelines: …`), not one inside a reason. */
+const NEXT_FIELD = /;\s+(?=[A-Za-z_]\w*(?:\[\d+\]|\.\w+)*:\s)/;
+
+/** `problems`: the API's `details.problems` when it sent them; otherwise the message is split. */
+export function fieldErrors(message: string, problems?: readonly string[]): FieldErrors {
+  const all = (problems && problems.length > 0 ? [...problems] : message.split(NEXT_FIELD)).map((m) => m.trim()).filter(Boolean);
   return {
     all,
     byField(path) {

@@ -32,7 +32,7 @@ export function ConfigEditor({ experimentId, monitor, onDraft }: { experimentId:
     onError: (e) => setConflict(e instanceof ApiError && e.status === 412),
   });
 
-  const errors = save.error instanceof ApiError && save.error.status !== 412 ? fieldErrors(save.error.message) : null;
+  const errors = save.error instanceof ApiError && save.error.status !== 412 ? fieldErrors(save.error.message, save.error.problems) : null;
   const at = (path: string) => errors?.byField(path);
 
   function currentConfig(): MonitorConfig | null {
@@ -157,7 +157,8 @@ function Scorers(props: {
               {s.type && s.type !== s.name && <span className="muted">({s.type})</span>}
               <button type="button" className="link danger" onClick={() => props.remove(i)} aria-label={`Remove scorer ${s.name}`}>Remove</button>
             </div>
-            <FieldError messages={props.errorsAt(`scorers[${i}]`)} />
+            {/* The scorer's own problems here; a field's next to that field. */}
+            <FieldError messages={scorerLevel(props.errorsAt(`scorers[${i}]`), i)} />
             <div className="form-grid">
               <label htmlFor={`${id}-rate`}>Rate</label>
               <div className="rate">
@@ -165,18 +166,30 @@ function Scorers(props: {
                 <output htmlFor={`${id}-rate`}>{Math.round(rate * 100)}%{s.sample_rate === undefined ? ' (default)' : ''}</output>
               </div>
               <label htmlFor={`${id}-filter`}>Filter</label>
-              <input id={`${id}-filter`} className="mono" value={s.filter_string ?? ''} onChange={(e) => props.update(i, { filter_string: e.target.value || undefined })} placeholder="only traces matching…" />
+              <div>
+                <input id={`${id}-filter`} className="mono" value={s.filter_string ?? ''} onChange={(e) => props.update(i, { filter_string: e.target.value || undefined })} placeholder="only traces matching…"
+                  {...invalidProps(props.errorsAt(`scorers[${i}].filter_string`), `${id}-filter-error`)} />
+                <FieldError id={`${id}-filter-error`} messages={props.errorsAt(`scorers[${i}].filter_string`)} />
+              </div>
               {type === 'guidelines' && (
                 <>
                   <label htmlFor={`${id}-guidelines`}>Guidelines</label>
-                  <textarea id={`${id}-guidelines`} rows={3} value={Array.isArray(s.guidelines) ? (s.guidelines as string[]).join('\n') : String(s.guidelines ?? '')}
-                    onChange={(e) => props.update(i, { guidelines: e.target.value.split('\n').filter((l) => l.trim()) })} placeholder="One guideline per line" />
+                  <div>
+                    <textarea id={`${id}-guidelines`} rows={3} value={Array.isArray(s.guidelines) ? (s.guidelines as string[]).join('\n') : String(s.guidelines ?? '')}
+                      onChange={(e) => props.update(i, { guidelines: e.target.value.split('\n').filter((l) => l.trim()) })} placeholder="One guideline per line"
+                      {...invalidProps(props.errorsAt(`scorers[${i}].guidelines`), `${id}-guidelines-error`)} />
+                    <FieldError id={`${id}-guidelines-error`} messages={props.errorsAt(`scorers[${i}].guidelines`)} />
+                  </div>
                 </>
               )}
               {type === 'custom_judge' && (
                 <>
                   <label htmlFor={`${id}-instructions`}>Instructions</label>
-                  <textarea id={`${id}-instructions`} rows={4} className="mono" value={String(s.instructions ?? '')} onChange={(e) => props.update(i, { instructions: e.target.value })} placeholder="Does {{ outputs }} answer {{ inputs }}?" />
+                  <div>
+                    <textarea id={`${id}-instructions`} rows={4} className="mono" value={String(s.instructions ?? '')} onChange={(e) => props.update(i, { instructions: e.target.value })} placeholder="Does {{ outputs }} answer {{ inputs }}?"
+                      {...invalidProps(props.errorsAt(`scorers[${i}].instructions`), `${id}-instructions-error`)} />
+                    <FieldError id={`${id}-instructions-error`} messages={props.errorsAt(`scorers[${i}].instructions`)} />
+                  </div>
                 </>
               )}
             </div>
@@ -201,9 +214,21 @@ function Scorers(props: {
   );
 }
 
-function FieldError({ messages }: { messages: string[] | undefined }) {
+function FieldError({ messages, id }: { messages: string[] | undefined; id?: string }) {
   if (!messages || messages.length === 0) return null;
-  return <p className="field-error" role="alert">{messages.join('; ')}</p>;
+  return <p id={id} className="field-error" role="alert">{messages.join('; ')}</p>;
+}
+
+/** Fields of a scorer that show their own messages beside them. */
+const SCORER_FIELDS = ['filter_string', 'guidelines', 'instructions'];
+
+function scorerLevel(messages: string[] | undefined, i: number): string[] | undefined {
+  const rest = messages?.filter((m) => !SCORER_FIELDS.some((f) => m.startsWith(`scorers[${i}].${f}`)));
+  return rest && rest.length > 0 ? rest : undefined;
+}
+
+function invalidProps(messages: string[] | undefined, errorId: string) {
+  return messages ? { 'aria-invalid': true as const, 'aria-describedby': errorId } : {};
 }
 
 function dropUndefined<T extends object>(o: T): T {

@@ -48,9 +48,10 @@ export function MonitorPage() {
         </div>
         <div className="monitor-right">
           {m && <Trends experimentId={experimentId} live={active} />}
-          {m && <RunHistory runs={runs.data ?? []} />}
         </div>
       </div>
+      {/* Full width: twelve columns do not fit beside the form; narrower windows scroll the table. */}
+      {m && <RunHistory runs={runs.data ?? []} />}
     </div>
   );
 }

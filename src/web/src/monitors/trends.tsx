@@ -39,7 +39,7 @@ export function Trends({ experimentId, live }: { experimentId: string; live: boo
           ))}
         </div>
       </div>
-      <p className="muted small">Shaded: 95% interval. Pass/fail scorers use a Wilson interval, so a rate measured on few traces shows a wide band.</p>
+      <p className="muted small">Shaded: 95% interval. Pass/fail scorers use a Wilson interval, so a rate measured on few traces shows a wide band (a bar when there is one point).</p>
       {trends.error && <p className="field-error" role="alert">{trends.error.message}</p>}
       {!trends.isPending && series.length === 0 && <p className="muted">No scores yet: run the monitor to see its scorers here.</p>}
       <div className="trend-layout">
@@ -56,7 +56,7 @@ export function Trends({ experimentId, live }: { experimentId: string; live: boo
                     {lastN !== undefined ? ` on ${lastN} traces (latest)` : ''}
                   </span>
                 </figcaption>
-                <TrendChart series={s} />
+                <TrendChart series={s} minSpan={bucket === 'hour' ? 6 * 3600 : 3600} />
               </figure>
             );
           })}

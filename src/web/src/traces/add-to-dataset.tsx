@@ -2,6 +2,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { api, ApiError, ok } from '../api/client';
+import { useTraceCount } from './queries';
 
 export type Selection =
   | { kind: 'ids'; traceIds: string[] }
@@ -14,6 +15,7 @@ export function AddToDataset({ selection, experimentId, onClose }: { selection: 
   const [existing, setExisting] = useState('');
   const [name, setName] = useState('');
   const datasets = useQuery({ queryKey: ['datasets'], queryFn: async () => ok(await api.GET('/api/v1/datasets', { params: { query: { max_results: 1000 } } })).datasets });
+  const matching = useTraceCount({ experimentId: selection.kind === 'search' ? selection.experimentId : '', filter: selection.kind === 'search' ? selection.filter : undefined });
   useEffect(() => {
     dialog.current?.showModal();
   }, []);
@@ -40,7 +42,12 @@ export function AddToDataset({ selection, experimentId, onClose }: { selection: 
 
   const error = add.error instanceof ApiError ? add.error.message : add.error ? String(add.error) : null;
   const nameError = mode === 'new' && error && /^name/.test(error) ? error : null;
-  const count = selection.kind === 'ids' ? `${selection.traceIds.length} selected trace${selection.traceIds.length === 1 ? '' : 's'}` : 'every trace matching the filter';
+  const count = selection.kind === 'ids'
+    ? `${selection.traceIds.length} selected trace${selection.traceIds.length === 1 ? '' : 's'}`
+    : matching.data
+      ? `all ${matching.data.count.toLocaleString('en-US')}${matching.data.more ? '+' : ''} traces matching the filter`
+      : 'every trace matching the filter';
+  const loadingDatasets = datasets.isPending;
 
   function submit(event: FormEvent) {
     event.preventDefault();
@@ -55,12 +62,14 @@ export function AddToDataset({ selection, experimentId, onClose }: { selection: 
         <fieldset>
           <legend>Dataset</legend>
           <label className="radio">
-            <input type="radio" name="mode" checked={mode === 'existing'} disabled={!datasets.data?.length} onChange={() => setMode('existing')} /> Existing dataset
+            {/* Disabled only once the list is known to be empty, not while it loads. */}
+            <input type="radio" name="mode" checked={mode === 'existing'} disabled={datasets.isSuccess && datasets.data.length === 0} onChange={() => setMode('existing')} /> Existing dataset
           </label>
           {mode === 'existing' && (
             <>
               <label htmlFor="dataset-existing" className="visually-hidden">Existing dataset</label>
-              <select id="dataset-existing" value={existing} onChange={(e) => setExisting(e.target.value)}>
+              <select id="dataset-existing" value={existing} onChange={(e) => setExisting(e.target.value)} aria-busy={loadingDatasets || undefined}>
+                {loadingDatasets && <option value="">Loading datasets…</option>}
                 {datasets.data?.map((d) => <option key={d.dataset_id} value={d.name}>{d.name} ({d.record_count} records)</option>)}
               </select>
             </>
@@ -79,7 +88,7 @@ export function AddToDataset({ selection, experimentId, onClose }: { selection: 
         {error && !nameError && <p className="field-error" role="alert">{error}</p>}
         {add.data && (
           <p className="success" role="status">
-            Added {add.data.inserted} record{add.data.inserted === 1 ? '' : 's'} and merged {add.data.updated} into <strong>{add.data.dataset}</strong> (version {add.data.version}).
+            Read {add.data.traces_read} trace{add.data.traces_read === 1 ? '' : 's'}: added {add.data.inserted} record{add.data.inserted === 1 ? '' : 's'} and merged {add.data.updated} into <strong>{add.data.dataset}</strong> (version {add.data.version}).
           </p>
         )}
         <div className="actions">

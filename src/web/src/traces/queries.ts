@@ -39,6 +39,17 @@ export function useTraceSearch(search: TraceSearch) {
   });
 }
 
+/** How many traces match (up to 10,000): one small request beside the first page. */
+export function useTraceCount(search: Omit<TraceSearch, 'order'>) {
+  return useQuery({
+    queryKey: ['trace-count', search.experimentId, search.filter],
+    queryFn: async () =>
+      ok(await api.POST('/api/v1/traces/count', { body: { experiment_ids: [search.experimentId], ...(search.filter ? { filter_string: search.filter } : {}) } })),
+    enabled: Boolean(search.experimentId),
+    retry: false,
+  });
+}
+
 export function useTrace(traceId: string) {
   return useQuery({
     queryKey: ['trace', traceId],

@@ -2,7 +2,8 @@
 import { useState } from 'react';
 import { JsonView } from '../components/json-view';
 import { chatMessages, retrievedDocuments, type ChatMessage } from '../lib/chat';
-import { formatDuration } from '../lib/feedback';
+import { formatDuration, formatNumber } from '../lib/feedback';
+import { spanTypeLabel } from '../lib/span-type';
 import type { SpanRow } from '../lib/span-tree';
 import type { Span } from './trace-page';
 
@@ -45,7 +46,7 @@ export function Value({ value, spanType }: { value: unknown; spanType: string | 
           <li key={i} className="document">
             <div className="doc-head">
               <span className="mono">{d.docUri ?? `document ${i + 1}`}</span>
-              {d.score !== null && <span className="muted">score {d.score.toFixed(3)}</span>}
+              {d.score !== null && <span className="muted">score {formatNumber(d.score)}</span>}
             </div>
             <p>{d.content}</p>
           </li>
@@ -69,7 +70,7 @@ export function SpanDetail({ row }: { row: SpanRow<Span> }) {
         <label className="toggle"><input type="checkbox" checked={raw} onChange={(e) => setRaw(e.target.checked)} /> Raw JSON</label>
       </div>
       <dl className="facts">
-        <div><dt>Type</dt><dd>{span.span_type ?? '—'}</dd></div>
+        <div><dt>Type</dt><dd title={span.span_type ?? undefined}>{spanTypeLabel(span.span_type)}</dd></div>
         <div><dt>Status</dt><dd className={`state state-${status}`}>{status}{span.status.message ? `: ${span.status.message}` : ''}</dd></div>
         <div><dt>Duration</dt><dd>{formatDuration(row.durationMs)}</dd></div>
         <div><dt>Starts at</dt><dd>+{formatDuration(row.startMs)}</dd></div>

@@ -3,6 +3,8 @@ import { Link, useNavigate, useParams, useSearch } from '@tanstack/react-router'
 import { useMemo, useRef, type KeyboardEvent } from 'react';
 import { formatCost, formatDuration } from '../lib/feedback';
 import { spanTree } from '../lib/span-tree';
+import { spanTypeLabel } from '../lib/span-type';
+import { tickLabel, timeTicks } from '../lib/time-ticks';
 import { AssessmentsPanel } from './assessments-panel';
 import { useTrace } from './queries';
 import { SpanDetail } from './span-detail';
@@ -49,6 +51,7 @@ export function TracePage() {
       <div className="trace-layout">
         <section className="span-tree" aria-labelledby="spans-title">
           <h2 id="spans-title">Spans <span className="muted small">({tree.rows.length}, {formatDuration(tree.totalMs)})</span></h2>
+          <TimeAxis totalMs={tree.totalMs} />
           <ol ref={list} className="waterfall" onKeyDown={onKey}>
             {tree.rows.map((row) => {
               const isSelected = row === selected;
@@ -64,8 +67,8 @@ export function TracePage() {
                     onClick={() => select(row.span.span_id)}
                   >
                     <span className="span-name" style={{ paddingLeft: row.depth * 14 }}>
-                      <span className={`span-type type-${row.span.span_type ?? 'UNKNOWN'}`}>{(row.span.span_type ?? '?').slice(0, 3)}</span>
                       {row.span.name}
+                      <span className={`span-type type-${row.span.span_type ?? 'UNKNOWN'}`}>{spanTypeLabel(row.span.span_type)}</span>
                     </span>
                     <span className="bar-track" aria-hidden="true">
                       <span className="bar" style={{ left: `${row.left * 100}%`, width: `${Math.min(row.width, 1 - row.left) * 100}%` }} />
@@ -80,6 +83,23 @@ export function TracePage() {
         {selected ? <SpanDetail row={selected} /> : <p className="muted">This trace has no spans.</p>}
         <AssessmentsPanel traceId={info.trace_id} assessments={info.assessments ?? []} />
       </div>
+    </div>
+  );
+}
+
+/** The waterfall's time axis: round offsets from the trace's start, over the bars' column. */
+function TimeAxis({ totalMs }: { totalMs: number }) {
+  const ticks = timeTicks(totalMs, 4);
+  const step = ticks[1] ?? totalMs;
+  return (
+    <div className="waterfall-axis" aria-hidden="true">
+      <span />
+      <span className="axis-track">
+        {ticks.map((t) => (
+          <span key={t} className="axis-tick" style={{ left: `${totalMs > 0 ? (t / totalMs) * 100 : 0}%` }}>{tickLabel(t, step)}</span>
+        ))}
+      </span>
+      <span className="axis-total">{formatDuration(totalMs)}</span>
     </div>
   );
 }

@@ -3,11 +3,12 @@ import { useNavigate, useSearch } from '@tanstack/react-router';
 import { useMemo, useState, type FormEvent } from 'react';
 import { ApiError } from '../api/client';
 import { combineFilters, rangeBounds, rangeFilter, stableNow } from '../lib/time-range';
+import { traceCountLabel } from '../lib/trace-count';
 import type { TracesSearch } from '../router';
 import { useCan } from '../shell/session';
 import { AddToDataset, type Selection } from './add-to-dataset';
 import { AddToSession } from './add-to-session';
-import { useTraceSearch } from './queries';
+import { useTraceCount, useTraceSearch } from './queries';
 import { TraceTable } from './trace-table';
 
 export function TracesPage() {
@@ -22,6 +23,7 @@ export function TracesPage() {
   const bounds = rangeBounds(search, now);
   const filter = combineFilters(search.filter, rangeFilter(bounds));
   const query = useTraceSearch({ experimentId: search.exp ?? '', filter, order: search.order });
+  const total = useTraceCount({ experimentId: search.exp ?? '', filter });
   const traces = useMemo(() => query.data?.pages.flatMap((p) => p.traces) ?? [], [query.data]);
   const filterError = query.error instanceof ApiError && query.error.status === 400 ? query.error.message : null;
 
@@ -58,15 +60,19 @@ export function TracesPage() {
           )}
         </form>
       </div>
+      {query.error && !filterError && <p className="page-error" role="alert">{query.error.message}</p>}
       {filterError ? (
         <p id="filter-error" className="field-error" role="alert">{filterError}</p>
       ) : (
         <p id="filter-help" className="muted small">MLflow filter language: <code>tags.k = 'v'</code>, <code>feedback.name = 'no'</code>, <code>execution_time_ms &gt; 1000</code>, joined with AND.</p>
       )}
       <div className="toolbar" aria-live="polite">
-        <span className="muted">
-          {query.isPending ? 'Loading…' : `${traces.length.toLocaleString('en-US')}${query.hasNextPage ? '+' : ''} traces`}
-        </span>
+        {/* A filter the server refused matched nothing: no count rather than "0 traces". */}
+        {!filterError && (
+          <span className="muted trace-count">
+            {query.isPending ? 'Loading…' : traceCountLabel(traces.length, Boolean(query.hasNextPage), total.data)}
+          </span>
+        )}
         {canWrite && (selected.size > 0 || allMatching) && (
           <>
             <span>{allMatching ? 'All traces matching the filter selected' : `${selected.size} selected`}</span>
@@ -79,7 +85,7 @@ export function TracesPage() {
           </>
         )}
       </div>
-      {!filterError && (
+      {!query.error && (
         <TraceTable
           traces={traces}
           order={search.order}

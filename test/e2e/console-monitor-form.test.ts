@@ -1,0 +1,188 @@
+/**
+ * The console in a real browser, on what a careful user notices: a monitor scorer's filter,
+ * guidelines and custom instructions saved and read back (a bad filter's message beside its field),
+ * the total beside a long trace list, links that keep the experiment (the second one, so a lost
+ * experiment cannot hide behind the default), span types and a time axis on a trace, a score as
+ * written, and the add-to-dataset dialog's counts. Every page is checked with axe-core.
+ */
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sampleTraces } from '../../src/samples/sample-traces.ts';
+import type { Loose } from '../support/evaluation.ts';
+import { launchBrowser, screenshot, seriousViolations } from './browser.ts';
+import { startConsoleApp, type ConsoleApp } from './console-app.ts';
+
+describe('web console: monitor form, counts and links', () => {
+  let a: ConsoleApp;
+  let browser: Browser;
+  let page: Page;
+  /** The second experiment: 150 traces, more than one page. */
+  let exp: string;
+  let traceIds: string[];
+
+  beforeAll(async () => {
+    a = await startConsoleApp(5);
+    exp = (await a.call('POST', '/api/v1/experiments', { name: 'second-bot' })).body.experiment_id as string;
+    const ingested = await a.call('POST', `/api/v1/experiments/${exp}/traces`, { traces: sampleTraces(150, { startMs: Date.now() - 20 * 60_000, seed: 'second' }) });
+    expect(ingested.status).toBe(200);
+    traceIds = ingested.body.trace_ids as string[];
+    browser = await launchBrowser();
+    page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+    await a?.close();
+  });
+
+  const open = (path: string) => page.goto(`${a.url}${path}`);
+  /** The experiment in the page's URL, written plainly (`exp=2`). */
+  const urlExp = () => new URL(page.url()).searchParams.get('exp');
+  const monitor = async () => (await a.call('GET', `/api/v1/experiments/${exp}/monitor`)).body as Record<string, Loose>;
+
+  it('saves a scorer’s filter, guidelines and custom instructions, and shows them after a reload', async () => {
+    expect((await a.call('PUT', `/api/v1/experiments/${exp}/monitor`, { results_schema: 'form_results', scorers: [{ name: 'safety' }] })).status).toBe(201);
+    await open(`/monitor?exp=${exp}`);
+    await page.getByRole('heading', { name: /version 1/ }).waitFor();
+    for (const scorer of ['guidelines', 'custom_judge']) {
+      await page.selectOption('#add-scorer', scorer);
+      await page.getByRole('button', { name: 'Add', exact: true }).click();
+    }
+    await page.fill('#scorer-0-filter', "tags.sample_kind != 'unsafe'");
+    await page.fill('#scorer-1-guidelines', 'Answer only from the documentation.\nNever promise a refund.');
+    await page.fill('#scorer-2-instructions', 'Does {{ outputs }} answer {{ inputs }} politely?');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByRole('heading', { name: /version 2/ }).waitFor();
+
+    expect((await monitor()).config).toMatchObject({
+      scorers: [
+        { name: 'safety', filter_string: "tags.sample_kind != 'unsafe'" },
+        { name: 'guidelines', guidelines: ['Answer only from the documentation.', 'Never promise a refund.'] },
+        { name: 'custom_judge', instructions: 'Does {{ outputs }} answer {{ inputs }} politely?' },
+      ],
+    });
+    await page.reload();
+    await page.getByRole('heading', { name: /version 2/ }).waitFor();
+    expect(await page.inputValue('#scorer-0-filter')).toBe("tags.sample_kind != 'unsafe'");
+    expect(await page.inputValue('#scorer-1-guidelines')).toBe('Answer only from the documentation.\nNever promise a refund.');
+    expect(await page.inputValue('#scorer-2-instructions')).toBe('Does {{ outputs }} answer {{ inputs }} politely?');
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, 'monitor-scorer-fields');
+  });
+
+  it('shows a bad scorer filter’s message, naming the field, beside that field and saves nothing', async () => {
+    await open(`/monitor?exp=${exp}`);
+    await page.getByRole('heading', { name: /version 2/ }).waitFor();
+    const bad = "tags.env = 'a' OR tags.env = 'b'";
+    await page.fill('#scorer-0-filter', bad);
+    await page.fill('#scorer-2-instructions', 'no template variables here');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    const filterError = page.locator('#scorer-0-filter-error');
+    await filterError.waitFor();
+    // The API's own problems, each beside its field, whole (the filter's reason holds a "; ").
+    const current = await a.t.app.inject({ method: 'GET', url: `/api/v1/experiments/${exp}/monitor` });
+    const refused = await a.t.app.inject({
+      method: 'PUT', url: `/api/v1/experiments/${exp}/monitor`, headers: { 'if-match': current.headers.etag as string },
+      payload: { ...current.json().config, scorers: [{ name: 'safety', filter_string: bad }, current.json().config.scorers[1], { name: 'custom_judge', instructions: 'no template variables here' }] },
+    });
+    const problems = refused.json().details.problems as string[];
+    expect(await filterError.textContent()).toBe(problems.find((p) => p.startsWith('scorers[0].filter_string: ')));
+    expect(await filterError.textContent()).toMatch(/^scorers\[0\]\.filter_string: .*OR/);
+    expect(await page.getAttribute('#scorer-0-filter', 'aria-invalid')).toBe('true');
+    expect(await page.getAttribute('#scorer-0-filter', 'aria-describedby')).toBe('scorer-0-filter-error');
+    expect(await page.locator('#scorer-2-instructions-error').textContent()).toMatch(/^scorers\[2\]\.instructions: /);
+    // Beside the field: right under the filter input, in the safety scorer's group.
+    const field = await page.locator('#scorer-0-filter').boundingBox();
+    const message = await filterError.boundingBox();
+    expect(message!.y - (field!.y + field!.height)).toBeLessThan(20);
+    expect(Math.abs(message!.x - field!.x)).toBeLessThan(4);
+    expect((await monitor()).version).toBe(2);
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, 'monitor-scorer-filter-error');
+  });
+
+  it('gives the total of a long trace list, and none for a filter the server refused', async () => {
+    await open(`/traces?exp=${exp}`);
+    await page.locator('table.traces tbody tr[data-index]').first().waitFor();
+    await expect.poll(() => page.locator('.trace-count').textContent()).toBe('150 traces');
+    await page.fill('#filter', "tags.env = 'a' OR tags.env = 'b'");
+    await page.press('#filter', 'Enter');
+    await page.locator('#filter-error').waitFor();
+    expect(await page.locator('.trace-count').count()).toBe(0);
+    expect(await page.getByText(/\b0 traces/).count()).toBe(0);
+  });
+
+  it('keeps the experiment on every link from page to page', async () => {
+    await a.call('POST', '/api/v1/datasets', { name: 'evals.second', experiment_ids: [exp] });
+    await open(`/traces?exp=${exp}`);
+    await page.locator('table.traces tbody tr[data-index]').first().click();
+    await page.waitForURL(/\/traces\/tr-/);
+    expect(urlExp()).toBe(exp);
+    await page.getByRole('link', { name: '← Traces' }).click();
+    await page.waitForURL(/\/traces\?/);
+    expect(urlExp()).toBe(exp);
+    for (const name of ['Overview', 'Sessions', 'Datasets', 'Labeling', 'Judge agreement', 'Evaluations', 'Monitor', 'Traces']) {
+      await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name, exact: true }).click();
+      await expect.poll(urlExp).toBe(exp);
+    }
+    await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Datasets', exact: true }).click();
+    await page.getByRole('link', { name: 'evals.second' }).click();
+    await page.waitForURL(/\/datasets\/evals\.second/);
+    expect(urlExp()).toBe(exp);
+    await page.getByRole('link', { name: '← Datasets' }).click();
+    await page.waitForURL(/\/datasets\?/);
+    expect(urlExp()).toBe(exp);
+    // Every in-console link on the pages visited carries it.
+    const hrefs = await page.locator('a[href^="/"]').evaluateAll((as) => as.map((x) => x.getAttribute('href') ?? ''));
+    expect(hrefs.filter((h) => !/[?&]exp=/.test(h))).toEqual([]);
+  });
+
+  it('names span types, draws the waterfall’s time axis and writes a score as 0.7', async () => {
+    const traceId = traceIds[0]!;
+    expect((await a.call('POST', `/api/v1/traces/${traceId}/assessments`, { assessment_name: 'quality', feedback: { value: 0.7 }, source: { source_type: 'HUMAN', source_id: 'me' } })).status).toBe(201);
+    await open(`/traces/${traceId}?exp=${exp}`);
+    await page.locator('.span-row').first().waitFor();
+    const types = await page.locator('.span-row .span-type').allTextContents();
+    expect(types).toEqual(expect.arrayContaining(['Agent']));
+    expect(types.every((t) => t.length > 3 || t === 'LLM' || t === 'Tool')).toBe(true);
+    const ticks = await page.locator('.waterfall-axis .axis-tick').allTextContents();
+    expect(ticks[0]).toBe('0');
+    expect(ticks.length).toBeGreaterThanOrEqual(2);
+    expect(ticks.slice(1).every((t) => /^\d+(\.\d+)? (ms|s)$/.test(t))).toBe(true);
+    expect(await page.locator('.assessment', { hasText: 'quality' }).locator('.chip').textContent()).toBe('0.7');
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, 'trace-axis');
+  });
+
+  it('adds to a dataset with its counts, and offers the existing datasets while they load', async () => {
+    // Hold the dataset list: the choice of an existing dataset stays available meanwhile.
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => { release = resolve; });
+    await page.route('**/api/v1/datasets?*', async (route) => { await held; await route.continue(); });
+    await open(`/traces?exp=${exp}`);
+    const rows = page.locator('table.traces tbody tr[data-index]');
+    await rows.first().waitFor();
+    for (const i of [0, 1]) await rows.nth(i).locator('input[type=checkbox]').check();
+    await page.getByRole('button', { name: 'Add to evaluation dataset' }).click();
+    await page.locator('#dataset-existing option', { hasText: 'Loading datasets…' }).waitFor({ state: 'attached' });
+    expect(await page.getByRole('radio', { name: 'Existing dataset' }).isEnabled()).toBe(true);
+    release();
+    await page.locator('#dataset-existing option', { hasText: 'evals.second' }).waitFor({ state: 'attached' });
+    await page.unroute('**/api/v1/datasets?*');
+    await page.selectOption('#dataset-existing', 'evals.second');
+    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    await page.locator('.dialog .success').waitFor();
+    expect(await page.locator('.dialog .success').textContent()).toMatch(/^Read 2 traces: added \d records? and merged \d into evals\.second \(version \d+\)\.$/);
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, 'add-to-dataset-counts');
+    await page.getByRole('button', { name: 'Close' }).click();
+
+    // Every trace matching a filter: the dialog says how many before anything is added.
+    await page.fill('#filter', "tags.sample_kind = 'unsafe'");
+    await page.press('#filter', 'Enter');
+    const matching = await a.call('POST', '/api/v1/traces/count', { experiment_ids: [exp], filter_string: "tags.sample_kind = 'unsafe'" });
+    await expect.poll(() => page.locator('.trace-count').textContent()).toBe(`${matching.body.count} traces`);
+    await rows.first().locator('input[type=checkbox]').check();
+    await page.getByRole('button', { name: 'Add to evaluation dataset' }).click();
+    await expect.poll(() => page.locator('.dialog p.muted').first().textContent()).toContain('1 selected trace ');
+  });
+});
