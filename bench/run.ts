@@ -9,7 +9,7 @@ import Table from 'cli-table3';
 import type { BenchResult } from './result.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const SUITES = ['ingest', 'search', 'doc-examples', 'judge', 'monitor', 'budget', 'datasets', 'evaluate', 'console', 'pages', 'startup', 'sessions', 'workers', 'partitions'];
+const SUITES = ['ingest', 'search', 'doc-examples', 'judge', 'monitor', 'budget', 'datasets', 'evaluate', 'evaluate-memory', 'console', 'pages', 'startup', 'sessions', 'workers', 'partitions'];
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const suites = wanted.length ? SUITES.filter((s) => wanted.some((w) => s === w || s.startsWith(w))) : SUITES;

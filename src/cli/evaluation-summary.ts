@@ -52,14 +52,15 @@ export async function printRunSummary(run: RunView, maxRows = 20): Promise<void>
 
 interface Comparison {
   metrics: Array<{ metric: string; values: Array<number | null>; delta: number | null }>;
-  rows: { matched: number; unchanged: number; only_in_a: number; only_in_b: number; regressions: Array<{ inputs: unknown; failing_judges: [string[], string[]] }>; improvements: Array<{ inputs: unknown }> };
+  rows: { matched: number; unchanged: number; only_in_a: number; only_in_b: number; regressions: Array<{ inputs: unknown; failing_judges: [string[], string[]] }>; improvements: Array<{ inputs: unknown }>; regression_count: number; improvement_count: number };
 }
 
 export function printComparison(a: string, b: string, c: Comparison): void {
   printTable(['metric', a, b, 'delta'], c.metrics.map((m) => [m.metric, fmt(m.values[0]), fmt(m.values[1]), m.delta === null ? '' : `${m.delta > 0 ? '+' : ''}${fmt(m.delta)}`]));
   const r = c.rows;
-  console.log(`${r.matched} rows matched by inputs: ${r.regressions.length} regressions, ${r.improvements.length} improvements, ${r.unchanged} unchanged; ${r.only_in_a} only in A, ${r.only_in_b} only in B`);
+  console.log(`${r.matched} rows matched by inputs: ${r.regression_count} regressions, ${r.improvement_count} improvements, ${r.unchanged} unchanged; ${r.only_in_a} only in A, ${r.only_in_b} only in B`);
   if (r.regressions.length > 0) {
     printTable(['regression', 'now failing'], r.regressions.map((x) => [short(JSON.stringify(x.inputs)), x.failing_judges[1].join(', ') || 'errored']));
+    if (r.regression_count > r.regressions.length) console.log(`(the first ${r.regressions.length} of ${r.regression_count} regressions)`);
   }
 }

@@ -146,5 +146,9 @@ export interface EvaluationComparison {
     unchanged: number;
     regressions: Array<{ inputs: JsonObject; row_indexes: [number, number]; failing_judges: [string[], string[]] }>;
     improvements: Array<{ inputs: JsonObject; row_indexes: [number, number]; failing_judges: [string[], string[]] }>;
+    /** Every regression; `regressions` lists the first 1,000 (in run A's row order). */
+    regression_count: number;
+    /** Every improvement; `improvements` lists the first 1,000. */
+    improvement_count: number;
   };
 }

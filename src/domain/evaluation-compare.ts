@@ -44,7 +44,14 @@ export function compareMetrics(metrics: ReadonlyArray<Record<string, number>>): 
 }
 
 /** A row counts as passed only when it was scored and every judge said yes. */
-const passedOf = (r: CompareRow) => r.status === 'done' && r.passed === true;
+const passedOf = (r: Pick<CompareRow, 'status' | 'passed'>) => r.status === 'done' && r.passed === true;
+
+/** A regression passed in A and not in B (failed or errored); an improvement the reverse. */
+export function changeKind(a: Pick<CompareRow, 'status' | 'passed'>, b: Pick<CompareRow, 'status' | 'passed'>): RowChangeKind {
+  const before = passedOf(a);
+  const after = passedOf(b);
+  return before && !after ? 'regression' : !before && after ? 'improvement' : 'unchanged';
+}
 
 /**
  * Rows of run A and run B matched by inputs. Regressions passed in A and not in B (failed or
@@ -70,10 +77,8 @@ export function compareRows(a: readonly CompareRow[], b: readonly CompareRow[]):
       onlyInA += 1;
       continue;
     }
-    const before = passedOf(ra);
-    const after = passedOf(rb);
     changes.push({
-      kind: before && !after ? 'regression' : !before && after ? 'improvement' : 'unchanged',
+      kind: changeKind(ra, rb),
       inputs: ra.inputs,
       row_indexes: [ra.row_index, rb.row_index],
       passed: [ra.passed, rb.passed],

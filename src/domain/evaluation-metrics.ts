@@ -69,47 +69,77 @@ export function aggregate(values: readonly number[], aggregation: Aggregation): 
  * totals; `pass_rate` over rows that were scored (errored rows have no verdicts to pass).
  */
 export function computeMetrics(rows: readonly MetricRow[], aggregations: readonly Aggregation[] = []): Record<string, number> {
-  const wanted: Aggregation[] = ['mean', ...aggregations.filter((a) => a !== 'mean')];
-  const values = new Map<string, number[]>();
-  const errors = new Map<string, number>();
-  for (const row of rows) {
+  const tally = new MetricTally();
+  for (const row of rows) tally.add(row);
+  return tally.metrics(aggregations);
+}
+
+const TOTALS = [
+  ['input_tokens', 'input_tokens/total'],
+  ['output_tokens', 'output_tokens/total'],
+  ['total_tokens', 'total_tokens/total'],
+  ['cost', 'cost/total'],
+  ['judge_cost', 'judge_cost/total'],
+] as const;
+
+/**
+ * `computeMetrics` a row at a time, so a run's rows can be read in pages: it keeps only the numbers
+ * the metrics need (verdict values and latencies, for the percentiles), never the rows. Rows added
+ * in the same order give the same figures, to the last bit.
+ */
+export class MetricTally {
+  private readonly values = new Map<string, number[]>();
+  private readonly errors = new Map<string, number>();
+  private readonly latencies: number[] = [];
+  private readonly totals = new Map<string, number>();
+  private rows = 0;
+  private scored = 0;
+  private passed = 0;
+  private errored = 0;
+
+  add(row: MetricRow): void {
     for (const v of row.verdicts) {
-      if (!values.has(v.name)) values.set(v.name, []);
+      if (!this.values.has(v.name)) this.values.set(v.name, []);
       if (v.error) {
-        errors.set(v.name, (errors.get(v.name) ?? 0) + 1);
+        this.errors.set(v.name, (this.errors.get(v.name) ?? 0) + 1);
         continue;
       }
       const n = numericValue(v.value);
-      if (n !== null) values.get(v.name)!.push(n);
+      if (n !== null) this.values.get(v.name)!.push(n);
     }
+    if (row.latency_ms !== null) this.latencies.push(row.latency_ms / 1000);
+    for (const [field, name] of TOTALS) {
+      const v = row[field];
+      if (v !== null && v !== undefined) this.totals.set(name, (this.totals.get(name) ?? 0) + v);
+    }
+    this.rows += 1;
+    if (row.status === 'done') {
+      this.scored += 1;
+      if (row.passed === true) this.passed += 1;
+    }
+    if (row.status === 'errored') this.errored += 1;
   }
-  const metrics: Record<string, number> = {};
-  for (const name of [...values.keys()].sort()) {
-    const list = values.get(name)!;
-    if (list.length > 0) for (const a of wanted) metrics[`${name}/${a}`] = aggregate(list, a);
-    metrics[`${name}/error_count`] = errors.get(name) ?? 0;
+
+  metrics(aggregations: readonly Aggregation[] = []): Record<string, number> {
+    const wanted: Aggregation[] = ['mean', ...aggregations.filter((a) => a !== 'mean')];
+    const metrics: Record<string, number> = {};
+    for (const name of [...this.values.keys()].sort()) {
+      const list = this.values.get(name)!;
+      if (list.length > 0) for (const a of wanted) metrics[`${name}/${a}`] = aggregate(list, a);
+      metrics[`${name}/error_count`] = this.errors.get(name) ?? 0;
+    }
+    if (this.latencies.length > 0) {
+      metrics['latency_seconds/p50'] = percentile(this.latencies, 50);
+      metrics['latency_seconds/p90'] = percentile(this.latencies, 90);
+    }
+    for (const [, name] of TOTALS) {
+      const total = this.totals.get(name);
+      if (total !== undefined) metrics[name] = total;
+    }
+    if (this.scored > 0) metrics.pass_rate = this.passed / this.scored;
+    metrics.error_rate = this.rows === 0 ? 0 : this.errored / this.rows;
+    return metrics;
   }
-  const latencies = rows.flatMap((r) => (r.latency_ms === null ? [] : [r.latency_ms / 1000]));
-  if (latencies.length > 0) {
-    metrics['latency_seconds/p50'] = percentile(latencies, 50);
-    metrics['latency_seconds/p90'] = percentile(latencies, 90);
-  }
-  const total = (pick: (r: MetricRow) => number | null | undefined, name: string) => {
-    const list = rows.flatMap((r) => {
-      const v = pick(r);
-      return v === null || v === undefined ? [] : [v];
-    });
-    if (list.length > 0) metrics[name] = list.reduce((a, b) => a + b, 0);
-  };
-  total((r) => r.input_tokens, 'input_tokens/total');
-  total((r) => r.output_tokens, 'output_tokens/total');
-  total((r) => r.total_tokens, 'total_tokens/total');
-  total((r) => r.cost, 'cost/total');
-  total((r) => r.judge_cost, 'judge_cost/total');
-  const scored = rows.filter((r) => r.status === 'done');
-  if (scored.length > 0) metrics.pass_rate = scored.filter((r) => r.passed === true).length / scored.length;
-  metrics.error_rate = rows.length === 0 ? 0 : rows.filter((r) => r.status === 'errored').length / rows.length;
-  return metrics;
 }
 
 /**

@@ -24,7 +24,7 @@ import { RowWriter } from './evaluation-writer.ts';
 import { createTarget, targetSchema, type TargetCall } from './evaluation-target.ts';
 import { buildRowTrace, givenRowTrace, storedTraceOf, type RowTiming } from './evaluation-trace.ts';
 import { ingestTraces } from './ingest.ts';
-import { runPool } from './pool.ts';
+import { runPoolFrom } from './pool.ts';
 import type { JudgeClient } from '../scorers/judge-client.ts';
 
 interface SliceContext {
@@ -39,27 +39,73 @@ interface SliceContext {
   signal: AbortSignal;
 }
 
-/** Runs the pending rows of one slice of a running run. */
+/** Pending rows a slice reads at a time: a slice of a large run is never held whole. */
+export const SLICE_PAGE_ROWS = 200;
+
+/** Runs the pending rows of one slice of a running run, a page of rows at a time. */
 export async function runRows(ctx: AppContext, run: EvaluationRunRow, slice: number, signal: AbortSignal): Promise<void> {
   const runId = run.run_id;
   const { slices, lanes } = slicing(run);
-  const rows = await pendingRows(ctx.db, runId, slice, slices);
-  if (rows.length > 0) {
+  const first = await pendingRows(ctx.db, runId, slice, slices, { after: -1, limit: SLICE_PAGE_ROWS });
+  if (first.length > 0) {
     const s: SliceContext = {
       ctx,
       run,
       target: run.target ? createTarget(ctx.config, targetSchema.parse(run.target)) : null,
       scorers: new RowScorers(run.scorers as ScorerEntry[] | null, ctx.config.judge.model),
       judge: ctx.judge.judge,
-      existing: await storedFeedbackKeys(ctx.db, runId, rows.map((r) => incomingTrace(run, r, { start_ms: 0, latency_ms: 0 }, null).trace_id)),
+      existing: new Set(),
       writer: new RowWriter(ctx.db, runId, run.experiment_id),
       signal,
     };
+    const feed = new RowFeed(s, first, (after) => pendingRows(ctx.db, runId, slice, slices, { after, limit: SLICE_PAGE_ROWS }));
     const tails = new TailTracker(lanes * 4);
-    await runPool(rows, lanes, signal, async (row) => tails.add((await processRow(s, row)).tail));
+    await runPoolFrom(() => feed.next(), lanes, signal, async (row) => tails.add((await processRow(s, row)).tail));
     await tails.drain();
   }
   signal.throwIfAborted();
+}
+
+/**
+ * Hands out a slice's pending rows one at a time, reading the next page (keyset on row_index, so
+ * rows still being written are not read again) when the current one runs out. Feedback an earlier
+ * attempt stored for a page's rows joins `existing` before any of them is handed out.
+ */
+class RowFeed {
+  private page: EvaluationRowRow[] = [];
+  private at = 0;
+  private done = false;
+  private loading: Promise<void> | undefined;
+
+  constructor(
+    private readonly s: SliceContext,
+    first: EvaluationRowRow[],
+    private readonly read: (after: number) => Promise<EvaluationRowRow[]>,
+  ) {
+    this.loading = this.take(first);
+  }
+
+  async next(): Promise<EvaluationRowRow | undefined> {
+    for (;;) {
+      if (this.loading) await this.loading;
+      if (this.at < this.page.length) return this.page[this.at++];
+      if (this.done) return undefined;
+      this.loading ??= this.read(this.page.at(-1)!.row_index).then((rows) => this.take(rows));
+    }
+  }
+
+  private async take(rows: EvaluationRowRow[]): Promise<void> {
+    try {
+      const { run } = this.s;
+      const ids = rows.map((r) => incomingTrace(run, r, { start_ms: 0, latency_ms: 0 }, null).trace_id);
+      for (const key of await storedFeedbackKeys(this.s.ctx.db, run.run_id, ids)) this.s.existing.add(key);
+      this.page = rows;
+      this.at = 0;
+      this.done = rows.length < SLICE_PAGE_ROWS;
+    } finally {
+      this.loading = undefined;
+    }
+  }
 }
 
 /**

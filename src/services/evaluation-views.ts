@@ -1,8 +1,9 @@
 /** Evaluation runs and rows as the API shows them, and the comparison of two runs. */
 import type { AppContext } from '../services/context.ts';
-import { compareMetrics, compareRows } from '../domain/evaluation-compare.ts';
+import { changeKind, compareMetrics, type RowChange } from '../domain/evaluation-compare.ts';
+import type { JsonObject } from '../domain/trace.ts';
 import { invalid, notFound } from '../domain/errors.ts';
-import { allRows, findRun, rowCounts, type EvaluationRowRow, type EvaluationRunRow } from '../storage/evaluation-repository.ts';
+import { findRun, forEachRowPair, rowCounts, type EvaluationRowRow, type EvaluationRunRow } from '../storage/evaluation-repository.ts';
 
 export async function getRun(ctx: AppContext, runId: string): Promise<EvaluationRunRow> {
   const run = await findRun(ctx.db, runId);
@@ -72,23 +73,49 @@ export function rowView(row: EvaluationRowRow) {
   };
 }
 
-/** Metrics side by side with deltas (second minus first) and per-row changes matched by inputs. */
+/** Regressions and improvements a comparison lists at most, each; the counts cover them all. */
+export const COMPARE_LISTED_CHANGES = 1000;
+/** Row pairs read at a time while comparing. */
+const COMPARE_PAGE_ROWS = 1000;
+
+/**
+ * Metrics side by side with deltas (second minus first) and per-row changes matched by inputs.
+ * Rows are matched in Postgres and read a page at a time; the first `COMPARE_LISTED_CHANGES`
+ * regressions and improvements (in A's row order) are listed, `regression_count` and
+ * `improvement_count` count them all.
+ */
 export async function compareRuns(ctx: AppContext, runIds: string[]) {
   if (runIds.length !== 2) throw invalid('run_ids: give exactly two run ids, A,B');
   const runs = await Promise.all(runIds.map((id) => getRun(ctx, id)));
-  const [a, b] = await Promise.all(runIds.map((id) => allRows(ctx.db, id)));
-  const { changes, only_in_a, only_in_b } = compareRows(a!, b!);
-  const of = (kind: string) => changes.filter((c) => c.kind === kind);
+  const rows = { matched: 0, only_in_a: 0, only_in_b: 0, regressions: [] as RowChange[], improvements: [] as RowChange[], unchanged: 0, regression_count: 0, improvement_count: 0 };
+  await forEachRowPair(ctx.db, runIds[0]!, runIds[1]!, COMPARE_PAGE_ROWS, (pairs) => {
+    for (const p of pairs) {
+      if (p.b_index === null) rows.only_in_a += 1;
+      else if (p.a_index === null) rows.only_in_b += 1;
+      else {
+        rows.matched += 1;
+        const kind = changeKind({ status: p.a_status!, passed: p.a_passed }, { status: p.b_status!, passed: p.b_passed });
+        if (kind === 'unchanged') {
+          rows.unchanged += 1;
+          continue;
+        }
+        const listed = kind === 'regression' ? rows.regressions : rows.improvements;
+        if (kind === 'regression') rows.regression_count += 1;
+        else rows.improvement_count += 1;
+        if (listed.length >= COMPARE_LISTED_CHANGES) continue;
+        listed.push({
+          kind,
+          inputs: p.inputs as JsonObject,
+          row_indexes: [p.a_index, p.b_index],
+          passed: [p.a_passed, p.b_passed],
+          failing_judges: [p.a_failing ?? [], p.b_failing ?? []],
+        });
+      }
+    }
+  });
   return {
     runs: runs.map(runSummary),
     metrics: compareMetrics(runs.map((r) => r.metrics)),
-    rows: {
-      matched: changes.length,
-      only_in_a,
-      only_in_b,
-      regressions: of('regression'),
-      improvements: of('improvement'),
-      unchanged: of('unchanged').length,
-    },
+    rows,
   };
 }

@@ -15,3 +15,24 @@ export async function runPool<T>(
   });
   await Promise.all(lanes);
 }
+
+/**
+ * Like `runPool`, over items `next` hands out one at a time until it returns undefined (e.g. rows
+ * read a page at a time), so the lanes never wait for the last item of one page before the next.
+ */
+export async function runPoolFrom<T>(
+  next: () => Promise<T | undefined>,
+  limit: number,
+  signal: AbortSignal | undefined,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
+  const lanes = Array.from({ length: Math.max(1, limit) }, async () => {
+    for (;;) {
+      signal?.throwIfAborted();
+      const item = await next();
+      if (item === undefined) return;
+      await work(item);
+    }
+  });
+  await Promise.all(lanes);
+}

@@ -4,6 +4,7 @@ import type { JsonValue } from '../domain/trace.ts';
 import { batches, toJsonb } from './json.ts';
 import { sliceSql } from './run-repository.ts';
 import type { EvaluationRowTable, EvaluationRunTable, RunCounts } from './evaluation-schema.ts';
+import type { Db } from './connect.ts';
 import type { Executor } from './trace-repository.ts';
 
 export type EvaluationRunRow = Selectable<EvaluationRunTable>;
@@ -47,15 +48,26 @@ export async function deleteRun(db: Executor, runId: string): Promise<boolean> {
   return result.numDeletedRows > 0n;
 }
 
-/** Rows of one slice (rows dealt round-robin by row_index) still to do, in order. */
-export async function pendingRows(db: Executor, runId: string, slice: number, slices: number): Promise<EvaluationRowRow[]> {
+/**
+ * A page of one slice's rows (rows dealt round-robin by row_index) still to do, in order, after
+ * row index `after`: a slice is read a page at a time, never whole.
+ */
+export async function pendingRows(
+  db: Executor,
+  runId: string,
+  slice: number,
+  slices: number,
+  page: { after: number; limit: number },
+): Promise<EvaluationRowRow[]> {
   return db
     .selectFrom('assay.evaluation_row')
     .selectAll()
     .where('run_id', '=', runId)
     .where('status', '=', 'pending')
+    .where('row_index', '>', page.after)
     .where(sliceSql(sql.ref<number>('row_index'), slices), '=', slice)
     .orderBy('row_index')
+    .limit(page.limit)
     .execute();
 }
 
@@ -71,9 +83,22 @@ export async function pageRows(
   return query.orderBy('row_index').limit(options.limit).execute();
 }
 
-/** Every row of a run, for metrics and comparison. */
-export async function allRows(db: Executor, runId: string): Promise<EvaluationRowRow[]> {
-  return db.selectFrom('assay.evaluation_row').selectAll().where('run_id', '=', runId).orderBy('row_index').execute();
+/** What a run's metrics read from one row. */
+export type MetricFields = Pick<
+  EvaluationRowRow,
+  'row_index' | 'status' | 'passed' | 'verdicts' | 'target_latency_ms' | 'input_tokens' | 'output_tokens' | 'total_tokens' | 'cost'
+>;
+
+/** A page of a run's rows in row order after row index `after`, only what metrics read. */
+export async function metricRowsPage(db: Executor, runId: string, page: { after: number; limit: number }): Promise<MetricFields[]> {
+  return db
+    .selectFrom('assay.evaluation_row')
+    .select(['row_index', 'status', 'passed', 'verdicts', 'target_latency_ms', 'input_tokens', 'output_tokens', 'total_tokens', 'cost'])
+    .where('run_id', '=', runId)
+    .where('row_index', '>', page.after)
+    .orderBy('row_index')
+    .limit(page.limit)
+    .execute();
 }
 
 /**
@@ -242,4 +267,56 @@ export async function finishRows(db: Executor, runId: string, updates: readonly 
     from jsonb_to_recordset(${JSON.stringify(updates)}::jsonb) as u(
       row_index int, status text, trace_id text, error text, latency_ms float8, passed boolean, failing_judges jsonb, verdicts jsonb)
     where r.run_id = ${runId} and r.row_index = u.row_index`.execute(db);
+}
+
+/** One side of a row pair: absent (null index) when the other run has no row with these inputs. */
+export interface PairedRow {
+  a_index: number | null;
+  b_index: number | null;
+  /** Run A's inputs (run B's for a row only B has). */
+  inputs: JsonValue;
+  a_status: EvaluationRowRow['status'] | null;
+  b_status: EvaluationRowRow['status'] | null;
+  a_passed: boolean | null;
+  b_passed: boolean | null;
+  a_failing: string[] | null;
+  b_failing: string[] | null;
+}
+
+/**
+ * The rows of runs A and B paired by inputs (jsonb equality, so key order does not matter; inputs
+ * seen twice in a run pair in row order), every row once, in A's row order, then rows only B has.
+ * Postgres does the matching; the pairs come through a cursor `pageRows` at a time, so neither
+ * run is ever held whole.
+ */
+export async function forEachRowPair(
+  db: Db,
+  runA: string,
+  runB: string,
+  pageRows: number,
+  onPage: (pairs: PairedRow[]) => void,
+): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await sql`
+      declare assay_row_pairs no scroll cursor for
+      with a as (
+        select row_index, inputs, status, passed, failing_judges,
+               row_number() over (partition by inputs order by row_index) as nth
+        from assay.evaluation_row where run_id = ${runA}),
+      b as (
+        select row_index, inputs, status, passed, failing_judges,
+               row_number() over (partition by inputs order by row_index) as nth
+        from assay.evaluation_row where run_id = ${runB})
+      select a.row_index as a_index, b.row_index as b_index, coalesce(a.inputs, b.inputs) as inputs,
+             a.status as a_status, b.status as b_status, a.passed as a_passed, b.passed as b_passed,
+             a.failing_judges as a_failing, b.failing_judges as b_failing
+      from a full join b on a.inputs = b.inputs and a.nth = b.nth
+      order by a.row_index nulls last, b.row_index`.execute(trx);
+    for (;;) {
+      const page = await sql<PairedRow>`fetch forward ${sql.raw(String(Math.trunc(pageRows)))} from assay_row_pairs`.execute(trx);
+      if (page.rows.length > 0) onPage(page.rows);
+      if (page.rows.length < pageRows) break;
+    }
+    await sql`close assay_row_pairs`.execute(trx);
+  });
 }

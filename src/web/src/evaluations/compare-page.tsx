@@ -50,8 +50,8 @@ export function ComparePage() {
             </table>
           </div>
           <p className="row" role="status">
-            <span className="chip chip-fail">{c.rows.regressions.length} regressions</span>
-            <span className="chip chip-pass">{c.rows.improvements.length} improvements</span>
+            <span className="chip chip-fail">{c.rows.regression_count} regressions</span>
+            <span className="chip chip-pass">{c.rows.improvement_count} improvements</span>
             <span className="chip">{c.rows.unchanged} unchanged</span>
             <span className="muted">{c.rows.matched} rows matched by inputs; {c.rows.only_in_a} only before, {c.rows.only_in_b} only after</span>
           </p>

@@ -91,6 +91,10 @@ export interface Comparison {
     regressions: RowChange[];
     improvements: RowChange[];
     unchanged: number;
+    /** Every regression; `regressions` lists the first 1,000. */
+    regression_count: number;
+    /** Every improvement; `improvements` lists the first 1,000. */
+    improvement_count: number;
   };
 }
 
