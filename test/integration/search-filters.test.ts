@@ -96,7 +96,7 @@ describe.each(['postgres', 'pglite'] as const)('trace search on %s', (db) => {
       [{ order_by: ['tag.env', 'tags.env DESC'] }, 400, 'given twice'],
       [{ order_by: ['foo'] }, 400, "Invalid order_by key 'foo'"],
       [{ max_results: 0 }, 400, 'max_results'],
-      [{ max_results: 50_001 }, 400, 'max_results'],
+      [{ max_results: 5_001 }, 400, 'max_results'],
       [{ max_results: 'ten' }, 400, 'max_results'],
       [{ page_token: 'not-a-token' }, 400, 'page_token'],
       [{ page_token: Buffer.from('{"o":"x","v":["a"]}').toString('base64url') }, 400, 'page_token'],
@@ -109,7 +109,7 @@ describe.each(['postgres', 'pglite'] as const)('trace search on %s', (db) => {
       expect(res.status, JSON.stringify(body)).toBe(status);
       expect(res.body.message).toContain(message);
     }
-    expect((await search({ experiment_ids: [A], max_results: 50_000 })).status).toBe(200);
+    expect((await search({ experiment_ids: [A], max_results: 5_000 })).status).toBe(200);
   });
 
   it('refuses a token replayed with another order_by, and accepts it with the same one', async () => {
