@@ -5,6 +5,7 @@ import { httpRequests } from '../observability/metrics.ts';
 import { registerAuth } from './auth.ts';
 import { recordRoutes } from './route-table.ts';
 import { describeRoute } from './openapi-docs.ts';
+import { withJsonSchemas } from './openapi-schema.ts';
 import type { AppContext } from './context.ts';
 import { errorResponse } from './error-status.ts';
 import { parseJsonBody } from './json-body.ts';
@@ -67,6 +68,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },
+    transform: ({ schema, url }) => ({ schema: withJsonSchemas(schema), url }),
   });
 
   app.setErrorHandler((error, request, reply) => {

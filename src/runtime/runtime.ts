@@ -13,10 +13,12 @@ import { migrateToLatest } from '../storage/migrate.ts';
 export interface Runtime {
   readonly ctx: AppContext;
   /**
-   * Registers a step to run at shutdown, before the queue and database close. Runs newest first;
-   * `done` is logged when it has finished, so the order can be read from the log.
+   * Registers a step to run at shutdown, before the queue and database close. Runs newest first,
+   * except that steps marked `intake` (listeners that take requests) all run before the others, so
+   * intake stops before jobs drain whatever order the roles started in; `done` is logged when it
+   * has finished, so the order can be read from the log.
    */
-  onShutdown(done: string, step: () => Promise<void>): void;
+  onShutdown(done: string, step: () => Promise<void>, options?: { intake?: boolean }): void;
   /** The ordered, idempotent shutdown. */
   shutdown(): Promise<void>;
 }
@@ -41,7 +43,7 @@ export async function openRuntime(config: Config, log: Logger, options: RuntimeO
   const queue = await createQueue(config, log.child({ component: 'queue' }));
   const ctx = createContext({ config, db: database.db, dbKind: database.kind, queue, log });
   if (ctx.judge.offline) log.info('no judge endpoint configured: using the offline heuristic judge');
-  const steps: Array<{ done: string; step: () => Promise<void> }> = [];
+  const steps: Array<{ done: string; step: () => Promise<void>; intake?: boolean }> = [];
   if (options.serveSql && database.embedded && config.sqlPort !== undefined) {
     try {
       const port = await serveSql(database.embedded, config.sqlPort);
@@ -56,7 +58,7 @@ export async function openRuntime(config: Config, log: Logger, options: RuntimeO
   let closing: Promise<void> | undefined;
   return {
     ctx,
-    onShutdown: (done, step) => steps.push({ done, step }),
+    onShutdown: (done, step, stepOptions) => steps.push({ done, step, intake: stepOptions?.intake ?? false }),
     shutdown: () => {
       closing ??= (async () => {
         ctx.lifecycle.shuttingDown = true;
@@ -69,7 +71,8 @@ export async function openRuntime(config: Config, log: Logger, options: RuntimeO
             log.error({ err }, `shutdown step failed before '${done}'`);
           }
         };
-        for (const { done, step } of [...steps].reverse()) await run(done, step);
+        const newestFirst = [...steps].reverse();
+        for (const { done, step } of [...newestFirst.filter((s) => s.intake), ...newestFirst.filter((s) => !s.intake)]) await run(done, step);
         // Active jobs get most of the stop deadline; what is left closes Redis and the database.
         await run('jobs drained', () => queue.stopWorker(Math.min(10_000, Math.floor(config.shutdownTimeoutMs * 0.6))));
         await run('queue closed', () => queue.close());
