@@ -55,18 +55,16 @@ export async function connectDatabase(options: ConnectOptions): Promise<Database
   const { PGlite } = await import('@electric-sql/pglite');
   const dataDir = options.dataDir ?? './.assay';
   let location = dataDir;
-  let template: Blob | undefined;
   if (!dataDir.startsWith('memory://')) {
     location = resolve(dataDir, 'pgdata');
     mkdirSync(location, { recursive: true });
     // A first start: unpack the ready-made database rather than run initdb and every migration.
     if (!existsSync(resolve(location, 'PG_VERSION'))) {
-      const [{ loadTemplate }, { migrationNames }] = await Promise.all([import('./pglite-template.ts'), import('./migrate.ts')]);
-      template = loadTemplate(migrationNames());
+      const [{ unpackTemplate }, { migrationNames }] = await Promise.all([import('./pglite-template.ts'), import('./migrate.ts')]);
+      unpackTemplate(migrationNames(), location);
     }
   }
   const pglite = await PGlite.create(location, {
-    ...(template ? { loadDataDir: template } : {}),
     extensions: await pgliteExtensions(),
     parsers: { [INT8]: (v: string) => Number(v), [NUMERIC]: (v: string) => Number(v) },
   });
