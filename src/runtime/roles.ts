@@ -58,6 +58,7 @@ export async function startRoles(runtime: Runtime, roles: readonly ProcessRole[]
       ctx.log.info({ host: ctx.config.host, port: grpc.port }, 'otlp grpc listening');
     }
   }
+  await runtime.started();
   // Each role loads only its own modules: a worker does not need the HTTP stack in memory.
   if (roles.includes('worker')) {
     const { jobHandlers } = await import('../../workers/index.ts');

@@ -9,6 +9,7 @@ import { createQueue, loadQueueModule } from '../queue/create-queue.ts';
 import { createContext, type AppContext } from '../services/context.ts';
 import { connectDatabase, type DatabaseHandle } from '../storage/connect.ts';
 import { migrateToLatest } from '../storage/migrate.ts';
+import { ensurePartitions } from '../storage/partitions.ts';
 
 export interface Runtime {
   readonly ctx: AppContext;
@@ -19,6 +20,11 @@ export interface Runtime {
    * has finished, so the order can be read from the log.
    */
   onShutdown(done: string, step: () => Promise<void>, options?: { intake?: boolean }): void;
+  /**
+   * Resolves when what the start left running has finished (embedded: making sure the days' trace
+   * partitions exist); rejects with its failure. Roles await it once they listen.
+   */
+  started(): Promise<void>;
   /** The ordered, idempotent shutdown. */
   shutdown(): Promise<void>;
 }
@@ -36,9 +42,18 @@ export async function openRuntime(config: Config, log: Logger, options: RuntimeO
   if (config.redisUrl) await loadQueueModule();
   log.info({ config: redactConfig(config), mode: modeOf(config) }, 'starting');
   const database: DatabaseHandle = await connectDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  let partitionsAhead: Promise<void> = Promise.resolve();
   if (options.migrate ?? true) {
-    const applied = await migrateToLatest(database.db);
+    const embedded = database.kind === 'pglite';
+    const applied = await migrateToLatest(database.db, { partitions: !embedded });
     if (applied.length > 0) log.info({ applied }, 'migrations applied');
+    // Embedded, the partition check runs while the API starts instead of before: PGlite is one
+    // backend and the check holds it from its first query to its last, so a request that arrives
+    // meanwhile waits behind it and never writes before its day's partition exists.
+    if (embedded) {
+      partitionsAhead = database.db.connection().execute(async (db) => void (await ensurePartitions(db)));
+      partitionsAhead.catch((err: unknown) => log.error({ err }, 'cannot make the trace partitions ahead'));
+    }
   }
   const queue = await createQueue(config, log.child({ component: 'queue' }));
   const ctx = createContext({ config, db: database.db, dbKind: database.kind, queue, log });
@@ -58,6 +73,7 @@ export async function openRuntime(config: Config, log: Logger, options: RuntimeO
   let closing: Promise<void> | undefined;
   return {
     ctx,
+    started: () => partitionsAhead,
     onShutdown: (done, step, stepOptions) => steps.push({ done, step, intake: stepOptions?.intake ?? false }),
     shutdown: () => {
       closing ??= (async () => {
