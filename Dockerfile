@@ -18,7 +18,7 @@ COPY bin ./bin
 COPY config ./config
 COPY src ./src
 COPY workers ./workers
-# Compiles the server and builds the web console (dist/web), served at / by the API.
+# Compiles and bundles the server (dist/src/bundle) and builds the web console (dist/web), served at / by the API.
 RUN npm run build
 
 # Embedded mode keeps its PGlite database here; mount a volume (-v assay-data:/data) to keep it.
@@ -32,5 +32,5 @@ EXPOSE 5050 4317
 USER node
 
 # The CLI handles SIGTERM itself: stop intake, drain jobs, close Redis and the database.
-ENTRYPOINT ["node", "dist/src/cli/main.js"]
+ENTRYPOINT ["node", "dist/src/bundle/main.js"]
 CMD ["start"]

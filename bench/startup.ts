@@ -5,13 +5,20 @@
  * - startup.warm: the same on the data directory the cold start left, already migrated;
  * - cli.help: `assay --help` to its exit.
  * Each beside a bare `node -e ''` measured in the same run (the floor any Node command pays).
+ * The starts also record the CPU the process used until it answered (user + system, from
+ * /proc/PID/stat on Linux): on a machine shared with other work, the elapsed time mostly measures
+ * the neighbours, the CPU time what the start itself costs. `build` says what bin/assay.mjs ran
+ * (run `npm run build` first: a stale build makes it run the sources through tsx).
  *
  * Alone: `npx tsx bench/startup.ts`; with the others: `npm run bench -- startup`.
  * BENCH_STARTUP_RUNS sets the number of runs per figure (default 3; 5 for the CLI).
  */
 import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { freePort, spawnAssay, tempDataDir } from '../test/support/spawn-assay.ts';
+import { freePort, ROOT, spawnAssay, tempDataDir } from '../test/support/spawn-assay.ts';
 import { median, round, type BenchResult } from './result.ts';
 
 const RUNS = Number(process.env.BENCH_STARTUP_RUNS ?? 3);
@@ -25,8 +32,32 @@ async function timeNode(args: string[]): Promise<number> {
   return performance.now() - started;
 }
 
-/** Milliseconds from spawning `assay start` to its first healthy /healthz; then stops it. */
-async function timeStart(dataDir: string): Promise<number> {
+/** CPU milliseconds (user + system) process `pid` has used so far; undefined where /proc is not. */
+function cpuMs(pid: number | undefined): number | undefined {
+  try {
+    // utime and stime are fields 14 and 15, in clock ticks (100 a second); the name (field 2) ends in ") ".
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+/** What bin/assay.mjs runs: the first build newer than every source file, else the sources. */
+function buildRun(): string {
+  const newest = (dir: string): number =>
+    readdirSync(dir, { withFileTypes: true }).reduce((m, e) => {
+      const path = join(dir, e.name);
+      if (e.isDirectory()) return path.endsWith('/src/web') ? m : Math.max(m, newest(path));
+      return e.name.endsWith('.ts') ? Math.max(m, statSync(path).mtimeMs) : m;
+    }, 0);
+  const sources = Math.max(...['src', 'config', 'workers'].map((d) => newest(join(ROOT, d))));
+  const builds = ['dist/src/bundle/main.js', 'dist/src/cli/main.js'];
+  return builds.find((b) => existsSync(join(ROOT, b)) && statSync(join(ROOT, b)).mtimeMs >= sources) ?? 'sources through tsx';
+}
+
+/** Milliseconds from spawning `assay start` to its first healthy /healthz, and the CPU it used; then stops it. */
+async function timeStart(dataDir: string): Promise<{ ms: number; cpu: number | undefined }> {
   const port = await freePort();
   const sqlPort = await freePort();
   const started = performance.now();
@@ -35,7 +66,7 @@ async function timeStart(dataDir: string): Promise<number> {
     for (;;) {
       if (p.child.exitCode !== null) throw new Error(`assay start exited early: ${p.stderr()}`);
       const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false);
-      if (ok) return performance.now() - started;
+      if (ok) return { ms: performance.now() - started, cpu: cpuMs(p.child.pid) };
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
   } finally {
@@ -51,8 +82,9 @@ export async function run(): Promise<BenchResult[]> {
     bare.push(await timeNode(['-e', '']));
     help.push(await timeNode(['bin/assay.mjs', '--help']));
   }
-  const cold: number[] = [];
-  const warm: number[] = [];
+  const cold: Array<{ ms: number; cpu: number | undefined }> = [];
+  const warm: Array<{ ms: number; cpu: number | undefined }> = [];
+  const load = loadavg()[0]!;
   for (let i = 0; i < RUNS; i++) {
     const dir = tempDataDir();
     try {
@@ -62,14 +94,19 @@ export async function run(): Promise<BenchResult[]> {
       dir.cleanup();
     }
   }
+  const cpu = (runs: typeof cold) => {
+    const known = runs.flatMap((r) => (r.cpu === undefined ? [] : [r.cpu]));
+    return known.length ? round(median(known), 0) : null;
+  };
+  const build = buildRun();
   const baseline = round(median(bare), 0);
   const figure = (name: string, times: number[], aim: string, params: Record<string, unknown>): BenchResult => {
     const value = round(median(times), 0);
     return { name, value, unit: 'ms', baseline, ratio: round(value / baseline, 1), aim, params: { runs: times.length, ...params } };
   };
   return [
-    figure('startup.cold', cold, 'value < 3000 ms', { data_dir: 'empty', until: '/healthz 200' }),
-    figure('startup.warm', warm, 'value < 1500 ms', { data_dir: 'migrated', until: '/healthz 200' }),
+    figure('startup.cold', cold.map((r) => r.ms), 'value < 3000 ms', { data_dir: 'empty', until: '/healthz 200', cpu_ms: cpu(cold), build, load_average: round(load, 1) }),
+    figure('startup.warm', warm.map((r) => r.ms), 'value < 1500 ms', { data_dir: 'migrated', until: '/healthz 200', cpu_ms: cpu(warm), build, load_average: round(load, 1) }),
     figure('cli.help', help, 'value < 400 ms', { command: 'assay --help' }),
   ];
 }

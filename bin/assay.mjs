@@ -1,11 +1,11 @@
 #!/usr/bin/env node
-// Runs the compiled JavaScript in dist/ when it is built and newer than every source file (fast:
-// no compiler in the way), otherwise the TypeScript sources through tsx, so an edit is never
-// hidden behind a stale build.
+// Runs the built JavaScript when it is newer than every source file (fast: no compiler in the way):
+// the bundle in dist/src/bundle (bin/bundle.mjs) or else the compiled files in dist/src; otherwise
+// the TypeScript sources through tsx, so an edit is never hidden behind a stale build.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 
 const root = new URL('..', import.meta.url);
-const compiled = new URL('dist/src/cli/main.js', root);
+const BUILDS = [new URL('dist/src/bundle/main.js', root), new URL('dist/src/cli/main.js', root)];
 
 /** Newest modification time under a source directory (the console has its own build: skipped). */
 function newestSource(dir) {
@@ -22,14 +22,18 @@ function newestSource(dir) {
   return newest;
 }
 
-function compiledIsFresh() {
-  if (process.env.ASSAY_FROM_SOURCE === '1' || !existsSync(compiled)) return false;
-  const built = statSync(compiled).mtimeMs;
-  return ['src', 'config', 'workers'].every((dir) => newestSource(new URL(dir, root).pathname) <= built);
+/** The first build that exists and is newer than every source file, if any. */
+function freshBuild() {
+  if (process.env.ASSAY_FROM_SOURCE === '1') return undefined;
+  const builds = BUILDS.filter((build) => existsSync(build));
+  if (builds.length === 0) return undefined;
+  const newest = Math.max(...['src', 'config', 'workers'].map((dir) => newestSource(new URL(dir, root).pathname)));
+  return builds.find((build) => statSync(build).mtimeMs >= newest);
 }
 
-if (compiledIsFresh()) {
-  await import(compiled.href);
+const build = freshBuild();
+if (build) {
+  await import(build.href);
 } else {
   const { register } = await import('tsx/esm/api');
   register();

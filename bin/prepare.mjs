@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm ci` runs this: it builds the web console (so `npm start` serves it on a fresh clone), the
-// compiled JavaScript the CLI runs when it is fresher than the sources (fast starts), and the
-// ready-made embedded database a first start unpacks. Where the sources are not there yet (a
+// compiled and bundled JavaScript the CLI runs when it is fresher than the sources (fast starts),
+// and the ready-made embedded database a first start unpacks. Where the sources are not there yet (a
 // Docker layer that installs dependencies first), it does nothing.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -14,6 +14,7 @@ if (!existsSync(new URL('src/web/vite.config.ts', root))) {
 const steps = [
   ['npm', ['run', 'build:web']],
   ['npx', ['tsc', '-p', 'tsconfig.build.json']],
+  [process.execPath, ['bin/bundle.mjs']],
   [process.execPath, ['bin/pglite-template.mjs']],
 ];
 for (const [command, args] of steps) {

@@ -1,10 +1,10 @@
 /** The HTTP application: plugins, auth, error mapping, and every route module. */
-import swagger from '@fastify/swagger';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { httpRequests } from '../observability/metrics.ts';
 import { registerAuth } from './auth.ts';
-import { recordRoutes } from './route-table.ts';
+import { recordedRoutes, recordRoutes } from './route-table.ts';
 import { describeRoute } from './openapi-docs.ts';
+import { openApiSpec } from './openapi-spec.ts';
 import type { AppContext } from './context.ts';
 import { errorResponse } from './error-status.ts';
 import { parseJsonBody } from './json-body.ts';
@@ -61,13 +61,6 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   });
 
   recordRoutes(app);
-  await app.register(swagger, {
-    openapi: {
-      info: { title: 'Assay API', version: '1', description: 'Quality monitoring for GenAI applications' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
-      security: [{ bearer: [] }],
-    },
-  });
 
   app.setErrorHandler((error, request, reply) => {
     const { status, body } = errorResponse(error, { bodyLimitBytes: ctx.config.bodyLimitBytes });
@@ -90,6 +83,14 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   registerAuth(app, ctx);
   app.addHook('onRoute', describeRoute);
   for (const routes of ROUTES) await routes(app, ctx);
-  app.get('/api/v1/openapi.json', { config: { role: 'public' } }, async () => app.swagger());
+  // Built on the first request: a start does not pay for the document (or for @fastify/swagger).
+  let spec: Promise<Record<string, unknown>> | undefined;
+  app.get('/api/v1/openapi.json', { config: { role: 'public' } }, async () => {
+    spec ??= openApiSpec(recordedRoutes(app)).catch((error: unknown) => {
+      spec = undefined;
+      throw error;
+    });
+    return spec;
+  });
   return app;
 }

@@ -3,6 +3,8 @@ import { loadConfig } from '../../config/index.ts';
 import { silentLogger } from '../observability/logger.ts';
 import { buildApp } from './app.ts';
 import type { AppContext } from './context.ts';
+import { openApiSpec } from './openapi-spec.ts';
+import { recordedRoutes } from './route-table.ts';
 
 export async function openApiDocument(): Promise<unknown> {
   const ctx = {
@@ -12,7 +14,7 @@ export async function openApiDocument(): Promise<unknown> {
   } as unknown as AppContext;
   const app = await buildApp(ctx);
   await app.ready();
-  const doc = app.swagger();
+  const doc = await openApiSpec(recordedRoutes(app));
   await app.close();
   return doc;
 }

@@ -32,3 +32,8 @@ export function routeTable(app: FastifyInstance): RouteEntry[] {
       .map((method) => ({ method, url: route.url, role: (route.config as { role?: string } | undefined)?.role })),
   );
 }
+
+/** The recorded routes' own options (the OpenAPI document registers them again). */
+export function recordedRoutes(app: FastifyInstance): readonly RouteOptions[] {
+  return tables.get(app) ?? [];
+}

@@ -51,6 +51,7 @@ async function runDemo(): Promise<void> {
   const runtime = await openRuntime(config, log);
   const { ctx } = runtime;
   try {
+    await runtime.started();
     const judge = ctx.judge;
     console.log(judge.offline
       ? 'judge: the offline heuristic judge (no ASSAY_JUDGE_BASE_URL or API key configured); verdicts are labelled offline-heuristic'

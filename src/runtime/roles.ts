@@ -6,14 +6,18 @@ import type { Runtime } from './runtime.ts';
 export type ProcessRole = 'api' | 'worker' | 'scheduler';
 
 /**
- * Starts loading the roles' modules (the HTTP stack, the job handlers, the scheduler) without
- * waiting, so their imports overlap the database's start instead of following it.
+ * Starts loading the modules needed to listen without waiting, so their imports overlap the
+ * database's start instead of following it. Only the API's (or, without the API, the worker's and
+ * scheduler's): with the API in the process, the worker and the scheduler load once it listens.
  */
 export function preloadRoles(roles: readonly ProcessRole[]): void {
   const loading: Array<Promise<unknown>> = [];
-  if (roles.includes('worker')) loading.push(import('../../workers/index.ts'));
-  if (roles.includes('scheduler')) loading.push(import('../services/monitor-scheduler.ts'));
-  if (roles.includes('api')) loading.push(import('../api/app.ts'));
+  if (roles.includes('api')) {
+    loading.push(import('../api/app.ts'));
+  } else {
+    if (roles.includes('worker')) loading.push(import('../../workers/index.ts'));
+    if (roles.includes('scheduler')) loading.push(import('../services/monitor-scheduler.ts'));
+  }
   // A failure here surfaces again, with its context, when startRoles imports the same module.
   for (const promise of loading) promise.catch(() => {});
 }
@@ -39,6 +43,22 @@ export async function startRoles(runtime: Runtime, roles: readonly ProcessRole[]
     runtime.onShutdown('metrics closed', () => metrics.close());
     ctx.log.info({ url: metrics.url }, 'metrics listening');
   }
+  // The API listens first: it is what a user (and a health check) waits for. Jobs enqueued before
+  // the worker starts wait in the queue, and the scheduler's first tick is a cron tick away anyway.
+  if (roles.includes('api')) {
+    const { buildApp } = await import('../api/app.ts');
+    const app = await buildApp(ctx);
+    url = await app.listen({ host: ctx.config.host, port: ctx.config.port });
+    runtime.onShutdown('api closed', () => app.close(), { intake: true });
+    ctx.log.info({ url }, 'api listening');
+    if (ctx.config.otlpGrpcPort !== null) {
+      const { startOtlpGrpcServer } = await import('../api/otlp-grpc.ts');
+      const grpc = await startOtlpGrpcServer(ctx, ctx.config.host, ctx.config.otlpGrpcPort);
+      runtime.onShutdown('otlp grpc closed', () => grpc.close(Math.min(5_000, Math.floor(ctx.config.shutdownTimeoutMs * 0.2))), { intake: true });
+      ctx.log.info({ host: ctx.config.host, port: grpc.port }, 'otlp grpc listening');
+    }
+  }
+  await runtime.started();
   // Each role loads only its own modules: a worker does not need the HTTP stack in memory.
   if (roles.includes('worker')) {
     const { jobHandlers } = await import('../../workers/index.ts');
@@ -50,20 +70,6 @@ export async function startRoles(runtime: Runtime, roles: readonly ProcessRole[]
     const scheduler = await startScheduler(ctx);
     runtime.onShutdown('scheduler stopped', () => scheduler.stop());
     ctx.log.info({ cron: ctx.config.schedulerCron }, 'scheduler started');
-  }
-  if (roles.includes('api')) {
-    const { buildApp } = await import('../api/app.ts');
-    const app = await buildApp(ctx);
-    url = await app.listen({ host: ctx.config.host, port: ctx.config.port });
-    // Registered last, so it runs first: intake stops before jobs drain.
-    runtime.onShutdown('api closed', () => app.close());
-    ctx.log.info({ url }, 'api listening');
-    if (ctx.config.otlpGrpcPort !== null) {
-      const { startOtlpGrpcServer } = await import('../api/otlp-grpc.ts');
-      const grpc = await startOtlpGrpcServer(ctx, ctx.config.host, ctx.config.otlpGrpcPort);
-      runtime.onShutdown('otlp grpc closed', () => grpc.close(Math.min(5_000, Math.floor(ctx.config.shutdownTimeoutMs * 0.2))));
-      ctx.log.info({ host: ctx.config.host, port: grpc.port }, 'otlp grpc listening');
-    }
   }
   return url ? { url } : {};
 }

@@ -9,14 +9,22 @@ import { createQueue, loadQueueModule } from '../queue/create-queue.ts';
 import { createContext, type AppContext } from '../services/context.ts';
 import { connectDatabase, type DatabaseHandle } from '../storage/connect.ts';
 import { migrateToLatest } from '../storage/migrate.ts';
+import { ensurePartitions } from '../storage/partitions.ts';
 
 export interface Runtime {
   readonly ctx: AppContext;
   /**
-   * Registers a step to run at shutdown, before the queue and database close. Runs newest first;
-   * `done` is logged when it has finished, so the order can be read from the log.
+   * Registers a step to run at shutdown, before the queue and database close. Runs newest first,
+   * except that steps marked `intake` (listeners that take requests) all run before the others, so
+   * intake stops before jobs drain whatever order the roles started in; `done` is logged when it
+   * has finished, so the order can be read from the log.
    */
-  onShutdown(done: string, step: () => Promise<void>): void;
+  onShutdown(done: string, step: () => Promise<void>, options?: { intake?: boolean }): void;
+  /**
+   * Resolves when what the start left running has finished (embedded: making sure the days' trace
+   * partitions exist); rejects with its failure. Roles await it once they listen.
+   */
+  started(): Promise<void>;
   /** The ordered, idempotent shutdown. */
   shutdown(): Promise<void>;
 }
@@ -34,14 +42,23 @@ export async function openRuntime(config: Config, log: Logger, options: RuntimeO
   if (config.redisUrl) await loadQueueModule();
   log.info({ config: redactConfig(config), mode: modeOf(config) }, 'starting');
   const database: DatabaseHandle = await connectDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  let partitionsAhead: Promise<void> = Promise.resolve();
   if (options.migrate ?? true) {
-    const applied = await migrateToLatest(database.db);
+    const embedded = database.kind === 'pglite';
+    const applied = await migrateToLatest(database.db, { partitions: !embedded });
     if (applied.length > 0) log.info({ applied }, 'migrations applied');
+    // Embedded, the partition check runs while the API starts instead of before: PGlite is one
+    // backend and the check holds it from its first query to its last, so a request that arrives
+    // meanwhile waits behind it and never writes before its day's partition exists.
+    if (embedded) {
+      partitionsAhead = database.db.connection().execute(async (db) => void (await ensurePartitions(db)));
+      partitionsAhead.catch((err: unknown) => log.error({ err }, 'cannot make the trace partitions ahead'));
+    }
   }
   const queue = await createQueue(config, log.child({ component: 'queue' }));
   const ctx = createContext({ config, db: database.db, dbKind: database.kind, queue, log });
   if (ctx.judge.offline) log.info('no judge endpoint configured: using the offline heuristic judge');
-  const steps: Array<{ done: string; step: () => Promise<void> }> = [];
+  const steps: Array<{ done: string; step: () => Promise<void>; intake?: boolean }> = [];
   if (options.serveSql && database.embedded && config.sqlPort !== undefined) {
     try {
       const port = await serveSql(database.embedded, config.sqlPort);
@@ -56,7 +73,8 @@ export async function openRuntime(config: Config, log: Logger, options: RuntimeO
   let closing: Promise<void> | undefined;
   return {
     ctx,
-    onShutdown: (done, step) => steps.push({ done, step }),
+    started: () => partitionsAhead,
+    onShutdown: (done, step, stepOptions) => steps.push({ done, step, intake: stepOptions?.intake ?? false }),
     shutdown: () => {
       closing ??= (async () => {
         ctx.lifecycle.shuttingDown = true;
@@ -69,7 +87,8 @@ export async function openRuntime(config: Config, log: Logger, options: RuntimeO
             log.error({ err }, `shutdown step failed before '${done}'`);
           }
         };
-        for (const { done, step } of [...steps].reverse()) await run(done, step);
+        const newestFirst = [...steps].reverse();
+        for (const { done, step } of [...newestFirst.filter((s) => s.intake), ...newestFirst.filter((s) => !s.intake)]) await run(done, step);
         // Active jobs get most of the stop deadline; what is left closes Redis and the database.
         await run('jobs drained', () => queue.stopWorker(Math.min(10_000, Math.floor(config.shutdownTimeoutMs * 0.6))));
         await run('queue closed', () => queue.close());

@@ -3,13 +3,14 @@
  * package, with our own retry policy (the package's retries are off), bounded concurrency, a shared
  * rate limit, a deadline per attempt and the caller's AbortSignal.
  */
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
 import type { Redis } from 'ioredis';
 import type { z } from 'zod';
 import type { Config } from '../../config/index.ts';
 import { AssayError, type ErrorCode } from '../domain/errors.ts';
 import type { JsonValue } from '../domain/trace.ts';
-import { backoffMs, classifyFailure, redactSecrets, type FailureClass } from './judge-failure.ts';
+import { backoffMs, redactSecrets } from './judge-backoff.ts';
+import type { classifyFailure, FailureClass } from './judge-failure.ts';
 import { parseJudgeJson } from './judge-output.ts';
 import { acquireRate, createRateLimiter, type RateLimiter } from './rate-limiter.ts';
 import { abortableDelay, Semaphore } from './semaphore.ts';
@@ -85,7 +86,7 @@ const OUTPUT_ALLOWANCE = 512;
 
 export class JudgeClient {
   readonly model: string;
-  private readonly openai: OpenAI;
+  private sdk: Promise<{ openai: OpenAI; classifyFailure: typeof classifyFailure }> | undefined;
   private readonly semaphore: Semaphore;
   private readonly limiter: RateLimiter | null;
   private readonly counters: JudgeStats = emptyStats();
@@ -94,17 +95,28 @@ export class JudgeClient {
   constructor(private readonly options: JudgeClientOptions) {
     this.model = options.model;
     this.endpointKey = options.baseUrl ?? 'https://api.openai.com/v1';
-    this.openai = new OpenAI({
-      baseURL: options.baseUrl,
-      // Local endpoints (vLLM, Ollama, the offline judge) need no key, but the package insists on one.
-      apiKey: options.apiKey ?? 'no-key',
-      maxRetries: 0,
-      // Our own deadline fires first; this one only guards against a bug in ours.
-      timeout: options.timeoutMs + 5_000,
-      ...(options.fetch ? { fetch: options.fetch } : {}),
-    });
     this.semaphore = new Semaphore(options.concurrency);
     this.limiter = createRateLimiter({ rpm: options.rpm, tpm: options.tpm }, options.redis, options.redisPrefix);
+  }
+
+  /**
+   * The `openai` client and the failure policy that knows its errors, loaded on the first call: a
+   * process that never calls the judge (or not yet: a start) does not load the package's modules.
+   */
+  private openai() {
+    this.sdk ??= Promise.all([import('openai'), import('./judge-failure.ts')]).then(([{ default: OpenAI }, { classifyFailure }]) => ({
+      openai: new OpenAI({
+        baseURL: this.options.baseUrl,
+        // Local endpoints (vLLM, Ollama, the offline judge) need no key, but the package insists on one.
+        apiKey: this.options.apiKey ?? 'no-key',
+        maxRetries: 0,
+        // Our own deadline fires first; this one only guards against a bug in ours.
+        timeout: this.options.timeoutMs + 5_000,
+        ...(this.options.fetch ? { fetch: this.options.fetch } : {}),
+      }),
+      classifyFailure,
+    }));
+    return this.sdk;
   }
 
   /** Counters since the client was made (a copy). */
@@ -207,6 +219,7 @@ export class JudgeClient {
   private async send<T>(model: string, request: JudgeRequest<T>, jsonMode: boolean) {
     // One controller for both the deadline and the caller: cheaper than AbortSignal.any on every attempt,
     // and the listener is removed below so long-lived caller signals do not collect them.
+    const { openai, classifyFailure } = await this.openai();
     request.signal?.throwIfAborted();
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(new Error('judge deadline')), this.options.timeoutMs);
@@ -214,7 +227,7 @@ export class JudgeClient {
     request.signal?.addEventListener('abort', onCallerAbort, { once: true });
     const signal = deadline.signal;
     try {
-      const completion = await this.openai.chat.completions.create(
+      const completion = await openai.chat.completions.create(
         {
           model,
           temperature: 0,

@@ -3,6 +3,9 @@
  * (back off and retry) or unrecoverable (stop). Kept apart from the client so the policy reads in one place.
  */
 import { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
+import { redactSecrets } from './judge-backoff.ts';
+
+export { backoffMs, redactSecrets } from './judge-backoff.ts';
 
 export type FailureClass =
   | { kind: 'rate_limited'; retryAfterMs: number | null; message: string }
@@ -42,18 +45,6 @@ export function retryAfterMs(headers: Headers | undefined): number | null {
   if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
   const date = Date.parse(raw);
   return Number.isNaN(date) ? null : Math.max(0, date - Date.now());
-}
-
-/** Exponential backoff with full jitter: 250 ms, 500 ms, 1 s … capped at 20 s. */
-export function backoffMs(attempt: number, baseMs = 250, capMs = 20_000): number {
-  const ceiling = Math.min(capMs, baseMs * 2 ** Math.max(0, attempt - 1));
-  return ceiling / 2 + Math.random() * (ceiling / 2);
-}
-
-/** Key-shaped strings out of endpoint messages (OpenAI echoes part of a bad key in its 401 text). */
-export function redactSecrets(text: string, apiKey?: string): string {
-  const masked = apiKey && apiKey.length >= 4 ? text.replaceAll(apiKey, '[redacted]') : text;
-  return masked.replace(/\b(sk|rk|pk)-[A-Za-z0-9_*-]{6,}/g, '$1-[redacted]');
 }
 
 function messageOf(error: unknown): string {

@@ -4,7 +4,7 @@
  * answer that is neither text nor a chat completion, a timeout) becomes a TARGET_ERROR naming the
  * reason; the caller marks the row errored and the run goes on.
  */
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
 import { z } from 'zod';
 import { originOf, readTargetSecret, type Config } from '../../config/index.ts';
 import { AssayError, invalid } from '../domain/errors.ts';
@@ -88,6 +88,13 @@ export interface TargetAnswer {
 
 export type TargetCall = (inputs: JsonObject, signal: AbortSignal) => Promise<TargetAnswer>;
 
+let loadedOpenAI: typeof import('openai') | undefined;
+
+async function loadOpenAI(): Promise<typeof import('openai')> {
+  loadedOpenAI ??= await import('openai');
+  return loadedOpenAI;
+}
+
 const targetError = (reason: string, cause?: unknown) => new AssayError('TARGET_ERROR', reason, { cause });
 
 /** A function calling the target; one client per call site, reused for every row. */
@@ -111,21 +118,27 @@ function openaiTarget(
   outbound: OutboundHttp,
   key: string | undefined,
 ): TargetCall {
-  const client = new OpenAI({
-    baseURL: target.base_url,
-    // The package insists on a key; local endpoints (vLLM, Ollama) ignore it.
-    apiKey: key ?? 'unused',
-    // A retry would call the target twice for one row; a failed row is reported instead.
-    maxRetries: 0,
-    timeout: target.timeout_ms ?? 60_000,
-    fetch: outbound.fetch,
-  });
+  // Made on the first row: the package's modules load only where a target is called.
+  let client: Promise<OpenAI> | undefined;
+  const clientOf = () =>
+    (client ??= loadOpenAI().then(
+      ({ default: OpenAI }) =>
+        new OpenAI({
+          baseURL: target.base_url,
+          // The package insists on a key; local endpoints (vLLM, Ollama) ignore it.
+          apiKey: key ?? 'unused',
+          // A retry would call the target twice for one row; a failed row is reported instead.
+          maxRetries: 0,
+          timeout: target.timeout_ms ?? 60_000,
+          fetch: outbound.fetch,
+        }),
+    ));
   const price = config.judge.prices[target.model];
   return async (inputs, signal) => {
     const messages = chatMessages(inputs, target.system_prompt);
     let completion: OpenAI.Chat.Completions.ChatCompletion;
     try {
-      completion = await client.chat.completions.create({ model: target.model, messages }, { signal });
+      completion = await (await clientOf()).chat.completions.create({ model: target.model, messages }, { signal });
     } catch (error) {
       signal.throwIfAborted();
       throw targetError(`target ${target.base_url}: ${failureReason(error)}`, error);
@@ -157,9 +170,11 @@ function chatMessages(inputs: JsonObject, systemPrompt: string | undefined): Ope
  * are readable by every reader.
  */
 function failureReason(error: unknown): string {
-  if (error instanceof OpenAI.APIError && error.status !== undefined) return `HTTP ${error.status}`;
-  if (error instanceof OpenAI.APIConnectionTimeoutError) return 'no answer in time';
-  const cause = error instanceof OpenAI.APIConnectionError ? (error as Error).cause : error;
+  // An error of the package's exists only once the package is loaded.
+  const sdk = loadedOpenAI;
+  if (sdk && error instanceof sdk.APIError && error.status !== undefined) return `HTTP ${error.status}`;
+  if (sdk && error instanceof sdk.APIConnectionTimeoutError) return 'no answer in time';
+  const cause = sdk && error instanceof sdk.APIConnectionError ? (error as Error).cause : error;
   if (cause instanceof AssayError) return cause.message.replace(/^target /, '');
   const code = (cause as NodeJS.ErrnoException | undefined)?.code;
   return code ? `connection failed (${code})` : 'connection failed';

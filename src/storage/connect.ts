@@ -5,7 +5,6 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Kysely, PostgresDialect, sql, type Transaction } from 'kysely';
-import pg from 'pg';
 import type { PGlite } from '@electric-sql/pglite';
 import { PGliteDialect } from './pglite-dialect.ts';
 import { pgliteExtensions } from './pglite-extensions.ts';
@@ -27,11 +26,9 @@ export interface DatabaseHandle {
   close(): Promise<void>;
 }
 
+// Counts, epoch milliseconds and sequence numbers fit in a double; nanosecond times are read as text.
 const INT8 = 20;
 const NUMERIC = 1700;
-// Counts, epoch milliseconds and sequence numbers fit in a double; nanosecond times are read as text.
-pg.types.setTypeParser(INT8, (v) => Number(v));
-pg.types.setTypeParser(NUMERIC, (v) => Number(v));
 
 export interface ConnectOptions {
   databaseUrl?: string | undefined;
@@ -42,6 +39,10 @@ export interface ConnectOptions {
 
 export async function connectDatabase(options: ConnectOptions): Promise<DatabaseHandle> {
   if (options.databaseUrl) {
+    // Imported here: the embedded database does not need the pg driver's modules.
+    const { default: pg } = await import('pg');
+    pg.types.setTypeParser(INT8, (v) => Number(v));
+    pg.types.setTypeParser(NUMERIC, (v) => Number(v));
     const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10 });
     // A client that loses its server (a restart, an administrator's terminate) must not crash the
     // process: idle ones are dropped by the pool and the next checkout reconnects; one checked out
@@ -54,18 +55,16 @@ export async function connectDatabase(options: ConnectOptions): Promise<Database
   const { PGlite } = await import('@electric-sql/pglite');
   const dataDir = options.dataDir ?? './.assay';
   let location = dataDir;
-  let template: Blob | undefined;
   if (!dataDir.startsWith('memory://')) {
     location = resolve(dataDir, 'pgdata');
     mkdirSync(location, { recursive: true });
     // A first start: unpack the ready-made database rather than run initdb and every migration.
     if (!existsSync(resolve(location, 'PG_VERSION'))) {
-      const [{ loadTemplate }, { migrationNames }] = await Promise.all([import('./pglite-template.ts'), import('./migrate.ts')]);
-      template = loadTemplate(migrationNames());
+      const [{ unpackTemplate }, { migrationNames }] = await Promise.all([import('./pglite-template.ts'), import('./migrate.ts')]);
+      unpackTemplate(migrationNames(), location);
     }
   }
   const pglite = await PGlite.create(location, {
-    ...(template ? { loadDataDir: template } : {}),
     extensions: await pgliteExtensions(),
     parsers: { [INT8]: (v: string) => Number(v), [NUMERIC]: (v: string) => Number(v) },
   });

@@ -41,9 +41,18 @@ const migrations: Record<string, Migration> = {
   '022-backfill-budgets': backfillBudgets,
 };
 
-export async function migrateToLatest<DB>(db: Kysely<DB>): Promise<string[]> {
+export interface MigrateOptions {
+  /**
+   * Make sure the days' trace partitions exist once migrated. Default true; false leaves it to the
+   * caller (`ensurePartitions`), before the database takes any trace.
+   */
+  partitions?: boolean;
+}
+
+export async function migrateToLatest<DB>(db: Kysely<DB>, options: MigrateOptions = {}): Promise<string[]> {
+  const partitions = options.partitions ?? true;
   if (await upToDate(db)) {
-    await ensureTimePartitions(db);
+    if (partitions) await ensureTimePartitions(db);
     return [];
   }
   const migrator = new Migrator({
@@ -59,7 +68,7 @@ export async function migrateToLatest<DB>(db: Kysely<DB>): Promise<string[]> {
     const reason = describeDatabaseError(result.error);
     throw new Error(failed ? `migration ${failed.migrationName} failed: ${reason}` : `cannot migrate the database: ${reason}`, { cause: result.error });
   }
-  await ensureTimePartitions(db);
+  if (partitions) await ensureTimePartitions(db);
   return (result.results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
 

@@ -3,12 +3,14 @@
  * as a tarball made at build time (`npm ci`, `npm run build`). A first start on an empty data
  * directory unpacks it instead of running initdb and the migrations — seconds instead of tens of
  * seconds. Used only when it was made by the same PGlite version and its migrations are all still
- * known; anything it lacks is migrated as usual right after.
+ * known; anything it lacks is migrated as usual right after. Dumped after a checkpoint, so a first
+ * start has no write-ahead log to replay.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { untarGzip } from './untar.ts';
 
 interface TemplateInfo {
   pglite: string;
@@ -30,18 +32,36 @@ function pgliteVersion(): string {
   return manifest.version;
 }
 
-/** The template as a Blob for `PGlite.create({ loadDataDir })`, or undefined when there is none fit to use. */
-export function loadTemplate(knownMigrations: readonly string[]): Blob | undefined {
+/**
+ * Unpacks the template into `location` (a data directory without a database yet) when there is one
+ * fit to use; false when there is none (PGlite then runs initdb). Unpacked beside it and renamed into
+ * place, so a start stopped halfway leaves no half-made database behind.
+ */
+export function unpackTemplate(knownMigrations: readonly string[], location: string): boolean {
   const files = templateFiles();
-  if (!existsSync(files.archive) || !existsSync(files.info)) return undefined;
+  if (!existsSync(files.archive) || !existsSync(files.info)) return false;
+  // A directory that already holds files is left to PGlite, as it is when there is no template.
+  if (readdirSync(location).length > 0) return false;
+  let archive: Buffer;
   try {
     const info = JSON.parse(readFileSync(files.info, 'utf8')) as TemplateInfo;
-    if (info.pglite !== pgliteVersion()) return undefined;
-    if (!info.migrations.every((name) => knownMigrations.includes(name))) return undefined;
-    return new Blob([readFileSync(files.archive)]);
+    if (info.pglite !== pgliteVersion()) return false;
+    if (!info.migrations.every((name) => knownMigrations.includes(name))) return false;
+    archive = readFileSync(files.archive);
   } catch {
-    return undefined;
+    return false;
   }
+  const unpacking = `${location}.unpacking`;
+  rmSync(unpacking, { recursive: true, force: true });
+  try {
+    untarGzip(archive, unpacking);
+  } catch {
+    rmSync(unpacking, { recursive: true, force: true });
+    return false;
+  }
+  rmdirSync(location);
+  renameSync(unpacking, location);
+  return true;
 }
 
 /** Builds the template: a fresh in-memory PGlite, every migration, its data directory dumped. */
@@ -55,6 +75,9 @@ export async function writeTemplate(): Promise<string> {
   const db = new Kysely<unknown>({ dialect: new PGliteDialect(pglite) });
   try {
     await migrateToLatest(db);
+    // A dump is a copy of a running server: without a checkpoint first, every first start would
+    // replay the migrations' write-ahead log before it answers.
+    await pglite.exec('checkpoint');
     const archive = await pglite.dumpDataDir('gzip');
     const files = templateFiles();
     mkdirSync(dirname(files.archive), { recursive: true });

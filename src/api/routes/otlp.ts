@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { bodyEncodingOf, decompressedBody } from '../body-encoding.ts';
-import { decodeOtlpRequest, encodeExportResponse } from '../otlp-decode.ts';
+import type { encodeExportResponse } from '../otlp-decode.ts';
 import { ingestRejected } from '../../observability/metrics.ts';
 import { ingestOtlpExport, type OtlpExportResult } from '../../services/otlp-ingest.ts';
 import type { AppContext } from '../context.ts';
@@ -33,6 +33,8 @@ async function otlpRoute(app: FastifyInstance, ctx: AppContext): Promise<void> {
 
   app.post('/v1/traces', { config: { role: 'writer' } }, async (request, reply) => {
     try {
+      // Loaded on the first export: the OTLP message definitions are many modules a start can skip.
+      const { decodeOtlpRequest, encodeExportResponse } = await import('../otlp-decode.ts');
       const contentType = String(request.headers['content-type'] ?? 'application/json');
       const header = request.headers['x-assay-experiment-id'] ?? request.headers['x-mlflow-experiment-id'];
       const result = await ingestOtlpExport(
@@ -40,7 +42,7 @@ async function otlpRoute(app: FastifyInstance, ctx: AppContext): Promise<void> {
         decodeOtlpRequest(request.body as Buffer | unknown, contentType),
         Array.isArray(header) ? header[0] : header,
       );
-      return send(reply, contentType, result);
+      return send(reply, contentType, result, encodeExportResponse);
     } catch (error) {
       ingestRejected.inc({ protocol: 'otlp', code: errorResponse(error).body.error_code });
       throw error;
@@ -48,9 +50,9 @@ async function otlpRoute(app: FastifyInstance, ctx: AppContext): Promise<void> {
   });
 }
 
-function send(reply: FastifyReply, contentType: string, result: OtlpExportResult) {
+function send(reply: FastifyReply, contentType: string, result: OtlpExportResult, encode: typeof encodeExportResponse) {
   if (contentType.includes('protobuf')) {
-    return reply.code(200).type('application/x-protobuf').send(encodeExportResponse(result.rejectedSpans, result.errorMessage));
+    return reply.code(200).type('application/x-protobuf').send(encode(result.rejectedSpans, result.errorMessage));
   }
   const partialSuccess = result.rejectedSpans > 0 ? { rejectedSpans: result.rejectedSpans, errorMessage: result.errorMessage } : {};
   return reply.code(200).send({ partialSuccess, spans: result.spans });
