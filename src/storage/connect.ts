@@ -38,6 +38,12 @@ export interface ConnectOptions {
   /** Directory for PGlite; `memory://` keeps it in memory (tests). */
   dataDir?: string;
   poolSize?: number;
+  /**
+   * PGlite only: a data directory dump (`dumpDataDir`) to start from instead of an empty database,
+   * e.g. an already migrated one for `memory://` (tests); a directory that already holds a database
+   * ignores it.
+   */
+  fromTemplate?: Blob;
 }
 
 export async function connectDatabase(options: ConnectOptions): Promise<DatabaseHandle> {
@@ -54,12 +60,14 @@ export async function connectDatabase(options: ConnectOptions): Promise<Database
   const { PGlite } = await import('@electric-sql/pglite');
   const dataDir = options.dataDir ?? './.assay';
   let location = dataDir;
-  let template: Blob | undefined;
+  let template = options.fromTemplate;
   if (!dataDir.startsWith('memory://')) {
     location = resolve(dataDir, 'pgdata');
     mkdirSync(location, { recursive: true });
-    // A first start: unpack the ready-made database rather than run initdb and every migration.
-    if (!existsSync(resolve(location, 'PG_VERSION'))) {
+    if (existsSync(resolve(location, 'PG_VERSION'))) {
+      template = undefined;
+    } else if (!template) {
+      // A first start: unpack the ready-made database rather than run initdb and every migration.
       const [{ loadTemplate }, { migrationNames }] = await Promise.all([import('./pglite-template.ts'), import('./migrate.ts')]);
       template = loadTemplate(migrationNames());
     }

@@ -30,39 +30,55 @@ function pgliteVersion(): string {
   return manifest.version;
 }
 
-/** The template as a Blob for `PGlite.create({ loadDataDir })`, or undefined when there is none fit to use. */
-export function loadTemplate(knownMigrations: readonly string[]): Blob | undefined {
+/** The template's archive when it is fit to use (made by this PGlite version, every migration still known). */
+export function usableTemplateArchive(knownMigrations: readonly string[]): string | undefined {
   const files = templateFiles();
   if (!existsSync(files.archive) || !existsSync(files.info)) return undefined;
   try {
     const info = JSON.parse(readFileSync(files.info, 'utf8')) as TemplateInfo;
     if (info.pglite !== pgliteVersion()) return undefined;
     if (!info.migrations.every((name) => knownMigrations.includes(name))) return undefined;
-    return new Blob([readFileSync(files.archive)]);
+    return files.archive;
   } catch {
     return undefined;
   }
 }
 
-/** Builds the template: a fresh in-memory PGlite, every migration, its data directory dumped. */
-export async function writeTemplate(): Promise<string> {
+/** The template as a Blob for `PGlite.create({ loadDataDir })`, or undefined when there is none fit to use. */
+export function loadTemplate(knownMigrations: readonly string[]): Blob | undefined {
+  const archive = usableTemplateArchive(knownMigrations);
+  try {
+    return archive ? new Blob([readFileSync(archive)]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A fresh in-memory PGlite with every migration applied: its data directory as a gzipped tarball. */
+export async function migratedDataDir(): Promise<Blob> {
   const { PGlite } = await import('@electric-sql/pglite');
   const { Kysely } = await import('kysely');
   const { PGliteDialect } = await import('./pglite-dialect.ts');
-  const { migrateToLatest, migrationNames } = await import('./migrate.ts');
+  const { migrateToLatest } = await import('./migrate.ts');
   const { pgliteExtensions } = await import('./pglite-extensions.ts');
   const pglite = await PGlite.create('memory://', { extensions: await pgliteExtensions() });
   const db = new Kysely<unknown>({ dialect: new PGliteDialect(pglite) });
   try {
     await migrateToLatest(db);
-    const archive = await pglite.dumpDataDir('gzip');
-    const files = templateFiles();
-    mkdirSync(dirname(files.archive), { recursive: true });
-    writeFileSync(files.archive, Buffer.from(await archive.arrayBuffer()));
-    writeFileSync(files.info, `${JSON.stringify({ pglite: pgliteVersion(), migrations: migrationNames() } satisfies TemplateInfo)}\n`);
-    return files.archive;
+    return await pglite.dumpDataDir('gzip');
   } finally {
     await db.destroy();
     await pglite.close();
   }
+}
+
+/** Builds the template (dist/pglite-template.tar.gz and its description). */
+export async function writeTemplate(): Promise<string> {
+  const { migrationNames } = await import('./migrate.ts');
+  const archive = await migratedDataDir();
+  const files = templateFiles();
+  mkdirSync(dirname(files.archive), { recursive: true });
+  writeFileSync(files.archive, Buffer.from(await archive.arrayBuffer()));
+  writeFileSync(files.info, `${JSON.stringify({ pglite: pgliteVersion(), migrations: migrationNames() } satisfies TemplateInfo)}\n`);
+  return files.archive;
 }
