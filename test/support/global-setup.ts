@@ -21,7 +21,22 @@ import { adminQuery, dropRunDatabases, TEST_ENV, testDatabaseUrl } from './datab
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
+/** Set once per vitest process: every project that needs databases names this file, one run makes them. */
+const ONCE = Symbol.for('assay.test.templates');
+type Global = typeof globalThis & { [ONCE]?: Promise<unknown> };
+
 export default async function setup(): Promise<() => Promise<void>> {
+  const global = globalThis as Global;
+  if (global[ONCE]) {
+    await global[ONCE];
+    return async () => {};
+  }
+  const made = makeTemplates();
+  global[ONCE] = made;
+  return made;
+}
+
+async function makeTemplates(): Promise<() => Promise<void>> {
   const run = `${process.pid.toString(36)}${randomBytes(3).toString('hex')}`;
   const template = `assay_template_${run}`;
   const scratch = mkdtempSync(join(tmpdir(), 'assay-test-template-'));
