@@ -86,14 +86,19 @@ export async function adminQuery(text: string): Promise<void> {
   }
 }
 
-/** Drops every test database of one run that is still there. */
+/** The name of a run's template database. */
+export function templateDatabaseName(run: string): string {
+  return `assay_template_${run}`;
+}
+
+/** Drops the template and every test database of one run that are still there. */
 export async function dropRunDatabases(run: string): Promise<void> {
   const client = new pg.Client({ connectionString: ADMIN_URL });
   await client.connect();
   try {
     const { rows } = await client.query<{ datname: string }>(
-      `select datname from pg_database where datname like $1`,
-      [`assay\\_test\\_${run}\\_%`],
+      `select datname from pg_database where datname = $1 or datname like $2 order by datname = $1`,
+      [templateDatabaseName(run), `assay\\_test\\_${run}\\_%`],
     );
     for (const { datname } of rows) await client.query(`drop database if exists ${datname} with (force)`);
   } finally {

@@ -8,8 +8,10 @@
  *   than every source that shapes the schema; otherwise one made here into a temporary file.
  *
  * The teardown (also after failures) drops the template and any test database of this run that is
- * still there, and removes the temporary file. Workers learn the names through the environment.
+ * still there, and removes the temporary file; an interrupted run leaves that to a detached process.
+ * Workers learn the names through the environment.
  */
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
@@ -17,7 +19,7 @@ import { join, resolve } from 'node:path';
 import { connectDatabase } from '../../src/storage/connect.ts';
 import { migrateToLatest, migrationNames } from '../../src/storage/migrate.ts';
 import { migratedDataDir, usableTemplateArchive } from '../../src/storage/pglite-template.ts';
-import { adminQuery, dropRunDatabases, TEST_ENV, testDatabaseUrl } from './database.ts';
+import { adminQuery, dropRunDatabases, templateDatabaseName, TEST_ENV, testDatabaseUrl } from './database.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -38,15 +40,16 @@ export default async function setup(): Promise<() => Promise<void>> {
 
 async function makeTemplates(): Promise<() => Promise<void>> {
   const run = `${process.pid.toString(36)}${randomBytes(3).toString('hex')}`;
-  const template = `assay_template_${run}`;
+  const template = templateDatabaseName(run);
   const scratch = mkdtempSync(join(tmpdir(), 'assay-test-template-'));
   process.env[TEST_ENV.run] = run;
+  const disarm = cleanUpIfInterrupted(run, scratch);
   const teardown = async () => {
     delete process.env[TEST_ENV.postgresTemplate];
     delete process.env[TEST_ENV.pgliteTemplate];
     try {
-      await adminQuery(`drop database if exists ${template} with (force)`);
       await dropRunDatabases(run);
+      disarm();
     } finally {
       rmSync(scratch, { recursive: true, force: true });
     }
@@ -60,6 +63,36 @@ async function makeTemplates(): Promise<() => Promise<void>> {
     throw error;
   }
   return teardown;
+}
+
+/**
+ * Ctrl-C or a kill ends vitest without its teardown: on the way out a detached process drops the
+ * run's databases (drop-run.ts). Returns what turns this off once the teardown has done it.
+ */
+function cleanUpIfInterrupted(run: string, scratch: string): () => void {
+  let armed = true;
+  const cleanUp = () => {
+    if (!armed) return;
+    armed = false;
+    rmSync(scratch, { recursive: true, force: true });
+    spawn(process.execPath, ['--import', 'tsx', 'test/support/drop-run.ts', run], { cwd: ROOT, detached: true, stdio: 'ignore' }).unref();
+  };
+  const onSignal = (signal: NodeJS.Signals) => {
+    cleanUp();
+    disarm();
+    // Alone, this listener has replaced the signal's default: end the process as it would have.
+    if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+  };
+  const disarm = () => {
+    armed = false;
+    process.off('exit', cleanUp);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
+  process.on('exit', cleanUp);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return disarm;
 }
 
 async function postgresTemplate(name: string): Promise<void> {
