@@ -35,6 +35,12 @@ export interface ConnectOptions {
   /** Directory for PGlite; `memory://` keeps it in memory (tests). */
   dataDir?: string;
   poolSize?: number;
+  /**
+   * PGlite only: a data directory dump (`dumpDataDir`) to start from instead of an empty database,
+   * e.g. an already migrated one for `memory://` (tests); a directory that already holds a database
+   * ignores it.
+   */
+  fromTemplate?: Blob;
 }
 
 export async function connectDatabase(options: ConnectOptions): Promise<DatabaseHandle> {
@@ -55,6 +61,9 @@ export async function connectDatabase(options: ConnectOptions): Promise<Database
   const { PGlite } = await import('@electric-sql/pglite');
   const dataDir = options.dataDir ?? './.assay';
   let location = dataDir;
+  // An in-memory database may start from a migrated dump (the tests' template); a data directory
+  // on disk starts from the build's template, unpacked in place, when it has no database yet.
+  const template = dataDir.startsWith('memory://') ? options.fromTemplate : undefined;
   if (!dataDir.startsWith('memory://')) {
     location = resolve(dataDir, 'pgdata');
     mkdirSync(location, { recursive: true });
@@ -65,6 +74,7 @@ export async function connectDatabase(options: ConnectOptions): Promise<Database
     }
   }
   const pglite = await PGlite.create(location, {
+    ...(template ? { loadDataDir: template } : {}),
     extensions: await pgliteExtensions(),
     parsers: { [INT8]: (v: string) => Number(v), [NUMERIC]: (v: string) => Number(v) },
   });

@@ -32,22 +32,32 @@ function pgliteVersion(): string {
   return manifest.version;
 }
 
+/** The template's archive when it is fit to use (made by this PGlite version, every migration still known). */
+export function usableTemplateArchive(knownMigrations: readonly string[]): string | undefined {
+  const files = templateFiles();
+  if (!existsSync(files.archive) || !existsSync(files.info)) return undefined;
+  try {
+    const info = JSON.parse(readFileSync(files.info, 'utf8')) as TemplateInfo;
+    if (info.pglite !== pgliteVersion()) return undefined;
+    if (!info.migrations.every((name) => knownMigrations.includes(name))) return undefined;
+    return files.archive;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Unpacks the template into `location` (a data directory without a database yet) when there is one
  * fit to use; false when there is none (PGlite then runs initdb). Unpacked beside it and renamed into
  * place, so a start stopped halfway leaves no half-made database behind.
  */
 export function unpackTemplate(knownMigrations: readonly string[], location: string): boolean {
-  const files = templateFiles();
-  if (!existsSync(files.archive) || !existsSync(files.info)) return false;
+  const path = usableTemplateArchive(knownMigrations);
   // A directory that already holds files is left to PGlite, as it is when there is no template.
-  if (readdirSync(location).length > 0) return false;
+  if (!path || readdirSync(location).length > 0) return false;
   let archive: Buffer;
   try {
-    const info = JSON.parse(readFileSync(files.info, 'utf8')) as TemplateInfo;
-    if (info.pglite !== pgliteVersion()) return false;
-    if (!info.migrations.every((name) => knownMigrations.includes(name))) return false;
-    archive = readFileSync(files.archive);
+    archive = readFileSync(path);
   } catch {
     return false;
   }
@@ -64,28 +74,32 @@ export function unpackTemplate(knownMigrations: readonly string[], location: str
   return true;
 }
 
-/** Builds the template: a fresh in-memory PGlite, every migration, its data directory dumped. */
-export async function writeTemplate(): Promise<string> {
+/** A fresh in-memory PGlite with every migration applied: its data directory as a gzipped tarball. */
+export async function migratedDataDir(): Promise<Blob> {
   const { PGlite } = await import('@electric-sql/pglite');
   const { Kysely } = await import('kysely');
   const { PGliteDialect } = await import('./pglite-dialect.ts');
-  const { migrateToLatest, migrationNames } = await import('./migrate.ts');
+  const { migrateToLatest } = await import('./migrate.ts');
   const { pgliteExtensions } = await import('./pglite-extensions.ts');
   const pglite = await PGlite.create('memory://', { extensions: await pgliteExtensions() });
   const db = new Kysely<unknown>({ dialect: new PGliteDialect(pglite) });
   try {
     await migrateToLatest(db);
-    // A dump is a copy of a running server: without a checkpoint first, every first start would
-    // replay the migrations' write-ahead log before it answers.
     await pglite.exec('checkpoint');
-    const archive = await pglite.dumpDataDir('gzip');
-    const files = templateFiles();
-    mkdirSync(dirname(files.archive), { recursive: true });
-    writeFileSync(files.archive, Buffer.from(await archive.arrayBuffer()));
-    writeFileSync(files.info, `${JSON.stringify({ pglite: pgliteVersion(), migrations: migrationNames() } satisfies TemplateInfo)}\n`);
-    return files.archive;
+    return await pglite.dumpDataDir('gzip');
   } finally {
     await db.destroy();
     await pglite.close();
   }
+}
+
+/** Builds the template (dist/pglite-template.tar.gz and its description). */
+export async function writeTemplate(): Promise<string> {
+  const { migrationNames } = await import('./migrate.ts');
+  const archive = await migratedDataDir();
+  const files = templateFiles();
+  mkdirSync(dirname(files.archive), { recursive: true });
+  writeFileSync(files.archive, Buffer.from(await archive.arrayBuffer()));
+  writeFileSync(files.info, `${JSON.stringify({ pglite: pgliteVersion(), migrations: migrationNames() } satisfies TemplateInfo)}\n`);
+  return files.archive;
 }
