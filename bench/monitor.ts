@@ -2,8 +2,10 @@
  * Monitoring benchmarks, each beside a baseline measured in the same run:
  * - `monitor.judge`: judge calls/s during a 20,000-trace run (a worker process, fake judge at
  *   100 ms and 64 concurrent) vs the ideal 64 / 0.1 s;
- * - `monitor.copy`: our copy into the results table (chunks, assessments aggregated) vs a raw
- *   `INSERT … SELECT` of the same rows;
+ * - `monitor.copy`: our copy into the results table (`copyTraces`, a chunk of 500 traces at a time)
+ *   vs the same work done by hand in one statement: the same columns, the same assessment
+ *   aggregation, the same upsert, over the whole experiment at once. The ratio is Assay's overhead
+ *   (copying by chunk of trace ids rather than in one pass), not the cost of the copy itself;
  * - `monitor.incremental`: a run over 1,000 new traces in an experiment holding 200,000 old ones
  *   vs the same run with the 1,000 alone (ratio of times);
  * - `monitor.rss`: the worker's peak resident memory during the 20,000-trace run (the compiled
@@ -108,35 +110,52 @@ async function copy(ctx: AppContext): Promise<BenchResult> {
   const experimentId = rows[0]!.experiment_id;
   const ids = (await ctx.db.selectFrom('assay.trace').select('trace_id').where('experiment_id', '=', experimentId).orderBy('seq').execute()).map((r) => r.trace_id);
   const ours: number[] = [];
-  const raw: number[] = [];
-  for (let round_ = 0; round_ < 3; round_ += 1) {
+  const byHand: number[] = [];
+  // Five rounds, alternating, median of each: the machine is shared and single figures are noisy.
+  for (let round_ = 0; round_ < 5; round_ += 1) {
     await sql`drop schema if exists bench_copy cascade`.execute(ctx.db);
     await ensureResultsTable(ctx.db, 'bench_copy', experimentId);
     let started = performance.now();
     for (let i = 0; i < ids.length; i += 500) await copyTraces(ctx.db, 'bench_copy', experimentId, ids.slice(i, i + 500));
     ours.push(ids.length / ((performance.now() - started) / 1000));
 
-    // The baseline writes the very same rows (same SELECT, assessments aggregated) in one plain
-    // INSERT … SELECT into a table of the same shape and primary key: what copying costs without
-    // chunks and upserts.
-    await sql`drop table if exists bench_raw`.execute(ctx.db);
-    await sql`create table bench_raw (like bench_copy.${sql.id(`trace_logs_${experimentId}`)} including all)`.execute(ctx.db);
+    // The baseline does the same work by hand, in one statement over the whole experiment: the
+    // same columns, the same assessment aggregation (valid ones, in order), the same upsert, into a
+    // fresh table of the same shape. What is left between the two is Assay's overhead.
+    await sql`drop schema if exists bench_copy cascade`.execute(ctx.db);
+    await ensureResultsTable(ctx.db, 'bench_copy', experimentId);
     started = performance.now();
-    await sql`insert into bench_raw
+    await sql`insert into bench_copy.${sql.id(`trace_logs_${experimentId}`)} as l (
+        trace_id, experiment_id, client_request_id, request_time, execution_duration_ms, state, request, response,
+        request_preview, response_preview, trace_metadata, tags, input_tokens, output_tokens, total_tokens, cost,
+        assessments, copied_at, trace_version)
       select t.trace_id, t.experiment_id::text, t.client_request_id, to_timestamp(t.request_time / 1000.0),
              t.execution_duration_ms, t.state, t.request, t.response, t.request_preview, t.response_preview,
              t.trace_metadata, t.tags, t.input_tokens, t.output_tokens, t.total_tokens, t.cost,
-             coalesce((select jsonb_agg(jsonb_build_object(
+             coalesce(a.list, '[]'::jsonb), now(), t.change_xid::text
+      from assay.trace t
+      left join lateral (
+        select jsonb_agg(jsonb_build_object(
                  'assessment_id', x.assessment_id, 'name', x.name, 'kind', x.kind, 'value', x.value,
                  'rationale', x.rationale, 'source_type', x.source_type, 'source_id', x.source_id,
-                 'error', x.error, 'span_id', x.span_id, 'metadata', x.metadata, 'create_time', x.create_time))
-               from assay.assessment x where x.trace_id = t.trace_id and x.valid), '[]'::jsonb),
-             now(), t.change_xid::text
-      from assay.trace t where t.experiment_id = ${experimentId}`.execute(ctx.db);
-    raw.push(ids.length / ((performance.now() - started) / 1000));
+                 'error', x.error, 'span_id', x.span_id, 'metadata', x.metadata, 'create_time', x.create_time)
+               order by x.create_time, x.assessment_id) as list
+        from assay.assessment x
+        where x.trace_id = t.trace_id and x.valid
+      ) a on true
+      where t.experiment_id = ${experimentId}
+      on conflict (trace_id) do update set
+        client_request_id = excluded.client_request_id, request_time = excluded.request_time,
+        execution_duration_ms = excluded.execution_duration_ms, state = excluded.state,
+        request = excluded.request, response = excluded.response, request_preview = excluded.request_preview,
+        response_preview = excluded.response_preview, trace_metadata = excluded.trace_metadata, tags = excluded.tags,
+        input_tokens = excluded.input_tokens, output_tokens = excluded.output_tokens,
+        total_tokens = excluded.total_tokens, cost = excluded.cost, assessments = excluded.assessments,
+        copied_at = excluded.copied_at, trace_version = excluded.trace_version`.execute(ctx.db);
+    byHand.push(ids.length / ((performance.now() - started) / 1000));
   }
   const value = median(ours);
-  const baseline = median(raw);
+  const baseline = median(byHand);
   return { name: 'monitor.copy', value: round(value), unit: 'rows/s', baseline: round(baseline), ratio: round(value / baseline), aim: '>= 0.7', params: { traces: ids.length } };
 }
 

@@ -89,11 +89,28 @@ export async function ensureResultsTable(db: Executor, schema: string, experimen
       source_id text, error jsonb, span_id text, create_time timestamptz)`.execute(db);
 }
 
-/** Copies traces (with their valid assessments) into the results table; a trace copied before is replaced. */
+/**
+ * Copies traces (with their valid assessments) into the results table; a trace copied before is
+ * replaced. Both tables are read by the ids themselves (`= any`), the assessments aggregated in one
+ * pass: the plan stays one index or hash probe per id whatever the statistics say — on tables not
+ * yet analyzed, a semi-join on `unnest` was planned as a scan of the experiment per chunk.
+ */
 export async function copyTraces(db: Executor, schema: string, experimentId: number, traceIds: readonly string[]): Promise<number> {
   if (traceIds.length === 0) return 0;
   const table = traceLogsTable(schema, experimentId);
+  const ids = [...traceIds];
   const result = await sql`
+    with a as (
+      select x.trace_id,
+             jsonb_agg(jsonb_build_object(
+               'assessment_id', x.assessment_id, 'name', x.name, 'kind', x.kind, 'value', x.value,
+               'rationale', x.rationale, 'source_type', x.source_type, 'source_id', x.source_id,
+               'error', x.error, 'span_id', x.span_id, 'metadata', x.metadata, 'create_time', x.create_time)
+             order by x.create_time, x.assessment_id) as list
+      from assay.assessment x
+      where x.trace_id = any(${ids}::text[]) and x.valid
+      group by x.trace_id
+    )
     insert into ${table} as l (
       trace_id, experiment_id, client_request_id, request_time, execution_duration_ms, state, request, response,
       request_preview, response_preview, trace_metadata, tags, input_tokens, output_tokens, total_tokens, cost,
@@ -103,16 +120,8 @@ export async function copyTraces(db: Executor, schema: string, experimentId: num
            t.trace_metadata, t.tags, t.input_tokens, t.output_tokens, t.total_tokens, t.cost,
            coalesce(a.list, '[]'::jsonb), now(), t.change_xid::text
     from assay.trace t
-    left join lateral (
-      select jsonb_agg(jsonb_build_object(
-               'assessment_id', x.assessment_id, 'name', x.name, 'kind', x.kind, 'value', x.value,
-               'rationale', x.rationale, 'source_type', x.source_type, 'source_id', x.source_id,
-               'error', x.error, 'span_id', x.span_id, 'metadata', x.metadata, 'create_time', x.create_time)
-             order by x.create_time, x.assessment_id) as list
-      from assay.assessment x
-      where x.trace_id = t.trace_id and x.valid
-    ) a on true
-    where t.trace_id in (select unnest(${[...traceIds]}::text[]))
+    left join a on a.trace_id = t.trace_id
+    where t.trace_id = any(${ids}::text[])
     on conflict (trace_id) do update set
       client_request_id = excluded.client_request_id, request_time = excluded.request_time,
       execution_duration_ms = excluded.execution_duration_ms, state = excluded.state,
