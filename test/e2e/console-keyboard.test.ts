@@ -5,7 +5,7 @@
  * closed with Escape (focus back where it was), and the overview's hint shown once. axe-core on
  * every page.
  */
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, FileChooser, Page } from 'playwright-core';
@@ -88,6 +88,7 @@ describe('web console by keyboard', () => {
     await expect.poll(() => choosers.length).toBe(1);
     await choosers[0]!.setFiles(file);
     await page.locator('.success', { hasText: `Imported ${ROWS}: ${ROWS} added, 0 merged` }).waitFor({ timeout: 60_000 });
+    await rm(dir, { recursive: true, force: true });
     const statuses = await page.evaluate(() => (window as unknown as { statuses: string[] }).statuses);
     // Progress batch by batch, then the summary.
     expect(statuses).toEqual(expect.arrayContaining([`0 of ${ROWS}`, `1000 of ${ROWS}`, `2000 of ${ROWS}`]));

@@ -5,7 +5,7 @@
  * judge, a comparison with one regression, the overview dashboard with data, and creating a token.
  * Every page is checked with axe-core.
  */
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -97,6 +97,7 @@ describe('web console, part 2', () => {
     await writeFile(file, Array.from({ length: 5 }, (_, i) => JSON.stringify({ inputs: { question: `imported ${i}` } })).join('\n'));
     await page.setInputFiles('#import-file', file);
     await page.locator('.success', { hasText: 'Imported 5: 5 added, 0 merged' }).waitFor();
+    await rm(dir, { recursive: true, force: true });
     const dataset = (await call('GET', '/api/v1/datasets/evals.golden')).body.dataset;
     expect(dataset.record_count).toBe(30 + 1 - 1 + 5);
     expect(await seriousViolations(page)).toEqual([]);

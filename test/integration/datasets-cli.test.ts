@@ -1,6 +1,6 @@
 /** `assay datasets import|export` against a listening API, as a user runs them. */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -25,7 +25,10 @@ describe('assay datasets import/export', () => {
     env = { ASSAY_URL: address, ASSAY_TOKEN: token, ASSAY_LOG_LEVEL: 'silent' };
     dir = await mkdtemp(join(tmpdir(), 'assay-ds-'));
   });
-  afterAll(async () => t?.close());
+  afterAll(async () => {
+    await t?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
 
   it('imports JSONL and CSV, then exports any version as JSONL', async () => {
     const jsonl = Array.from({ length: 25 }, (_, i) =>
