@@ -1,7 +1,8 @@
 /**
  * `assay sql "select …"`: one SQL statement against Assay's database in either mode — the Postgres
  * of DATABASE_URL, or the embedded database through the SQL port of a running Assay
- * (ASSAY_SQL_PORT). Read-only unless --write; prints a table, JSON or CSV.
+ * (ASSAY_SQL_PORT). Read-only unless --write; prints a table, JSON or CSV. With no statement at a
+ * terminal (or --interactive), statements are read one after another (src/cli/sql-session.ts).
  */
 import type { Command } from 'commander';
 import { loadConfig, type Config } from '../../config/index.ts';
@@ -10,6 +11,7 @@ interface SqlOptions {
   write?: boolean;
   format: string;
   file?: string;
+  interactive?: boolean;
 }
 
 const FORMATS = ['table', 'json', 'csv'] as const;
@@ -22,9 +24,13 @@ export function registerSql(program: Command): void {
     .option('--write', 'allow statements that change data (several statements, committed)')
     .option('--format <format>', `output: ${FORMATS.join(', ')}`, 'table')
     .option('-f, --file <path>', 'read the statement from a file')
+    .option('-i, --interactive', 'statements one after another, each ended by ; (the default at a terminal with no statement); \\q quits')
     .addHelpText(
       'after',
       `
+At a terminal with no statement, assay sql reads statements one after another, each ended by ;
+(\\q quits); a refused one prints its error and the session goes on.
+
 Embedded mode (no DATABASE_URL): connects to the running Assay's SQL port, 127.0.0.1:ASSAY_SQL_PORT
 (5433); psql works there too: psql -h 127.0.0.1 -p 5433 -U postgres
 
@@ -36,35 +42,42 @@ Examples:
       if (!(FORMATS as readonly string[]).includes(options.format)) {
         throw new Error(`--format: '${options.format}' is not one of ${FORMATS.join(', ')}`);
       }
-      const text = (await readStatement(statement, options.file)).trim();
-      if (!text) throw new Error('no SQL statement given: pass it as an argument, with --file, or on standard input');
+      const format = options.format as (typeof FORMATS)[number];
+      const interactive = options.interactive || (statement === undefined && options.file === undefined && process.stdin.isTTY === true);
+      const text = interactive ? '' : (await readStatement(statement, options.file)).trim();
+      if (!interactive && !text) throw new Error('no SQL statement given: pass it as an argument, with --file, or on standard input');
       const config = loadConfig();
       const { runUserSql, describeSqlError, UserSqlError, SqlConnectError } = await import('../storage/user-sql.ts');
+      const { printResult, sqlSession } = await import('./sql-session.ts');
       const url = config.databaseUrl ?? embeddedUrl(config);
-      try {
-        const result = await runUserSql(url, text, { write: options.write ?? false });
-        const { formatRows } = await import('./sql-output.ts');
-        process.stdout.write(await formatRows(options.format as (typeof FORMATS)[number], result.fields, result.rows));
-        if (options.format === 'table') {
-          console.error(result.fields.length ? `(${result.rows.length} row${result.rows.length === 1 ? '' : 's'})` : `${result.command} ${result.rowCount ?? ''}`.trim());
+      /** Runs one statement and prints it; a refused statement prints psql's message and answers false. */
+      const run = async (sqlText: string): Promise<boolean> => {
+        try {
+          await printResult(await runUserSql(url, sqlText, { write: options.write ?? false }), format);
+          return true;
+        } catch (error) {
+          if (error instanceof UserSqlError) {
+            console.error(describeSqlError(error, sqlText));
+            return false;
+          }
+          if (error instanceof SqlConnectError) {
+            throw new Error(
+              config.databaseUrl
+                ? `cannot connect to DATABASE_URL: ${error.message}`
+                : `cannot reach the embedded database on 127.0.0.1:${config.sqlPort} (ASSAY_SQL_PORT): ${error.message}. ` +
+                    'Is Assay running (npm start)? It serves its embedded database there while it runs.',
+              { cause: error },
+            );
+          }
+          throw error;
         }
-      } catch (error) {
-        if (error instanceof UserSqlError) {
-          console.error(describeSqlError(error, text));
-          process.exitCode = 1;
-          return;
-        }
-        if (error instanceof SqlConnectError) {
-          throw new Error(
-            config.databaseUrl
-              ? `cannot connect to DATABASE_URL: ${error.message}`
-              : `cannot reach the embedded database on 127.0.0.1:${config.sqlPort} (ASSAY_SQL_PORT): ${error.message}. ` +
-                  'Is Assay running (npm start)? It serves its embedded database there while it runs.',
-            { cause: error },
-          );
-        }
-        throw error;
+      };
+      if (interactive) {
+        const { failed } = await sqlSession(run, { input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY === true });
+        if (failed > 0 && process.stdin.isTTY !== true) process.exitCode = 1;
+        return;
       }
+      if (!(await run(text))) process.exitCode = 1;
     });
 }
 

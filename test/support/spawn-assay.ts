@@ -35,14 +35,15 @@ function baseEnv(): NodeJS.ProcessEnv {
  * The metrics listener is off unless `env` sets ASSAY_METRICS_PORT (a `freePort()`), so processes of
  * parallel tests never contend for the default 9464.
  */
-export function spawnAssay(args: string[], env: Record<string, string>, entry = 'bin/assay.mjs'): AssayProcess {
+export function spawnAssay(args: string[], env: Record<string, string>, entry = 'bin/assay.mjs', stdin?: string): AssayProcess {
   const child = spawn(process.execPath, [entry, ...args], {
     cwd: ROOT,
     // No metrics listener or gRPC receiver unless a test asks (several processes would want ports 9464
     // and 4317), and a free SQL port unless the test names one: spawned processes run side by side.
     env: { ...baseEnv(), NODE_ENV: 'production', ASSAY_METRICS_PORT: 'off', ASSAY_OTLP_GRPC_PORT: 'off', ASSAY_SQL_PORT: '0', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
   });
+  if (stdin !== undefined) child.stdin?.end(stdin);
   let out = '';
   let err = '';
   child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
@@ -67,12 +68,13 @@ export function spawnAssay(args: string[], env: Record<string, string>, entry = 
   };
 }
 
-/** Runs a CLI command to completion. */
+/** Runs a CLI command to completion, with `stdin` as its standard input when given. */
 export async function runAssay(
   args: string[],
   env: Record<string, string>,
+  stdin?: string,
 ): Promise<{ code: number | string; stdout: string; stderr: string }> {
-  const p = spawnAssay(args, env);
+  const p = spawnAssay(args, env, 'bin/assay.mjs', stdin);
   const code = await p.exited;
   return { code, stdout: p.stdout(), stderr: p.stderr() };
 }
