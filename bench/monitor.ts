@@ -95,7 +95,7 @@ async function judgeRun(ctx: AppContext, url: string, prefix: string, judgeUrl: 
     const params = { traces: TRACES, latency_ms: LATENCY_MS, concurrency: CONCURRENCY, judge_calls: calls, seconds: round(seconds, 1) };
     return [
       { name: 'monitor.judge', value: round(perSecond, 1), unit: 'calls/s', baseline: ideal, ratio: round(perSecond / ideal), aim: '>= 0.9', params },
-      { name: 'monitor.rss', value: round(peakKb / 1024, 1), unit: 'MB', baseline: null, ratio: null, aim: '< 300', params: { traces: TRACES } },
+      { name: 'monitor.rss', value: round(peakKb / 1024, 1), unit: 'MB', baseline: null, ratio: null, aim: '< 250', params: { traces: TRACES } },
     ];
   } finally {
     clearInterval(sampler);

@@ -61,6 +61,8 @@ export interface ChunkBudget {
    * that may not is deferred. Code scorers always may.
    */
   admit(id: string, scorer: string, kind: ScorerKind): Promise<boolean>;
+  /** Adds `calls` more judge tasks this chunk may ask for (those it learns of as it goes). */
+  expect(calls: number): void;
   /** Counts a judged pair's tokens and cost against the budget. */
   spent(drafts: readonly FeedbackDraft[]): void;
   /** Returns unused calls, books tokens and cost, records the deferred pairs, forgets settled ones. */
@@ -165,6 +167,9 @@ async function ledgerBudget(
       }
       deferred.push({ id, scorer, cause });
       return false;
+    },
+    expect(calls) {
+      unasked += calls;
     },
     spent(drafts) {
       if (!limited) return;

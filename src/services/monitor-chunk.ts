@@ -27,12 +27,12 @@ import { findBackfillBudget } from '../storage/backfill-budget-repository.ts';
 import { chunkDone, chunkTraceIds, markChunkDone } from '../storage/monitor-run-repository.ts';
 import { copyTraces } from '../storage/results-table.ts';
 import { loadStoredTraces } from '../storage/trace-repository.ts';
-import { chunkBudget } from './monitor-budget.ts';
+import { chunkBudget, type ChunkBudget } from './monitor-budget.ts';
 import { tracesMatching } from './monitor-filters.ts';
 import { emptyScorerCounts } from './monitor-counts.ts';
 import { scoreSessionChunk } from './monitor-sessions.ts';
 import { pendingRunCalls } from './pending-run-calls.ts';
-import { runPool } from './pool.ts';
+import { runPoolFrom } from './pool.ts';
 
 interface Task {
   trace: StoredTrace;
@@ -40,6 +40,9 @@ interface Task {
   scorer: Scorer;
   entry: ScorerEntry;
 }
+
+/** Whole traces a chunk loads at a time (a chunk has up to ASSAY_MONITOR_CHUNK_SIZE of them). */
+const TRACE_BATCH = 100;
 
 interface MonitorScorerPlan {
   entry: ScorerEntry;
@@ -54,10 +57,11 @@ export async function runChunk(ctx: AppContext, run: MonitorRunRow, chunk: numbe
   const traceIds = await chunkTraceIds(ctx.db, runId, chunk);
 
   const counts: RunCounts = { judge_calls: 0, input_tokens: 0, output_tokens: 0, cost: 0, assessments_written: 0, scorers: {}, errors: [] };
-  const tasks = await planTasks(ctx, run.experiment_id, run.config, traceIds, counts);
+  const pairs = await planPairs(ctx, run.experiment_id, run.config, traceIds, counts);
   const own = run.kind === 'backfill' ? await findBackfillBudget(ctx.db, runId) : undefined;
-  const budget = await chunkBudget(ctx, run.experiment_id, run.config.budget, traceIds, tasks.filter((t) => t.scorer.kind === 'llm_judge').length, own && { runId, limits: own.limits });
-  if (tasks.length > 0) {
+  // The judge calls the budget may be asked for grow as each batch of traces is found applicable.
+  const budget = await chunkBudget(ctx, run.experiment_id, run.config.budget, traceIds, 0, own && { runId, limits: own.limits });
+  if (pairs.size > 0) {
     const { judge } = ctx.judge;
     // This execution of the chunk: its calls are recorded under it, so a retry's calls add to them
     // and a retried write of the same record does not.
@@ -65,7 +69,7 @@ export async function runChunk(ctx: AppContext, run: MonitorRunRow, chunk: numbe
     const pending = pendingRunCalls(ctx);
     const writer = new BatchWriter<FeedbackItem>((items) => writeBatch(ctx, runId, items, counts));
     try {
-      await runPool(tasks, ctx.config.judge.concurrency * 2, signal, async (task) => {
+      await runPoolFrom(taskSource(ctx, pairs, counts, budget), ctx.config.judge.concurrency * 2, signal, async (task) => {
         if (!(await budget.admit(task.trace.info.trace_id, task.entry.name, task.scorer.kind))) return;
         const call: RunCall = {
           run_id: runId,
@@ -107,14 +111,14 @@ export async function runChunk(ctx: AppContext, run: MonitorRunRow, chunk: numbe
   ctx.log.info({ run_id: runId, chunk, traces: traceIds.length, judge_calls: counts.judge_calls }, 'monitor chunk done');
 }
 
-/** Which (trace, scorer) pairs to score: filters, coordinated sample, not already stored, applicable. */
-async function planTasks(
+/** Which (trace, scorer) pairs to score: filters, coordinated sample, not already stored (by trace id, in the chunk's order). */
+async function planPairs(
   ctx: AppContext,
   experimentId: number,
   config: MonitorConfig,
   traceIds: string[],
   counts: RunCounts,
-): Promise<Task[]> {
+): Promise<Map<string, MonitorScorerPlan[]>> {
   const sampled = new Map<string, MonitorScorerPlan[]>();
   for (const entry of config.scorers.filter((e) => scorerLevel(e) === 'trace')) {
     const plan = { entry, scorer: buildScorer(entry, { model: ctx.config.judge.model }) };
@@ -136,20 +140,45 @@ async function planTasks(
     for (const p of plans) if (!left.includes(p)) counts.scorers![p.entry.name]!.skipped_existing += 1;
     if (left.length) pending.set(traceId, left);
   }
+  return pending;
+}
 
-  const tasks: Task[] = [];
-  for (const trace of await loadStoredTraces(ctx.db, [...pending.keys()])) {
-    const input = scorerInputFromTrace(trace);
-    for (const { entry, scorer } of pending.get(trace.info.trace_id) ?? []) {
-      if (!scorer.applicability(input).applies) {
-        counts.scorers![entry.name]!.not_applicable += 1;
-        monitorJudgeCalls.inc({ scorer: entry.name, outcome: 'not_applicable' });
-        continue;
+/**
+ * The pairs' applicable tasks, one at a time, in the chunk's order. Whole traces (spans and all) are
+ * loaded TRACE_BATCH at a time when the last batch is handed out, and let go once scored, so a chunk
+ * holds a bounded number of them rather than all its traces; each batch's judge tasks are added to
+ * what the budget may be asked for.
+ */
+function taskSource(ctx: AppContext, pairs: Map<string, MonitorScorerPlan[]>, counts: RunCounts, budget: ChunkBudget): () => Promise<Task | undefined> {
+  const ids = [...pairs.keys()];
+  let loaded = 0;
+  let ready: Task[] = [];
+  let loading: Promise<void> | undefined;
+  const load = async () => {
+    const batch = ids.slice(loaded, loaded + TRACE_BATCH);
+    loaded += batch.length;
+    const tasks: Task[] = [];
+    for (const trace of await loadStoredTraces(ctx.db, batch)) {
+      const input = scorerInputFromTrace(trace);
+      for (const { entry, scorer } of pairs.get(trace.info.trace_id) ?? []) {
+        if (!scorer.applicability(input).applies) {
+          counts.scorers![entry.name]!.not_applicable += 1;
+          monitorJudgeCalls.inc({ scorer: entry.name, outcome: 'not_applicable' });
+          continue;
+        }
+        tasks.push({ trace, input, scorer, entry });
       }
-      tasks.push({ trace, input, scorer, entry });
     }
-  }
-  return tasks;
+    budget.expect(tasks.filter((t) => t.scorer.kind === 'llm_judge').length);
+    ready = tasks.reverse();
+  };
+  return async () => {
+    while (ready.length === 0 && loaded < ids.length) {
+      loading ??= load().finally(() => (loading = undefined));
+      await loading;
+    }
+    return ready.pop();
+  };
 }
 
 async function storedKeys(ctx: AppContext, keys: string[]): Promise<Set<string>> {
