@@ -114,6 +114,7 @@ describe('monitor config fields', () => {
     const rule = { name: 'r', metric: 'pass_rate', op: '<', threshold: 0.8, window: { runs: 3 } };
     // Entries without a string name (and a null entry) name no scorer.
     expect(problems({ ...base, scorers: [{ name: 'a' }, { name: 'b' }, null, { name: 7 }], alerts: [{ ...rule, scorer: 'zz' }] })).toEqual([
+      'scorers[2]: Invalid input: expected object, received null',
       "alerts[0].scorer: 'zz' is not a scorer of this monitor (a, b)",
     ]);
     expect(problems({ ...base, scorers: [{ name: 'a' }], alerts: [{ ...rule, scorer: 'a' }] })).toEqual([]);
