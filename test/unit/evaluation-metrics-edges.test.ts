@@ -100,3 +100,11 @@ describe('rowVerdict', () => {
     expect(rowVerdict([])).toEqual({ passed: true, failing: [] });
   });
 });
+
+describe('metric names present only when there is a figure', () => {
+  it('writes no token or cost total for a run that reported none, and the mean when no aggregation is asked', () => {
+    const rows = [row([v('a', 1)])];
+    expect(Object.keys(computeMetrics(rows)).sort()).toEqual(['a/error_count', 'a/mean', 'error_rate', 'pass_rate']);
+    expect(computeMetrics(rows)).toStrictEqual({ 'a/mean': 1, 'a/error_count': 0, pass_rate: 1, error_rate: 0 });
+  });
+});

@@ -3,7 +3,7 @@
  * the bounds that are still accepted, and the optional parts (alerts, webhooks, budget) kept whole.
  */
 import { describe, expect, it } from 'vitest';
-import { validateMonitorConfig, type ConfigChecks } from '../../src/domain/monitor-config.ts';
+import { sessionIdleSeconds, validateMonitorConfig, type ConfigChecks, type MonitorConfig } from '../../src/domain/monitor-config.ts';
 
 const checks: ConfigChecks = {
   validateScorers: () => [],
@@ -137,5 +137,18 @@ describe('monitor config fields', () => {
         webhooks: many(20, (i) => ({ name: `h${i}`, url: 'https://x.example' })),
       }),
     ).toEqual([]);
+  });
+
+  it('leaves out of the stored document every optional field the PUT left out', () => {
+    const result = validateMonitorConfig({ ...base }, checks);
+    if (!result.ok) throw new Error(result.problems.join());
+    expect(Object.keys(result.config)).toEqual(['results_schema', 'sample', 'paused', 'interval_minutes', 'session_idle_seconds', 'scorers']);
+    for (const key of ['filter_string', 'alerts', 'webhooks', 'budget']) expect(key in result.config, key).toBe(false);
+  });
+
+  it('judges a session after the documented 900 s when the document predates the setting', () => {
+    const config: MonitorConfig = { results_schema: 'm', sample: 1, paused: false, interval_minutes: 15, scorers: [] };
+    expect(sessionIdleSeconds(config)).toBe(900);
+    expect(sessionIdleSeconds({ ...config, session_idle_seconds: 60 })).toBe(60);
   });
 });
