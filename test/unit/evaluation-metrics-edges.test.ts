@@ -3,7 +3,7 @@
  * judge errors or unusual verdict values reports, and the exact set of metric names a user sees.
  */
 import { describe, expect, it } from 'vitest';
-import { aggregate, computeMetrics, numericValue, percentile, rowVerdict, type MetricRow } from '../../src/domain/evaluation-metrics.ts';
+import { MetricTally, aggregate, computeMetrics, numericValue, percentile, rowVerdict, type MetricRow } from '../../src/domain/evaluation-metrics.ts';
 
 const v = (name: string, value: MetricRow['verdicts'][number]['value'], error: unknown = null) => ({ name, value, error });
 const row = (verdicts: MetricRow['verdicts'], extra: Partial<MetricRow> = {}): MetricRow => ({
@@ -98,5 +98,20 @@ describe('rowVerdict', () => {
     expect(rowVerdict([v('z', false), v('m', ' No '), v('n', 0), v('t', 'maybe'), v('m', 'no'), v('a', true)])).toEqual({ passed: false, failing: ['m', 'z'] });
     expect(rowVerdict([v('e', 'yes', 'timeout'), v('f', 'yes')])).toEqual({ passed: false, failing: ['e'] });
     expect(rowVerdict([])).toEqual({ passed: true, failing: [] });
+  });
+});
+
+describe('metric names present only when there is a figure', () => {
+  it('writes no token or cost total for a run that reported none, and the mean when no aggregation is asked', () => {
+    const rows = [row([v('a', 1)])];
+    expect(Object.keys(computeMetrics(rows)).sort()).toEqual(['a/error_count', 'a/mean', 'error_rate', 'pass_rate']);
+    expect(computeMetrics(rows)).toStrictEqual({ 'a/mean': 1, 'a/error_count': 0, pass_rate: 1, error_rate: 0 });
+  });
+
+  it('gives the mean alone when a tally is asked for no aggregation', () => {
+    const tally = new MetricTally();
+    tally.add(row([v('a', 'yes')]));
+    tally.add(row([v('a', 'no')]));
+    expect(tally.metrics()).toStrictEqual({ 'a/mean': 0.5, 'a/error_count': 0, pass_rate: 0.5, error_rate: 0 });
   });
 });
