@@ -64,11 +64,6 @@ export interface JudgeRequest<T> {
   schema?: z.ZodType<T>;
   /** Told of each HTTP attempt made for this request when it ends, aborted ones included. */
   onAttempt?: ((attempt: JudgeAttempt) => void) | undefined;
-  /**
-   * When the work this request belongs to began (epoch ms, e.g. a monitor chunk's start): with every
-   * slot taken, older work is served first. Default: when the request is made.
-   */
-  since?: number | undefined;
 }
 
 export interface JudgeCompletion<T> {
@@ -134,7 +129,7 @@ export class JudgeClient {
    * the signal's reason when the caller aborts.
    */
   async complete<T = { [key: string]: JsonValue }>(request: JudgeRequest<T>): Promise<JudgeCompletion<T>> {
-    const release = await this.semaphore.acquire(request.signal, request.since);
+    const release = await this.semaphore.acquire(request.signal);
     this.counters.calls++;
     this.counters.peak_in_flight = Math.max(this.counters.peak_in_flight, this.semaphore.inUse);
     try {

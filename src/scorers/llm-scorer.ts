@@ -74,7 +74,7 @@ export async function judgeFeedback<T extends { rationale: string }>(
 ): Promise<FeedbackDraft> {
   const base = { name, span_id: ask.span_id ?? null };
   try {
-    const answer = await ctx.judge.complete({ ...ask.prompt, model, schema, signal: ctx.signal, onAttempt: ctx.onJudgeAttempt, since: ctx.since });
+    const answer = await ctx.judge.complete({ ...ask.prompt, model, schema, signal: ctx.signal, onAttempt: ctx.onJudgeAttempt });
     return {
       ...base,
       value: toValue(answer.parsed),

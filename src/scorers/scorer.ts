@@ -12,8 +12,6 @@ export interface ScoreContext {
   signal?: AbortSignal | undefined;
   /** Told of every HTTP request sent to the judge for this input, when it ends (cost accounting). */
   onJudgeAttempt?: ((attempt: JudgeAttempt) => void) | undefined;
-  /** When the batch this input belongs to began (epoch ms): its judge calls go before newer batches'. */
-  since?: number | undefined;
 }
 
 export type ScorerKind = 'llm_judge' | 'code';

@@ -1,12 +1,7 @@
-/**
- * A counting semaphore whose waiters can give up through an AbortSignal. Waiters are served oldest
- * work first: each says when the work it belongs to began (`since`, default: when it asked), so the
- * slots go to one batch until it is done rather than being shared evenly among batches that would
- * then all finish, and all stop to prepare the next, at the same moment.
- */
+/** A counting semaphore whose waiters can give up through an AbortSignal. */
 export class Semaphore {
   private available: number;
-  private readonly waiters: Array<{ grant: () => void; since: number }> = [];
+  private readonly waiters: Array<{ grant: () => void }> = [];
 
   constructor(readonly size: number) {
     this.available = size;
@@ -18,7 +13,7 @@ export class Semaphore {
   }
 
   /** Resolves with a release function once a slot is free; rejects with the signal's reason on abort. */
-  acquire(signal?: AbortSignal, since = performance.timeOrigin + performance.now()): Promise<() => void> {
+  acquire(signal?: AbortSignal): Promise<() => void> {
     signal?.throwIfAborted();
     if (this.available > 0) {
       this.available--;
@@ -30,7 +25,6 @@ export class Semaphore {
           signal?.removeEventListener('abort', onAbort);
           resolve(this.releaser());
         },
-        since,
       };
       const onAbort = () => {
         const index = this.waiters.indexOf(waiter);
@@ -38,10 +32,7 @@ export class Semaphore {
         reject(signal?.reason);
       };
       signal?.addEventListener('abort', onAbort, { once: true });
-      // After every waiter whose work is as old or older (FIFO among equals); newest work usually goes last.
-      let at = this.waiters.length;
-      while (at > 0 && this.waiters[at - 1]!.since > since) at--;
-      this.waiters.splice(at, 0, waiter);
+      this.waiters.push(waiter);
     });
   }
 

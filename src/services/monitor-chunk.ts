@@ -51,9 +51,6 @@ export async function runChunk(ctx: AppContext, run: MonitorRunRow, chunk: numbe
   const runId = run.run_id;
   if ((await chunkDone(ctx.db, runId, chunk)) !== false) return;
   const stopTimer = monitorChunkDuration.startTimer();
-  // The chunk's judge calls go before those of chunks begun later: chunks then finish one after the
-  // other, and while one is copied and the next loaded, the others keep the judge's slots busy.
-  const since = Date.now();
   const traceIds = await chunkTraceIds(ctx.db, runId, chunk);
 
   const counts: RunCounts = { judge_calls: 0, input_tokens: 0, output_tokens: 0, cost: 0, assessments_written: 0, scorers: {}, errors: [] };
@@ -83,7 +80,7 @@ export async function runChunk(ctx: AppContext, run: MonitorRunRow, chunk: numbe
         };
         let recorded = false;
         try {
-          const drafts = await task.scorer.score(task.input, { judge, signal, since, onJudgeAttempt: (attempt) => addAttempt(call, attempt) });
+          const drafts = await task.scorer.score(task.input, { judge, signal, onJudgeAttempt: (attempt) => addAttempt(call, attempt) });
           await writeFeedback(writer, run.experiment_id, runId, task, drafts, call, counts);
           recorded = true;
           budget.spent(drafts);

@@ -107,19 +107,4 @@ describe('Semaphore', () => {
     releaseNext();
     expect(semaphore.inUse).toBe(0);
   });
-
-  it('serves the oldest work first, in order of asking among equals', async () => {
-    const semaphore = new Semaphore(1);
-    const release = await semaphore.acquire();
-    const served: string[] = [];
-    const wait = (name: string, since?: number) =>
-      semaphore.acquire(undefined, since).then((done) => {
-        served.push(name);
-        done();
-      });
-    const all = Promise.all([wait('new batch', 2_000), wait('old batch a', 1_000), wait('no batch'), wait('old batch b', 1_000)]);
-    release();
-    await all;
-    expect(served).toEqual(['old batch a', 'old batch b', 'new batch', 'no batch']);
-  });
 });
