@@ -1,6 +1,9 @@
 /**
  * `judge.throughput`: judge calls per second through JudgeClient against the fake judge at 100 ms
- * latency and concurrency 64, beside the ideal (concurrency ÷ latency). The fake runs in a child
+ * latency and concurrency 64, beside the ideal: concurrency ÷ the latency the fake really gave (from
+ * each request's arrival to its answer, as the fake measures it; a shared machine makes its timers
+ * fire late, which no client can make up for). The nominal ideal (concurrency ÷ 100 ms) and the
+ * ratio to it stay in params. The fake runs in a child
  * process, so CPU milliseconds per call (in params) are the client's own, beside the same figure for
  * raw `fetch` calls. Run alone with `npx tsx bench/judge.ts`.
  */
@@ -10,7 +13,7 @@ import { JudgeClient } from '../src/scorers/judge-client.ts';
 import { buildScorer } from '../src/scorers/registry.ts';
 import { scorerInputFromRecord } from '../src/scorers/scorer-input.ts';
 import { median, round, type BenchResult } from './result.ts';
-import { startRemoteFakeJudge } from './remote-fake-judge.ts';
+import { startRemoteFakeJudge, type RemoteFakeJudge } from './remote-fake-judge.ts';
 
 const LATENCY_MS = 100;
 const CONCURRENCY = 64;
@@ -20,10 +23,13 @@ const ROUNDS = 3;
 interface Measure {
   perSecond: number;
   cpuMsPerCall: number;
+  /** Mean milliseconds from a request's arrival at the fake to its answer, during the measure. */
+  servedMs: number;
 }
 
-/** Runs `calls` tasks, `concurrency` at a time, timing wall clock and process CPU. */
-async function measure(calls: number, concurrency: number, task: () => Promise<unknown>): Promise<Measure> {
+/** Runs `calls` tasks, `concurrency` at a time, timing wall clock, process CPU and the fake's latency. */
+async function measure(fake: RemoteFakeJudge, calls: number, concurrency: number, task: () => Promise<unknown>): Promise<Measure> {
+  const before = (await fake.stats()).answered;
   let next = 0;
   const cpu = process.cpuUsage();
   const started = performance.now();
@@ -34,7 +40,9 @@ async function measure(calls: number, concurrency: number, task: () => Promise<u
   );
   const seconds = (performance.now() - started) / 1000;
   const used = process.cpuUsage(cpu);
-  return { perSecond: calls / seconds, cpuMsPerCall: (used.user + used.system) / 1000 / calls };
+  const after = (await fake.stats()).answered;
+  const servedMs = (after.ms - before.ms) / Math.max(1, after.count - before.count);
+  return { perSecond: calls / seconds, cpuMsPerCall: (used.user + used.system) / 1000 / calls, servedMs };
 }
 
 export async function run(): Promise<BenchResult[]> {
@@ -65,26 +73,32 @@ export async function run(): Promise<BenchResult[]> {
       await res.json();
     };
 
-    await measure(CONCURRENCY * 2, CONCURRENCY, scoreOnce); // warm-up: connections, JIT
-    await measure(CONCURRENCY * 2, CONCURRENCY, rawOnce);
+    await measure(fake, CONCURRENCY * 2, CONCURRENCY, scoreOnce); // warm-up: connections, JIT
+    await measure(fake, CONCURRENCY * 2, CONCURRENCY, rawOnce);
     const assay: Measure[] = [];
     const raw: Measure[] = [];
     for (let i = 0; i < ROUNDS; i++) {
-      assay.push(await measure(CALLS, CONCURRENCY, scoreOnce));
-      raw.push(await measure(CALLS, CONCURRENCY, rawOnce));
+      assay.push(await measure(fake, CALLS, CONCURRENCY, scoreOnce));
+      raw.push(await measure(fake, CALLS, CONCURRENCY, rawOnce));
     }
+    // Each round beside its own ideal (the fake's latency varies with the machine's load), median of the ratios.
     const value = median(assay.map((m) => m.perSecond));
-    const ideal = CONCURRENCY / (LATENCY_MS / 1000);
+    const ratio = median(assay.map((m) => m.perSecond / (CONCURRENCY / (m.servedMs / 1000))));
+    const servedMs = median(assay.map((m) => m.servedMs));
+    const nominal = CONCURRENCY / (LATENCY_MS / 1000);
     return [
       {
         name: 'judge.throughput',
         value: round(value, 1),
         unit: 'calls/s',
-        baseline: ideal,
-        ratio: round(value / ideal, 3),
-        aim: '>= 0.9',
+        baseline: round(CONCURRENCY / (servedMs / 1000), 1),
+        ratio: round(ratio, 3),
+        aim: '>= 0.95',
         params: {
           latency_ms: LATENCY_MS,
+          served_latency_ms: round(servedMs, 2),
+          nominal_ideal: nominal,
+          ratio_to_nominal: round(value / nominal, 3),
           concurrency: CONCURRENCY,
           calls: CALLS,
           rounds: ROUNDS,
@@ -92,6 +106,7 @@ export async function run(): Promise<BenchResult[]> {
           cpu_ms_per_call: round(median(assay.map((m) => m.cpuMsPerCall)), 3),
           raw_fetch_calls_per_s: round(median(raw.map((m) => m.perSecond)), 1),
           raw_fetch_cpu_ms_per_call: round(median(raw.map((m) => m.cpuMsPerCall)), 3),
+          raw_fetch_ratio: round(median(raw.map((m) => m.perSecond / (CONCURRENCY / (m.servedMs / 1000)))), 3),
         },
       },
     ];

@@ -3,13 +3,20 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 
+export interface FakeJudgeStats {
+  peak: number;
+  inFlight: number;
+  calls: number;
+  answered: { count: number; ms: number };
+}
+
 export interface RemoteFakeJudge {
   url: string;
   child: ChildProcess;
   /** Peak number of concurrent calls the fake saw. */
   peak(): Promise<number>;
-  /** Calls in flight now and calls so far. */
-  stats(): Promise<{ peak: number; inFlight: number; calls: number }>;
+  /** Calls in flight now, calls so far, and calls answered with their arrival-to-answer milliseconds summed. */
+  stats(): Promise<FakeJudgeStats>;
   close(): Promise<void>;
 }
 
@@ -22,7 +29,7 @@ export async function startRemoteFakeJudge(latencyMs: number): Promise<RemoteFak
   const [first] = (await once(child, 'message')) as [{ url: string }];
   const stats = async () => {
     child.send('stats');
-    const [answer] = (await once(child, 'message')) as [{ peak: number; inFlight: number; calls: number }];
+    const [answer] = (await once(child, 'message')) as [FakeJudgeStats];
     return answer;
   };
   return {

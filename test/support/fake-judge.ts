@@ -65,6 +65,8 @@ export interface FakeJudge {
   readonly overCapacity: number;
   /** Milliseconds during which at least one request was in flight. */
   readonly busyMs: number;
+  /** Requests answered, and the milliseconds from their arrival to their answer, summed: the latency the judge really gave. */
+  readonly answered: { count: number; ms: number };
   readonly inFlight: number;
   /** A single behaviour replaces the default; a list is a script played one request each, first. */
   setBehaviour(behaviour: FakeBehaviour | FakeBehaviour[]): void;
@@ -89,6 +91,7 @@ export async function startFakeJudge(options: FakeJudgeOptions = {}): Promise<Fa
   let callCount = 0;
   let busyMs = 0;
   let busySince = 0;
+  const answered = { count: 0, ms: 0 };
   const waiters = new Set<() => void>();
   const notify = () => waiters.forEach((check) => check());
 
@@ -99,6 +102,11 @@ export async function startFakeJudge(options: FakeJudgeOptions = {}): Promise<Fa
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const arrived = performance.now();
+    res.on('finish', () => {
+      answered.count++;
+      answered.ms += performance.now() - arrived;
+    });
     if (req.method !== 'POST' || !req.url?.endsWith('/chat/completions')) return sendError(res, 404, 'not found');
     const body = (await readJsonBody(req)) ?? {};
     const system = messageText(body, 'system');
@@ -188,6 +196,9 @@ export async function startFakeJudge(options: FakeJudgeOptions = {}): Promise<Fa
     },
     get inFlight() {
       return inFlight;
+    },
+    get answered() {
+      return { ...answered };
     },
     get callCount() {
       return callCount;
