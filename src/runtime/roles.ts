@@ -59,14 +59,17 @@ export async function startRoles(runtime: Runtime, roles: readonly ProcessRole[]
     }
   }
   await runtime.started();
+  // A stop that arrived while the API was starting: nothing more starts, so nothing outlives it.
+  if (ctx.lifecycle.shuttingDown) return url ? { url } : {};
   // Each role loads only its own modules: a worker does not need the HTTP stack in memory.
   if (roles.includes('worker')) {
     const { jobHandlers } = await import('../../workers/index.ts');
     await ctx.queue.startWorker(jobHandlers(ctx), { concurrency: ctx.config.workerConcurrency });
     ctx.log.info({ concurrency: ctx.config.workerConcurrency, queue: ctx.queue.kind }, 'worker started');
   }
-  if (roles.includes('scheduler')) {
+  if (roles.includes('scheduler') && !ctx.lifecycle.shuttingDown) {
     const { startScheduler } = await import('../services/monitor-scheduler.ts');
+    if (ctx.lifecycle.shuttingDown) return url ? { url } : {};
     const scheduler = await startScheduler(ctx);
     runtime.onShutdown('scheduler stopped', () => scheduler.stop());
     ctx.log.info({ cron: ctx.config.schedulerCron }, 'scheduler started');

@@ -76,6 +76,8 @@ describe('assay start (embedded)', () => {
     expect(text).toMatch(/^assay_queue_jobs\{state="waiting"\} 0$/m);
     expect(text).toMatch(/^assay_process_resident_memory_bytes /m);
 
+    // The API answers before the worker and the scheduler start: stop a process that has all three.
+    await waitFor(() => p.logs().some((l) => l.msg === 'scheduler started'), { what: 'the scheduler to start', timeoutMs: 30_000 });
     p.child.kill('SIGTERM');
     expect(await p.exited).toBe(0);
     const messages = p.logs().map((l) => l.msg);
@@ -83,6 +85,19 @@ describe('assay start (embedded)', () => {
     const positions = order.map((m) => messages.indexOf(m));
     expect(positions.every((i) => i >= 0), `logged: ${messages.join(' | ')}`).toBe(true);
     expect([...positions].sort((a, b) => a - b)).toEqual(positions);
+  });
+
+  it('stopped as soon as the API answers, starts nothing more and exits cleanly', { timeout: SPAWN_TIMEOUT_MS }, async () => {
+    const { p } = await startAssay(['start'], { ASSAY_DATA_DIR: dataDir() });
+    p.child.kill('SIGTERM');
+    expect(await p.exited).toBe(0);
+    const messages = p.logs().map((l) => l.msg);
+    const stop = messages.indexOf('shutting down');
+    expect(stop, messages.join(' | ')).toBeGreaterThan(0);
+    // Whatever had not started when the stop came never starts after it.
+    expect(messages.slice(stop).filter((m) => m === 'worker started' || m === 'scheduler started')).toEqual([]);
+    if (messages.includes('scheduler started')) expect(messages).toContain('scheduler stopped');
+    expect(messages.at(-1)).toBe('stopped');
   });
 
   it('refuses to listen on 0.0.0.0 while no token exists, and says why', { timeout: SPAWN_TIMEOUT_MS }, async () => {
