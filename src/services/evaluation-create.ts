@@ -61,7 +61,7 @@ export async function createEvaluation(ctx: AppContext, body: CreateEvaluation, 
   const data = await readData(ctx, body.data);
   if (data.total === 0) throw invalid('data: there are no records to evaluate');
   if (!body.target) {
-    const lacking = data.kind === 'inline' ? recordsWithoutOutputs(data.records) : await datasetRowsSummary(ctx.db, data.ref);
+    const { lacking } = data;
     if (lacking.withoutOutputs > 0) {
       const more = lacking.withoutOutputs > lacking.firstWithoutOutputs.length ? `, … (${lacking.withoutOutputs} in all)` : '';
       throw invalid(`data: without a target every record must carry its outputs; rows ${lacking.firstWithoutOutputs.join(', ')}${more} have none`, {
@@ -100,17 +100,23 @@ export async function createEvaluation(ctx: AppContext, body: CreateEvaluation, 
   return run;
 }
 
+/** Rows without outputs, counted and the first ones named: a run without a target cannot score them. */
+interface Lacking {
+  withoutOutputs: number;
+  firstWithoutOutputs: number[];
+}
+
 type RunData =
-  | { kind: 'dataset'; ref: DatasetVersionRef; dataset: { name: string; version: number }; total: number }
-  | { kind: 'inline'; records: EvalRecord[]; total: number };
+  | { kind: 'dataset'; ref: DatasetVersionRef; dataset: { name: string; version: number }; total: number; lacking: Lacking }
+  | { kind: 'inline'; records: EvalRecord[]; total: number; lacking: Lacking };
 
 async function readData(ctx: AppContext, data: CreateEvaluation['data']): Promise<RunData> {
   if (data.name !== undefined) {
     const row = await getDatasetRow(ctx.db, parseDatasetName(data.name).full);
     const version = resolveVersion(row, data.version);
     const ref = { datasetId: Number(row.dataset_id), version };
-    const { total } = await datasetRowsSummary(ctx.db, ref, 0);
-    return { kind: 'dataset', ref, dataset: { name: row.name, version }, total };
+    const { total, ...lacking } = await datasetRowsSummary(ctx.db, ref);
+    return { kind: 'dataset', ref, dataset: { name: row.name, version }, total, lacking };
   }
   const problems: string[] = [];
   const records: EvalRecord[] = [];
@@ -123,11 +129,11 @@ async function readData(ctx: AppContext, data: CreateEvaluation['data']): Promis
     const shown = problems.slice(0, 20);
     throw invalid(shown.join('; ') + (problems.length > 20 ? `; … (${problems.length} problems in all)` : ''), { problems: shown });
   }
-  return { kind: 'inline', records, total: records.length };
+  return { kind: 'inline', records, total: records.length, lacking: recordsWithoutOutputs(records) };
 }
 
-/** Inline records that bring neither outputs, an error nor a trace: a run without a target cannot score them. */
-function recordsWithoutOutputs(records: readonly EvalRecord[]): { withoutOutputs: number; firstWithoutOutputs: number[] } {
+/** Inline records that bring neither outputs, an error nor a trace. */
+function recordsWithoutOutputs(records: readonly EvalRecord[]): Lacking {
   const lacking = records.flatMap((r, i) => (r.outputs === undefined && r.error === null && r.trace === null ? [i] : []));
   return { withoutOutputs: lacking.length, firstWithoutOutputs: lacking.slice(0, 20) };
 }

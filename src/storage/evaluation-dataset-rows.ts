@@ -19,16 +19,18 @@ function recordsAt(ref: DatasetVersionRef) {
       and (valid_to is null or valid_to > ${ref.version})`;
 }
 
-/** How many records the version has, and the first row indexes (up to `shown`) without outputs. */
+/** How many rows without outputs an error message names. */
+const SHOWN = 20;
+
+/** How many records the version has, and the first row indexes (up to 20) without outputs: one pass. */
 export async function datasetRowsSummary(
   db: Executor,
   ref: DatasetVersionRef,
-  shown = 20,
 ): Promise<{ total: number; withoutOutputs: number; firstWithoutOutputs: number[] }> {
   const { rows } = await sql<{ total: number; without: number; first: number[] | null }>`
     with r as (select outputs, (row_number() over (order by record_seq) - 1)::int as i from (${recordsAt(ref)}) v)
     select count(*)::int as total, count(*) filter (where outputs is null)::int as without,
-           (select array_agg(i order by i) from (select i from r where outputs is null order by i limit ${shown}) f) as first
+           (select array_agg(i order by i) from (select i from r where outputs is null order by i limit ${SHOWN}) f) as first
     from r`.execute(db);
   const row = rows[0]!;
   return { total: row.total, withoutOutputs: row.without, firstWithoutOutputs: row.first ?? [] };
