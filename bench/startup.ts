@@ -14,11 +14,10 @@
  * BENCH_STARTUP_RUNS sets the number of runs per figure (default 3; 5 for the CLI).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { freePort, ROOT, spawnAssay, tempDataDir } from '../test/support/spawn-assay.ts';
+import { freePort, freshBuild, spawnAssay, tempDataDir } from '../test/support/spawn-assay.ts';
 import { median, round, type BenchResult } from './result.ts';
 
 const RUNS = Number(process.env.BENCH_STARTUP_RUNS ?? 3);
@@ -43,18 +42,6 @@ function cpuMs(pid: number | undefined): number | undefined {
   }
 }
 
-/** What bin/assay.mjs runs: the first build newer than every source file, else the sources. */
-function buildRun(): string {
-  const newest = (dir: string): number =>
-    readdirSync(dir, { withFileTypes: true }).reduce((m, e) => {
-      const path = join(dir, e.name);
-      if (e.isDirectory()) return path.endsWith('/src/web') ? m : Math.max(m, newest(path));
-      return e.name.endsWith('.ts') ? Math.max(m, statSync(path).mtimeMs) : m;
-    }, 0);
-  const sources = Math.max(...['src', 'config', 'workers'].map((d) => newest(join(ROOT, d))));
-  const builds = ['dist/src/bundle/main.js', 'dist/src/cli/main.js'];
-  return builds.find((b) => existsSync(join(ROOT, b)) && statSync(join(ROOT, b)).mtimeMs >= sources) ?? 'sources through tsx';
-}
 
 /** Milliseconds from spawning `assay start` to its first healthy /healthz, and the CPU it used; then stops it. */
 async function timeStart(dataDir: string): Promise<{ ms: number; cpu: number | undefined }> {
@@ -98,7 +85,7 @@ export async function run(): Promise<BenchResult[]> {
     const known = runs.flatMap((r) => (r.cpu === undefined ? [] : [r.cpu]));
     return known.length ? round(median(known), 0) : null;
   };
-  const build = buildRun();
+  const build = freshBuild() ?? 'sources through tsx';
   const baseline = round(median(bare), 0);
   const figure = (name: string, times: number[], aim: string, params: Record<string, unknown>): BenchResult => {
     const value = round(median(times), 0);

@@ -98,16 +98,28 @@ export function tempDataDir(): { dir: string; cleanup(): void } {
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** bin/assay.mjs's test: dist/src/cli/main.js exists and is newer than every source file. */
-export function compiledIsFresh(): boolean {
-  const compiled = join(ROOT, 'dist/src/cli/main.js');
-  if (!existsSync(compiled)) return false;
+/** Newest modification time of the TypeScript sources (the console has its own build: skipped). */
+function newestSource(): number {
   const newest = (dir: string): number =>
     readdirSync(dir, { withFileTypes: true }).reduce((m, e) => {
       const path = join(dir, e.name);
       if (e.isDirectory()) return path.endsWith('/src/web') ? m : Math.max(m, newest(path));
       return e.name.endsWith('.ts') ? Math.max(m, statSync(path).mtimeMs) : m;
     }, 0);
-  const built = statSync(compiled).mtimeMs;
-  return ['src', 'config', 'workers'].every((d) => newest(join(ROOT, d)) <= built);
+  return Math.max(...['src', 'config', 'workers'].map((d) => newest(join(ROOT, d))));
+}
+
+function isFresh(build: string, sources = newestSource()): boolean {
+  return existsSync(join(ROOT, build)) && statSync(join(ROOT, build)).mtimeMs >= sources;
+}
+
+/** dist/src/cli/main.js (tsc's output) exists and is newer than every source file. */
+export function compiledIsFresh(): boolean {
+  return isFresh('dist/src/cli/main.js');
+}
+
+/** What bin/assay.mjs runs, as it chooses: the bundle or tsc's output when newer than every source. */
+export function freshBuild(): string | undefined {
+  const sources = newestSource();
+  return ['dist/src/bundle/main.js', 'dist/src/cli/main.js'].find((build) => isFresh(build, sources));
 }
