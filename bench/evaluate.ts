@@ -60,6 +60,8 @@ export async function run(): Promise<BenchResult[]> {
     ASSAY_OFFLINE_JUDGE: 'false',
     ASSAY_JUDGE_BASE_URL: fakes.judgeUrl,
     ASSAY_JUDGE_API_KEY: 'bench',
+    // The fake target listens on loopback: the outbound policy reaches it only when it is listed.
+    ASSAY_OUTBOUND_ALLOW: new URL(fakes.targetUrl).origin,
     // Two judges per row, 32 rows: the judge client must not be the bottleneck being measured.
     ASSAY_JUDGE_CONCURRENCY: String(CONCURRENCY * 2),
   });
