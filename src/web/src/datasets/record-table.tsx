@@ -2,6 +2,7 @@
 import { Link } from '@tanstack/react-router';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useRef, type KeyboardEvent } from 'react';
+import { focusRow } from '../lib/focus-row';
 import { compact, sourceOf, type DatasetRecord } from './queries';
 
 const ROW = 34;
@@ -30,8 +31,7 @@ export function RecordTable({ records, selected, onOpen, onDelete, hasMore, onMo
     if (move) {
       e.preventDefault();
       const next = Math.max(0, Math.min(records.length - 1, index + move));
-      virtual.scrollToIndex(next);
-      requestAnimationFrame(() => scroller.current?.querySelector<HTMLElement>(`tr[data-index="${next}"]`)?.focus());
+      focusRow(scroller.current, next, (i) => virtual.scrollToIndex(i));
     } else if (e.key === 'Enter') {
       e.preventDefault();
       onOpen(records[index]!);

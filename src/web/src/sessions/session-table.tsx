@@ -5,6 +5,7 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useRef, type KeyboardEvent } from 'react';
 import { VerdictChip } from '../components/verdict-chip';
+import { focusRow } from '../lib/focus-row';
 import type { SessionSummary } from './queries';
 
 const ROW = 34;
@@ -40,8 +41,7 @@ export function SessionTable({ sessions, hasMore, loadingMore, loading, onMore, 
     const move = (to: number) => {
       event.preventDefault();
       const bounded = Math.max(0, Math.min(sessions.length - 1, to));
-      virtual.scrollToIndex(bounded);
-      requestAnimationFrame(() => scroller.current?.querySelector<HTMLElement>(`[data-index="${bounded}"]`)?.focus());
+      focusRow(scroller.current, bounded, (i) => virtual.scrollToIndex(i));
     };
     if (event.key === 'ArrowDown' || event.key === 'j') move(index + 1);
     else if (event.key === 'ArrowUp' || event.key === 'k') move(index - 1);

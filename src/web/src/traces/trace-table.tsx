@@ -14,6 +14,7 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import { VerdictChip } from '../components/verdict-chip';
 import { feedbackNames, formatCost, formatDuration, verdictOf, verdictRank } from '../lib/feedback';
+import { focusRow } from '../lib/focus-row';
 import type { TraceInfo } from './queries';
 
 const ROW = 34;
@@ -128,8 +129,7 @@ export function TraceTable(props: Props) {
     const move = (to: number) => {
       event.preventDefault();
       const bounded = Math.max(0, Math.min(rows.length - 1, to));
-      virtual.scrollToIndex(bounded);
-      requestAnimationFrame(() => scroller.current?.querySelector<HTMLElement>(`[data-index="${bounded}"]`)?.focus());
+      focusRow(scroller.current, bounded, (i) => virtual.scrollToIndex(i));
     };
     if (event.key === 'ArrowDown' || event.key === 'j') move(index + 1);
     else if (event.key === 'ArrowUp' || event.key === 'k') move(index - 1);
