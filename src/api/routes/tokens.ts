@@ -8,6 +8,8 @@ import { z } from 'zod';
 import { AssayError } from '../../domain/errors.ts';
 import { createToken, listTokens, revokeToken, ROLES } from '../../storage/token-repository.ts';
 import type { AppContext } from '../context.ts';
+import { documented } from '../openapi-schema.ts';
+import { errorBody } from '../schemas/common.ts';
 import { parseWith } from '../validate.ts';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$/;
@@ -19,33 +21,18 @@ const createBody = z
   })
   .strict();
 
-const tokenInfo = {
-  type: 'object',
-  required: ['name', 'role', 'created_at', 'revoked_at', 'last_used_at'],
-  properties: {
-    name: { type: 'string' },
-    role: { type: 'string', enum: [...ROLES] },
-    created_at: { type: 'string', format: 'date-time' },
-    revoked_at: { type: ['string', 'null'], format: 'date-time' },
-    last_used_at: { type: ['string', 'null'], format: 'date-time', description: 'Recorded at most once a minute' },
-  },
-} as const;
-
-const errorBody = {
-  type: 'object',
-  required: ['error_code', 'message'],
-  properties: { error_code: { type: 'string' }, message: { type: 'string' } },
-} as const;
+const tokenInfo = z.object({
+  name: z.string(),
+  role: z.enum(ROLES),
+  created_at: z.string().describe('ISO 8601'),
+  revoked_at: z.string().nullable(),
+  last_used_at: z.string().nullable().describe('Recorded at most once a minute'),
+});
 
 export async function tokenRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   app.get(
     '/api/v1/tokens',
-    {
-      config: { role: 'admin' },
-      schema: {
-        response: { 200: { type: 'object', required: ['tokens'], properties: { tokens: { type: 'array', items: tokenInfo } } } },
-      },
-    },
+    { config: { role: 'admin' }, ...documented({ response: { 200: z.object({ tokens: z.array(tokenInfo) }) } }) },
     async () => ({ tokens: await listTokens(ctx.db) }),
   );
 
@@ -53,21 +40,10 @@ export async function tokenRoutes(app: FastifyInstance, ctx: AppContext): Promis
     '/api/v1/tokens',
     {
       config: { role: 'admin' },
-      schema: {
-        body: {
-          type: 'object',
-          required: ['name', 'role'],
-          properties: { name: { type: 'string' }, role: { type: 'string', enum: [...ROLES] } },
-        },
-        response: {
-          201: {
-            type: 'object',
-            required: ['token', 'info'],
-            properties: { token: { type: 'string', description: 'Shown only in this answer' }, info: tokenInfo },
-          },
-          409: errorBody,
-        },
-      },
+      ...documented({
+        body: createBody,
+        response: { 201: z.object({ token: z.string().describe('Shown only in this answer'), info: tokenInfo }), 409: errorBody },
+      }),
     },
     async (request, reply) => {
       const body = parseWith(createBody, request.body);
@@ -79,13 +55,7 @@ export async function tokenRoutes(app: FastifyInstance, ctx: AppContext): Promis
 
   app.delete<{ Params: { name: string } }>(
     '/api/v1/tokens/:name',
-    {
-      config: { role: 'admin' },
-      schema: {
-        params: { type: 'object', required: ['name'], properties: { name: { type: 'string' } } },
-        response: { 204: { type: 'null' }, 404: errorBody, 409: errorBody },
-      },
-    },
+    { config: { role: 'admin' }, ...documented({ response: { 204: z.null(), 404: errorBody, 409: errorBody } }) },
     async (request, reply) => {
       const tokens = await listTokens(ctx.db);
       const admins = tokens.filter((t) => t.role === 'admin' && t.revoked_at === null);

@@ -4129,14 +4129,10 @@ export interface paths {
                                 name: string;
                                 /** @enum {string} */
                                 role: "admin" | "writer" | "reader";
-                                /** Format: date-time */
+                                /** @description ISO 8601 */
                                 created_at: string;
-                                /** Format: date-time */
                                 revoked_at: string | null;
-                                /**
-                                 * Format: date-time
-                                 * @description Recorded at most once a minute
-                                 */
+                                /** @description Recorded at most once a minute */
                                 last_used_at: string | null;
                             }[];
                         };
@@ -4179,14 +4175,10 @@ export interface paths {
                                 name: string;
                                 /** @enum {string} */
                                 role: "admin" | "writer" | "reader";
-                                /** Format: date-time */
+                                /** @description ISO 8601 */
                                 created_at: string;
-                                /** Format: date-time */
                                 revoked_at: string | null;
-                                /**
-                                 * Format: date-time
-                                 * @description Recorded at most once a minute
-                                 */
+                                /** @description Recorded at most once a minute */
                                 last_used_at: string | null;
                             };
                         };
@@ -4242,7 +4234,9 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": null;
+                    };
                 };
                 /** @description Default Response */
                 404: {
