@@ -38,6 +38,7 @@ const SUMMARIES: Record<string, string> = {
   'GET /api/v1/experiments/:id/monitor/alerts': 'Alert rules with their state, and the history of state changes with their webhook deliveries',
   'GET /api/v1/experiments/:id/monitor/budget': 'The judge budget, its use in the current UTC day and the pairs waiting for it',
   'GET /api/v1/experiments/:id/sessions': 'List sessions (conversations): user, turns, first/last time, session-level feedback (?filter_string, user_id, max_results, page_token)',
+  'POST /api/v1/experiments/:id/sessions/count': 'Count the sessions the list would show, up to a limit {filter_string?, user_id?, limit?}',
   'GET /api/v1/experiments/:id/sessions/:sessionId': 'A session with its traces in order and the conversation as text (?max_results, page_token)',
   'GET /api/v1/experiments/:id/judge-agreement': 'Judge–human agreement for every feedback name both gave: kappa, confusion matrix, disagreeing traces, guideline clusters (?name, max_disagreements, start_time, end_time)',
   'GET /api/v1/experiments/:id/judges/:name/agreement': 'Judge–human agreement for one feedback name (?max_disagreements, start_time, end_time)',

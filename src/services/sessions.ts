@@ -9,6 +9,7 @@ import type { StoredTrace } from '../domain/trace.ts';
 import type { Db } from '../storage/connect.ts';
 import { getExperiment } from '../storage/experiment-repository.ts';
 import {
+  countSessions,
   getSessionSummary,
   listSessions,
   listSessionTraces,
@@ -49,6 +50,28 @@ export async function listExperimentSessions(
   );
   const feedback = await loadSessionAssessments(db, experiment, sessions.map((s) => s.session_id));
   return sessions.map((s) => ({ ...s, assessments: feedback.get(s.session_id) ?? [] }));
+}
+
+/**
+ * How many sessions `listExperimentSessions` would list over all its pages, up to `limit`; the
+ * filter runs under the search's statement timeout, as the list's does.
+ */
+export async function countExperimentSessions(
+  db: Db,
+  experimentId: string,
+  request: Pick<SessionListRequest, 'filter_string' | 'user_id'> & { limit: number },
+  options: { searchTimeoutMs?: number } = {},
+): Promise<{ count: number; more: boolean }> {
+  const experiment = Number((await getExperiment(db, experimentId)).experiment_id);
+  const filter = request.filter_string ? parseFilterField(request.filter_string, 'filter_string') : [];
+  if (filter.length > 0) await checkFilterRegexes(db, filter);
+  return underSearchTimeout(db, options.searchTimeoutMs, 'filter_string', (trx) =>
+    countSessions(trx, experiment, {
+      ...(filter.length > 0 ? { condition: traceFilterCondition(filter) } : {}),
+      ...(request.user_id !== undefined ? { user_id: request.user_id } : {}),
+      limit: request.limit,
+    }),
+  );
 }
 
 /** One turn of a conversation: the trace, the user's message and the assistant's answer as text. */

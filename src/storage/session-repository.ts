@@ -92,6 +92,31 @@ export async function listSessions(db: Executor, experimentId: number, query: Se
   return rows.rows.map(toSummary);
 }
 
+/**
+ * How many sessions the list would show for `query` (its condition and user; no page), counting
+ * at most `limit` of them: `more` says there are others past it.
+ */
+export async function countSessions(
+  db: Executor,
+  experimentId: number,
+  query: Pick<SessionListQuery, 'condition' | 'user_id'> & { limit: number },
+): Promise<{ count: number; more: boolean }> {
+  let matching = db
+    .selectFrom('assay.trace')
+    .select('session_id')
+    .distinct()
+    .where('experiment_id', '=', experimentId)
+    .where('session_id', 'is not', null);
+  if (query.condition) matching = matching.where(query.condition);
+  if (query.user_id !== undefined) matching = matching.where('user_id', '=', query.user_id);
+  const row = await db
+    .selectFrom(matching.limit(query.limit + 1).as('matching'))
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .executeTakeFirstOrThrow();
+  const n = Number(row.n);
+  return n > query.limit ? { count: query.limit, more: true } : { count: n, more: false };
+}
+
 /** One session's summary, or undefined when no trace of the experiment names it. */
 export async function getSessionSummary(db: Executor, experimentId: number, sessionId: string): Promise<SessionSummary | undefined> {
   const rows = await sql<SummaryRow>`

@@ -50,6 +50,14 @@ describe('search timeout', () => {
     });
     expect(sessions.statusCode, sessions.body).toBe(400);
     expect(sessions.json().message).toMatch(/^filter_string: the search was stopped after 1 ms \(ASSAY_SEARCH_TIMEOUT_MS\)/);
+    const sessionCount = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/experiments/${id}/sessions/count`,
+      headers: admin,
+      payload: { filter_string: NEVER },
+    });
+    expect(sessionCount.statusCode, sessionCount.body).toBe(400);
+    expect(sessionCount.json().message).toMatch(/^filter_string: the search was stopped after 1 ms/);
 
     expect((await t.app.inject({ method: 'POST', url: '/api/v1/datasets', headers: admin, payload: { name: 'timeouts.cases' } })).statusCode).toBe(201);
     const merge = await t.app.inject({

@@ -123,6 +123,23 @@ describe.each(['postgres', 'pglite'] as const)('sessions on %s', (db) => {
     expect(filtered.sessions.map((s: Json) => s.session_id)).toEqual(['s-2']);
   });
 
+  it('counts the sessions the list holds over all its pages, up to a limit', async () => {
+    const count = async (payload: Json, status = 200) => {
+      const res = await t.app.inject({ method: 'POST', url: `/api/v1/experiments/${experimentId}/sessions/count`, payload });
+      expect(res.statusCode, res.body).toBe(status);
+      return res.json();
+    };
+    expect(await count({})).toEqual({ count: 2, more: false });
+    expect(await count({ limit: 1 })).toEqual({ count: 1, more: true });
+    expect(await count({ user_id: 'u-1' })).toEqual({ count: 1, more: false });
+    expect(await count({ filter_string: "span.content LIKE '%Hi%'" })).toEqual({ count: 1, more: false });
+    expect(await count({ user_id: 'nobody' })).toEqual({ count: 0, more: false });
+    expect((await count({ filter_string: 'foo.bar = 1' }, 400)).message).toMatch(/^filter_string: /);
+    expect((await count({ limit: 0 }, 400)).message).toMatch(/^limit: /);
+    // A session named "count" is still reachable: the count is a POST.
+    expect((await t.app.inject({ method: 'GET', url: `/api/v1/experiments/${experimentId}/sessions/count` })).statusCode).toBe(404);
+  });
+
   it('lists valid session-level feedback on the session, not per-turn feedback', async () => {
     const log = (traceHex: string, value: string, metadata: Record<string, string> = {}, overrides?: string) =>
       t.app.inject({

@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { loadConfig, type Config } from '../../config/index.ts';
 import { buildApp } from '../../src/api/app.ts';
 import { createContext, type AppContext } from '../../src/services/context.ts';
-import { silentLogger } from '../../src/observability/logger.ts';
+import { createLogger, silentLogger } from '../../src/observability/logger.ts';
 import { BullmqQueue } from '../../src/queue/bullmq-queue.ts';
 import { InProcessQueue } from '../../src/queue/in-process-queue.ts';
 import type { JobQueue } from '../../src/queue/queue.ts';
@@ -40,9 +40,10 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     ASSAY_QUEUE_PREFIX: prefix,
     ...options.env,
   });
-  const queue: JobQueue =
-    options.queue === 'bullmq' ? new BullmqQueue(REDIS_URL, prefix, silentLogger) : new InProcessQueue(silentLogger);
-  const ctx = createContext({ config, db: database.db, dbKind: database.kind, queue, log: silentLogger });
+  // ASSAY_TEST_LOG=debug (or info, …) prints the app's logs while a test runs.
+  const log = process.env.ASSAY_TEST_LOG ? createLogger(process.env.ASSAY_TEST_LOG) : silentLogger;
+  const queue: JobQueue = options.queue === 'bullmq' ? new BullmqQueue(REDIS_URL, prefix, log) : new InProcessQueue(log);
+  const ctx = createContext({ config, db: database.db, dbKind: database.kind, queue, log });
   const app = await buildApp(ctx);
   await app.ready();
   let counter = 0;

@@ -2,11 +2,11 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { assessmentToJson } from '../../domain/assessment.ts';
-import { getExperimentSession, listExperimentSessions, type SessionWithFeedback } from '../../services/sessions.ts';
+import { countExperimentSessions, getExperimentSession, listExperimentSessions, type SessionWithFeedback } from '../../services/sessions.ts';
 import type { AppContext } from '../context.ts';
 import { documented } from '../openapi-schema.ts';
 import { decodePageToken, encodePageToken } from '../page-token.ts';
-import { sessionListJson, sessionViewJson } from '../schemas/sessions.ts';
+import { sessionCountJson, sessionListJson, sessionViewJson } from '../schemas/sessions.ts';
 import { traceInfoToJson } from '../trace-json.ts';
 import { parseWith } from '../validate.ts';
 
@@ -15,6 +15,11 @@ const listQuery = z.object({
   user_id: z.string().min(1).max(1000).optional(),
   max_results: z.coerce.number().int().min(1).max(1000).default(100),
   page_token: z.string().optional(),
+});
+const countBody = z.object({
+  filter_string: z.string().max(10_000).nullish(),
+  user_id: z.string().min(1).max(1000).nullish(),
+  limit: z.number().int().min(1).max(1_000_000).default(10_000),
 });
 const listCursor = z.object({ t: z.number(), s: z.string() });
 
@@ -54,6 +59,20 @@ export async function sessionRoutes(app: FastifyInstance, ctx: AppContext): Prom
         sessions: sessions.map(sessionToJson),
         ...(last && sessions.length === query.max_results ? { next_page_token: encodePageToken({ t: last.last_time, s: last.session_id }) } : {}),
       };
+    },
+  );
+
+  // POST, as for traces: `GET …/sessions/count` would hide a session named "count".
+  app.post<{ Params: { id: string } }>(
+    '/api/v1/experiments/:id/sessions/count',
+    { config: { role: 'reader' }, ...documented({ body: countBody, response: { 200: sessionCountJson } }) },
+    async (request) => {
+      const body = parseWith(countBody, request.body ?? {});
+      return countExperimentSessions(ctx.db, request.params.id, {
+        filter_string: body.filter_string ?? undefined,
+        user_id: body.user_id ?? undefined,
+        limit: body.limit,
+      }, { searchTimeoutMs: ctx.config.searchTimeoutMs });
     },
   );
 

@@ -18,6 +18,8 @@ export const sessionJson = z.object({
 
 export const sessionListJson = z.object({ sessions: z.array(sessionJson), next_page_token: z.string().optional() });
 
+export const sessionCountJson = z.object({ count: z.number().int(), more: z.boolean() });
+
 export const conversationTurnJson = z.object({
   trace_id: z.string(),
   request_time: z.string(),

@@ -6,7 +6,7 @@ import { fieldErrors } from '../../../src/web/src/lib/field-errors.ts';
 import { parseSearch, stringifySearch } from '../../../src/web/src/lib/search-params.ts';
 import { spanTypeLabel } from '../../../src/web/src/lib/span-type.ts';
 import { tickLabel, timeTicks } from '../../../src/web/src/lib/time-ticks.ts';
-import { traceCountLabel } from '../../../src/web/src/lib/trace-count.ts';
+import { sessionCountLabel, traceCountLabel } from '../../../src/web/src/lib/trace-count.ts';
 
 describe('scores', () => {
   it('are written as people write them, without padding zeros', () => {
@@ -47,6 +47,9 @@ describe('trace count', () => {
   it('falls back to what is loaded while the total is not known', () => {
     expect(traceCountLabel(100, true, undefined)).toBe('100+ traces (counting…)');
     expect(traceCountLabel(40, false, undefined)).toBe('40 traces');
+    expect(sessionCountLabel(100, true, { count: 105, more: false })).toBe('105 sessions');
+    expect(sessionCountLabel(1, false, undefined)).toBe('1 session');
+    expect(sessionCountLabel(100, true, { count: 10_000, more: true })).toBe('10,000+ sessions');
   });
 });
 

@@ -39,6 +39,22 @@ export function useSessionList(search: SessionListSearch) {
   });
 }
 
+/** How many sessions the list holds over all its pages (up to 10,000): one small request beside the first page. */
+export function useSessionCount(search: SessionListSearch) {
+  return useQuery({
+    queryKey: ['session-count', search],
+    queryFn: async () =>
+      ok(
+        await api.POST('/api/v1/experiments/{id}/sessions/count', {
+          params: { path: { id: search.experimentId } },
+          body: { ...(search.filter ? { filter_string: search.filter } : {}), ...(search.user ? { user_id: search.user } : {}) },
+        }),
+      ),
+    enabled: Boolean(search.experimentId),
+    retry: false,
+  });
+}
+
 async function sessionPage(experimentId: string, sessionId: string, pageToken: string | undefined) {
   return ok(
     await api.GET('/api/v1/experiments/{id}/sessions/{sessionId}', {

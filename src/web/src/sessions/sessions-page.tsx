@@ -5,7 +5,8 @@ import { ApiError } from '../api/client';
 import { combineFilters, rangeBounds, rangeFilter, stableNow } from '../lib/time-range';
 import type { SessionsSearch } from '../router';
 import { sessionSearchFilter } from '../lib/sessions';
-import { useSessionList } from './queries';
+import { sessionCountLabel } from '../lib/trace-count';
+import { useSessionCount, useSessionList } from './queries';
 import { SessionTable } from './session-table';
 
 export function SessionsPage() {
@@ -16,7 +17,9 @@ export function SessionsPage() {
   const [filterDraft, setFilterDraft] = useState(search.filter ?? '');
   const bounds = rangeBounds(search, stableNow(Date.now()));
   const filter = combineFilters(combineFilters(search.filter, sessionSearchFilter(search.q)), rangeFilter(bounds));
-  const query = useSessionList({ experimentId: search.exp ?? '', filter, user: search.user });
+  const listSearch = { experimentId: search.exp ?? '', filter, user: search.user };
+  const query = useSessionList(listSearch);
+  const total = useSessionCount(listSearch);
   const sessions = useMemo(() => query.data?.pages.flatMap((p) => p.sessions) ?? [], [query.data]);
   const error = query.error instanceof ApiError && query.error.status === 400 ? query.error.message : query.error?.message ?? null;
   const { fetchNextPage } = query;
@@ -66,7 +69,7 @@ export function SessionsPage() {
         </p>
       )}
       <div className="toolbar" aria-live="polite">
-        <span className="muted">{query.isPending ? 'Loading…' : `${sessions.length.toLocaleString('en-US')}${query.hasNextPage ? '+' : ''} ${sessions.length === 1 && !query.hasNextPage ? 'session' : 'sessions'}`}</span>
+        <span className="muted">{query.isPending ? 'Loading…' : sessionCountLabel(sessions.length, Boolean(query.hasNextPage), total.data)}</span>
       </div>
       {!error && (
         <SessionTable
