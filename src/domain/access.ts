@@ -18,8 +18,7 @@ export function roleReaches(role: Role, needed: Role): boolean {
 export function isLoopbackHost(host: string): boolean {
   if (host === 'localhost') return true;
   if (isIP(host) === 4) return host.startsWith('127.');
-  if (isIP(host) === 6) return host === '::1';
-  return false;
+  return host === '::1';
 }
 
 /**

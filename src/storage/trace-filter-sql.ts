@@ -107,7 +107,8 @@ function keyedSql(c: KeyedComparison, column: 'tags' | 'trace_metadata'): RawBui
  * JSON.stringify would write it as a `\ud800` escape, which jsonb refuses.
  */
 function wellFormed(text: string): string {
-  return Buffer.from(text, 'utf8').toString('utf8');
+  // Buffer reads and writes UTF-8.
+  return Buffer.from(text).toString();
 }
 
 /**

@@ -61,7 +61,10 @@ describe('traceCoverage', () => {
   });
 
   it('says processed when a run copied the trace at its current version', () => {
-    expect(traceCoverage(done(false), { copied: true, current: true }, undefined, created)[0]).toBe('processed');
+    expect(traceCoverage(done(false), { copied: true, current: true }, undefined, created)).toEqual([
+      'processed',
+      'a monitoring run processed the trace at its current version',
+    ]);
   });
 
   it('says the next run takes a trace above the cursor, and whether it changed since it was processed', () => {
@@ -74,10 +77,13 @@ describe('traceCoverage', () => {
   });
 
   it('says only a backfill judges a trace that arrived before the monitor and was never copied', () => {
-    expect(traceCoverage(done(true, before), none, undefined, created)[0]).toBe('before_monitor');
+    expect(traceCoverage(done(true, before), none, undefined, created)).toEqual([
+      'before_monitor',
+      'the trace arrived before the monitor was created; only a backfill judges it',
+    ]);
     // Arrived at the very moment of creation: the monitor's first run had its chance.
     expect(traceCoverage(done(true, created), none, undefined, created)[0]).toBe('processed');
-    expect(traceCoverage(done(true, after), none, undefined, created)[0]).toBe('processed');
+    expect(traceCoverage(done(true, after), none, undefined, created)).toEqual(['processed', 'a monitoring run processed the trace']);
     expect(traceCoverage(done(true, before), { copied: true, current: false }, undefined, created)[0]).toBe('processed');
   });
 });
