@@ -9,16 +9,21 @@ export default {
   testRunner: 'vitest',
   plugins: ['@stryker-mutator/vitest-runner'],
   vitest: { configFile: 'vitest.mutate.config.ts', related: false },
-  // The rules that decide correctness and need no database: coordinated sampling, canonical JSON
-  // (dataset identity), the filter language, monitor config validation, dataset merge rules,
-  // evaluation metrics, and how judge answers and failures are read. The run window, feedback keys,
-  // filter SQL and auth need Postgres and are covered by the integration suite (test/integration,
-  // test/api) instead: too slow to run per mutant on two cores.
+  // The rules that decide correctness, in modules that need no database: coordinated sampling,
+  // canonical JSON (dataset identity), the filter language and its compilation to SQL (compiled
+  // without a database), monitor config validation, the monitor run window, feedback keys, who may
+  // call the API (auth), dataset merge rules, evaluation metrics, and how judge answers and failures
+  // are read. The code around them that runs SQL or reads requests is covered by the integration
+  // suite (test/integration, test/api) instead: too slow to run per mutant on two cores.
   mutate: [
     'src/domain/sampling.ts',
     'src/domain/canonical-json.ts',
     'src/domain/filter/**/*.ts',
     'src/domain/monitor-config.ts',
+    'src/domain/monitor-window.ts',
+    'src/domain/feedback-key.ts',
+    'src/domain/access.ts',
+    'src/storage/trace-filter-sql.ts',
     'src/domain/dataset-merge.ts',
     'src/domain/evaluation-metrics.ts',
     'src/scorers/judge-output.ts',

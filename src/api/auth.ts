@@ -6,21 +6,16 @@
  * says `ASSAY_OPEN=true`. Once a token has existed, revoking every token never reopens the API: it
  * is checked on every request, not only at start, and a network-bound API is never open.
  */
-import { isIP } from 'node:net';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { allowedHostNames, bearerToken, hostAllowed, hostName, isLoopbackHost, isOpenMode, roleReaches, touchDue } from '../domain/access.ts';
 import { AssayError } from '../domain/errors.ts';
 import { anyTokenEver, findActiveToken, touchToken, type Role } from '../storage/token-repository.ts';
 import type { AppContext, Principal } from './context.ts';
-
-const RANK: Record<Role, number> = { reader: 1, writer: 2, admin: 3 };
 
 export const ANONYMOUS: Principal = { name: 'anonymous', role: 'admin' };
 
 /** A token's last use is written at most this often, so reads stay reads. */
 const TOUCH_EVERY_MS = 60_000;
-
-/** Host names a browser uses for a loopback API; the only ones a loopback-bound API answers by default. */
-const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]'];
 
 export interface Authenticator {
   /** The caller of a request, or an UNAUTHENTICATED error. */
@@ -33,12 +28,7 @@ export interface Authenticator {
   checkHost(request: FastifyRequest): Promise<void>;
 }
 
-export function isLoopbackHost(host: string): boolean {
-  if (host === 'localhost') return true;
-  if (isIP(host) === 4) return host.startsWith('127.');
-  if (isIP(host) === 6) return host === '::1';
-  return false;
-}
+export { isLoopbackHost };
 
 export function createAuthenticator(ctx: AppContext, options: { bindHost: string }): Authenticator {
   const loopback = isLoopbackHost(options.bindHost);
@@ -47,11 +37,9 @@ export function createAuthenticator(ctx: AppContext, options: { bindHost: string
   const lastTouch = new Map<string, number>();
 
   async function isOpen(): Promise<boolean> {
-    if (!loopback) return false;
-    if (ctx.config.open) return true;
-    if (tokenSeen) return false;
-    tokenSeen = await anyTokenEver(ctx.db);
-    return !tokenSeen;
+    // The token table is read only while it can still change the answer.
+    if (loopback && !ctx.config.open && !tokenSeen) tokenSeen = await anyTokenEver(ctx.db);
+    return isOpenMode({ loopback, openConfigured: ctx.config.open, tokenEverExisted: tokenSeen });
   }
 
   async function authenticateHeader(header: string | undefined): Promise<Principal> {
@@ -59,13 +47,13 @@ export function createAuthenticator(ctx: AppContext, options: { bindHost: string
       if (await isOpen()) return ANONYMOUS;
       throw new AssayError('UNAUTHENTICATED', 'authorization: missing bearer token');
     }
-    const match = /^Bearer\s+(\S+)$/i.exec(header);
-    if (!match?.[1]) throw new AssayError('UNAUTHENTICATED', "authorization: expected 'Bearer <token>'");
-    const principal = await findActiveToken(ctx.db, match[1]);
+    const token = bearerToken(header);
+    if (!token) throw new AssayError('UNAUTHENTICATED', "authorization: expected 'Bearer <token>'");
+    const principal = await findActiveToken(ctx.db, token);
     if (!principal) throw new AssayError('UNAUTHENTICATED', 'authorization: unknown or revoked token');
     tokenSeen = true;
     const now = Date.now();
-    if (now - (lastTouch.get(principal.name) ?? 0) >= TOUCH_EVERY_MS) {
+    if (touchDue(now, lastTouch.get(principal.name) ?? 0, TOUCH_EVERY_MS)) {
       lastTouch.set(principal.name, now);
       // Best effort: a failed write of the last use must not fail the request.
       await touchToken(ctx.db, principal.name, TOUCH_EVERY_MS).catch((err: unknown) => ctx.log.warn({ err }, 'recording token use failed'));
@@ -76,29 +64,19 @@ export function createAuthenticator(ctx: AppContext, options: { bindHost: string
   const authenticate = (request: FastifyRequest) => authenticateHeader(request.headers.authorization);
 
   // Decided from configuration alone, so /readyz can answer 503 while the database is down.
-  const allowedHosts = ctx.config.allowedHosts ?? (loopback ? LOOPBACK_NAMES : undefined);
+  const allowedHosts = allowedHostNames(ctx.config.allowedHosts, loopback);
 
   async function checkHost(request: FastifyRequest): Promise<void> {
-    const allowed = allowedHosts;
-    if (!allowed) return;
-    const host = hostName(request.headers.host ?? '');
-    if (!allowed.includes(host) && !allowed.includes('*')) {
+    const header = request.headers.host ?? '';
+    if (!hostAllowed(allowedHosts, header)) {
       throw new AssayError(
         'PERMISSION_DENIED',
-        `host: '${host}' is not a name this API answers to; add it to ASSAY_ALLOWED_HOSTS`,
+        `host: '${hostName(header)}' is not a name this API answers to; add it to ASSAY_ALLOWED_HOSTS`,
       );
     }
   }
 
   return { authenticate, authenticateHeader, isOpen, checkHost };
-}
-
-/** The host part of a Host header, lower-cased, without the port (IPv6 keeps its brackets). */
-function hostName(header: string): string {
-  const lower = header.trim().toLowerCase();
-  if (lower.startsWith('[')) return lower.slice(0, lower.indexOf(']') + 1);
-  const colon = lower.indexOf(':');
-  return colon === -1 ? lower : lower.slice(0, colon);
 }
 
 export function registerAuth(app: FastifyInstance, ctx: AppContext): Authenticator {
@@ -117,7 +95,7 @@ export function registerAuth(app: FastifyInstance, ctx: AppContext): Authenticat
 
 /** A PERMISSION_DENIED error unless the caller's role reaches `needed`. */
 export function requireRole(principal: Principal, needed: Role): void {
-  if (RANK[principal.role] < RANK[needed]) {
+  if (!roleReaches(principal.role, needed)) {
     throw new AssayError('PERMISSION_DENIED', `token '${principal.name}' has role '${principal.role}'; this needs '${needed}'`);
   }
 }

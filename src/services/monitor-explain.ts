@@ -20,16 +20,11 @@ import { backfillBudgets, type BackfillBudget } from '../storage/backfill-budget
 import { deferredPairs, hasRoom, periodStart } from '../storage/budget-repository.ts';
 import { loadStoredTraces } from '../storage/trace-repository.ts';
 import { traceFeedbackKey } from '../domain/feedback-key.ts';
+import { traceCoverage, type TraceCoverage } from '../domain/monitor-window.ts';
 import { explainSessionScorers } from './monitor-explain-sessions.ts';
 import { tracesMatching } from './monitor-filters.ts';
 
-/** Where the trace stands with the monitor as a whole. */
-export type TraceCoverage =
-  | 'in_progress'
-  | 'in_active_run'
-  | 'awaiting_run'
-  | 'before_monitor'
-  | 'processed';
+export type { TraceCoverage };
 
 export type Decision =
   | 'scored'
@@ -102,7 +97,7 @@ export async function explainTrace(ctx: AppContext, traceId: string, experimentI
   const standing = (await traceStanding(ctx.db, traceId, monitor.cursor_xid))!;
   const copy = await copyStanding(ctx.db, config.results_schema, bare.experiment_id, traceId);
   const active = await activeRunHolding(ctx.db, bare.experiment_id, traceId);
-  const [coverage, coverageReason] = coverageOf(standing, copy, active, monitor.created_at);
+  const [coverage, coverageReason] = traceCoverage(standing, copy, active?.run_id, monitor.created_at);
 
   const [stored] = await loadStoredTraces(ctx.db, [traceId]);
   const input = scorerInputFromTrace(stored!);
@@ -139,26 +134,6 @@ export async function explainTrace(ctx: AppContext, traceId: string, experimentI
   // Session judges decide per session: the trace's session, at its current version.
   scorers.push(...(await explainSessionScorers(ctx, config, bare.experiment_id, bare.session_id, monitor.created_at)));
   return { trace_id: traceId, experiment_id: String(bare.experiment_id), monitor: true, coverage, coverage_reason: coverageReason, scorers };
-}
-
-function coverageOf(
-  standing: { state: string; below_cursor: boolean; created_at: Date },
-  copy: { copied: boolean; current: boolean },
-  active: { run_id: string } | undefined,
-  monitorCreated: Date,
-): [TraceCoverage, string] {
-  if (standing.state === 'IN_PROGRESS') return ['in_progress', 'the trace is in progress (its root span has not ended); a run takes it once it is complete'];
-  if (active) return ['in_active_run', `run ${active.run_id} is processing the trace now`];
-  if (copy.current) return ['processed', 'a monitoring run processed the trace at its current version'];
-  if (!standing.below_cursor) {
-    return ['awaiting_run', copy.copied
-      ? 'the trace changed since a run processed it; the next run takes it again'
-      : 'the trace arrived after the last run; the next run takes it'];
-  }
-  if (!copy.copied && standing.created_at < monitorCreated) {
-    return ['before_monitor', 'the trace arrived before the monitor was created; only a backfill judges it'];
-  }
-  return ['processed', 'a monitoring run processed the trace'];
 }
 
 interface Facts {

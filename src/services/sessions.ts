@@ -16,7 +16,8 @@ import {
   loadSessionAssessments,
   type SessionSummary,
 } from '../storage/session-repository.ts';
-import { checkFilterRegexes, traceFilterCondition } from '../storage/trace-filter-sql.ts';
+import { checkFilterRegexes } from '../storage/filter-regex-check.ts';
+import { traceFilterCondition } from '../storage/trace-filter-sql.ts';
 import { loadAssessments } from '../storage/trace-repository.ts';
 import { parseFilterField, underSearchTimeout } from './search-traces.ts';
 

@@ -3,6 +3,7 @@
  * snapshot, see services/monitor-run-kind.ts), its chunks, and the write that finishes it.
  */
 import { sql } from 'kysely';
+import { runWindow } from '../domain/monitor-window.ts';
 import { deferredReady } from './budget-repository.ts';
 import type { Db, Executor } from './connect.ts';
 import { findMonitor, type MonitorRunRow } from './monitor-repository.ts';
@@ -31,18 +32,20 @@ export async function selectRunWindow(db: Db, run: MonitorRunRow, options: Windo
       const { rows } = await sql<{ xmin: string }>`select pg_snapshot_xmin(pg_current_snapshot())::text as xmin`.execute(trx);
       const xmin = rows[0]!.xmin;
       const monitor = await findMonitor(trx, run.experiment_id);
-      const from = run.kind === 'backfill' ? null : (monitor?.cursor_xid ?? xmin);
+      const bounds = runWindow(run, monitor?.cursor_xid, xmin);
+      const from = bounds.changedFrom;
       let window = trx
         .selectFrom('assay.trace')
         .select(['trace_id', 'seq'])
         .where('experiment_id', '=', run.experiment_id)
-        .where('state', '!=', 'IN_PROGRESS');
-      if (run.kind === 'backfill') {
-        window = window.where('request_time', '>=', run.backfill_from ?? 0).where('request_time', '<', run.backfill_to ?? Number.MAX_SAFE_INTEGER);
+        .where('state', '!=', bounds.skipState);
+      if (bounds.requestTime) {
+        window = window.where('request_time', '>=', bounds.requestTime.from).where('request_time', '<', bounds.requestTime.to);
         // A backfill's time range also prunes partitions of traces that arrived before it.
-        const arrived = arrivalLowerBound(run.backfill_from ?? 0);
+        const arrived = arrivalLowerBound(bounds.requestTime.from);
         if (arrived) window = window.where('created_at', '>=', arrived);
-      } else {
+      }
+      if (from !== null) {
         // Above the cursor, and not already copied at this very version (a trace seen by the
         // previous run because a transaction elsewhere held the snapshot's xmin back).
         const copied = traceLogsTable(run.config.results_schema, run.experiment_id);
@@ -82,7 +85,7 @@ export async function selectRunWindow(db: Db, run: MonitorRunRow, options: Windo
         .set({
           status: 'running',
           window_from: from,
-          window_to: run.kind === 'backfill' ? null : xmin,
+          window_to: bounds.cursorTo,
           chunks,
           traces_seen: traces,
           started_at: new Date(),

@@ -1,9 +1,10 @@
 /** API tokens: stored as SHA-256 hashes; the token itself is shown once at creation. */
 import { createHash, randomBytes } from 'node:crypto';
 import { alreadyExists, notFound } from '../domain/errors.ts';
+import type { Role } from '../domain/access.ts';
 import type { Executor } from './connect.ts';
 
-export type Role = 'admin' | 'writer' | 'reader';
+export type { Role };
 export const ROLES: readonly Role[] = ['admin', 'writer', 'reader'];
 
 export interface TokenInfo {

@@ -1,21 +1,20 @@
 /**
  * Compiles a parsed trace filter to a kysely condition on `assay.trace`. Every value is a bind
  * parameter and so is every tag, metadata, attribute and assessment key; the only SQL text comes
- * from this file (operators from a fixed table, column references by name).
+ * from this file (operators from a fixed table, column references by name). It needs no database:
+ * test/unit/storage/trace-filter-sql.test.ts compiles filters and reads the SQL. RLIKE patterns are
+ * checked against the database by filter-regex-check.ts.
  */
 import { sql, type Expression, type ExpressionBuilder, type RawBuilder, type SqlBool } from 'kysely';
-import { invalid } from '../domain/errors.ts';
-import {
-  regexPatterns,
-  type Comparison,
-  type Filter,
-  type KeyedComparison,
-  type KeyedNumberComparison,
-  type NumericAttributeComparison,
-  type SpanComparison,
-  type StringAttributeComparison,
+import type {
+  Comparison,
+  Filter,
+  KeyedComparison,
+  KeyedNumberComparison,
+  NumericAttributeComparison,
+  SpanComparison,
+  StringAttributeComparison,
 } from '../domain/filter/filter.ts';
-import type { Executor } from './connect.ts';
 import { arrivalLowerBound } from './partitions.ts';
 import type { Database } from './schema.ts';
 
@@ -56,27 +55,6 @@ export function traceFilterCondition(filter: Filter): TraceCondition {
     }
     return parts.length === 0 ? sql<SqlBool>`true` : eb.and(parts);
   };
-}
-
-/**
- * Compiles every RLIKE pattern of the filter in the database (Postgres' regex dialect is its own),
- * turning a pattern Postgres rejects into a 400 that quotes it; `field` prefixes the message.
- * Call it outside a transaction: a failed probe would abort the surrounding one.
- */
-export async function checkFilterRegexes(db: Executor, filter: Filter, field = 'filter_string'): Promise<void> {
-  for (const pattern of regexPatterns(filter)) {
-    try {
-      await sql`select '' ~ ${pattern} as ok`.execute(db);
-    } catch (error) {
-      if (!isRegexError(error)) throw error;
-      throw invalid(`${field}: Invalid regular expression '${pattern.slice(0, 200)}' for RLIKE: ${(error as Error).message}`);
-    }
-  }
-}
-
-/** Postgres' SQLSTATE for a regular expression it cannot compile or run. */
-export function isRegexError(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '2201B';
 }
 
 type TraceComparison = Exclude<Comparison, SpanComparison>;
@@ -129,7 +107,8 @@ function keyedSql(c: KeyedComparison, column: 'tags' | 'trace_metadata'): RawBui
  * JSON.stringify would write it as a `\ud800` escape, which jsonb refuses.
  */
 function wellFormed(text: string): string {
-  return Buffer.from(text, 'utf8').toString('utf8');
+  // Buffer reads and writes UTF-8.
+  return Buffer.from(text).toString();
 }
 
 /**

@@ -13,13 +13,15 @@ import type { JsonValue, StoredTrace } from '../domain/trace.ts';
 import { rowToAssessment } from './assessment-repository.ts';
 import type { AssessmentTable } from './schema.ts';
 import { extractedValues, extractSelections } from './trace-extract-sql.ts';
-import { checkFilterRegexes, isRegexError, traceFilterCondition } from './trace-filter-sql.ts';
+import { checkFilterRegexes, isRegexError } from './filter-regex-check.ts';
+import { traceFilterCondition } from './trace-filter-sql.ts';
 import { afterCondition, decodeCursor, encodeCursor, orderModifier, sortColumns, type SortColumn } from './trace-search-order.ts';
 import type { Db, Executor } from './connect.ts';
 import { INFO_COLUMNS, rowToInfo } from './trace-repository.ts';
 import type { CompiledQuery, Selectable } from 'kysely';
 
-export { checkFilterRegexes, traceFilterCondition, type TraceCondition } from './trace-filter-sql.ts';
+export { checkFilterRegexes } from './filter-regex-check.ts';
+export { traceFilterCondition, type TraceCondition } from './trace-filter-sql.ts';
 
 /**
  * Largest page, and the page size when none is asked for. A page is built whole in the API's memory
