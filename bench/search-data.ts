@@ -21,10 +21,15 @@ export const T0 = 1_700_000_000_000;
  * single inserts), and foreign-key triggers are skipped: the rows are consistent by construction.
  */
 export async function loadSearchBenchData(db: Db, count: number, experimentName = 'bench-search'): Promise<number> {
+  const started = performance.now();
+  // Ten million traces take most of an hour: say where the load is.
+  const done = (what: string) => console.error(`bench/search: ${what} at ${Math.round((performance.now() - started) / 1000)} s`);
   const experimentId = await db.transaction().execute(async (trx) => {
     await sql`set local session_replication_role = replica`.execute(trx);
     await sql`set local synchronous_commit = off`.execute(trx);
-    await sql`set local maintenance_work_mem = '256MB'`.execute(trx);
+    // Index builds sort (and the trigram GIN indexes accumulate) in this memory: at 10,000,000
+    // traces 256 MB spills every build to disk many times over.
+    await sql`set local maintenance_work_mem = ${sql.lit(count > 2_000_000 ? '1GB' : '256MB')}`.execute(trx);
     const { rows: indexes } = await sql<{ name: string; definition: string }>`
       select i.indexrelid::regclass::text as name, pg_get_indexdef(i.indexrelid) as definition
       from pg_index i join pg_class c on c.oid = i.indrelid join pg_namespace n on n.oid = c.relnamespace
@@ -33,15 +38,21 @@ export async function loadSearchBenchData(db: Db, count: number, experimentName 
     // Names and definitions come from the catalog, not from input.
     for (const index of indexes) await sql.raw(`drop index ${index.name}`).execute(trx);
     const id = await insertRows(trx, count, experimentName);
+    done(`inserted ${count} traces with their spans and assessments`);
     // The catalog writes a partitioned table's index as `ON ONLY` (the parent alone); without ONLY it
     // is built on every partition too, as the migrations built it.
-    for (const index of indexes) await sql.raw(index.definition.replace(' ON ONLY ', ' ON ')).execute(trx);
+    for (const index of indexes) {
+      await sql.raw(index.definition.replace(' ON ONLY ', ' ON ')).execute(trx);
+      done(`built ${index.name}`);
+    }
     return id;
   });
   // The load skipped the triggers that keep the overview's rollup: built once from the traces.
   await rebuildTraceRollup(db, experimentId);
+  done('rebuilt the rollup');
   // Vacuum too: the visibility map lets index-only scans skip the heap, as autovacuum would in service.
   await sql`vacuum analyze assay.trace, assay.span, assay.assessment, assay.trace_hour_rollup`.execute(db);
+  done('vacuumed and analyzed');
   return experimentId;
 }
 
