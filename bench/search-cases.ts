@@ -36,66 +36,68 @@ export function searchCases(count: number): SearchCase[] {
   // A one-day window ending at the middle of the data: ~86,400 traces, a third of them prod.
   const to = T0 + Math.floor(count / 2) * 1000;
   const from = to - DAY_MS;
+  // The aim of issue 18: a first page within 100 ms at a million traces, within 250 ms at ten million.
+  const within = `<= 1.5 (and value < ${count >= 10_000_000 ? 250 : 100} ms)`;
   return [
     {
       name: 'search.time_range',
       filter: `timestamp_ms >= ${from} AND timestamp_ms < ${to}`,
       handWritten: (e) => newest(e, sql`t.request_time >= ${from} and t.request_time < ${to}`),
-      aim: '<= 1.5 (and value < 100 ms)',
+      aim: within,
     },
     {
       name: 'search.time_tag',
       filter: `timestamp_ms >= ${from} AND timestamp_ms < ${to} AND tags.env = 'prod'`,
       handWritten: (e) => newest(e, sql`t.request_time >= ${from} and t.request_time < ${to} and t.tags ->> 'env' = 'prod'`),
-      aim: '<= 1.5 (and value < 100 ms)',
+      aim: within,
     },
     {
       name: 'search.tag',
       filter: `tags.customer = 'c-7'`,
       handWritten: (e) => newest(e, sql`t.tags ->> 'customer' = 'c-7'`),
-      aim: '<= 1.5 (and value < 100 ms)',
+      aim: within,
     },
     {
       name: 'search.metadata',
       filter: `metadata.user = 'user-42'`,
       handWritten: (e) => newest(e, sql`t.trace_metadata ->> 'user' = 'user-42'`),
-      aim: '<= 1.5 (and value < 100 ms)',
+      aim: within,
     },
     {
       name: 'search.status',
       filter: `status = 'ERROR'`,
       handWritten: (e) => newest(e, sql`t.state = 'ERROR'`),
-      aim: '<= 1.5 (and value < 100 ms)',
+      aim: within,
     },
     {
       name: 'search.feedback',
       filter: `feedback.correctness = 'no'`,
       handWritten: (e) => newest(e, assessed('feedback', 'correctness', 'no')),
-      aim: '<= 1.5 (and value < 100 ms)',
+      aim: within,
     },
     {
       name: 'search.status_feedback',
       filter: `status = 'ERROR' AND feedback.correctness = 'no'`,
       handWritten: (e) => newest(e, sql`t.state = 'ERROR' and ${assessed('feedback', 'correctness', 'no')}`),
-      aim: '<= 1.5 (and value < 100 ms)',
+      aim: within,
     },
     {
       name: 'search.expectation',
       filter: `expectation.category = 'billing'`,
       handWritten: (e) => newest(e, assessed('expectation', 'category', 'billing')),
-      aim: '<= 1.5 (and value < 100 ms)',
+      aim: within,
     },
     {
       name: 'search.span_type',
       filter: `span.type = 'RETRIEVER'`,
       handWritten: (e) => newest(e, sql`exists (select 1 from assay.span s where s.trace_id = t.trace_id and s.span_type = 'RETRIEVER')`),
-      aim: '<= 1.5 (and value < 100 ms)',
+      aim: within,
     },
     {
       name: 'search.span_name',
       filter: `span.name = 'search_docs'`,
       handWritten: (e) => newest(e, sql`exists (select 1 from assay.span s where s.trace_id = t.trace_id and s.name = 'search_docs')`),
-      aim: '<= 1.5 (and value < 100 ms)',
+      aim: within,
     },
     {
       name: 'search.span_like',
@@ -106,7 +108,7 @@ export function searchCases(count: number): SearchCase[] {
           sql`exists (select 1 from assay.span s where s.trace_id = t.trace_id and s.span_type = 'LLM'
             and (s.inputs::text like '%refund%' or s.outputs::text like '%refund%' or s.attributes::text like '%refund%'))`,
         ),
-      aim: '<= 1.5 (and value < 100 ms)',
+      aim: within,
     },
     {
       name: 'search.order_latency',
@@ -114,7 +116,7 @@ export function searchCases(count: number): SearchCase[] {
       order_by: ['execution_time_ms DESC'],
       handWritten: (e) => sql`select ${COLUMNS} from assay.trace t where t.experiment_id = ${e} and t.tags ->> 'env' = 'prod'
         order by t.execution_duration_ms desc nulls last, t.request_time desc, t.trace_id limit ${PAGE + 1}`,
-      aim: '<= 1.5 (and value < 100 ms)',
+      aim: within,
     },
     {
       name: 'search.order_time_asc',
@@ -122,7 +124,7 @@ export function searchCases(count: number): SearchCase[] {
       order_by: ['timestamp_ms ASC'],
       handWritten: (e) => sql`select ${COLUMNS} from assay.trace t where t.experiment_id = ${e} and t.state = 'OK'
         order by t.request_time, t.trace_id limit ${PAGE + 1}`,
-      aim: '<= 1.5 (and value < 100 ms)',
+      aim: within,
     },
   ];
 }

@@ -6,6 +6,7 @@
  *
  * Alone: `npx tsx bench/search.ts`; with the others: `npm run bench -- search`.
  * BENCH_SEARCH_TRACES sets the number of traces (default 1000000); see search-data.ts for the shape.
+ * Figures at another count are named with it (`search.10m.*` at 10000000).
  * BENCH_SEARCH_DB=<name> keeps the loaded database under that name between runs (it is loaded
  * once, migrated on each run, and never dropped: `drop database <name>` when done).
  * BENCH_SEARCH_KIND=pglite measures the embedded database instead (in memory, figures named
@@ -30,6 +31,17 @@ const BUDGET_MS = 3000;
 const WARMUP = 3;
 /** The API's default (ASSAY_SEARCH_TIMEOUT_MS). */
 const SEARCH_TIMEOUT_MS = 30_000;
+
+/**
+ * The prefix of a figure's name: `pglite.` on the embedded database (at whatever count), none at
+ * the default million traces on Postgres, the count otherwise (`10m.` at ten million); so figures
+ * at another scale sit beside the million's in results.json instead of replacing them.
+ */
+function scale(count: number, embedded: boolean): string {
+  if (embedded) return 'pglite.';
+  if (count === 1_000_000) return '';
+  return count % 1_000_000 === 0 ? `${count / 1_000_000}m.` : `${count / 1000}k.`;
+}
 
 async function time(work: () => Promise<unknown>): Promise<number> {
   const started = performance.now();
@@ -83,7 +95,7 @@ export async function run(): Promise<BenchResult[]> {
       const baseline = median(theirTimes);
       console.error(`${embedded ? 'pglite ' : ''}${c.name}: ${round(value)} ms (hand-written ${round(baseline)} ms, ×${round(value / baseline)}) ${plan.buffers} buffers: ${plan.shape}`);
       results.push({
-        name: embedded ? c.name.replace('search.', 'search.pglite.') : c.name,
+        name: c.name.replace('search.', `search.${scale(count, embedded)}`),
         value: round(value),
         unit: 'ms',
         baseline: round(baseline),
