@@ -91,26 +91,20 @@ export async function ensureResultsTable(db: Executor, schema: string, experimen
 
 /**
  * Copies traces (with their valid assessments) into the results table; a trace copied before is
- * replaced. Both tables are read by the ids themselves (`= any`), the assessments aggregated in one
- * pass: the plan stays one index or hash probe per id whatever the statistics say — on tables not
- * yet analyzed, a semi-join on `unnest` was planned as a scan of the experiment per chunk.
+ * replaced. Each id is looked up in `assay.trace_key` for its partition key (retention class,
+ * first-arrival time), and its trace row and assessments are then read by the full key: one index
+ * probe per id, in the one time partition that holds it (run-time pruning), whatever the
+ * statistics say. The lateral subqueries (kept as such by `offset 0`) are what holds that plan: read
+ * by `trace_id = any(…)`, unanalyzed partitions were planned as a scan of every partition per
+ * chunk, and both sides had to be planned over every time partition.
  */
 export async function copyTraces(db: Executor, schema: string, experimentId: number, traceIds: readonly string[]): Promise<number> {
   if (traceIds.length === 0) return 0;
   const table = traceLogsTable(schema, experimentId);
-  const ids = [...traceIds];
+  // An id given twice (a chunk's trace that is also a turn of one of its sessions) is copied once:
+  // one upsert cannot touch the same row twice.
+  const ids = [...new Set(traceIds)];
   const result = await sql`
-    with a as (
-      select x.trace_id,
-             jsonb_agg(jsonb_build_object(
-               'assessment_id', x.assessment_id, 'name', x.name, 'kind', x.kind, 'value', x.value,
-               'rationale', x.rationale, 'source_type', x.source_type, 'source_id', x.source_id,
-               'error', x.error, 'span_id', x.span_id, 'metadata', x.metadata, 'create_time', x.create_time)
-             order by x.create_time, x.assessment_id) as list
-      from assay.assessment x
-      where x.trace_id = any(${ids}::text[]) and x.valid
-      group by x.trace_id
-    )
     insert into ${table} as l (
       trace_id, experiment_id, client_request_id, request_time, execution_duration_ms, state, request, response,
       request_preview, response_preview, trace_metadata, tags, input_tokens, output_tokens, total_tokens, cost,
@@ -119,9 +113,22 @@ export async function copyTraces(db: Executor, schema: string, experimentId: num
            t.execution_duration_ms, t.state, t.request, t.response, t.request_preview, t.response_preview,
            t.trace_metadata, t.tags, t.input_tokens, t.output_tokens, t.total_tokens, t.cost,
            coalesce(a.list, '[]'::jsonb), now(), t.change_xid::text
-    from assay.trace t
-    left join a on a.trace_id = t.trace_id
-    where t.trace_id = any(${ids}::text[])
+    from unnest(${ids}::text[]) as u(trace_id)
+    cross join lateral (select k.* from assay.trace_key k where k.trace_id = u.trace_id offset 0) k
+    cross join lateral (
+      select t.* from assay.trace t
+      where t.trace_id = k.trace_id and t.retention_class = k.retention_class and t.created_at = k.created_at
+      offset 0
+    ) t
+    left join lateral (
+      select jsonb_agg(jsonb_build_object(
+               'assessment_id', x.assessment_id, 'name', x.name, 'kind', x.kind, 'value', x.value,
+               'rationale', x.rationale, 'source_type', x.source_type, 'source_id', x.source_id,
+               'error', x.error, 'span_id', x.span_id, 'metadata', x.metadata, 'create_time', x.create_time)
+             order by x.create_time, x.assessment_id) as list
+      from assay.assessment x
+      where x.trace_id = k.trace_id and x.retention_class = k.retention_class and x.trace_created_at = k.created_at and x.valid
+    ) a on true
     on conflict (trace_id) do update set
       client_request_id = excluded.client_request_id, request_time = excluded.request_time,
       execution_duration_ms = excluded.execution_duration_ms, state = excluded.state,

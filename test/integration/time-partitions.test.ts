@@ -24,7 +24,7 @@ import { traceVolume, traceVolumeFromTraces } from '../../src/storage/experiment
 import { foldTraceRollup } from '../../src/storage/trace-rollup.ts';
 import { createRange, dayStart, DAYS_AHEAD, dropExpiredPartitions, listPartitions, partitionName } from '../../src/storage/partitions.ts';
 import { PGliteDialect } from '../../src/storage/pglite-dialect.ts';
-import { copyTraces, ensureResultsTable, traceLogsTable } from '../../src/storage/results-table.ts';
+import { ensureResultsTable, traceLogsTable } from '../../src/storage/results-table.ts';
 import { upsertSpans, upsertTraces, type TraceWrite } from '../../src/storage/trace-repository.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { ADMIN_URL } from '../support/database.ts';
@@ -117,7 +117,11 @@ describe.each(['postgres', 'pglite'] as const)('time partitions on %s', (kind) =
     await populate(db);
     // A results table holding copies of old traces, and a dataset record made from one.
     await ensureResultsTable(db, 'monitoring', 1);
-    await copyTraces(db, 'monitoring', 1, ['tr-100', 'tr-101', 'tr-5']);
+    // Copied as a run before 018 did (copyTraces reads the partition keys 018 brings).
+    await sql`
+      insert into ${traceLogsTable('monitoring', 1)} (trace_id, experiment_id, request_time, state, trace_metadata, tags, assessments, copied_at)
+      select trace_id, experiment_id::text, to_timestamp(request_time / 1000.0), state, trace_metadata, tags, '[]'::jsonb, now()
+      from assay.trace where trace_id in ('tr-100', 'tr-101', 'tr-5')`.execute(db);
     await sql`
       insert into assay.dataset (name, schema_name, table_name, digest) values ('eval.cases', 'eval', 'cases', 'd');
       insert into assay.dataset_record_version (dataset_id, record_seq, valid_from, record_id, inputs_hash, content_hash, inputs, source, create_time, last_update_time)
