@@ -16,6 +16,7 @@ import { acquireRate, createRateLimiter, type RateLimiter } from './rate-limiter
 import { abortableDelay, Semaphore } from './semaphore.ts';
 import { emptyStats, type JudgeAttempt, type JudgeStats } from './judge-stats.ts';
 import { offlineFetch } from './offline-judge.ts';
+import { createJudgeFetch } from './judge-http.ts';
 
 export type { JudgeAttempt, JudgeAttemptOutcome, JudgeStats } from './judge-stats.ts';
 
@@ -112,7 +113,7 @@ export class JudgeClient {
         maxRetries: 0,
         // Our own deadline fires first; this one only guards against a bug in ours.
         timeout: this.options.timeoutMs + 5_000,
-        ...(this.options.fetch ? { fetch: this.options.fetch } : {}),
+        fetch: this.options.fetch ?? createJudgeFetch(),
       }),
       classifyFailure,
     }));
