@@ -23,7 +23,7 @@ import { chunk, makeTraces, otlpProtobuf, restBody, SPANS_PER_TRACE } from './in
 import { round, type BenchResult } from './result.ts';
 
 const TRACES_PER_REQUEST = 100;
-const AIM = '>= 0.5';
+const AIM = '>= 0.7';
 const ROUNDS = 4;
 /** Requests (and baseline transactions) in flight at once: clients send concurrently. */
 const CONCURRENCY = Number(process.env.BENCH_INGEST_CONCURRENCY ?? 1);
