@@ -17,7 +17,7 @@
  *   worker, as the Docker image runs it).
  * Run alone with `npx tsx bench/monitor.ts`; sizes from BENCH_MONITOR_TRACES and BENCH_MONITOR_OLD;
  * `BENCH_MONITOR_ONLY=copy` runs the copy alone, over traces given one judge feedback each as the
- * judge run would leave them.
+ * judge run would leave them; `judge,copy` skips the incremental run (any comma-separated subset).
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -41,7 +41,8 @@ const OLD = Number(process.env.BENCH_MONITOR_OLD ?? 200_000);
 const NEW = 1_000;
 const LATENCY_MS = 100;
 const CONCURRENCY = 64;
-const ONLY = process.env.BENCH_MONITOR_ONLY;
+/** The parts to run (judge, copy, incremental; comma-separated), all by default. */
+const ONLY = new Set((process.env.BENCH_MONITOR_ONLY ?? 'judge,copy,incremental').split(',').map((part) => part.trim()));
 
 export async function run(): Promise<BenchResult[]> {
   const database = await createTestDatabase('postgres');
@@ -51,14 +52,11 @@ export async function run(): Promise<BenchResult[]> {
   const ctx = createContext({ config, db: database.db, dbKind: 'postgres', queue, log: silentLogger });
   const judge = await startRemoteFakeJudge(LATENCY_MS);
   try {
-    if (ONLY === 'copy') {
-      await judgedTraces(ctx);
-      return [await copy(ctx)];
-    }
     const results: BenchResult[] = [];
-    results.push(...(await judgeRun(ctx, database.url!, prefix, judge)));
-    results.push(await copy(ctx));
-    results.push(await incremental(ctx, database.url!, prefix, judge.url));
+    if (ONLY.has('judge')) results.push(...(await judgeRun(ctx, database.url!, prefix, judge)));
+    else if (ONLY.has('copy')) await judgedTraces(ctx);
+    if (ONLY.has('copy')) results.push(await copy(ctx));
+    if (ONLY.has('incremental')) results.push(await incremental(ctx, database.url!, prefix, judge.url));
     return results;
   } finally {
     await judge.close();
