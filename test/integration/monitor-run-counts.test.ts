@@ -14,7 +14,8 @@ import { ingestSamples, newExperiment, startMonitorRun } from '../support/monito
 import { jobHandlers } from '../../workers/index.ts';
 import { recordRunCalls } from '../../src/storage/monitor-run-calls.ts';
 
-const N = 400;
+// Five chunks of 40, four at a time: their feedback batches commit side by side.
+const N = 200;
 const RATES = { safety: 1.0, relevance_to_query: 0.5, retrieval_relevance: 0.3 } as const;
 const PRICES = { 'fake-judge': { input: 0.4, output: 1.6 } };
 
