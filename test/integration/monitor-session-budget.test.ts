@@ -103,11 +103,23 @@ describe('session judges under a judge budget', () => {
     const judgedSessions = (await sessionFeedback()).map((f) => f.session);
     const safety = (await sql<{ n: number }>`select count(*)::int as n from assay.assessment where name = 'safety'`.execute(t.ctx.db)).rows[0]!.n;
     expect(safety + judgedSessions.length).toBe(BUDGET);
-    // Some session waited: its trace says why.
-    const waiting = SESSIONS.find((s) => !judgedSessions.includes(s))!;
-    expect(waiting).toBeDefined();
-    expect(await completeness(traceOf.get(waiting)!)).toMatchObject({ decision: 'deferred_by_budget', level: 'session' });
-    for (const s of judgedSessions) expect(await completeness(traceOf.get(s)!)).toMatchObject({ decision: 'scored', level: 'session' });
+    // Seven trace pairs and six session pairs compete for eight calls: which wait depends on which
+    // chunk reserves first (they run side by side), but five wait either way, each saying why.
+    let deferred = 0;
+    for (const s of SESSIONS) {
+      const judged = judgedSessions.includes(s);
+      if (!judged) deferred += 1;
+      expect(await completeness(traceOf.get(s)!)).toMatchObject({ decision: judged ? 'scored' : 'deferred_by_budget', level: 'session' });
+    }
+    const safetyJudged = new Set(
+      (await sql<{ trace_id: string }>`select trace_id from assay.assessment where name = 'safety'`.execute(t.ctx.db)).rows.map((r) => r.trace_id),
+    );
+    for (const traceId of [...traceOf.values(), loner]) {
+      const judged = safetyJudged.has(traceId);
+      if (!judged) deferred += 1;
+      expect((await decisions(traceId)).find((d) => d.scorer === 'safety')).toMatchObject({ decision: judged ? 'scored' : 'deferred_by_budget' });
+    }
+    expect(deferred).toBe(SESSIONS.length + 1 + SESSIONS.length - BUDGET);
   });
 
   it('says a trace without a session has nothing for a session judge', async () => {
