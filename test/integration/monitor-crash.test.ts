@@ -100,7 +100,8 @@ describe('monitoring survives a killed worker', () => {
     // Judge calls after the kill cover only what was not stored yet; calls in flight at the kill
     // (at most the first worker's judge concurrency per running chunk) were lost and repeated.
     const errors = await sql.query(`select count(*)::int as n, min(error::text) as first from assay.assessment where error is not null`);
-    expect(errors.rows[0].n, `error feedback, e.g. ${errors.rows[0].first}`).toBe(0);
+    const logs = (p: AssayProcess) => (p.stdout() + p.stderr()).slice(-3000);
+    expect(errors.rows[0].n, `error feedback, e.g. ${errors.rows[0].first}\nfirst worker:\n${logs(first)}\nsecond worker:\n${logs(second)}`).toBe(0);
     expect(judge.calls.length).toBeGreaterThanOrEqual(sampled);
     const callsAfterKill = judge.calls.length - callsAtKill;
     expect(callsAfterKill).toBeLessThanOrEqual(sampled - storedAtKill + 16);
