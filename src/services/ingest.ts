@@ -27,9 +27,30 @@ export async function ingestTraces(
   incoming: readonly IncomingTrace[],
   protocol: 'rest' | 'otlp',
 ): Promise<IngestResult> {
-  const experiment = await getExperiment(db, experimentId);
-  const numericId = Number(experiment.experiment_id);
-  const merged = mergeByTrace(incoming);
+  return ingestByExperiment(db, new Map([[experimentId, incoming]]), protocol);
+}
+
+/**
+ * Writes the traces of one or more experiments (an OTLP export may name several) in one
+ * transaction: every experiment is checked first, and a rejected batch writes nothing.
+ */
+export async function ingestByExperiment(
+  db: Db,
+  groups: ReadonlyMap<string, readonly IncomingTrace[]>,
+  protocol: 'rest' | 'otlp',
+): Promise<IngestResult> {
+  const experimentOf = new Map<string, number>();
+  const merged: IncomingTrace[] = [];
+  for (const [id, incoming] of groups) {
+    const experiment = Number((await getExperiment(db, id)).experiment_id);
+    for (const trace of mergeByTrace(incoming)) {
+      if (experimentOf.has(trace.trace_id)) {
+        throw invalid(`trace_id: trace '${trace.trace_id}' is sent to two experiments in one request`);
+      }
+      experimentOf.set(trace.trace_id, experiment);
+      merged.push(trace);
+    }
+  }
   const spans = merged.flatMap((t) => t.spans);
 
   await db.transaction().execute(async (trx) => {
@@ -41,7 +62,7 @@ export async function ingestTraces(
     // other's spans when it summarises, or the later commit could leave a finished trace marked
     // IN_PROGRESS.
     await lockTraceIds(trx, partial);
-    const existing = await existingTraces(trx, numericId, merged.map((t) => t.trace_id));
+    const existing = await existingTraces(trx, experimentOf);
     // A trace seen for the first time has nothing stored to read back (the usual case).
     const earlier = partial.filter((id) => existing.has(id));
     const stored = earlier.length > 0 ? groupSpans(await loadSpans(trx, earlier)) : new Map<string, Span[]>();
@@ -49,7 +70,7 @@ export async function ingestTraces(
       const traceSpans = isPartial(t) ? withStored(stored.get(t.trace_id), t.spans) : t.spans;
       return {
         trace_id: t.trace_id,
-        experiment_id: numericId,
+        experiment_id: experimentOf.get(t.trace_id)!,
         client_request_id: t.info?.client_request_id ?? null,
         trace_metadata: t.info?.trace_metadata ?? {},
         tags: t.info?.tags ?? {},
@@ -120,12 +141,12 @@ function groupSpans(spans: Span[]): Map<string, Span[]> {
 }
 
 /**
- * The ids among `traceIds` already stored. A trace belongs to one experiment for good: re-sending
- * it to another one is a conflict.
+ * The ids among `experimentOf`'s traces already stored. A trace belongs to one experiment for good:
+ * re-sending it to another one is a conflict.
  */
-async function existingTraces(db: Executor, experimentId: number, traceIds: string[]): Promise<Set<string>> {
-  const rows = await traceExperiments(db, traceIds);
-  const clash = rows.find((r) => r.experiment_id !== experimentId);
+async function existingTraces(db: Executor, experimentOf: ReadonlyMap<string, number>): Promise<Set<string>> {
+  const rows = await traceExperiments(db, [...experimentOf.keys()]);
+  const clash = rows.find((r) => r.experiment_id !== experimentOf.get(r.trace_id));
   if (clash) {
     throw new AssayError(
       'RESOURCE_CONFLICT',

@@ -9,8 +9,7 @@ import { mapOtlpSpansPartially } from '../domain/otlp-mapping.ts';
 import type { OtlpResourceSpans } from '../domain/otlp-types.ts';
 import type { IncomingTrace } from '../domain/trace.ts';
 import type { Db } from '../storage/connect.ts';
-import { getExperiment } from '../storage/experiment-repository.ts';
-import { ingestTraces } from './ingest.ts';
+import { ingestByExperiment } from './ingest.ts';
 
 export interface OtlpExportResult {
   /** Spans written. */
@@ -27,7 +26,8 @@ const MAX_MESSAGES = 5;
 /**
  * Writes an export. `experimentId` comes from the request (header or gRPC metadata) and wins over
  * the resource attribute `assay.experiment_id`. Every experiment named is checked before anything is
- * written, so a request naming an unknown one writes nothing.
+ * written, and all of them are written in one transaction: a request naming an unknown one, or
+ * failing in any, writes nothing.
  */
 export async function ingestOtlpExport(
   db: Db,
@@ -37,10 +37,7 @@ export async function ingestOtlpExport(
   const { traces, rejected } = mapOtlpSpansPartially(resourceSpans);
   const errorMessage = describe(rejected.messages);
   if (traces.length === 0 && rejected.spans > 0) throw invalid(errorMessage);
-  const groups = groupByExperiment(traces, experimentId);
-  for (const id of groups.keys()) await getExperiment(db, id);
-  let spans = 0;
-  for (const [id, group] of groups) spans += (await ingestTraces(db, id, group, 'otlp')).spans;
+  const { spans } = await ingestByExperiment(db, groupByExperiment(traces, experimentId), 'otlp');
   return { spans, rejectedSpans: rejected.spans, errorMessage };
 }
 

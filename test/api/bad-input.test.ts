@@ -220,6 +220,21 @@ describe('bad input', () => {
     expect(await rowCounts()).toEqual(before);
   });
 
+  it('writes nothing of an OTLP request naming two experiments when one of its traces cannot be written', async () => {
+    const other = (await t.app.inject({ method: 'POST', url: '/api/v1/experiments', payload: { name: 'bad-other' } })).json().experiment_id as string;
+    const taken = newTraceHex();
+    const first = otlpJsonRequest(taken, [{ id: 1, name: 'a', startMs: 0, endMs: 1 }], { 'assay.experiment_id': experimentId }) as Json;
+    expect((await t.app.inject({ method: 'POST', url: '/v1/traces', payload: first })).statusCode).toBe(200);
+    const third = (await t.app.inject({ method: 'POST', url: '/api/v1/experiments', payload: { name: 'bad-third' } })).json().experiment_id as string;
+    // One export: a new trace for `other`, and the trace already stored in `experimentId` sent to `third`.
+    const fresh = otlpJsonRequest(newTraceHex(), [{ id: 1, name: 'b', startMs: 0, endMs: 1 }], { 'assay.experiment_id': other }) as Json;
+    const moved = otlpJsonRequest(taken, [{ id: 2, name: 'c', startMs: 0, endMs: 1 }], { 'assay.experiment_id': third }) as Json;
+    const before = await rowCounts();
+    const res = await t.app.inject({ method: 'POST', url: '/v1/traces', payload: { resourceSpans: [...fresh.resourceSpans, ...moved.resourceSpans] } });
+    expect(expectError(res, 409, 'RESOURCE_CONFLICT')).toMatch(/already belongs to experiment/);
+    expect(await rowCounts()).toEqual(before);
+  });
+
   it('rejects an unsupported content type on the OTLP route', async () => {
     const res = await t.app.inject({
       method: 'POST',
