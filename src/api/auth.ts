@@ -7,9 +7,9 @@
  * is checked on every request, not only at start, and a network-bound API is never open.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { allowedHostNames, bearerToken, hostAllowed, hostName, isLoopbackHost, isOpenMode, roleReaches, touchDue } from '../domain/access.ts';
+import { allowedHostNames, bearerToken, hostAllowed, hostName, isLoopbackHost, isOpenMode, roleReaches, touchDue, type Role } from '../domain/access.ts';
 import { AssayError } from '../domain/errors.ts';
-import { anyTokenEver, findActiveToken, touchToken, type Role } from '../storage/token-repository.ts';
+import { anyTokenEver, findActiveToken, touchToken } from '../storage/token-repository.ts';
 import type { AppContext, Principal } from './context.ts';
 
 export const ANONYMOUS: Principal = { name: 'anonymous', role: 'admin' };
@@ -27,8 +27,6 @@ export interface Authenticator {
   /** A PERMISSION_DENIED error when the Host header is not one this API answers to. */
   checkHost(request: FastifyRequest): Promise<void>;
 }
-
-export { isLoopbackHost };
 
 export function createAuthenticator(ctx: AppContext, options: { bindHost: string }): Authenticator {
   const loopback = isLoopbackHost(options.bindHost);

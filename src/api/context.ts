@@ -1,5 +1,5 @@
 /** What every route module receives: the process's shared components, and who is asking. */
-import type { Role } from '../storage/token-repository.ts';
+import type { Role } from '../domain/access.ts';
 
 export type { AppContext } from '../services/context.ts';
 

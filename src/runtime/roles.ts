@@ -1,5 +1,5 @@
 /** The three roles a process can play: api, worker, scheduler (and all of them at once). */
-import { isLoopbackHost } from '../api/auth.ts';
+import { isLoopbackHost } from '../domain/access.ts';
 import { anyActiveToken } from '../storage/token-repository.ts';
 import type { Runtime } from './runtime.ts';
 

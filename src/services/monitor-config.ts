@@ -12,7 +12,7 @@ import { deleteMonitor, findMonitor, saveMonitor, type MonitorRow } from '../sto
 import { filterError } from './monitor-filters.ts';
 import { OutboundHttp } from './outbound-http.ts';
 import { parseFilter } from '../domain/filter/index.ts';
-import { checkFilterRegexes } from '../storage/trace-search.ts';
+import { checkFilterRegexes } from '../storage/filter-regex-check.ts';
 
 export interface MonitorView {
   experiment_id: string;

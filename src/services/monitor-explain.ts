@@ -24,8 +24,6 @@ import { traceCoverage, type TraceCoverage } from '../domain/monitor-window.ts';
 import { explainSessionScorers } from './monitor-explain-sessions.ts';
 import { tracesMatching } from './monitor-filters.ts';
 
-export type { TraceCoverage };
-
 export type Decision =
   | 'scored'
   | 'error'

@@ -20,7 +20,6 @@ import type { Db, Executor } from './connect.ts';
 import { INFO_COLUMNS, rowToInfo } from './trace-repository.ts';
 import type { CompiledQuery, Selectable } from 'kysely';
 
-export { checkFilterRegexes } from './filter-regex-check.ts';
 export { traceFilterCondition, type TraceCondition } from './trace-filter-sql.ts';
 
 /**
