@@ -69,7 +69,8 @@ export function SessionsPage() {
         </p>
       )}
       <div className="toolbar" aria-live="polite">
-        <span className="muted">{query.isPending ? 'Loading…' : sessionCountLabel(sessions.length, Boolean(query.hasNextPage), total.data)}</span>
+        {/* A rejected filter lists nothing: its message says so, not a count of 0. */}
+        {!error && <span className="muted">{query.isPending ? 'Loading…' : sessionCountLabel(sessions.length, Boolean(query.hasNextPage), total.data)}</span>}
       </div>
       {!error && (
         <SessionTable
