@@ -13,7 +13,7 @@ import type { AlertRule } from '../domain/alert-rules.ts';
 import { meanInterval, whollyPast, wilsonInterval } from '../domain/alert-stats.ts';
 import { alertFiring, alertTransitions } from '../observability/alert-metrics.ts';
 import { enqueueAlertDelivery } from '../queue/jobs.ts';
-import { insertAlertEvent, insertDelivery, lockAlertState, saveAlertState } from '../storage/alert-repository.ts';
+import { alertStates, insertAlertEvent, insertDelivery, lockAlertState, saveAlertState } from '../storage/alert-repository.ts';
 import { traceCount, verdictStats } from '../storage/alert-window.ts';
 import { deferredCount } from '../storage/budget-repository.ts';
 import type { Executor } from '../storage/connect.ts';
@@ -55,6 +55,17 @@ export async function measureRule(db: Executor, experimentId: number, rule: Aler
   return { value: stats.mean, low: interval?.low ?? null, high: interval?.high ?? null, sample_size: stats.n, held: whollyPast(interval, rule.op, rule.threshold) };
 }
 
+/**
+ * A rule taken out of the monitor document (or renamed) reports no state any more: its gauge goes,
+ * so /metrics does not show a rule that no longer exists as firing. Its recorded state and history stay.
+ */
+async function forgetRemovedRules(ctx: AppContext, experimentId: number, rules: readonly AlertRule[]): Promise<void> {
+  const current = new Set(rules.map((r) => r.name));
+  for (const state of await alertStates(ctx.db, experimentId)) {
+    if (!current.has(state.name)) alertFiring.remove({ experiment_id: String(experimentId), alert: state.name });
+  }
+}
+
 /** Evaluates every rule of the monitor after run `runId`; returns the state changes made. */
 export async function evaluateAlerts(ctx: AppContext, runId: string): Promise<AlertChange[]> {
   const run = await findRun(ctx.db, runId);
@@ -63,6 +74,7 @@ export async function evaluateAlerts(ctx: AppContext, runId: string): Promise<Al
   if (run.kind === 'backfill') return [];
   const monitor = await findMonitor(ctx.db, run.experiment_id);
   const rules = monitor?.config.alerts ?? [];
+  await forgetRemovedRules(ctx, run.experiment_id, rules);
   if (!monitor || rules.length === 0) return [];
   const experiment = await findExperiment(ctx.db, String(run.experiment_id));
   const hooks = new Map((monitor.config.webhooks ?? []).map((h) => [h.name, h]));

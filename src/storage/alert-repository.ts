@@ -72,6 +72,8 @@ export async function alertHistory(db: Executor, experimentId: number, limit: nu
     .select(['delivery_id', 'event_id', 'webhook', 'status', 'attempts', 'last_status', 'last_error', 'created_at', 'delivered_at'])
     .where('event_id', 'in', events.map((e) => e.event_id))
     .orderBy('created_at')
+    // One state change's deliveries share created_at (one transaction): list them by name.
+    .orderBy('webhook')
     .execute();
   return events.map((e) => ({
     ...e,

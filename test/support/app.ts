@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { loadConfig, type Config } from '../../config/index.ts';
 import { buildApp } from '../../src/api/app.ts';
 import { createContext, type AppContext } from '../../src/services/context.ts';
-import { createLogger, silentLogger } from '../../src/observability/logger.ts';
+import { createLogger, silentLogger, type Logger } from '../../src/observability/logger.ts';
 import { BullmqQueue } from '../../src/queue/bullmq-queue.ts';
 import { InProcessQueue } from '../../src/queue/in-process-queue.ts';
 import type { JobQueue } from '../../src/queue/queue.ts';
@@ -28,6 +28,8 @@ export interface TestAppOptions {
   env?: Record<string, string>;
   /** Another API over this test's database (not dropped by `close` of the new app). */
   reuseDatabase?: TestDatabase;
+  /** The app's logger (default: silent, or ASSAY_TEST_LOG); a test that reads the logs passes its own. */
+  log?: Logger;
 }
 
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
@@ -41,7 +43,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     ...options.env,
   });
   // ASSAY_TEST_LOG=debug (or info, …) prints the app's logs while a test runs.
-  const log = process.env.ASSAY_TEST_LOG ? createLogger(process.env.ASSAY_TEST_LOG) : silentLogger;
+  const log = options.log ?? (process.env.ASSAY_TEST_LOG ? createLogger(process.env.ASSAY_TEST_LOG) : silentLogger);
   const queue: JobQueue = options.queue === 'bullmq' ? new BullmqQueue(REDIS_URL, prefix, log) : new InProcessQueue(log);
   const ctx = createContext({ config, db: database.db, dbKind: database.kind, queue, log });
   const app = await buildApp(ctx);
@@ -60,7 +62,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       await app.close();
       if (queue instanceof BullmqQueue) await queue.obliterate().catch(() => {});
       await queue.close();
-      await database.drop();
+      if (!options.reuseDatabase) await database.drop();
     },
   };
 }
