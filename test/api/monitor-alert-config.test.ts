@@ -62,6 +62,26 @@ describe('alert rules in the monitor config', () => {
       history: [],
     });
   });
+
+  it('keeps the stored document whole when a replacement has a bad rule or webhook', async () => {
+    const get = () => t.app.inject({ method: 'GET', url: `/api/v1/experiments/${experimentId}/monitor`, headers: admin });
+    const stored = await get();
+    expect(stored.statusCode).toBe(200);
+    const changes: Array<[unknown, string]> = [
+      [{ alerts: [{ ...rule, threshold: 0.5 }, { ...rule, name: 'other', scorer: 'nope' }] }, "alerts[1].scorer: 'nope' is not a scorer"],
+      [{ alerts: [{ ...rule, threshold: 0.5, window: { runs: 1001 } }] }, 'alerts[0].window'],
+      [{ alerts: [], webhooks: [{ ...base.webhooks[0], url: 'file:///etc/passwd' }] }, 'webhooks[0].url: must be an http(s) URL'],
+      [{ alerts: [{ ...rule, threshold: -0.1 }] }, 'alerts[0].threshold: must be in [0, 1]'],
+    ];
+    for (const [change, message] of changes) {
+      const response = await put({ ...base, scorers: [{ name: 'safety' }, { name: 'relevance_to_query' }], ...(change as object) });
+      expect(response.statusCode, response.body).toBe(400);
+      expect(response.json().message).toContain(message);
+      const after = await get();
+      expect(after.json().config).toEqual(stored.json().config);
+      expect(after.headers.etag).toBe(stored.headers.etag);
+    }
+  });
 });
 
 describe('the alert contract document', () => {

@@ -29,6 +29,7 @@ export function monitorAlerts(queue: 'bullmq' | 'in-process'): void {
     let admin: Record<string, string>;
     let experimentId: string;
     let batch = 0;
+    const monitorName = `alerts-${queue}-${Date.now()}`;
 
     beforeAll(async () => {
       process.env.ASSAY_WEBHOOK_SECRET_OPS = SECRET;
@@ -40,7 +41,7 @@ export function monitorAlerts(queue: 'bullmq' | 'in-process'): void {
       });
       await t.ctx.queue.startWorker(jobHandlers(t.ctx), { concurrency: 4 });
       admin = await t.tokenHeaders('admin');
-      experimentId = await newExperiment(t.ctx, `alerts-${Date.now()}`);
+      experimentId = await newExperiment(t.ctx, monitorName);
       const put = await t.app.inject({
         method: 'PUT',
         url: `/api/v1/experiments/${experimentId}/monitor`,
@@ -135,6 +136,7 @@ export function monitorAlerts(queue: 'bullmq' | 'in-process'): void {
       expect(body).toMatchObject({
         alert: 'safety-drop',
         state: 'firing',
+        monitor: monitorName,
         experiment_id: experimentId,
         scorer: 'safety',
         value: 0,
@@ -150,6 +152,9 @@ export function monitorAlerts(queue: 'bullmq' | 'in-process'): void {
       const slack = JSON.parse(chat[0]!.body);
       expect(slack.text).toContain('[FIRING] safety-drop');
       expect(slack.text).toContain('n = 20');
+      // The Slack message names the monitor, the scorer, the value with its interval, the threshold, and links the failing traces.
+      expect(slack.text).toContain(`safety-drop: safety pass rate 0 (95% interval 0–0.161, n = 20), threshold < 0.9 over the last run — experiment ${monitorName} (${experimentId})`);
+      expect(slack.text).toContain(`<${body.traces_url}|Traces>`);
       expect(chat[0]!.headers['x-assay-signature']).toBeUndefined();
 
       // Still below on the next run: no second message.
