@@ -116,11 +116,18 @@ export const backfillBudgetShape = z
     message: 'set at least one of max_judge_calls, max_tokens, max_cost_usd',
   });
 
-/** Problems that need the whole document: names, scorers and webhooks that must exist, threshold ranges. */
+/** What a scorer's verdicts are, where its entry says (a custom judge's result_type); unknown otherwise. */
+export type VerdictKind = 'pass_fail' | 'number' | 'categories';
+
+/**
+ * Problems that need the whole document: names, scorers and webhooks that must exist, threshold
+ * ranges, and metrics a scorer's verdicts can give (`verdictKinds`, for the scorers whose kind is known).
+ */
 export function crossCheckAlerts(
   rules: readonly AlertRule[],
   webhooks: readonly Webhook[],
   scorerNames: ReadonlySet<string>,
+  verdictKinds: ReadonlyMap<string, VerdictKind> = new Map(),
 ): string[] {
   const problems: string[] = [];
   const hookNames = new Set<string>();
@@ -140,6 +147,13 @@ export function crossCheckAlerts(
       if (rule.metric !== 'judge_error_rate') problems.push(`${at}.scorer: required for ${rule.metric}`);
     } else if (!scorerNames.has(rule.scorer)) {
       problems.push(`${at}.scorer: '${rule.scorer}' is not a scorer of this monitor (${[...scorerNames].join(', ') || 'none'})`);
+    } else {
+      const kind = verdictKinds.get(rule.scorer);
+      if (kind === 'categories' && (rule.metric === 'pass_rate' || rule.metric === 'mean')) {
+        problems.push(`${at}.metric: scorer '${rule.scorer}' gives categories (result_type categories), not pass/fail or numbers`);
+      } else if (kind === 'number' && rule.metric === 'pass_rate') {
+        problems.push(`${at}.metric: scorer '${rule.scorer}' gives numbers (result_type number), not pass/fail: use mean`);
+      }
     }
     if ((rule.metric === 'pass_rate' || rule.metric === 'judge_error_rate') && (rule.threshold < 0 || rule.threshold > 1)) {
       problems.push(`${at}.threshold: must be in [0, 1] for ${rule.metric}`);

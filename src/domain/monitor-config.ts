@@ -3,7 +3,7 @@
  * out is gone. Validation reports every problem at once, each named by its path.
  */
 import { reservedSchemaReason } from './reserved-names.ts';
-import { alertRuleShape, budgetShape, crossCheckAlerts, webhookShape, type AlertRule, type JudgeBudget, type Webhook } from './alert-rules.ts';
+import { alertRuleShape, budgetShape, crossCheckAlerts, webhookShape, type AlertRule, type JudgeBudget, type VerdictKind, type Webhook } from './alert-rules.ts';
 import { z } from 'zod';
 import type { ScorerEntry } from './scorer-entry.ts';
 
@@ -119,7 +119,7 @@ export function validateMonitorConfig(
   }
   if (parsed.success) {
     const names = new Set(entries.map((e) => (e as { name?: unknown } | null)?.name).filter((n): n is string => typeof n === 'string'));
-    problems.push(...crossCheckAlerts(parsed.data.alerts ?? [], parsed.data.webhooks ?? [], names));
+    problems.push(...crossCheckAlerts(parsed.data.alerts ?? [], parsed.data.webhooks ?? [], names, verdictKinds(scorers)));
   }
   if (problems.length > 0 || !parsed.success) return { ok: false, problems: [...new Set(problems)] };
   const { filter_string, alerts, webhooks, budget, ...rest } = parsed.data;
@@ -145,4 +145,15 @@ function pathOf(path: ReadonlyArray<PropertyKey>): string {
   return path
     .map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`))
     .join('');
+}
+
+/** The verdict kind of each scorer whose entry states it (a custom judge's result_type). */
+function verdictKinds(scorers: readonly ScorerEntry[]): Map<string, VerdictKind> {
+  const kinds = new Map<string, VerdictKind>();
+  for (const entry of scorers) {
+    const type = entry.result_type;
+    if (type === undefined) continue;
+    kinds.set(entry.name, type === 'yes_no' ? 'pass_fail' : type.type === 'number' ? 'number' : 'categories');
+  }
+  return kinds;
 }

@@ -48,8 +48,11 @@ export async function measureRule(db: Executor, experimentId: number, rule: Aler
     return { value: rate, ...interval, sample_size: stats.total, held: stats.total > 0 && whollyPast(interval, rule.op, rule.threshold) };
   }
   if (rule.metric === 'pass_rate') {
-    const interval = wilsonInterval(stats.mean ?? 0, stats.n, rule.confidence);
-    return { value: stats.mean, ...interval, sample_size: stats.n, held: stats.n > 0 && whollyPast(interval, rule.op, rule.threshold) };
+    // Only pass/fail verdicts are passes or failures: a number (a latency, a 1-5 score) is neither.
+    const n = stats.pass_fail;
+    const rate = n === 0 ? null : stats.passes / n;
+    const interval = wilsonInterval(rate ?? 0, n, rule.confidence);
+    return { value: rate, ...interval, sample_size: n, held: n > 0 && whollyPast(interval, rule.op, rule.threshold) };
   }
   const interval = stats.mean === null ? null : meanInterval(stats.mean, stats.sd, stats.n, rule.confidence);
   return { value: stats.mean, low: interval?.low ?? null, high: interval?.high ?? null, sample_size: stats.n, held: whollyPast(interval, rule.op, rule.threshold) };

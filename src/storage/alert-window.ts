@@ -12,6 +12,8 @@ export interface VerdictStats {
   n: number;
   /** Verdicts that were pass/fail (yes/no, true/false). */
   pass_fail: number;
+  /** Of those, the passes (yes, true). */
+  passes: number;
   mean: number | null;
   sd: number | null;
   errors: number;
@@ -43,7 +45,7 @@ export async function verdictStats(
   let scope: RawBuilder<unknown>;
   if ('runs' in window) {
     const ids = (await windowRuns(db, experimentId, window.runs)).map((r) => r.run_id);
-    if (ids.length === 0) return { n: 0, pass_fail: 0, mean: null, sd: null, errors: 0, total: 0 };
+    if (ids.length === 0) return { n: 0, pass_fail: 0, passes: 0, mean: null, sd: null, errors: 0, total: 0 };
     scope = sql`(a.metadata->>'assay.monitor.run_id') in (${sql.join(ids)}) and a.metadata ? 'assay.monitor.run_id'
                 and exists (select 1 from assay.trace t where t.trace_id = a.trace_id and t.experiment_id = ${experimentId})`;
   } else {
@@ -53,7 +55,7 @@ export async function verdictStats(
                                    where t.experiment_id = ${experimentId} and t.request_time >= ${from})`;
   }
   const byName = scorer === undefined ? sql`` : sql`and a.name = ${scorer}`;
-  const { rows } = await sql<{ n: string; pass_fail: string; mean: number | null; sd: number | null; errors: string; total: string }>`
+  const { rows } = await sql<{ n: string; pass_fail: string; passes: string; mean: number | null; sd: number | null; errors: string; total: string }>`
     with v as (
       select a.error is not null as failed,
              case
@@ -68,6 +70,7 @@ export async function verdictStats(
       where a.kind = 'feedback' and a.valid and ${scope} ${byName}
     )
     select count(score)::text as n, count(*) filter (where is_pass_fail)::text as pass_fail,
+           count(*) filter (where is_pass_fail and score = 1)::text as passes,
            avg(score) as mean, stddev_samp(score) as sd,
            count(*) filter (where failed)::text as errors, count(*)::text as total
     from v`.execute(db);
@@ -75,6 +78,7 @@ export async function verdictStats(
   return {
     n: Number(row.n),
     pass_fail: Number(row.pass_fail),
+    passes: Number(row.passes),
     mean: row.mean === null ? null : Number(row.mean),
     sd: row.sd === null ? null : Number(row.sd),
     errors: Number(row.errors),

@@ -32,6 +32,7 @@ describe('alert rules in the monitor config', () => {
     ['a confidence of 1', { alerts: [{ ...rule, confidence: 1 }] }, 'alerts[0].confidence: must be in (0, 1)'],
     ['an unknown metric', { alerts: [{ ...rule, metric: 'p99' }] }, 'alerts[0].metric'],
     ['an unknown webhook', { alerts: [{ ...rule, webhooks: ['pager'] }] }, "alerts[0].webhooks[0]: 'pager' is not a webhook"],
+    ['a pass rate of a numeric scorer', { scorers: [{ name: 'safety' }, { name: 'stars', type: 'custom_judge', instructions: 'Rate {{ outputs }}.', result_type: { type: 'number', min: 1, max: 5 } }], alerts: [{ ...rule, scorer: 'stars' }] }, "alerts[0].metric: scorer 'stars' gives numbers (result_type number), not pass/fail: use mean"],
     ['a scorer on trace_count', { alerts: [{ ...rule, metric: 'trace_count', threshold: 10 }] }, 'alerts[0].scorer: trace_count counts for the whole monitor'],
     ['a webhook URL that is not http(s)', { webhooks: [{ ...base.webhooks[0], url: 'ftp://example.com/x' }] }, 'webhooks[0].url: must be an http(s) URL'],
     ['a webhook outside the outbound policy', { webhooks: [{ ...base.webhooks[0], url: 'http://127.0.0.1:10/x' }] }, 'webhooks[0].url: http://127.0.0.1:10/x: origin http://127.0.0.1:10 is not listed in ASSAY_OUTBOUND_ALLOW'],

@@ -1,7 +1,8 @@
 /**
  * Webhook deliveries beyond the happy path, with a receiver of the test's own: a receiver that
  * answers a 4xx gets one try and the delivery is given up (recorded, the other webhooks still
- * served); the signing secret is in no log line and no stored row; a delivery whose job was lost is
+ * served); a webhook whose secret is missing is never sent unsigned; a pass rate counts only
+ * pass/fail verdicts; the signing secret is in no log line and no stored row; a delivery whose job was lost is
  * sent by the scheduler, once, under its id; the outbound policy is applied when sending, not only
  * when the monitor is saved; `assay monitor alerts` prints states and history; a rule taken out of
  * the monitor document no longer reports a state in /metrics.
@@ -54,11 +55,14 @@ describe('webhook deliveries', () => {
 
   const monitorDocument = (withRule: boolean) => ({
     results_schema: 'monitoring',
-    scorers: [{ name: 'safety' }],
-    alerts: withRule ? [{ name: 'traffic', metric: 'trace_count', op: '>', threshold: 0, window: { runs: 1 }, webhooks: ['ops', 'gone'] }] : [],
+    // latency gives numbers (milliseconds): a pass rate of it has no verdicts to count.
+    scorers: [{ name: 'safety' }, { name: 'latency' }],
+    alerts: withRule ? [{ name: 'latency-pass', scorer: 'latency', metric: 'pass_rate', op: '<', threshold: 0.5, window: { runs: 1 } }, { name: 'traffic', metric: 'trace_count', op: '>', threshold: 0, window: { runs: 1 }, webhooks: ['ops', 'gone', 'unset'] }] : [],
     webhooks: [
       { name: 'ops', url: `${receiver.url}/ops`, format: 'generic', secret_env: SECRET_ENV },
       { name: 'gone', url: `${receiver.url}/gone`, format: 'slack' },
+      // Names a variable this process does not have: never sent unsigned.
+      { name: 'unset', url: `${receiver.url}/unset`, format: 'generic', secret_env: 'ASSAY_WEBHOOK_SECRET_NOT_SET_ANYWHERE' },
     ],
   });
 
@@ -102,7 +106,7 @@ describe('webhook deliveries', () => {
     return line === undefined ? undefined : Number(line.split(' ').at(-1));
   };
 
-  it('tries a receiver that answers 404 once, gives the delivery up and still serves the other webhook', async () => {
+  it('tries a receiver that answers 404 once, gives the delivery up and still serves the other webhooks', async () => {
     receiver.failNext('/gone', 10, 404);
     await runOn(t, 5);
     await settled();
@@ -111,11 +115,23 @@ describe('webhook deliveries', () => {
     const byHook = Object.fromEntries(change!.deliveries.map((d) => [d.webhook, d]));
     expect(byHook.gone).toMatchObject({ status: 'failed', attempts: 1, last_status: 404, last_error: 'HTTP 404' });
     expect(byHook.ops).toMatchObject({ status: 'delivered', attempts: 1 });
+    // A webhook whose secret is missing is retried, then given up, and never sent unsigned.
+    expect(byHook.unset).toMatchObject({ status: 'failed', attempts: 4, last_status: null });
+    expect(byHook.unset!.last_error).toBe('secret_env: ASSAY_WEBHOOK_SECRET_NOT_SET_ANYWHERE is not set in this process\'s environment');
+    expect(receiver.received.filter((r) => r.path === '/unset')).toHaveLength(0);
     expect(receiver.received.filter((r) => r.path === '/gone')).toHaveLength(1);
     const ops = receiver.received.filter((r) => r.path === '/ops');
     expect(ops).toHaveLength(1);
     expect(ops[0]!.headers['x-assay-signature']).toBe(`sha256=${createHmac('sha256', SECRET).update(ops[0]!.body).digest('hex')}`);
     expect(await firingGauge()).toBe(1);
+  });
+
+  it('counts only pass/fail verdicts in a pass rate: numbers are not passes', async () => {
+    const response = await t.app.inject({ method: 'GET', url: `/api/v1/experiments/${experimentId}/monitor/alerts`, headers: admin });
+    const latency = (response.json() as { alerts: Array<{ name: string; state: string; value: number | null; sample_size: number | null; interval: number[] | null }> }).alerts.find((a) => a.name === 'latency-pass');
+    const judged = await t.database.db.selectFrom('assay.assessment').select('trace_id').where('name', '=', 'latency').execute();
+    expect(judged).toHaveLength(5);
+    expect(latency).toMatchObject({ state: 'ok', value: null, sample_size: 0, interval: [0, 1] });
   });
 
   it('never logs or stores the signing secret', async () => {
@@ -174,7 +190,7 @@ describe('webhook deliveries', () => {
     }
     const [firing] = await history();
     expect(firing).toMatchObject({ alert: 'traffic', state: 'firing' });
-    for (const d of firing!.deliveries) {
+    for (const d of firing!.deliveries.filter((x) => x.webhook !== 'unset')) {
       // Refused by policy: permanent, so one try and given up.
       expect(d).toMatchObject({ status: 'failed', attempts: 1, last_status: null });
       expect(d.last_error).toContain('ASSAY_OUTBOUND_ALLOW');
@@ -190,8 +206,8 @@ describe('webhook deliveries', () => {
     const table = stdout.replace(/\x1b\[[0-9;]*m/g, '');
     expect(table).toMatch(/│ traffic +│ firing +│ [0-9T:.-]+Z +│ trace_count > 0 +│ 3 +│/);
     expect(table.split('\n').filter((l) => l.includes('│ resolved '))).toHaveLength(1);
-    expect(table).toContain('gone failed (1), ops delivered (1)');
-    expect(table).toContain('gone failed (1), ops failed (1)');
+    expect(table).toContain('gone failed (1), ops delivered (1), unset failed (4)');
+    expect(table).toContain('gone failed (1), ops failed (1), unset failed (4)');
     const json = await exec(process.execPath, ['bin/assay.mjs', 'monitor', 'alerts', experimentId, '--json'], { env: cliEnv, cwd: process.cwd() });
     expect(JSON.parse(json.stdout).history.map((h: History) => h.state)).toEqual(['firing', 'resolved', 'firing']);
   });

@@ -118,6 +118,31 @@ describe('monitor config fields', () => {
       "alerts[0].scorer: 'zz' is not a scorer of this monitor (a, b)",
     ]);
     expect(problems({ ...base, scorers: [{ name: 'a' }], alerts: [{ ...rule, scorer: 'a' }] })).toEqual([]);
+    // A custom judge's result type says what a rule can measure: no pass rate of numbers or categories, no mean of categories.
+    const judge = { type: 'custom_judge', instructions: 'Rate {{ outputs }}.' };
+    const scorers = [
+      { name: 'score', ...judge, result_type: { type: 'number', min: 1, max: 5 } },
+      { name: 'tone', ...judge, result_type: { type: 'categories', values: ['calm', 'rude'] } },
+      { name: 'ok', ...judge, result_type: 'yes_no' },
+      { name: 'plain', ...judge },
+    ];
+    expect(problems({
+      ...base,
+      scorers,
+      alerts: [
+        { ...rule, name: 'r1', scorer: 'score' },
+        { ...rule, name: 'r2', scorer: 'tone' },
+        { ...rule, name: 'r3', scorer: 'tone', metric: 'mean', threshold: 2 },
+        { ...rule, name: 'r4', scorer: 'score', metric: 'mean', threshold: 2 },
+        { ...rule, name: 'r5', scorer: 'ok' },
+        { ...rule, name: 'r6', scorer: 'plain' },
+        { ...rule, name: 'r7', scorer: 'tone', metric: 'judge_error_rate', op: '>', threshold: 0.1 },
+      ],
+    })).toEqual([
+      "alerts[0].metric: scorer 'score' gives numbers (result_type number), not pass/fail: use mean",
+      "alerts[1].metric: scorer 'tone' gives categories (result_type categories), not pass/fail or numbers",
+      "alerts[2].metric: scorer 'tone' gives categories (result_type categories), not pass/fail or numbers",
+    ]);
     expect(problems({ ...base, alerts: [{ ...rule, metric: 'bogus' }], webhooks: [{ name: 'h', url: 'ftp://x' }] })).toEqual([
       'alerts[0].metric: Invalid option: expected one of "pass_rate"|"mean"|"judge_error_rate"|"trace_count"|"deferred_pairs"',
       'webhooks[0].url: must be an http(s) URL',
