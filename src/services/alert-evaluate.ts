@@ -69,6 +69,15 @@ async function forgetRemovedRules(ctx: AppContext, experimentId: number, rules: 
   }
 }
 
+/** Whether run `otherId` finished after `run` (the order in which a monitor's runs are evaluated). */
+async function finishedAfter(db: Executor, otherId: string, run: { run_id: string; finished_at: Date | null }): Promise<boolean> {
+  const other = await findRun(db, otherId);
+  if (!other?.finished_at || !run.finished_at) return false;
+  const a = other.finished_at.getTime();
+  const b = run.finished_at.getTime();
+  return a > b || (a === b && other.run_id > run.run_id);
+}
+
 /** Evaluates every rule of the monitor after run `runId`; returns the state changes made. */
 export async function evaluateAlerts(ctx: AppContext, runId: string): Promise<AlertChange[]> {
   const run = await findRun(ctx.db, runId);
@@ -89,6 +98,8 @@ export async function evaluateAlerts(ctx: AppContext, runId: string): Promise<Al
     await ctx.db.transaction().execute(async (trx) => {
       const state = await lockAlertState(trx, run.experiment_id, rule.name);
       if (state.last_run_id === runId) return;
+      // A late job for an older run (retried, or re-sent) would count the present window once more.
+      if (state.last_run_id !== null && (await finishedAfter(trx, state.last_run_id, run))) return;
       const streak = m.held ? state.streak + 1 : 0;
       const next = state.state === 'ok' && m.held && streak >= rule.for_evaluations ? 'firing' : state.state === 'firing' && !m.held ? 'ok' : state.state;
       const changed = next !== state.state;

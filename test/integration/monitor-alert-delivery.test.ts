@@ -47,6 +47,7 @@ describe('webhook deliveries', () => {
   let admin: Record<string, string>;
   let experimentId: string;
   let batch = 0;
+  const runIds: string[] = [];
   const logLines: string[] = [];
 
   const env = (allow: string): TestAppOptions['env'] => ({ ASSAY_OUTBOUND_ALLOW: allow, ASSAY_WEBHOOK_BACKOFF_MS: '50', ASSAY_WEBHOOK_ATTEMPTS: '4' });
@@ -88,6 +89,7 @@ describe('webhook deliveries', () => {
     batch += 1;
     if (traces > 0) await ingestSamples(app.ctx, experimentId, traces, { seed: `alert-delivery-${batch}` });
     const runId = await startMonitorRun(app, admin, experimentId);
+    runIds.push(runId);
     await waitFor(async () => (await t.database.db.selectFrom('assay.monitor_alert').select('last_run_id').where('name', '=', 'traffic').executeTakeFirst())?.last_run_id === runId || undefined, { what: 'alert evaluation' });
     return runId;
   }
@@ -176,6 +178,19 @@ describe('webhook deliveries', () => {
     await schedulerTick(t.ctx);
     await settled();
     expect(receiver.received.slice(before).filter((r) => r.path === '/ops')).toHaveLength(1);
+  });
+
+  it('changes nothing when an older run is evaluated late (a retried or re-sent evaluation job)', async () => {
+    const view = async () => {
+      const response = await t.app.inject({ method: 'GET', url: `/api/v1/experiments/${experimentId}/monitor/alerts`, headers: admin });
+      return response.json() as { alerts: Array<{ name: string; last_run_id: string; last_evaluated_at: string; streak: number; state: string }>; history: unknown[] };
+    };
+    const before = await view();
+    expect(before.alerts.find((a) => a.name === 'traffic')).toMatchObject({ state: 'ok', last_run_id: runIds[1] });
+    // The first run's job runs again after the second run was evaluated: it would measure the
+    // window as it is now and count it as a further evaluation.
+    expect(await evaluateAlerts(t.ctx, runIds[0]!)).toEqual([]);
+    expect(await view()).toEqual(before);
   });
 
   it('applies the outbound policy when sending: an origin no longer allowed gets nothing', async () => {
