@@ -129,4 +129,13 @@ describe.each(['postgres', 'pglite'] as const)('evaluation runs: bad input (%s)'
     const trace = await call('GET', `/api/v1/traces/${errored[0]!.trace_id}`);
     expect((trace.body.trace?.info ?? trace.body.info).state).toBe('ERROR');
   });
+
+  it("stores an openai_chat target's failure as its status, never the body it sent", async () => {
+    const records = ['fine', 'boom'].map((q) => ({ inputs: { question: `q ${q}` } }));
+    const runId = await startRun(call, { data: { records }, target: { type: 'openai_chat', base_url: `${target.url}/v1`, model: 'm' } });
+    const run = await waitForEvaluation(call, runId);
+    expect(run.progress).toMatchObject({ rows: 2, done: 1, errored: 1 });
+    const [row] = await allRunRows(call, runId, 'status=errored');
+    expect(row!.error).toBe(`target ${target.url}/v1: HTTP 500`);
+  });
 });
