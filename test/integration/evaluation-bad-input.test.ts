@@ -73,7 +73,7 @@ describe.each(['postgres', 'pglite'] as const)('evaluation runs: bad input (%s)'
     expect(both.body.message).toContain('not both');
   });
 
-  it("refuses a target's timeout_ms beyond two minutes, so one run cannot hold a worker's slots for long", async () => {
+  it("refuses a target's timeout_ms beyond two minutes and concurrency beyond 64, so one run cannot hold a worker's slots for long", async () => {
     const long = await post({ data: { name: 'evals.small' }, target: { ...http(), timeout_ms: 600_000 } });
     expect(long.status).toBe(400);
     expect(long.body.message).toMatch(/^target\.timeout_ms: /);
@@ -82,6 +82,10 @@ describe.each(['postgres', 'pglite'] as const)('evaluation runs: bad input (%s)'
     expect(chat.status).toBe(400);
     expect(chat.body.message).toMatch(/^target\.timeout_ms: /);
     expect((await post({ data: { name: 'evals.small' }, target: { ...http(), timeout_ms: 120_000 } })).status).toBe(202);
+    // Nor with more than 64 rows in flight at once.
+    const wide = await post({ data: { name: 'evals.small' }, target: http(), concurrency: 256 });
+    expect(wide.status).toBe(400);
+    expect(wide.body.message).toMatch(/^concurrency: .*64/);
   });
 
   it('names unknown scorers', async () => {
