@@ -107,6 +107,18 @@ describe.each(['postgres', 'pglite'] as const)('evaluation runs: bad input (%s)'
     expect((await reader('GET', '/api/v1/evaluations/compare?run_ids=only-one')).status).toBe(400);
   });
 
+  it('hides the values of credential headers a run stored before they were refused', async () => {
+    const runId = await startRun(call, { data: { records: [{ inputs: { q: 'x' } }] }, target: { ...http(), headers: { 'x-trace': 'keep' } } });
+    await waitForEvaluation(call, runId);
+    // As a run created before credential headers were refused holds them.
+    const stored = { ...http(), headers: { 'x-trace': 'keep', 'X-Api-Key': 'sk-stored-before', Cookie: 'session=old' } };
+    await t.ctx.db.updateTable('assay.evaluation_run').set({ target: JSON.stringify(stored) as never }).where('run_id', '=', runId).execute();
+    const shown = { ...http(), headers: { 'x-trace': 'keep', 'X-Api-Key': '[redacted]', Cookie: '[redacted]' } };
+    expect((await reader('GET', `/api/v1/evaluations/${runId}`)).body.run.target).toEqual(shown);
+    const listed = (await reader('GET', '/api/v1/evaluations?max_results=500')).body.runs.find((r: { run_id: string }) => r.run_id === runId);
+    expect(listed.target).toEqual(shown);
+  });
+
   it('errors every row, naming the variable, when the target key is not set where rows run', async () => {
     const runId = await startRun(call, { data: { records: [{ inputs: { q: 'x' } }] }, target: { ...http(), api_key_env: 'EVAL_UNSET_API_KEY' } });
     const run = await waitForEvaluation(call, runId);
