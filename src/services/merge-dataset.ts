@@ -50,6 +50,8 @@ export interface MergeOptions {
    * (ASSAY_BODY_LIMIT_BYTES). Default: no limit.
    */
   maxTraceBytes?: number | undefined;
+  /** The field a refusal names for `trace_ids` (a labeling session's sync names its session). Default 'trace_ids'. */
+  traceIdsField?: string | undefined;
 }
 
 export async function mergeDatasetRecords(
@@ -63,7 +65,7 @@ export async function mergeDatasetRecords(
   records.forEach((r, i) => checkExpectationCount(`records[${i}].expectations`, r.expectations, limits));
   // Traces are read before the transaction: on embedded PGlite a transaction holds the only connection.
   const budget = { left: options.maxTraceBytes ?? Infinity, limit: options.maxTraceBytes ?? Infinity };
-  const byId = await recordInputsOf(db, [...new Set(request.trace_ids ?? [])], limits, { ...budget, field: 'trace_ids' });
+  const byId = await recordInputsOf(db, [...new Set(request.trace_ids ?? [])], limits, { ...budget, field: options.traceIdsField ?? 'trace_ids' });
   if (byId.unknown.length > 0) {
     throw invalid(`trace_ids: unknown trace ids: ${byId.unknown.join(', ')}`, { unknown_trace_ids: byId.unknown });
   }
@@ -114,7 +116,7 @@ const TRACE_PAGE = 200;
 interface TraceBudget {
   left: number;
   limit: number;
-  field: 'trace_ids' | 'search';
+  field: string;
 }
 
 /** The record inputs of the traces with these ids, in their order, the ids that are not traces, and their size. */

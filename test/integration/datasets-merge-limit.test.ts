@@ -1,7 +1,8 @@
 /**
  * A merge holds what it reads from traces until it writes them, so it reads no more than a request
  * body may bring (ASSAY_BODY_LIMIT_BYTES), `trace_ids` and `search` together: past that it is
- * refused with a 400 naming the field, writing nothing, however large max_results is.
+ * refused with a 400 naming the field, writing nothing, however large max_results is. A labeling
+ * session's sync merges its traces under the same limit.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.ts';
@@ -50,6 +51,20 @@ describe('merge from traces, within the body limit', () => {
     expect(both.status).toBe(400);
     expect(both.body.message).toBe(refusal('search'));
     expect(await recordCount()).toBe(0);
+  });
+
+  it('holds a labeling session sync to the same limit', async () => {
+    const session = await call('POST', '/api/v1/labeling-sessions', {
+      name: 'big review',
+      experiment_id: experimentId,
+      label_schemas: [{ name: 'expected_response', kind: 'expectation', type: 'text' }],
+    });
+    expect(session.status, JSON.stringify(session.body)).toBe(201);
+    const id = session.body.labeling_session_id as string;
+    expect((await call('POST', `/api/v1/labeling-sessions/${id}/traces`, { trace_ids: ids })).status).toBeLessThan(300);
+    const sync = await call('POST', `/api/v1/labeling-sessions/${id}/sync`, { dataset_name: 'limits.synced' });
+    expect(sync.status).toBe(400);
+    expect(sync.body.message).toBe(refusal('labeling_session_id'));
   });
 
   it('merges what fits', async () => {
