@@ -10,7 +10,8 @@ import { AGGREGATIONS } from '../domain/evaluation-metrics.ts';
 import { parseEvalRecord, type EvalRecord } from '../domain/evaluation-record.ts';
 import { AssayError, invalid } from '../domain/errors.ts';
 import { validateScorerEntries, type ScorerEntry } from '../scorers/registry.ts';
-import { activeRunsOf, insertRows, insertRun, type EvaluationRunRow } from '../storage/evaluation-repository.ts';
+import { activeRunsOf, insertRows, insertRun, lockRunsOf, type EvaluationRunRow } from '../storage/evaluation-repository.ts';
+import type { Executor } from '../storage/connect.ts';
 import { createExperiment, getExperiment, listExperiments } from '../storage/experiment-repository.ts';
 import { toJsonb } from '../storage/json.ts';
 import { resolveVersion } from './datasets.ts';
@@ -50,13 +51,8 @@ export async function createEvaluation(ctx: AppContext, body: CreateEvaluation, 
   const problems = scorers ? validateScorerEntries(scorers) : [];
   if (problems.length > 0) throw invalid(problems.join('; '), { problems });
   if (body.target) checkTarget(ctx.config, body.target);
-  const active = await activeRunsOf(ctx.db, user);
-  if (active >= ctx.config.evaluationsPerToken) {
-    throw new AssayError(
-      'RATE_LIMITED',
-      `'${user}' already has ${active} evaluation runs queued or running (ASSAY_EVALUATIONS_PER_TOKEN=${ctx.config.evaluationsPerToken}); wait for one to finish`,
-    );
-  }
+  // Refused early, before the data is read; checked again under a lock where the run is stored.
+  await checkRunLimit(ctx, ctx.db, user);
 
   const data = await readData(ctx, body.data);
   if (data.total === 0) throw invalid('data: there are no records to evaluate');
@@ -76,6 +72,9 @@ export async function createEvaluation(ctx: AppContext, body: CreateEvaluation, 
 
   const runId = `ev-${randomUUID().replaceAll('-', '')}`;
   const run = await ctx.db.transaction().execute(async (trx) => {
+    // One creation per user at a time: requests sent at once cannot all pass the count.
+    await lockRunsOf(trx, user);
+    await checkRunLimit(ctx, trx, user);
     const inserted = await insertRun(trx, {
       run_id: runId,
       name,
@@ -98,6 +97,17 @@ export async function createEvaluation(ctx: AppContext, body: CreateEvaluation, 
   await enqueueEvaluationRun(ctx.queue, runId);
   ctx.log.info({ run_id: runId, rows: data.total, dataset: dataset?.name, version: dataset?.version }, 'evaluation run created');
   return run;
+}
+
+/** A RATE_LIMITED error when `user` already has ASSAY_EVALUATIONS_PER_TOKEN runs queued or running. */
+async function checkRunLimit(ctx: AppContext, db: Executor, user: string): Promise<void> {
+  const active = await activeRunsOf(db, user);
+  if (active >= ctx.config.evaluationsPerToken) {
+    throw new AssayError(
+      'RATE_LIMITED',
+      `'${user}' already has ${active} evaluation runs queued or running (ASSAY_EVALUATIONS_PER_TOKEN=${ctx.config.evaluationsPerToken}); wait for one to finish`,
+    );
+  }
 }
 
 /** Rows without outputs, counted and the first ones named: a run without a target cannot score them. */

@@ -53,6 +53,18 @@ export type TargetConfig = z.infer<typeof targetSchema>;
 /** Headers that carry credentials: never taken in `headers`, where readers would see them. */
 const SECRET_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'x-api-key', 'api-key', 'x-auth-token']);
 
+/**
+ * A stored target as readers see it: the values of credential headers hidden. New runs cannot hold
+ * them (the schema refuses them); runs created before that still may.
+ */
+export function targetForReaders(target: JsonObject | null): JsonObject | null {
+  if (!target || !isObject(target.headers)) return target;
+  const headers = Object.fromEntries(
+    Object.entries(target.headers).map(([name, value]) => [name, SECRET_HEADERS.has(name.toLowerCase()) ? '[redacted]' : value]),
+  );
+  return { ...target, headers };
+}
+
 const targetUrl = (target: TargetConfig) => (target.type === 'openai_chat' ? target.base_url : target.url);
 
 /**

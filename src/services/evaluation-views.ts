@@ -3,6 +3,7 @@ import type { AppContext } from '../services/context.ts';
 import { changeKind, compareMetrics, type RowChange } from '../domain/evaluation-compare.ts';
 import type { JsonObject } from '../domain/trace.ts';
 import { invalid, notFound } from '../domain/errors.ts';
+import { targetForReaders } from './evaluation-target.ts';
 import { findRun, forEachRowPair, rowCounts, type EvaluationRowRow, type EvaluationRunRow } from '../storage/evaluation-repository.ts';
 
 export async function getRun(ctx: AppContext, runId: string): Promise<EvaluationRunRow> {
@@ -27,7 +28,7 @@ export async function runView(ctx: AppContext, run: EvaluationRunRow) {
   const { pending, ...counts } = await rowCounts(ctx.db, run.run_id);
   return {
     ...runHeader(run),
-    target: run.target,
+    target: targetForReaders(run.target),
     scorers: run.scorers,
     concurrency: run.concurrency,
     progress: { ...counts, pending, finished: counts.done + counts.errored },
@@ -44,7 +45,7 @@ export async function runView(ctx: AppContext, run: EvaluationRunRow) {
 export function runSummary(run: EvaluationRunRow) {
   return {
     ...runHeader(run),
-    target: run.target,
+    target: targetForReaders(run.target),
     rows: run.rows_total,
     counts: run.counts,
     metrics: run.metrics,

@@ -198,7 +198,7 @@ export async function syncSession(
   db: Db,
   session: LabelingSessionRow,
   datasetName: string,
-  options: { user: string; limits: DatasetLimits },
+  options: { user: string; limits: DatasetLimits; maxTraceBytes?: number },
 ): Promise<SyncResult> {
   const name = parseDatasetName(datasetName, 'dataset_name').full;
   const ids = await sessionTraceIds(db, session.labeling_session_id);
@@ -208,6 +208,6 @@ export async function syncSession(
     await createDataset(db, { name, experiment_ids: [String(session.experiment_id)], user: options.user });
     created = true;
   }
-  const result = await mergeDatasetRecords(db, name, { trace_ids: ids }, options);
+  const result = await mergeDatasetRecords(db, name, { trace_ids: ids }, { ...options, traceIdsField: 'labeling_session_id' });
   return { dataset_name: name, records_added: result.inserted, records_merged: result.updated, version: result.version, dataset_created: created };
 }

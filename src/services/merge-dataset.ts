@@ -44,6 +44,14 @@ export interface MergeOptions {
   limits: DatasetLimits;
   /** A search's statement timeout (ASSAY_SEARCH_TIMEOUT_MS). */
   searchTimeoutMs?: number | undefined;
+  /**
+   * Most bytes (as JSON) of records a merge may take from traces, `trace_ids` and `search` together:
+   * what is read is held until it is written, so it is held to what a request body may bring
+   * (ASSAY_BODY_LIMIT_BYTES). Default: no limit.
+   */
+  maxTraceBytes?: number | undefined;
+  /** The field a refusal names for `trace_ids` (a labeling session's sync names its session). Default 'trace_ids'. */
+  traceIdsField?: string | undefined;
 }
 
 export async function mergeDatasetRecords(
@@ -56,11 +64,16 @@ export async function mergeDatasetRecords(
   const records = request.records ?? [];
   records.forEach((r, i) => checkExpectationCount(`records[${i}].expectations`, r.expectations, limits));
   // Traces are read before the transaction: on embedded PGlite a transaction holds the only connection.
-  const byId = await recordInputsOf(db, [...new Set(request.trace_ids ?? [])], limits);
+  const budget = { left: options.maxTraceBytes ?? Infinity, limit: options.maxTraceBytes ?? Infinity };
+  const byId = await recordInputsOf(db, [...new Set(request.trace_ids ?? [])], limits, { ...budget, field: options.traceIdsField ?? 'trace_ids' });
   if (byId.unknown.length > 0) {
     throw invalid(`trace_ids: unknown trace ids: ${byId.unknown.join(', ')}`, { unknown_trace_ids: byId.unknown });
   }
-  const bySearch = await recordInputsOf(db, await traceIdsBySearch(db, request.search, options.searchTimeoutMs), limits);
+  const bySearch = await recordInputsBySearch(db, request.search, options.searchTimeoutMs, limits, {
+    left: budget.left - byId.bytes,
+    limit: budget.limit,
+    field: 'search',
+  });
   const fromTraces = [...byId.inputs, ...bySearch.inputs];
   const batch = collapseBatch([...records, ...fromTraces], user);
   const now = new Date();
@@ -99,10 +112,23 @@ export async function mergeDatasetRecords(
 /** Traces read a page at a time: a large merge holds their records, never every trace's spans at once. */
 const TRACE_PAGE = 200;
 
-/** The record inputs of the traces with these ids, in their order, and the ids that are not traces. */
-async function recordInputsOf(db: Db, ids: readonly string[], limits: DatasetLimits): Promise<{ inputs: RecordInput[]; unknown: string[] }> {
+/** What a merge may still read from traces, and the field to name when it would read more. */
+interface TraceBudget {
+  left: number;
+  limit: number;
+  field: string;
+}
+
+/** The record inputs of the traces with these ids, in their order, the ids that are not traces, and their size. */
+async function recordInputsOf(
+  db: Db,
+  ids: readonly string[],
+  limits: DatasetLimits,
+  budget: TraceBudget,
+): Promise<{ inputs: RecordInput[]; unknown: string[]; bytes: number }> {
   const inputs: RecordInput[] = [];
   const unknown: string[] = [];
+  let bytes = 0;
   for (let at = 0; at < ids.length; at += TRACE_PAGE) {
     const page = ids.slice(at, at + TRACE_PAGE);
     const traces = await loadStoredTraces(db, page);
@@ -111,36 +137,57 @@ async function recordInputsOf(db: Db, ids: readonly string[], limits: DatasetLim
     for (const trace of traces) {
       const input = traceToRecordInput(trace);
       validateTraceExpectations(trace.info.trace_id, input, limits);
+      bytes += Buffer.byteLength(JSON.stringify(input));
+      if (bytes > budget.left) {
+        throw invalid(
+          `${budget.field}: the traces hold more than ${budget.limit} bytes of records (ASSAY_BODY_LIMIT_BYTES); merge them in smaller batches`,
+        );
+      }
       inputs.push(input);
     }
   }
-  return { inputs, unknown };
+  return { inputs, unknown, bytes };
 }
 
-/** The ids of every trace the search finds, up to its max_results, paging as trace search pages. */
-async function traceIdsBySearch(db: Db, spec: TraceSearchSpec | undefined, timeoutMs: number | undefined): Promise<string[]> {
-  if (!spec) return [];
+/**
+ * The record inputs of every trace the search finds, up to its max_results, a search page at a time:
+ * each page's traces are read before the next page is searched, so a search past the budget stops there.
+ */
+async function recordInputsBySearch(
+  db: Db,
+  spec: TraceSearchSpec | undefined,
+  timeoutMs: number | undefined,
+  limits: DatasetLimits,
+  budget: TraceBudget,
+): Promise<{ inputs: RecordInput[] }> {
+  if (!spec) return { inputs: [] };
   const wanted = spec.max_results ?? 1000;
-  const ids: string[] = [];
+  const inputs: RecordInput[] = [];
+  let found = 0;
+  let bytes = 0;
   let pageToken: string | undefined;
-  try {
-    do {
-      const page = await searchTracesRequest(db, {
+  do {
+    let page: Awaited<ReturnType<typeof searchTracesRequest>>;
+    try {
+      page = await searchTracesRequest(db, {
         experiment_ids: spec.experiment_ids,
         filter_string: spec.filter_string,
         order_by: spec.order_by,
-        max_results: Math.min(wanted - ids.length, MAX_RESULTS_LIMIT),
+        max_results: Math.min(wanted - found, MAX_RESULTS_LIMIT),
         page_token: pageToken,
       }, { timeoutMs });
-      ids.push(...page.traces.map((t) => t.trace_id));
-      pageToken = page.next_page_token;
-    } while (pageToken && ids.length < wanted);
-  } catch (error) {
-    // Search names its own fields; here they sit under `search`.
-    if (isAssayError(error, 'INVALID_PARAMETER_VALUE')) throw invalid(`search.${error.message}`);
-    throw error;
-  }
-  return ids;
+    } catch (error) {
+      // Search names its own fields; here they sit under `search`.
+      if (isAssayError(error, 'INVALID_PARAMETER_VALUE')) throw invalid(`search.${error.message}`);
+      throw error;
+    }
+    found += page.traces.length;
+    const read = await recordInputsOf(db, page.traces.map((t) => t.trace_id), limits, { ...budget, left: budget.left - bytes });
+    inputs.push(...read.inputs);
+    bytes += read.bytes;
+    pageToken = page.next_page_token;
+  } while (pageToken && found < wanted);
+  return { inputs };
 }
 
 /** Expectations logged on a trace must meet the same rules as those sent in a record. */

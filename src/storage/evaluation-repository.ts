@@ -18,6 +18,11 @@ export async function insertRows(db: Executor, rows: ReadonlyArray<Insertable<Ev
   for (const batch of batches(rows, 10)) await db.insertInto('assay.evaluation_row').values(batch).execute();
 }
 
+/** Holds, until the transaction ends, the right to create a run for `user`: counting and inserting become one step. */
+export async function lockRunsOf(trx: Executor, user: string): Promise<void> {
+  await sql`select pg_advisory_xact_lock(hashtextextended(${`assay.evaluation_runs.${user}`}, 0))`.execute(trx);
+}
+
 /** Runs a user has queued or running: for the per-token limit on concurrent evaluations. */
 export async function activeRunsOf(db: Executor, user: string): Promise<number> {
   const row = await db

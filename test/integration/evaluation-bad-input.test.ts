@@ -73,7 +73,7 @@ describe.each(['postgres', 'pglite'] as const)('evaluation runs: bad input (%s)'
     expect(both.body.message).toContain('not both');
   });
 
-  it("refuses a target's timeout_ms beyond two minutes, so one run cannot hold a worker's slots for long", async () => {
+  it("refuses a target's timeout_ms beyond two minutes and concurrency beyond 64, so one run cannot hold a worker's slots for long", async () => {
     const long = await post({ data: { name: 'evals.small' }, target: { ...http(), timeout_ms: 600_000 } });
     expect(long.status).toBe(400);
     expect(long.body.message).toMatch(/^target\.timeout_ms: /);
@@ -82,6 +82,10 @@ describe.each(['postgres', 'pglite'] as const)('evaluation runs: bad input (%s)'
     expect(chat.status).toBe(400);
     expect(chat.body.message).toMatch(/^target\.timeout_ms: /);
     expect((await post({ data: { name: 'evals.small' }, target: { ...http(), timeout_ms: 120_000 } })).status).toBe(202);
+    // Nor with more than 64 rows in flight at once.
+    const wide = await post({ data: { name: 'evals.small' }, target: http(), concurrency: 256 });
+    expect(wide.status).toBe(400);
+    expect(wide.body.message).toMatch(/^concurrency: .*64/);
   });
 
   it('names unknown scorers', async () => {
@@ -101,6 +105,18 @@ describe.each(['postgres', 'pglite'] as const)('evaluation runs: bad input (%s)'
     expect((await reader('POST', '/api/v1/evaluations', { data: { name: 'evals.small' }, target: http() })).status).toBe(403);
     expect((await reader('GET', '/api/v1/evaluations/ev-missing')).status).toBe(404);
     expect((await reader('GET', '/api/v1/evaluations/compare?run_ids=only-one')).status).toBe(400);
+  });
+
+  it('hides the values of credential headers a run stored before they were refused', async () => {
+    const runId = await startRun(call, { data: { records: [{ inputs: { q: 'x' } }] }, target: { ...http(), headers: { 'x-trace': 'keep' } } });
+    await waitForEvaluation(call, runId);
+    // As a run created before credential headers were refused holds them.
+    const stored = { ...http(), headers: { 'x-trace': 'keep', 'X-Api-Key': 'sk-stored-before', Cookie: 'session=old' } };
+    await t.ctx.db.updateTable('assay.evaluation_run').set({ target: JSON.stringify(stored) as never }).where('run_id', '=', runId).execute();
+    const shown = { ...http(), headers: { 'x-trace': 'keep', 'X-Api-Key': '[redacted]', Cookie: '[redacted]' } };
+    expect((await reader('GET', `/api/v1/evaluations/${runId}`)).body.run.target).toEqual(shown);
+    const listed = (await reader('GET', '/api/v1/evaluations?max_results=500')).body.runs.find((r: { run_id: string }) => r.run_id === runId);
+    expect(listed.target).toEqual(shown);
   });
 
   it('errors every row, naming the variable, when the target key is not set where rows run', async () => {
@@ -128,5 +144,14 @@ describe.each(['postgres', 'pglite'] as const)('evaluation runs: bad input (%s)'
     expect(errored.every((r) => r.verdicts.length === 0 && r.passed === null && r.trace_id)).toBe(true);
     const trace = await call('GET', `/api/v1/traces/${errored[0]!.trace_id}`);
     expect((trace.body.trace?.info ?? trace.body.info).state).toBe('ERROR');
+  });
+
+  it("stores an openai_chat target's failure as its status, never the body it sent", async () => {
+    const records = ['fine', 'boom'].map((q) => ({ inputs: { question: `q ${q}` } }));
+    const runId = await startRun(call, { data: { records }, target: { type: 'openai_chat', base_url: `${target.url}/v1`, model: 'm' } });
+    const run = await waitForEvaluation(call, runId);
+    expect(run.progress).toMatchObject({ rows: 2, done: 1, errored: 1 });
+    const [row] = await allRunRows(call, runId, 'status=errored');
+    expect(row!.error).toBe(`target ${target.url}/v1: HTTP 500`);
   });
 });

@@ -14,14 +14,14 @@ import { allRunRows, startRun, waitForEvaluation, type Call } from '../support/e
 
 interface Site {
   url: string;
-  requests: Array<{ path: string; authorization: string | undefined }>;
+  requests: Array<{ path: string; authorization: string | undefined; headers: IncomingMessage['headers'] }>;
   server: Server;
 }
 
 async function site(handle: (req: IncomingMessage, res: ServerResponse) => void): Promise<Site> {
   const requests: Site['requests'] = [];
   const server = createServer((req, res) => {
-    requests.push({ path: req.url ?? '', authorization: req.headers.authorization });
+    requests.push({ path: req.url ?? '', authorization: req.headers.authorization, headers: req.headers });
     req.resume();
     req.on('end', () => handle(req, res));
   });
@@ -40,11 +40,12 @@ describe('outbound policy', () => {
     app = await site((req, res) => {
       if (req.url === '/redirect') return res.writeHead(302, { location: `${metadata.url}/latest/meta-data` }).end();
       if (req.url === '/hop') return res.writeHead(307, { location: '/answer' }).end();
+      if (req.url === '/elsewhere') return res.writeHead(307, { location: `${big.url}/small` }).end();
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ content: 'fine' }));
     });
-    big = await site((_req, res) => {
+    big = await site((req, res) => {
       res.writeHead(200, { 'content-type': 'text/plain' });
-      res.end('x'.repeat(64 * 1024));
+      res.end(req.url === '/small' ? 'small' : 'x'.repeat(64 * 1024));
     });
   });
   afterAll(async () => {
@@ -75,6 +76,20 @@ describe('outbound policy', () => {
     await expect(outbound.request(`${app.url}/redirect`)).rejects.toThrow(/not listed in ASSAY_OUTBOUND_ALLOW/);
     expect(metadata.requests).toHaveLength(0);
     await expect(outbound.request(`${big.url}/`)).rejects.toThrow(/larger than 1024 bytes/);
+  });
+
+  it('keeps credentials for their origin across redirects', async () => {
+    const outbound = new OutboundHttp({ allow: [app.url, big.url], maxResponseBytes: 1024 });
+    const headers = { authorization: 'Bearer for-app-only', cookie: 'session=app', 'x-api-key': 'app-key', 'x-trace': 'kept' };
+    expect((await outbound.request(`${app.url}/hop`, { headers })).body.toString()).toContain('fine');
+    expect(app.requests.at(-1)!.authorization).toBe('Bearer for-app-only');
+    expect((await outbound.request(`${app.url}/elsewhere`, { headers })).body.toString()).toBe('small');
+    const arrived = big.requests.at(-1)!;
+    expect(arrived.path).toBe('/small');
+    expect(arrived.authorization).toBeUndefined();
+    expect(arrived.headers).toMatchObject({ 'x-trace': 'kept' });
+    expect(arrived.headers).not.toHaveProperty('cookie');
+    expect(arrived.headers).not.toHaveProperty('x-api-key');
   });
 
   describe('through evaluation runs', () => {

@@ -1,6 +1,6 @@
 /**
  * Failures at start and stop, as an operator meets them: a start that cannot reach its database
- * says why (refused, missing database) instead of "migration ? failed"; a worker told to stop while
+ * says why (refused, missing database, SSL) instead of "migration ? failed"; a worker told to stop while
  * Redis is unreachable exits by itself within ASSAY_SHUTDOWN_TIMEOUT_MS, without a second signal.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,6 +29,17 @@ describe('start and stop failures', () => {
     const result = await runAssay(['migrate'], { DATABASE_URL: url.toString() });
     expect(result.code).not.toBe(0);
     expect(result.stderr).toMatch(/database does not exist: .*assay_no_such_database_x/);
+  });
+
+  it('names an SSL problem', async () => {
+    // The test Postgres serves no SSL, so a URL that requires it fails the TLS handshake.
+    const url = new URL(ADMIN_URL);
+    url.password = 'secret-pw';
+    url.searchParams.set('sslmode', 'require');
+    const result = await runAssay(['migrate'], { DATABASE_URL: url.toString() });
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/SSL problem connecting to the database: .*SSL.*\(see sslmode in DATABASE_URL\)/);
+    expect(result.stderr).not.toContain('secret-pw');
   });
 
   it('stops a worker whose Redis is unreachable on the first SIGTERM', async () => {

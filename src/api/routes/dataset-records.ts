@@ -78,7 +78,12 @@ export async function datasetRecordRoutes(app: FastifyInstance, ctx: AppContext)
   app.post<NameParams>('/api/v1/datasets/:name/merge', { config: { role: 'writer' }, ...documented({ body: merge, response: { 200: mergeJson } }) }, async (request) => {
     const name = parseDatasetName(request.params.name).full;
     const body = parseWith(merge, request.body);
-    return mergeDatasetRecords(ctx.db, name, body, { user: request.principal.name, limits, searchTimeoutMs: ctx.config.searchTimeoutMs });
+    return mergeDatasetRecords(ctx.db, name, body, {
+      user: request.principal.name,
+      limits,
+      searchTimeoutMs: ctx.config.searchTimeoutMs,
+      maxTraceBytes: ctx.config.bodyLimitBytes,
+    });
   });
 
   app.get<NameParams>('/api/v1/datasets/:name/records', { config: { role: 'reader' }, ...documented({ querystring: pageQuery }) }, async (request) => {

@@ -130,6 +130,6 @@ export async function labelingSessionRoutes(app: FastifyInstance, ctx: AppContex
   app.post<P>(`${BASE}/:id/sync`, { config: { role: 'writer' }, ...documented({ body: syncBody, response: { 200: syncJson } }) }, async (request) => {
     const row = await getSessionRow(ctx.db, request.params.id);
     const body = parseWith(syncBody, request.body);
-    return syncSession(ctx.db, row, body.dataset_name, { user: request.principal.name, limits: ctx.config.datasets });
+    return syncSession(ctx.db, row, body.dataset_name, { user: request.principal.name, limits: ctx.config.datasets, maxTraceBytes: ctx.config.bodyLimitBytes });
   });
 }
