@@ -48,7 +48,7 @@ describe('monitoring survives a killed worker', () => {
     ASSAY_LOG_LEVEL: 'warn',
   });
 
-  it('finishes the run on another worker with exactly one feedback per sampled pair', async () => {
+  it('finishes the run on another worker with exactly one feedback per sampled pair', { timeout: 240_000 }, async () => {
     const admin = await t.tokenHeaders('admin');
     const id = await newExperiment(t.ctx);
     const put = await t.app.inject({
