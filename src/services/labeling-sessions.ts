@@ -7,7 +7,7 @@ import { parseDatasetName } from '../domain/dataset-name.ts';
 import { invalid, isAssayError } from '../domain/errors.ts';
 import type { LabelSchema } from '../domain/labeling-session.ts';
 import type { Db } from '../storage/connect.ts';
-import { findDatasetRow } from '../storage/dataset-repository.ts';
+import { deleteDataset, findDatasetRow } from '../storage/dataset-repository.ts';
 import { getExperiment } from '../storage/experiment-repository.ts';
 import {
   addSessionTraces,
@@ -208,6 +208,13 @@ export async function syncSession(
     await createDataset(db, { name, experiment_ids: [String(session.experiment_id)], user: options.user });
     created = true;
   }
-  const result = await mergeDatasetRecords(db, name, { trace_ids: ids }, { ...options, traceIdsField: 'labeling_session_id' });
+  let result: Awaited<ReturnType<typeof mergeDatasetRecords>>;
+  try {
+    result = await mergeDatasetRecords(db, name, { trace_ids: ids }, { ...options, traceIdsField: 'labeling_session_id' });
+  } catch (error) {
+    // A refused sync leaves nothing behind: not even the empty dataset it created for itself.
+    if (created) await db.transaction().execute((trx) => deleteDataset(trx, name));
+    throw error;
+  }
   return { dataset_name: name, records_added: result.inserted, records_merged: result.updated, version: result.version, dataset_created: created };
 }

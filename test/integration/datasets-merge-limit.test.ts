@@ -65,6 +65,8 @@ describe('merge from traces, within the body limit', () => {
     const sync = await call('POST', `/api/v1/labeling-sessions/${id}/sync`, { dataset_name: 'limits.synced' });
     expect(sync.status).toBe(400);
     expect(sync.body.message).toBe(refusal('labeling_session_id'));
+    // Nothing half-saved: the dataset the sync would have created does not exist.
+    expect((await call('GET', '/api/v1/datasets/limits.synced')).status).toBe(404);
   });
 
   it('merges what fits', async () => {
