@@ -18,15 +18,26 @@ const BASE = '/api/v1/experiments/:id/monitor';
 
 const runsQuery = z.object({ max_results: z.coerce.number().int().min(1).max(500).default(50) });
 
-/** The hourly trend as a user can read it from the results view with any SQL client. */
-function trendsSql(schema: string, experimentId: number): string {
+/**
+ * The chart's numbers as a user can read them from the results view with any SQL client: the
+ * monitor's verdicts (those with a run id) per run or per UTC hour, within the page's time range.
+ */
+function trendsSql(schema: string, experimentId: number, bucket: 'run' | 'hour', bounds: { from?: number; to?: number } = {}): string {
+  const key = bucket === 'run' ? 'run_id' : `date_trunc('hour', request_time, 'UTC') as hour`;
+  const range = [
+    ...(bounds.from === undefined ? [] : [`  and request_time >= timestamptz '${new Date(bounds.from).toISOString()}'`]),
+    ...(bounds.to === undefined ? [] : [`  and request_time < timestamptz '${new Date(bounds.to).toISOString()}'`]),
+  ];
   return [
-    `select date_trunc('hour', request_time) as hour, name as scorer,`,
-    `       count(numeric_value) as n, avg(numeric_value) as value`,
+    `select ${key}, name as scorer,`,
+    `       count(numeric_value) filter (where error is null) as n,`,
+    `       count(*) filter (where error is not null) as errors,`,
+    `       avg(numeric_value) filter (where error is null) as value`,
     `from "${schema}".assessment_logs_${experimentId}`,
-    `where kind = 'feedback' and error is null`,
+    `where kind = 'feedback' and run_id is not null`,
+    ...range,
     `group by 1, 2`,
-    `order by 1, 2;`,
+    bucket === 'run' ? `order by min(create_time), 2;` : `order by 1, 2;`,
   ].join('\n');
 }
 
@@ -85,12 +96,11 @@ export async function monitorRoutes(app: FastifyInstance, ctx: AppContext): Prom
     const experiment = await getExperiment(ctx.db, request.params.id);
     const id = Number(experiment.experiment_id);
     const monitor = await findMonitor(ctx.db, id);
-    const points = await scoreTrends(ctx.db, id, {
-      bucket: query.bucket,
-      limit: query.max_points,
+    const bounds = {
       ...(query.start_time ? { from: Date.parse(query.start_time) } : {}),
       ...(query.end_time ? { to: Date.parse(query.end_time) } : {}),
-    });
-    return { bucket: query.bucket, points, sql: monitor ? trendsSql(monitor.results_schema, id) : null };
+    };
+    const points = await scoreTrends(ctx.db, id, { bucket: query.bucket, limit: query.max_points, ...bounds });
+    return { bucket: query.bucket, points, sql: monitor ? trendsSql(monitor.results_schema, id, query.bucket, bounds) : null };
   });
 }

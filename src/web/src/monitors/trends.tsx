@@ -64,7 +64,7 @@ export function Trends({ experimentId, live }: { experimentId: string; live: boo
         {trends.data?.sql && (
           <div className="sql">
             <div className="card-head">
-              <h3>The hourly numbers in SQL</h3>
+              <h3>The same numbers in SQL</h3>
               <button type="button" onClick={() => void navigator.clipboard?.writeText(trends.data!.sql!).then(() => setCopied(true))}>{copied ? 'Copied' : 'Copy'}</button>
             </div>
             <pre className="mono"><code>{trends.data.sql}</code></pre>
