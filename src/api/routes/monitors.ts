@@ -16,7 +16,12 @@ import { parseWith } from '../validate.ts';
 type P = { Params: { id: string } };
 const BASE = '/api/v1/experiments/:id/monitor';
 
-const runsQuery = z.object({ max_results: z.coerce.number().int().min(1).max(500).default(50) });
+/** The latest runs; start_time/end_time bound when they were created (the console's time range). */
+const runsQuery = z.object({
+  max_results: z.coerce.number().int().min(1).max(500).default(50),
+  start_time: z.iso.datetime({ offset: true }).optional(),
+  end_time: z.iso.datetime({ offset: true }).optional(),
+});
 
 /**
  * The chart's numbers as a user can read them from the results view with any SQL client: the
@@ -77,8 +82,12 @@ export async function monitorRoutes(app: FastifyInstance, ctx: AppContext): Prom
   });
 
   app.get<P>(`${BASE}/runs`, { config: { role: 'reader' }, ...documented({ querystring: runsQuery, response: { 200: runListJson } }) }, async (request) => {
-    const { max_results } = parseWith(runsQuery, request.query);
-    return { runs: await runHistory(ctx, request.params.id, max_results) };
+    const query = parseWith(runsQuery, request.query);
+    const bounds = {
+      ...(query.start_time ? { from: Date.parse(query.start_time) } : {}),
+      ...(query.end_time ? { to: Date.parse(query.end_time) } : {}),
+    };
+    return { runs: await runHistory(ctx, request.params.id, query.max_results, bounds) };
   });
 
   app.post<P>(`${BASE}/test`, { config: { role: 'admin' }, ...documented({ body: testBody, response: { 200: testReportJson } }) }, async (request) => {

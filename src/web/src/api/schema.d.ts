@@ -1165,6 +1165,8 @@ export interface paths {
             parameters: {
                 query?: {
                     max_results?: number;
+                    start_time?: string;
+                    end_time?: string;
                 };
                 header?: never;
                 path: {

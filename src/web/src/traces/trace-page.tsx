@@ -46,7 +46,8 @@ export function TracePage() {
         <span className="muted">{new Date(info.request_time).toLocaleString()}</span>
         <span>{formatDuration(info.execution_duration_ms)}</span>
         <span>{info.token_usage?.total_tokens?.toLocaleString('en-US') ?? '—'} tokens</span>
-        <span>{formatCost(info.cost)}</span>
+        {/* A bare dash beside the figures reads as nothing: say which figure is missing. */}
+        <span>{info.cost === null || info.cost === undefined ? 'cost unknown' : `cost ${formatCost(info.cost)}`}</span>
       </div>
       <div className="trace-layout">
         <section className="span-tree" aria-labelledby="spans-title">
