@@ -185,4 +185,26 @@ describe('web console: monitor form, counts and links', () => {
     await page.getByRole('button', { name: 'Add to evaluation dataset' }).click();
     await expect.poll(() => page.locator('.dialog p.muted').first().textContent()).toContain('1 selected trace ');
   });
+
+  it('adds every trace matching the filter within the time range to a new dataset', async () => {
+    // Three traces from three days ago: outside "Last 24 hours", so not added.
+    const old = await a.call('POST', `/api/v1/experiments/${exp}/traces`, { traces: sampleTraces(3, { startMs: Date.now() - 3 * 86_400_000, seed: 'old' }) });
+    expect(old.status).toBe(200);
+    await open(`/traces?exp=${exp}&range=24h`);
+    const rows = page.locator('table.traces tbody tr[data-index]');
+    await rows.first().waitFor();
+    await expect.poll(() => page.locator('.trace-count').textContent()).toBe('150 traces');
+    await rows.first().locator('input[type=checkbox]').check();
+    await page.getByRole('button', { name: 'Select all matching the filter' }).click();
+    await page.getByText('All traces matching the filter selected').waitFor();
+    await page.getByRole('button', { name: 'Add to evaluation dataset' }).click();
+    await expect.poll(() => page.locator('.dialog p.muted').first().textContent()).toContain('all 150 traces matching the filter');
+    await page.getByLabel('New dataset').check();
+    await page.fill('#dataset-name', 'evals.recent');
+    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    await page.locator('.dialog .success').waitFor();
+    expect(await page.locator('.dialog .success').textContent()).toMatch(/^Read 150 traces: added \d+ records? and merged \d+ into evals\.recent \(version 1\)\. Traces with the same inputs make one record\.$/);
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, 'add-all-matching');
+  });
 });

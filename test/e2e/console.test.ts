@@ -135,6 +135,11 @@ describe('web console', () => {
     expect(await page.locator('.span-detail .documents').count()).toBe(0);
     await page.getByLabel('Raw JSON').uncheck();
     await page.locator('.documents .document').first().waitFor();
+    // By keyboard: ↓ moves to the next span and shows it.
+    await page.locator('.span-row', { hasText: 'search_docs' }).focus();
+    await page.keyboard.press('ArrowDown');
+    await expect.poll(() => page.locator('#span-title').textContent()).toBe('chat');
+    expect(await page.evaluate(() => document.activeElement?.textContent ?? '')).toContain('chat');
   });
 
   it('adds human feedback and overrides a judge, as the API then shows', async () => {

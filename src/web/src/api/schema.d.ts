@@ -408,7 +408,13 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            traces: number;
+                            spans: number;
+                            trace_ids: string[];
+                        };
+                    };
                 };
             };
         };
@@ -3252,7 +3258,18 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            scorers: {
+                                name: string;
+                                /** @enum {string} */
+                                kind: "llm_judge" | "code";
+                                description: string;
+                                required_fields: string[];
+                                aliases: string[];
+                            }[];
+                        };
+                    };
                 };
             };
         };

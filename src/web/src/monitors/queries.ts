@@ -67,7 +67,7 @@ export function useTrends(experimentId: string, bucket: 'run' | 'hour', bounds: 
 export function useScorerCatalogue() {
   return useQuery({
     queryKey: ['scorers'],
-    queryFn: async () => (ok(await api.GET('/api/v1/scorers')) as unknown as { scorers?: Array<{ name: string; description?: string }> }).scorers ?? [],
+    queryFn: async () => ok(await api.GET('/api/v1/scorers')).scorers,
     staleTime: Infinity,
   });
 }

@@ -67,7 +67,8 @@ export function Trends({ experimentId, live }: { experimentId: string; live: boo
                     {' (latest)'}
                   </span>
                 </figcaption>
-                <TrendChart series={s} minSpan={bucket === 'hour' ? 6 * 3600 : 3600} />
+                {/* Nothing to draw when every call failed: the caption says so. */}
+                {s.values.some((v) => v !== null) && <TrendChart series={s} minSpan={bucket === 'hour' ? 6 * 3600 : 3600} />}
               </figure>
             );
           })}
