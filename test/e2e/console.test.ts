@@ -188,6 +188,7 @@ describe('web console', () => {
       expectation: { value: ['keys rotate under Settings', 'old keys stop working after 24 hours'] }, source: { source_type: 'HUMAN' },
     });
     expect(await seriousViolations(page)).toEqual([]);
+    await page.locator('.assessments').evaluate((el) => { el.scrollTop = 0; });
     await screenshot(page, 'trace-feedback');
   });
 
