@@ -100,10 +100,25 @@ describe('web console: monitor form, counts and links', () => {
     await screenshot(page, 'monitor-scorer-filter-error');
   });
 
-  it('gives the total of a long trace list, and none for a filter the server refused', async () => {
+  it('gives the total of a long trace list, pages it by cursor, and gives no total for a filter the server refused', async () => {
+    const searches: Array<Record<string, unknown>> = [];
+    const onRequest = (r: { url(): string; postDataJSON(): unknown }) => {
+      if (new URL(r.url()).pathname === '/api/v1/traces/search') searches.push(r.postDataJSON() as Record<string, unknown>);
+    };
+    page.on('request', onRequest);
     await open(`/traces?exp=${exp}`);
     await page.locator('table.traces tbody tr[data-index]').first().waitFor();
     await expect.poll(() => page.locator('.trace-count').textContent()).toBe('150 traces');
+    // Scrolling to the end loads the next page with the cursor the first one answered.
+    await expect.poll(async () => {
+      await page.locator('.table-scroll').evaluate((el) => { el.scrollTop = el.scrollHeight; });
+      return page.locator('table.traces tr[data-index="149"]').count();
+    }).toBe(1);
+    page.off('request', onRequest);
+    expect(searches).toHaveLength(2);
+    expect(searches[0]!.page_token).toBeUndefined();
+    expect(searches[1]!.page_token).toEqual(expect.any(String));
+    expect(await page.locator('table.traces tr[data-index="150"]').count()).toBe(0);
     await page.fill('#filter', "tags.env = 'a' OR tags.env = 'b'");
     await page.press('#filter', 'Enter');
     await page.locator('#filter-error').waitFor();

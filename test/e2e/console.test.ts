@@ -344,6 +344,20 @@ describe('web console', () => {
     await fresh.locator('table.traces tbody tr[data-index]').first().waitFor();
     // A reader cannot select rows to add to a dataset.
     expect(await fresh.locator('table.traces input[type=checkbox]').count()).toBe(0);
+    // Nor add feedback, nor edit or run the monitor: the pages show what it may read.
+    await fresh.goto(`${a.url}/traces/${a.traceIds[0]}?exp=${a.experimentId}`);
+    await fresh.locator('.assessment').first().waitFor();
+    expect(await fresh.locator('#fb-name').count()).toBe(0);
+    expect(await fresh.getByRole('button', { name: 'Override' }).count()).toBe(0);
+    await fresh.goto(`${a.url}/monitor?exp=${a.experimentId}`);
+    await fresh.getByRole('heading', { name: 'Configuration' }).waitFor();
+    expect(await fresh.getByRole('button', { name: /^(Save|Run now|Estimate|Test on the latest 20 traces)$/ }).count()).toBe(0);
+    await fresh.locator('table.runs tbody tr').first().waitFor();
+    // The token is kept for this tab's session only, never in localStorage.
+    expect(await fresh.evaluate(() => Object.keys(sessionStorage))).toContain('assay.token');
+    expect(await fresh.evaluate(() => Object.keys(localStorage))).toEqual([]);
+    expect(await seriousViolations(fresh)).toEqual([]);
+    await screenshot(fresh, 'monitor-reader');
     await fresh.close();
   });
 });
