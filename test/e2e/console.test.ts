@@ -350,8 +350,11 @@ describe('web console', () => {
     expect(await fresh.locator('#fb-name').count()).toBe(0);
     expect(await fresh.getByRole('button', { name: 'Override' }).count()).toBe(0);
     await fresh.goto(`${a.url}/monitor?exp=${a.experimentId}`);
-    await fresh.getByRole('heading', { name: 'Configuration' }).waitFor();
-    expect(await fresh.getByRole('button', { name: /^(Save|Run now|Estimate|Test on the latest 20 traces)$/ }).count()).toBe(0);
+    await fresh.getByRole('heading', { name: /^Configuration · version/ }).waitFor();
+    expect(await fresh.getByRole('button', { name: /^(Save|Run now|Estimate|Test on the latest 20 traces|Remove|Add)$/ }).count()).toBe(0);
+    // The config as the same form, read only, not as raw JSON.
+    expect(await fresh.inputValue('#interval')).toBe('45');
+    expect(await fresh.locator('#interval').isDisabled()).toBe(true);
     await fresh.locator('table.runs tbody tr').first().waitFor();
     // The token is kept for this tab's session only, never in localStorage.
     expect(await fresh.evaluate(() => Object.keys(sessionStorage))).toContain('assay.token');

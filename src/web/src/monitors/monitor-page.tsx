@@ -43,7 +43,7 @@ export function MonitorPage() {
           {isAdmin ? (
             <ConfigEditor key={`${experimentId}:${m?.etag ?? 'new'}`} experimentId={experimentId} monitor={m} onDraft={setDraft} />
           ) : m ? (
-            <section className="card"><h2>Configuration</h2><pre className="mono">{JSON.stringify(m.config, null, 2)}</pre></section>
+            <ConfigEditor key={`${experimentId}:${m.etag}`} experimentId={experimentId} monitor={m} onDraft={setDraft} readOnly />
           ) : null}
           {m && isAdmin && <Preflight experimentId={experimentId} draft={draft ?? m.config} />}
           {m && isAdmin && <RunControls experimentId={experimentId} active={active} />}
