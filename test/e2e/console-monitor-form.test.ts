@@ -222,4 +222,27 @@ describe('web console: monitor form, counts and links', () => {
     expect(await seriousViolations(page)).toEqual([]);
     await screenshot(page, 'add-all-matching');
   });
+
+  it('switches experiment and time range from the top bar, the URL keeping both', async () => {
+    // From a trace of one experiment, another experiment opens on its list.
+    await open(`/traces/${traceIds[0]}?exp=${exp}`);
+    await page.locator('.span-row').first().waitFor();
+    await page.selectOption('#experiment', a.experimentId);
+    await page.waitForURL((u) => u.pathname === '/traces' && u.searchParams.get('exp') === a.experimentId);
+    await expect.poll(() => page.locator('.trace-count').textContent()).toBe('5 traces');
+    await page.selectOption('#experiment', exp);
+    // 150 recent traces and the 3 from three days ago.
+    await expect.poll(() => page.locator('.trace-count').textContent()).toBe('153 traces');
+    await page.selectOption('#range', '1h');
+    await page.waitForURL(/range=1h/);
+    await expect.poll(() => page.locator('.trace-count').textContent()).toBe('150 traces');
+    await page.reload();
+    await expect.poll(() => page.locator('.trace-count').textContent()).toBe('150 traces');
+    expect(await page.inputValue('#range')).toBe('1h');
+    expect(await page.inputValue('#experiment')).toBe(exp);
+    await page.selectOption('#range', 'custom');
+    await page.locator('#range-from').waitFor();
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, 'traces-range');
+  });
 });
