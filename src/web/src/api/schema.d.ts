@@ -561,7 +561,79 @@ export interface paths {
                 };
                 cookie?: never;
             };
-            requestBody?: never;
+            requestBody: {
+                content: {
+                    "application/json": {
+                        assessment_id?: string | null;
+                        assessment_name?: string | null;
+                        name?: string | null;
+                        trace_id?: string | null;
+                        span_id?: string | null;
+                        source?: {
+                            source_type: string;
+                            source_id?: string | null;
+                        } | null;
+                        create_time?: (string | number) | null;
+                        last_update_time?: (string | number) | null;
+                        feedback?: {
+                            value?: unknown;
+                            error?: {
+                                error_code: string;
+                                error_message?: string | null;
+                                stack_trace?: string | null;
+                            } | null;
+                        } | null;
+                        expectation?: {
+                            value?: unknown;
+                            serialized_value?: {
+                                serialization_format?: string | null;
+                                value: string;
+                            } | null;
+                        } | null;
+                        rationale?: string | null;
+                        metadata?: {
+                            [key: string]: string;
+                        } | null;
+                        overrides?: string | null;
+                        valid?: boolean | null;
+                    } | {
+                        assessment: {
+                            assessment_id?: string | null;
+                            assessment_name?: string | null;
+                            name?: string | null;
+                            trace_id?: string | null;
+                            span_id?: string | null;
+                            source?: {
+                                source_type: string;
+                                source_id?: string | null;
+                            } | null;
+                            create_time?: (string | number) | null;
+                            last_update_time?: (string | number) | null;
+                            feedback?: {
+                                value?: unknown;
+                                error?: {
+                                    error_code: string;
+                                    error_message?: string | null;
+                                    stack_trace?: string | null;
+                                } | null;
+                            } | null;
+                            expectation?: {
+                                value?: unknown;
+                                serialized_value?: {
+                                    serialization_format?: string | null;
+                                    value: string;
+                                } | null;
+                            } | null;
+                            rationale?: string | null;
+                            metadata?: {
+                                [key: string]: string;
+                            } | null;
+                            overrides?: string | null;
+                            valid?: boolean | null;
+                        };
+                    };
+                };
+            };
             responses: {
                 /** @description Default Response */
                 201: {
