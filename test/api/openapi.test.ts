@@ -47,10 +47,10 @@ describe('GET /api/v1/openapi.json', () => {
       'PATCH /api/v1/datasets/{name}/records/{recordId}', 'POST /api/v1/datasets/{name}/records/delete', 'POST /api/v1/datasets/{name}/synthesize',
       'POST /api/v1/evaluations', 'POST /api/v1/scorers/run', 'POST /v1/traces',
     ].sort());
-    // Bodies checked by the MLflow trace parser and the monitor config's own validator (not zod), OTLP, and a body-less run.
+    // Bodies checked by the MLflow trace parser (not zod), OTLP, and a body-less run.
     expect(noBody.sort()).toEqual([
       'POST /api/v1/datasets/{name}/synthesize', 'POST /api/v1/experiments/{id}/monitor/run', 'POST /api/v1/experiments/{id}/traces',
-      'POST /v1/traces', 'PUT /api/v1/experiments/{id}/monitor',
+      'POST /v1/traces',
     ].sort());
   });
 });

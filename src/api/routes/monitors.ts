@@ -5,6 +5,7 @@ import { backfill, existingTraces } from '../../services/monitor-backfill.ts';
 import { getMonitor, putMonitor, removeMonitor } from '../../services/monitor-config.ts';
 import { runHistory, runView, startRunNow } from '../../services/monitor-runs.ts';
 import { testMonitor } from '../../services/monitor-test.ts';
+import { monitorConfigBody } from '../../domain/monitor-config.ts';
 import { getExperiment } from '../../storage/experiment-repository.ts';
 import { findMonitor } from '../../storage/monitor-repository.ts';
 import { scoreTrends } from '../../storage/monitor-trends.ts';
@@ -60,7 +61,7 @@ export async function monitorRoutes(app: FastifyInstance, ctx: AppContext): Prom
     return reply.header('etag', view.etag).send(view);
   });
 
-  app.put<P>(BASE, { config: { role: 'admin' }, ...documented({ response: { 200: monitorJson, 201: monitorCreatedJson } }) }, async (request, reply) => {
+  app.put<P>(BASE, { config: { role: 'admin' }, ...documented({ body: monitorConfigBody, response: { 200: monitorJson, 201: monitorCreatedJson } }) }, async (request, reply) => {
     const ifMatch = request.headers['if-match'];
     const { view, created } = await putMonitor(ctx, request.params.id, request.body, {
       ifMatch: Array.isArray(ifMatch) ? ifMatch[0] : ifMatch,

@@ -969,7 +969,70 @@ export interface paths {
                 };
                 cookie?: never;
             };
-            requestBody?: never;
+            requestBody: {
+                content: {
+                    "application/json": {
+                        results_schema: string;
+                        /** @default 1 */
+                        sample?: number;
+                        /** @default false */
+                        paused?: boolean;
+                        /** @default 15 */
+                        interval_minutes?: number;
+                        filter_string?: string;
+                        /** @default 900 */
+                        session_idle_seconds?: number;
+                        scorers: ({
+                            sample_rate?: number;
+                            filter_string?: string;
+                            name: string;
+                            type?: string;
+                        } & {
+                            [key: string]: unknown;
+                        })[];
+                        alerts?: {
+                            name: string;
+                            scorer?: string;
+                            /** @enum {string} */
+                            metric: "pass_rate" | "mean" | "judge_error_rate" | "trace_count" | "deferred_pairs";
+                            /** @enum {string} */
+                            op: "<" | ">";
+                            threshold: number;
+                            window: {
+                                runs: number;
+                            } | {
+                                minutes: number;
+                            };
+                            /** @default 0.95 */
+                            confidence?: number;
+                            /** @default 1 */
+                            for_evaluations?: number;
+                            /** @default [] */
+                            webhooks?: string[];
+                        }[];
+                        webhooks?: {
+                            name: string;
+                            url: string;
+                            /**
+                             * @default generic
+                             * @enum {string}
+                             */
+                            format?: "generic" | "slack";
+                            secret_env?: string;
+                        }[];
+                        budget?: {
+                            /**
+                             * @default day
+                             * @enum {string}
+                             */
+                            period?: "day";
+                            max_judge_calls?: number;
+                            max_tokens?: number;
+                            max_cost_usd?: number;
+                        };
+                    };
+                };
+            };
             responses: {
                 /** @description Default Response */
                 200: {

@@ -24,6 +24,7 @@ export function ConfigEditor({ experimentId, monitor, onDraft, readOnly = false 
     mutationFn: async (config: MonitorConfig) =>
       ok(await api.PUT('/api/v1/experiments/{id}/monitor', {
         params: { path: { id: experimentId } },
+        // The GET answer types alerts loosely; the document goes back whole, and the API checks it.
         body: config as never,
         headers: monitor ? { 'if-match': monitor.etag } : {},
       })),
