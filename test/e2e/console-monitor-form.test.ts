@@ -245,4 +245,44 @@ describe('web console: monitor form, counts and links', () => {
     expect(await seriousViolations(page)).toEqual([]);
     await screenshot(page, 'traces-range');
   });
+
+  it('reads a chat model span as messages with its tool calls, with its status and events', async () => {
+    const hex = 'c4'.repeat(16);
+    const start = BigInt(Date.now() - 60_000) * 1_000_000n;
+    const ns = (ms: number) => (start + BigInt(ms) * 1_000_000n).toString();
+    const span = (id: string, parent: string | null, name: string, type: string, from: number, to: number, extra: Record<string, unknown>) => ({
+      trace_id: hex, span_id: id, parent_span_id: parent, name, start_time_unix_nano: ns(from), end_time_unix_nano: ns(to), events: [],
+      status: { code: 'STATUS_CODE_OK', message: '' }, ...extra,
+      attributes: { 'mlflow.spanType': JSON.stringify(type), ...(extra.attributes as object) },
+    });
+    const trace = {
+      info: { trace_id: `tr-${hex}`, request_time: new Date(Date.now() - 60_000).toISOString(), execution_duration_ms: 400, state: 'ERROR', trace_metadata: {}, tags: {}, assessments: [] },
+      data: {
+        spans: [
+          span('00000000000000a1', null, 'support_agent', 'AGENT', 0, 400, { attributes: { 'mlflow.spanInputs': JSON.stringify({ question: 'Where is my order A17?' }) } }),
+          span('00000000000000a2', '00000000000000a1', 'plan_tool_call', 'CHAT_MODEL', 10, 300, {
+            status: { code: 'STATUS_CODE_ERROR', message: 'rate limited once' },
+            events: [{ name: 'retry', time_unix_nano: ns(150), attributes: { attempt: 2 } }],
+            attributes: {
+              'mlflow.spanInputs': JSON.stringify({ messages: [{ role: 'system', content: 'You help with orders.' }, { role: 'user', content: 'Where is my order A17?' }] }),
+              'mlflow.spanOutputs': JSON.stringify({ choices: [{ message: { role: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'function', function: { name: 'lookup_order', arguments: '{"order_id":"A17"}' } }] } }] }),
+            },
+          }),
+        ],
+      },
+    };
+    const ingested = await a.call('POST', `/api/v1/experiments/${a.experimentId}/traces`, trace);
+    expect(ingested.status, JSON.stringify(ingested.body)).toBe(200);
+    await open(`/traces/tr-${hex}?exp=${a.experimentId}`);
+    await page.locator('.span-row', { hasText: 'plan_tool_call' }).click();
+    await expect.poll(() => page.locator('#span-title').textContent()).toBe('plan_tool_call');
+    expect(await page.locator('.span-detail .chat .msg-system .content').textContent()).toBe('You help with orders.');
+    expect(await page.locator('.span-detail .chat .msg-user .content').textContent()).toBe('Where is my order A17?');
+    expect(await page.locator('.span-detail .chat .msg-assistant .tool-call').textContent()).toBe('lookup_order({"order_id":"A17"})');
+    expect(await page.locator('.span-detail .facts').textContent()).toContain('ERROR: rate limited once');
+    expect(await page.locator('.span-detail .json-view', { hasText: 'retry' }).count()).toBe(1);
+    expect(await page.locator('.span-row.error', { hasText: 'plan_tool_call' }).count()).toBe(1);
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, 'trace-tool-calls');
+  });
 });
