@@ -41,7 +41,8 @@ export const stringMap = z.record(z.string(), z.string({ error: 'must be a strin
 
 const json = z.json() as z.ZodType<JsonValue>;
 
-const assessmentSchema = z.object(
+/** One assessment's fields as MLflow writes them (also the OpenAPI body of the assessment API). */
+export const assessmentSchema = z.object(
   {
     assessment_id: z.string().nullish(),
     assessment_name: z.string().min(1, 'must not be empty').nullish(),

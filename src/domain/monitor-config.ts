@@ -73,6 +73,14 @@ const configShape = z
   })
   .strict();
 
+/**
+ * The config document as validated: the document's shape, each scorer entry with the fields the
+ * monitor owns (the registry checks a type's own fields). The OpenAPI body of PUT …/monitor.
+ */
+export const monitorConfigBody = configShape.extend({
+  scorers: z.array(scorerShape.extend({ name: z.string().min(1), type: z.string().optional() })).max(50, 'at most 50 scorers'),
+});
+
 export interface ConfigChecks {
   /** Every problem of the scorer entries (types, type-specific fields, unique names) as `scorers[i].field: reason`. */
   validateScorers(entries: unknown[]): string[];

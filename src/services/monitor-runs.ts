@@ -24,9 +24,9 @@ export async function activeConflict(ctx: AppContext, experimentId: number): Pro
   return new AssayError('RESOURCE_CONFLICT', `run: run '${active?.run_id ?? '?'}' of this monitor is still ${active?.status ?? 'active'}`);
 }
 
-export async function runHistory(ctx: AppContext, experimentId: string, limit: number): Promise<Record<string, unknown>[]> {
+export async function runHistory(ctx: AppContext, experimentId: string, limit: number, bounds: { from?: number; to?: number } = {}): Promise<Record<string, unknown>[]> {
   const experiment = await getExperiment(ctx.db, experimentId);
-  const runs = await listRuns(ctx.db, Number(experiment.experiment_id), limit);
+  const runs = await listRuns(ctx.db, Number(experiment.experiment_id), limit, bounds);
   const budgets = await backfillBudgets(ctx.db, runs.filter((r) => r.kind === 'backfill').map((r) => r.run_id));
   return runs.map((run) => runView(run, budgets.get(run.run_id)));
 }

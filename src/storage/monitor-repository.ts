@@ -114,11 +114,15 @@ export async function activeRuns(db: Executor): Promise<MonitorRunRow[]> {
   return db.selectFrom('assay.monitor_run').selectAll().where('status', 'in', ['queued', 'running']).execute();
 }
 
-export async function listRuns(db: Executor, experimentId: number, limit: number): Promise<MonitorRunRow[]> {
-  return db
+/** The experiment's latest runs, newest first; `from`/`to` (epoch ms) bound when they were created. */
+export async function listRuns(db: Executor, experimentId: number, limit: number, bounds: { from?: number; to?: number } = {}): Promise<MonitorRunRow[]> {
+  let query = db
     .selectFrom('assay.monitor_run')
     .selectAll()
-    .where('experiment_id', '=', experimentId)
+    .where('experiment_id', '=', experimentId);
+  if (bounds.from !== undefined) query = query.where('created_at', '>=', new Date(bounds.from));
+  if (bounds.to !== undefined) query = query.where('created_at', '<', new Date(bounds.to));
+  return query
     .orderBy('created_at', 'desc')
     .orderBy('run_id', 'desc')
     .limit(limit)

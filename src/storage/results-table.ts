@@ -1,7 +1,7 @@
 /**
  * The results table users query with SQL: `<schema>.trace_logs_<experiment_id>`, one row per trace
  * (upserted by trace_id), and the view `<schema>.assessment_logs_<experiment_id>`, one row per
- * valid assessment, and the view `<schema>.session_logs_<experiment_id>`, one row per session. `trace_version` is the change of the trace that was copied (its change xid),
+ * valid assessment (with its metadata and the monitor run that wrote it, `run_id`), and the view `<schema>.session_logs_<experiment_id>`, one row per session. `trace_version` is the change of the trace that was copied (its change xid),
  * so a run skips traces whose current version is already in the table. The schema name is validated by the monitor config; the table name is built
  * from the numeric experiment id; both go through `sql.id`.
  */
@@ -82,11 +82,13 @@ export async function ensureResultsTable(db: Executor, schema: string, experimen
              when 'boolean' then case when (a.value #>> '{}') = 'true' then 1 else 0 end
              when 'string' then case lower(a.value #>> '{}') when 'yes' then 1 when 'no' then 0 end
            end as numeric_value,
-           a.rationale, a.source_type, a.source_id, a.error, a.span_id, a.create_time
+           a.rationale, a.source_type, a.source_id, a.error, a.span_id, a.create_time,
+           -- Last, so that create or replace extends a view made before them.
+           a.metadata, a.metadata ->> 'assay.monitor.run_id' as run_id
     from ${table} l
     cross join lateral jsonb_to_recordset(l.assessments) as a(
       assessment_id text, name text, kind text, value jsonb, rationale text, source_type text,
-      source_id text, error jsonb, span_id text, create_time timestamptz)`.execute(db);
+      source_id text, error jsonb, span_id text, create_time timestamptz, metadata jsonb)`.execute(db);
 }
 
 /**

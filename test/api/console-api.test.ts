@@ -1,6 +1,8 @@
 /** What the web console needs from the API: whoami, score trends with their bands, trace cost, route schemas. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
 import { wilson } from '../../src/storage/monitor-trends.ts';
+import { copyTraces, ensureResultsTable } from '../../src/storage/results-table.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { ingestSamples, newExperiment } from '../support/monitor.ts';
 
@@ -58,6 +60,40 @@ describe.each(['postgres', 'pglite'] as const)('console API (%s)', (db) => {
     const hourly = await t.app.inject({ method: 'GET', url: `/api/v1/experiments/${experimentId}/monitor/trends?bucket=hour` });
     const hourPoints = hourly.json().points as Array<Record<string, unknown>>;
     expect(hourPoints.find((p) => p.scorer === 'safety')).toMatchObject({ bucket: '2026-01-01T10:00:00Z', n: 9 });
+  });
+
+  it('the SQL beside the chart reads the same numbers from the results view, per run or per hour, within the range', async () => {
+    // A person's verdict under the same name is not the monitor's, and stays out of both.
+    const human = await t.app.inject({
+      method: 'POST', url: `/api/v1/traces/${traceIds[3]}/assessments`,
+      payload: { assessment_name: 'safety', feedback: { value: 'no' }, source: { source_type: 'HUMAN', source_id: 'ann' } },
+    });
+    expect(human.statusCode, human.body).toBe(201);
+    const put = await t.app.inject({ method: 'PUT', url: `/api/v1/experiments/${experimentId}/monitor`, payload: { results_schema: `trend_sql_${db}`, scorers: [{ name: 'safety' }] } });
+    expect(put.statusCode, put.body).toBe(201);
+    await ensureResultsTable(t.ctx.db, `trend_sql_${db}`, Number(experimentId));
+    await copyTraces(t.ctx.db, `trend_sql_${db}`, Number(experimentId), traceIds);
+
+    const cases = [
+      'bucket=run',
+      'bucket=hour',
+      'bucket=hour&start_time=2026-01-01T00:00:00Z&end_time=2026-01-02T00:00:00Z',
+      'bucket=run&start_time=2026-01-02T00:00:00Z',
+    ];
+    for (const query of cases) {
+      const response = await t.app.inject({ method: 'GET', url: `/api/v1/experiments/${experimentId}/monitor/trends?${query}` });
+      expect(response.statusCode, response.body).toBe(200);
+      const body = response.json() as { points: Array<{ bucket: string; scorer: string; n: number; errors: number; value: number | null }>; sql: string };
+      const { rows } = await sql.raw<{ run_id?: string; hour?: Date; scorer: string; n: string; errors: string; value: number | null }>(body.sql).execute(t.ctx.db);
+      const fromSql = rows
+        .map((r) => ({ bucket: r.run_id ?? new Date(r.hour!).toISOString().replace('.000Z', 'Z'), scorer: r.scorer, n: Number(r.n), errors: Number(r.errors), value: r.value === null ? null : Number(Number(r.value).toFixed(9)) }))
+        .sort((a, b) => a.bucket.localeCompare(b.bucket) || a.scorer.localeCompare(b.scorer));
+      const fromChart = body.points
+        .map((p) => ({ bucket: p.bucket, scorer: p.scorer, n: p.n, errors: p.errors, value: p.value === null ? null : Number(p.value.toFixed(9)) }))
+        .sort((a, b) => a.bucket.localeCompare(b.bucket) || a.scorer.localeCompare(b.scorer));
+      expect(fromSql, `${query}\n${body.sql}`).toEqual(fromChart);
+      expect(fromChart.length > 0, query).toBe(!query.includes('start_time=2026-01-02'));
+    }
   });
 
   it('a wider sample gives a narrower Wilson band at the same pass rate', () => {

@@ -1,4 +1,4 @@
-/** The OpenAPI document describes every route: a tag, a summary and the role it needs. */
+/** The OpenAPI document describes every route: a tag, a summary, the role it needs, and its schemas. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.ts';
 
@@ -22,5 +22,35 @@ describe('GET /api/v1/openapi.json', () => {
       expect(op.description, key).toMatch(/role|No token/);
     }
     expect(doc.paths['/api/v1/experiments/{id}/monitor']?.put?.description).toContain('admin');
+  });
+
+  it('gives request and response schemas to every route but the few listed (the list may only shrink)', async () => {
+    const doc = (await t.app.inject({ method: 'GET', url: '/api/v1/openapi.json' })).json() as {
+      paths: Record<string, Record<string, { requestBody?: unknown; responses?: Record<string, { content?: unknown }> }>>;
+    };
+    const noResponse: string[] = [];
+    const noBody: string[] = [];
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(ops)) {
+        const key = `${method.toUpperCase()} ${path}`;
+        if (!Object.entries(op.responses ?? {}).some(([code, r]) => code.startsWith('2') && r.content)) noResponse.push(key);
+        if (['post', 'put', 'patch'].includes(method) && !op.requestBody) noBody.push(key);
+      }
+    }
+    // Not JSON (probes, metrics, OTLP, the document itself), no content (deletes), or still to describe.
+    expect(noResponse.sort()).toEqual([
+      'DELETE /api/v1/datasets/{name}', 'DELETE /api/v1/datasets/{name}/records/{recordId}', 'DELETE /api/v1/evaluations/{id}',
+      'DELETE /api/v1/experiments/{id}/monitor', 'DELETE /api/v1/labeling-sessions/{id}', 'DELETE /api/v1/labeling-sessions/{id}/traces/{traceId}',
+      'DELETE /api/v1/traces/{traceId}/assessments/{assessmentId}',
+      'GET /api/v1/datasets/{name}/records', 'GET /api/v1/datasets/{name}/versions', 'GET /api/v1/evaluations', 'GET /api/v1/evaluations/compare',
+      'GET /api/v1/evaluations/{id}', 'GET /api/v1/evaluations/{id}/rows', 'GET /api/v1/openapi.json', 'GET /healthz', 'GET /metrics', 'GET /readyz',
+      'PATCH /api/v1/datasets/{name}/records/{recordId}', 'POST /api/v1/datasets/{name}/records/delete', 'POST /api/v1/datasets/{name}/synthesize',
+      'POST /api/v1/evaluations', 'POST /api/v1/scorers/run', 'POST /v1/traces',
+    ].sort());
+    // Bodies checked by the MLflow trace parser (not zod), OTLP, and a body-less run.
+    expect(noBody.sort()).toEqual([
+      'POST /api/v1/datasets/{name}/synthesize', 'POST /api/v1/experiments/{id}/monitor/run', 'POST /api/v1/experiments/{id}/traces',
+      'POST /v1/traces',
+    ].sort());
   });
 });

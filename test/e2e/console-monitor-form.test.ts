@@ -100,10 +100,25 @@ describe('web console: monitor form, counts and links', () => {
     await screenshot(page, 'monitor-scorer-filter-error');
   });
 
-  it('gives the total of a long trace list, and none for a filter the server refused', async () => {
+  it('gives the total of a long trace list, pages it by cursor, and gives no total for a filter the server refused', async () => {
+    const searches: Array<Record<string, unknown>> = [];
+    const onRequest = (r: { url(): string; postDataJSON(): unknown }) => {
+      if (new URL(r.url()).pathname === '/api/v1/traces/search') searches.push(r.postDataJSON() as Record<string, unknown>);
+    };
+    page.on('request', onRequest);
     await open(`/traces?exp=${exp}`);
     await page.locator('table.traces tbody tr[data-index]').first().waitFor();
     await expect.poll(() => page.locator('.trace-count').textContent()).toBe('150 traces');
+    // Scrolling to the end loads the next page with the cursor the first one answered.
+    await expect.poll(async () => {
+      await page.locator('.table-scroll').evaluate((el) => { el.scrollTop = el.scrollHeight; });
+      return page.locator('table.traces tr[data-index="149"]').count();
+    }).toBe(1);
+    page.off('request', onRequest);
+    expect(searches).toHaveLength(2);
+    expect(searches[0]!.page_token).toBeUndefined();
+    expect(searches[1]!.page_token).toEqual(expect.any(String));
+    expect(await page.locator('table.traces tr[data-index="150"]').count()).toBe(0);
     await page.fill('#filter', "tags.env = 'a' OR tags.env = 'b'");
     await page.press('#filter', 'Enter');
     await page.locator('#filter-error').waitFor();
@@ -184,5 +199,90 @@ describe('web console: monitor form, counts and links', () => {
     await rows.first().locator('input[type=checkbox]').check();
     await page.getByRole('button', { name: 'Add to evaluation dataset' }).click();
     await expect.poll(() => page.locator('.dialog p.muted').first().textContent()).toContain('1 selected trace ');
+  });
+
+  it('adds every trace matching the filter within the time range to a new dataset', async () => {
+    // Three traces from three days ago: outside "Last 24 hours", so not added.
+    const old = await a.call('POST', `/api/v1/experiments/${exp}/traces`, { traces: sampleTraces(3, { startMs: Date.now() - 3 * 86_400_000, seed: 'old' }) });
+    expect(old.status).toBe(200);
+    await open(`/traces?exp=${exp}&range=24h`);
+    const rows = page.locator('table.traces tbody tr[data-index]');
+    await rows.first().waitFor();
+    await expect.poll(() => page.locator('.trace-count').textContent()).toBe('150 traces');
+    await rows.first().locator('input[type=checkbox]').check();
+    await page.getByRole('button', { name: 'Select all matching the filter' }).click();
+    await page.getByText('All traces matching the filter selected').waitFor();
+    await page.getByRole('button', { name: 'Add to evaluation dataset' }).click();
+    await expect.poll(() => page.locator('.dialog p.muted').first().textContent()).toContain('all 150 traces matching the filter');
+    await page.getByLabel('New dataset').check();
+    await page.fill('#dataset-name', 'evals.recent');
+    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    await page.locator('.dialog .success').waitFor();
+    expect(await page.locator('.dialog .success').textContent()).toMatch(/^Read 150 traces: added \d+ records? and merged \d+ into evals\.recent \(version 1\)\. Traces with the same inputs make one record\.$/);
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, 'add-all-matching');
+  });
+
+  it('switches experiment and time range from the top bar, the URL keeping both', async () => {
+    // From a trace of one experiment, another experiment opens on its list.
+    await open(`/traces/${traceIds[0]}?exp=${exp}`);
+    await page.locator('.span-row').first().waitFor();
+    await page.selectOption('#experiment', a.experimentId);
+    await page.waitForURL((u) => u.pathname === '/traces' && u.searchParams.get('exp') === a.experimentId);
+    await expect.poll(() => page.locator('.trace-count').textContent()).toBe('5 traces');
+    await page.selectOption('#experiment', exp);
+    // 150 recent traces and the 3 from three days ago.
+    await expect.poll(() => page.locator('.trace-count').textContent()).toBe('153 traces');
+    await page.selectOption('#range', '1h');
+    await page.waitForURL(/range=1h/);
+    await expect.poll(() => page.locator('.trace-count').textContent()).toBe('150 traces');
+    await page.reload();
+    await expect.poll(() => page.locator('.trace-count').textContent()).toBe('150 traces');
+    expect(await page.inputValue('#range')).toBe('1h');
+    expect(await page.inputValue('#experiment')).toBe(exp);
+    await page.selectOption('#range', 'custom');
+    await page.locator('#range-from').waitFor();
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, 'traces-range');
+  });
+
+  it('reads a chat model span as messages with its tool calls, with its status and events', async () => {
+    const hex = 'c4'.repeat(16);
+    const start = BigInt(Date.now() - 60_000) * 1_000_000n;
+    const ns = (ms: number) => (start + BigInt(ms) * 1_000_000n).toString();
+    const span = (id: string, parent: string | null, name: string, type: string, from: number, to: number, extra: Record<string, unknown>) => ({
+      trace_id: hex, span_id: id, parent_span_id: parent, name, start_time_unix_nano: ns(from), end_time_unix_nano: ns(to), events: [],
+      status: { code: 'STATUS_CODE_OK', message: '' }, ...extra,
+      attributes: { 'mlflow.spanType': JSON.stringify(type), ...(extra.attributes as object) },
+    });
+    const trace = {
+      info: { trace_id: `tr-${hex}`, request_time: new Date(Date.now() - 60_000).toISOString(), execution_duration_ms: 400, state: 'ERROR', trace_metadata: {}, tags: {}, assessments: [] },
+      data: {
+        spans: [
+          span('00000000000000a1', null, 'support_agent', 'AGENT', 0, 400, { attributes: { 'mlflow.spanInputs': JSON.stringify({ question: 'Where is my order A17?' }) } }),
+          span('00000000000000a2', '00000000000000a1', 'plan_tool_call', 'CHAT_MODEL', 10, 300, {
+            status: { code: 'STATUS_CODE_ERROR', message: 'rate limited once' },
+            events: [{ name: 'retry', time_unix_nano: ns(150), attributes: { attempt: 2 } }],
+            attributes: {
+              'mlflow.spanInputs': JSON.stringify({ messages: [{ role: 'system', content: 'You help with orders.' }, { role: 'user', content: 'Where is my order A17?' }] }),
+              'mlflow.spanOutputs': JSON.stringify({ choices: [{ message: { role: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'function', function: { name: 'lookup_order', arguments: '{"order_id":"A17"}' } }] } }] }),
+            },
+          }),
+        ],
+      },
+    };
+    const ingested = await a.call('POST', `/api/v1/experiments/${a.experimentId}/traces`, trace);
+    expect(ingested.status, JSON.stringify(ingested.body)).toBe(200);
+    await open(`/traces/tr-${hex}?exp=${a.experimentId}`);
+    await page.locator('.span-row', { hasText: 'plan_tool_call' }).click();
+    await expect.poll(() => page.locator('#span-title').textContent()).toBe('plan_tool_call');
+    expect(await page.locator('.span-detail .chat .msg-system .content').textContent()).toBe('You help with orders.');
+    expect(await page.locator('.span-detail .chat .msg-user .content').textContent()).toBe('Where is my order A17?');
+    expect(await page.locator('.span-detail .chat .msg-assistant .tool-call').textContent()).toBe('lookup_order({"order_id":"A17"})');
+    expect(await page.locator('.span-detail .facts').textContent()).toContain('ERROR: rate limited once');
+    expect(await page.locator('.span-detail .json-view', { hasText: 'retry' }).count()).toBe(1);
+    expect(await page.locator('.span-row.error', { hasText: 'plan_tool_call' }).count()).toBe(1);
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, 'trace-tool-calls');
   });
 });

@@ -26,6 +26,13 @@ describe('web console', () => {
       });
       expect(r.status).toBe(201);
     }
+    // A judge call that failed, written by a monitor run: marked as an error in the table and the trace.
+    const failed = await a.call('POST', `/api/v1/traces/${a.traceIds[0]}/assessments`, {
+      assessment_name: 'groundedness', feedback: { value: null, error: { error_code: 'RATE_LIMITED', error_message: 'the judge answered 429' } },
+      source: { source_type: 'LLM_JUDGE', source_id: 'fake-judge' },
+      metadata: { 'assay.monitor.run_id': 'run-4f2a9c1e-0000', 'assay.judge.model': 'judge-model-x' },
+    });
+    expect(failed.status, JSON.stringify(failed.body)).toBe(201);
     browser = await launchBrowser();
     page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
   }, 120_000);
@@ -38,9 +45,25 @@ describe('web console', () => {
   const rows = () => page.locator('table.traces tbody tr[data-index]');
 
   it('lists traces with their feedback and filters them with the filter language', async () => {
+    // The page of traces and all their feedback columns come from one request, none per row.
+    const requests: string[] = [];
+    const onRequest = (r: { method(): string; url(): string }) => {
+      const path = new URL(r.url()).pathname;
+      if (path.startsWith('/api/')) requests.push(`${r.method()} ${path}`);
+    };
+    page.on('request', onRequest);
     await open(`/traces?exp=${a.experimentId}`);
     await rows().first().waitFor();
     await page.getByText('40 traces').waitFor();
+    await expect.poll(() => page.locator('th', { hasText: 'groundedness' }).count()).toBe(1);
+    page.off('request', onRequest);
+    expect(requests.filter((r) => r === 'POST /api/v1/traces/search')).toHaveLength(1);
+    expect(requests.filter((r) => /\/api\/v1\/traces\/tr-/.test(r))).toEqual([]);
+    // The failed judge call is marked as an error, not shown as a verdict; sorting brings it to the top.
+    await page.getByRole('button', { name: 'groundedness' }).click();
+    await expect.poll(() => rows().first().locator('.chip-error').count()).toBe(1);
+    expect(await page.locator('.chip-error').count()).toBe(1);
+    expect(await rows().first().locator('.chip-error').getAttribute('title')).toBe('RATE_LIMITED: the judge answered 429');
     // Only the rows in view are in the page.
     expect(await rows().count()).toBeLessThan(40);
     await expect.poll(() => page.locator('th', { hasText: 'safety' }).count()).toBe(1);
@@ -103,14 +126,30 @@ describe('web console', () => {
     await page.locator('.documents .document').first().waitFor();
     expect(await page.locator('.documents .doc-head').first().textContent()).toMatch(/docs\/|https?:|\.md/);
     expect(page.url()).toContain('span=');
+    expect(await page.locator('.span-detail table.kv', { hasText: 'mlflow.spanType' }).count()).toBe(1);
     expect(await seriousViolations(page)).toEqual([]);
     await screenshot(page, 'trace-retriever');
+    // The raw span as JSON, and back.
+    await page.getByLabel('Raw JSON').check();
+    await page.locator('.span-detail .json-view', { hasText: 'span_id' }).waitFor();
+    expect(await page.locator('.span-detail .documents').count()).toBe(0);
+    await page.getByLabel('Raw JSON').uncheck();
+    await page.locator('.documents .document').first().waitFor();
+    // By keyboard: ↓ moves to the next span and shows it.
+    await page.locator('.span-row', { hasText: 'search_docs' }).focus();
+    await page.keyboard.press('ArrowDown');
+    await expect.poll(() => page.locator('#span-title').textContent()).toBe('chat');
+    expect(await page.evaluate(() => document.activeElement?.textContent ?? '')).toContain('chat');
   });
 
   it('adds human feedback and overrides a judge, as the API then shows', async () => {
     const traceId = a.traceIds[0]!;
     await open(`/traces/${traceId}?exp=${a.experimentId}`);
     await page.locator('#fb-name').waitFor();
+    // The failed judge call: its error, the judge's model and the monitor run that wrote it.
+    const failed = page.locator('.assessment', { hasText: 'groundedness' });
+    expect(await failed.locator('.field-error').textContent()).toBe('RATE_LIMITED: the judge answered 429');
+    expect(await failed.locator('.meta').textContent()).toMatch(/^Judge · judge-model-x · .+ · run run-4f2a$/);
     await page.fill('#fb-name', 'correctness');
     await page.getByLabel('no', { exact: true }).check();
     await page.fill('#fb-rationale', 'cites the wrong policy');
@@ -132,7 +171,24 @@ describe('web console', () => {
     const override = all.find((x) => x.rationale === 'a person checked: it is safe');
     expect(judged?.valid).toBe(false);
     expect(override).toMatchObject({ feedback: { value: 'yes' }, overrides: judged?.assessment_id, valid: true });
+
+    // A number, and expectations: the facts one per line.
+    await page.fill('#fb-name', 'helpfulness');
+    await page.getByLabel('Number', { exact: true }).check();
+    await page.fill('#fb-number', '0.25');
+    await page.getByRole('button', { name: 'Add feedback' }).click();
+    await page.locator('.assessment', { hasText: 'helpfulness' }).locator('.chip', { hasText: '0.25' }).waitFor();
+    await page.selectOption('#ex-name', 'expected_facts');
+    await page.fill('#ex-value', 'keys rotate under Settings\nold keys stop working after 24 hours');
+    await page.getByRole('button', { name: 'Add expectation' }).click();
+    await page.locator('.assessment', { hasText: 'expected_facts' }).waitFor();
+    const after = (await a.call('GET', `/api/v1/traces/${traceId}`)).body.info.assessments as Array<Record<string, Loose>>;
+    expect(after.find((x) => x.assessment_name === 'helpfulness')).toMatchObject({ feedback: { value: 0.25 }, source: { source_type: 'HUMAN' } });
+    expect(after.find((x) => x.assessment_name === 'expected_facts')).toMatchObject({
+      expectation: { value: ['keys rotate under Settings', 'old keys stop working after 24 hours'] }, source: { source_type: 'HUMAN' },
+    });
     expect(await seriousViolations(page)).toEqual([]);
+    await page.locator('.assessments').evaluate((el) => { el.scrollTop = 0; });
     await screenshot(page, 'trace-feedback');
   });
 
@@ -219,7 +275,9 @@ describe('web console', () => {
     await page.getByRole('button', { name: 'Run now' }).click();
     await page.locator('.runs .status-succeeded').waitFor({ timeout: 60_000 });
     await page.locator('.trend canvas').first().waitFor({ timeout: 30_000 });
-    expect(await page.locator('.trend figcaption').first().textContent()).toContain('safety');
+    await expect.poll(() => page.locator('.trend figcaption', { hasText: 'safety' }).textContent()).toMatch(/^safety \d+\.\d% pass on \d+ traces? \(latest\)$/);
+    // A scorer whose only call failed says so rather than showing a rate.
+    expect(await page.locator('.trend figcaption', { hasText: 'groundedness' }).textContent()).toBe('groundedness no verdict, 1 failed judge call (latest)');
     expect(await page.locator('.sql code').textContent()).toContain(`console_results".assessment_logs_${a.experimentId}`);
     const runs = await a.call('GET', `/api/v1/experiments/${a.experimentId}/monitor/runs`);
     expect(runs.body.runs[0].status).toBe('succeeded');
@@ -230,6 +288,44 @@ describe('web console', () => {
     expect(await page.locator('table.runs').evaluate((t) => t.parentElement!.scrollWidth <= t.parentElement!.clientWidth)).toBe(true);
     expect(await seriousViolations(page)).toEqual([]);
     await screenshot(page, 'monitor');
+    const monitorUrl = `/api/v1/experiments/${a.experimentId}/monitor`;
+
+    // The config as JSON: an edit there is saved the same way.
+    await page.getByRole('tab', { name: 'JSON' }).click();
+    const json = JSON.parse(await page.inputValue('#config-json')) as Record<string, Loose>;
+    expect(json).toMatchObject({ interval_minutes: 60, scorers: [{ name: 'safety', sample_rate: 0.5 }] });
+    await page.fill('#config-json', JSON.stringify({ ...json, interval_minutes: 45 }, null, 2));
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByRole('heading', { name: /version 4/ }).waitFor();
+    expect((await a.call('GET', monitorUrl)).body.config.interval_minutes).toBe(45);
+
+    // Per hour: the chart and the SQL beside it both change bucket, and the URL keeps it.
+    await page.getByRole('radio', { name: 'Per hour' }).click();
+    await page.waitForURL(/bucket=hour/);
+    await expect.poll(() => page.locator('.sql code').textContent()).toContain("date_trunc('hour', request_time, 'UTC')");
+    await page.locator('.trend canvas').first().waitFor();
+    await screenshot(page, 'monitor-hourly');
+
+    // A backfill starts only when confirmed after its estimate, and shows in the history.
+    await page.fill('#bf-start', hourAgo);
+    await page.fill('#bf-end', now);
+    await page.getByRole('button', { name: 'Estimate' }).click();
+    await page.getByRole('button', { name: 'Start backfill' }).click();
+    await page.getByText('Backfill started.').waitFor();
+    await page.locator('.runs tr', { hasText: 'backfill' }).locator('.status-succeeded').waitFor({ timeout: 60_000 });
+
+    // A time range with no runs: the history, the chart and the SQL follow it.
+    const later = new Date(Date.now() + 3_600_000).toISOString();
+    expect((await a.call('GET', `${monitorUrl}/runs?start_time=${later}`)).body.runs).toEqual([]);
+    const badRange = await a.call('GET', `${monitorUrl}/runs?start_time=yesterday`);
+    expect(badRange.status).toBe(400);
+    expect(badRange.body.message).toMatch(/^start_time: /);
+    await open(`/monitor?exp=${a.experimentId}&range=custom&from=1000&to=2000`);
+    await page.getByText('No runs started in this time range.').waitFor();
+    await page.getByText(/^No scores on traces of this time range/).waitFor();
+    expect(await page.locator('.sql code').textContent()).toContain("request_time >= timestamptz '1970-01-01T00:00:01.000Z'");
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, 'monitor-empty-range');
   });
 
   it('asks for a token once tokens exist and shows only what the role may do', async () => {
@@ -248,6 +344,23 @@ describe('web console', () => {
     await fresh.locator('table.traces tbody tr[data-index]').first().waitFor();
     // A reader cannot select rows to add to a dataset.
     expect(await fresh.locator('table.traces input[type=checkbox]').count()).toBe(0);
+    // Nor add feedback, nor edit or run the monitor: the pages show what it may read.
+    await fresh.goto(`${a.url}/traces/${a.traceIds[0]}?exp=${a.experimentId}`);
+    await fresh.locator('.assessment').first().waitFor();
+    expect(await fresh.locator('#fb-name').count()).toBe(0);
+    expect(await fresh.getByRole('button', { name: 'Override' }).count()).toBe(0);
+    await fresh.goto(`${a.url}/monitor?exp=${a.experimentId}`);
+    await fresh.getByRole('heading', { name: /^Configuration · version/ }).waitFor();
+    expect(await fresh.getByRole('button', { name: /^(Save|Run now|Estimate|Test on the latest 20 traces|Remove|Add)$/ }).count()).toBe(0);
+    // The config as the same form, read only, not as raw JSON.
+    expect(await fresh.inputValue('#interval')).toBe('45');
+    expect(await fresh.locator('#interval').isDisabled()).toBe(true);
+    await fresh.locator('table.runs tbody tr').first().waitFor();
+    // The token is kept for this tab's session only, never in localStorage.
+    expect(await fresh.evaluate(() => Object.keys(sessionStorage))).toContain('assay.token');
+    expect(await fresh.evaluate(() => Object.keys(localStorage))).toEqual([]);
+    expect(await seriousViolations(fresh)).toEqual([]);
+    await screenshot(fresh, 'monitor-reader');
     await fresh.close();
   });
 });

@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { assessmentToJson } from '../../domain/assessment.ts';
 import { invalid, notFound } from '../../domain/errors.ts';
-import { parseMlflowAssessment } from '../../domain/mlflow-assessment.ts';
+import { assessmentSchema, parseMlflowAssessment } from '../../domain/mlflow-assessment.ts';
 import type { IncomingAssessment, JsonValue } from '../../domain/trace.ts';
 import {
   deleteAssessment,
@@ -61,6 +61,9 @@ function unwrap(body: unknown): { fields: Record<string, unknown>; path: string 
   return { fields: inner as Record<string, unknown>, path: 'assessment' };
 }
 
+/** The body `parseNewAssessment` reads: the assessment bare, or in MLflow's wrapper. */
+const newAssessmentBody = z.union([assessmentSchema, z.object({ assessment: assessmentSchema })]);
+
 const patchBody = z.object({
   assessment_name: z.string().trim().min(1).optional(),
   feedback: z.object({ value: json.optional(), error: errorShape.nullish() }).optional(),
@@ -75,7 +78,7 @@ type Params = { traceId: string; assessmentId: string };
 export async function assessmentRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   app.post<{ Params: { traceId: string } }>(
     '/api/v1/traces/:traceId/assessments',
-    { config: { role: 'writer' }, ...documented({ response: { 201: z.object({ assessment: assessmentJson }) } }) },
+    { config: { role: 'writer' }, ...documented({ body: newAssessmentBody, response: { 201: z.object({ assessment: assessmentJson }) } }) },
     async (request, reply) => {
       const traceId = traceIdParam(request.params.traceId);
       const body = parseNewAssessment(request.body, traceId, request.principal.name);

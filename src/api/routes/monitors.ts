@@ -5,6 +5,7 @@ import { backfill, existingTraces } from '../../services/monitor-backfill.ts';
 import { getMonitor, putMonitor, removeMonitor } from '../../services/monitor-config.ts';
 import { runHistory, runView, startRunNow } from '../../services/monitor-runs.ts';
 import { testMonitor } from '../../services/monitor-test.ts';
+import { monitorConfigBody } from '../../domain/monitor-config.ts';
 import { getExperiment } from '../../storage/experiment-repository.ts';
 import { findMonitor } from '../../storage/monitor-repository.ts';
 import { scoreTrends } from '../../storage/monitor-trends.ts';
@@ -16,17 +17,33 @@ import { parseWith } from '../validate.ts';
 type P = { Params: { id: string } };
 const BASE = '/api/v1/experiments/:id/monitor';
 
-const runsQuery = z.object({ max_results: z.coerce.number().int().min(1).max(500).default(50) });
+/** The latest runs; start_time/end_time bound when they were created (the console's time range). */
+const runsQuery = z.object({
+  max_results: z.coerce.number().int().min(1).max(500).default(50),
+  start_time: z.iso.datetime({ offset: true }).optional(),
+  end_time: z.iso.datetime({ offset: true }).optional(),
+});
 
-/** The hourly trend as a user can read it from the results view with any SQL client. */
-function trendsSql(schema: string, experimentId: number): string {
+/**
+ * The chart's numbers as a user can read them from the results view with any SQL client: the
+ * monitor's verdicts (those with a run id) per run or per UTC hour, within the page's time range.
+ */
+function trendsSql(schema: string, experimentId: number, bucket: 'run' | 'hour', bounds: { from?: number; to?: number } = {}): string {
+  const key = bucket === 'run' ? 'run_id' : `date_trunc('hour', request_time, 'UTC') as hour`;
+  const range = [
+    ...(bounds.from === undefined ? [] : [`  and request_time >= timestamptz '${new Date(bounds.from).toISOString()}'`]),
+    ...(bounds.to === undefined ? [] : [`  and request_time < timestamptz '${new Date(bounds.to).toISOString()}'`]),
+  ];
   return [
-    `select date_trunc('hour', request_time) as hour, name as scorer,`,
-    `       count(numeric_value) as n, avg(numeric_value) as value`,
+    `select ${key}, name as scorer,`,
+    `       count(numeric_value) filter (where error is null) as n,`,
+    `       count(*) filter (where error is not null) as errors,`,
+    `       avg(numeric_value) filter (where error is null) as value`,
     `from "${schema}".assessment_logs_${experimentId}`,
-    `where kind = 'feedback' and error is null`,
+    `where kind = 'feedback' and run_id is not null`,
+    ...range,
     `group by 1, 2`,
-    `order by 1, 2;`,
+    bucket === 'run' ? `order by min(create_time), 2;` : `order by 1, 2;`,
   ].join('\n');
 }
 
@@ -44,7 +61,7 @@ export async function monitorRoutes(app: FastifyInstance, ctx: AppContext): Prom
     return reply.header('etag', view.etag).send(view);
   });
 
-  app.put<P>(BASE, { config: { role: 'admin' }, ...documented({ response: { 200: monitorJson, 201: monitorCreatedJson } }) }, async (request, reply) => {
+  app.put<P>(BASE, { config: { role: 'admin' }, ...documented({ body: monitorConfigBody, response: { 200: monitorJson, 201: monitorCreatedJson } }) }, async (request, reply) => {
     const ifMatch = request.headers['if-match'];
     const { view, created } = await putMonitor(ctx, request.params.id, request.body, {
       ifMatch: Array.isArray(ifMatch) ? ifMatch[0] : ifMatch,
@@ -66,8 +83,12 @@ export async function monitorRoutes(app: FastifyInstance, ctx: AppContext): Prom
   });
 
   app.get<P>(`${BASE}/runs`, { config: { role: 'reader' }, ...documented({ querystring: runsQuery, response: { 200: runListJson } }) }, async (request) => {
-    const { max_results } = parseWith(runsQuery, request.query);
-    return { runs: await runHistory(ctx, request.params.id, max_results) };
+    const query = parseWith(runsQuery, request.query);
+    const bounds = {
+      ...(query.start_time ? { from: Date.parse(query.start_time) } : {}),
+      ...(query.end_time ? { to: Date.parse(query.end_time) } : {}),
+    };
+    return { runs: await runHistory(ctx, request.params.id, query.max_results, bounds) };
   });
 
   app.post<P>(`${BASE}/test`, { config: { role: 'admin' }, ...documented({ body: testBody, response: { 200: testReportJson } }) }, async (request) => {
@@ -85,12 +106,11 @@ export async function monitorRoutes(app: FastifyInstance, ctx: AppContext): Prom
     const experiment = await getExperiment(ctx.db, request.params.id);
     const id = Number(experiment.experiment_id);
     const monitor = await findMonitor(ctx.db, id);
-    const points = await scoreTrends(ctx.db, id, {
-      bucket: query.bucket,
-      limit: query.max_points,
+    const bounds = {
       ...(query.start_time ? { from: Date.parse(query.start_time) } : {}),
       ...(query.end_time ? { to: Date.parse(query.end_time) } : {}),
-    });
-    return { bucket: query.bucket, points, sql: monitor ? trendsSql(monitor.results_schema, id) : null };
+    };
+    const points = await scoreTrends(ctx.db, id, { bucket: query.bucket, limit: query.max_points, ...bounds });
+    return { bucket: query.bucket, points, sql: monitor ? trendsSql(monitor.results_schema, id, query.bucket, bounds) : null };
   });
 }

@@ -57,8 +57,19 @@ function feedbackJson(d: FeedbackDraft) {
   };
 }
 
+/** The scorer catalogue: every scorer type a monitor or an evaluation can name. */
+const scorerCatalogJson = z.object({
+  scorers: z.array(z.object({
+    name: z.string(),
+    kind: z.enum(['llm_judge', 'code']),
+    description: z.string(),
+    required_fields: z.array(z.string()),
+    aliases: z.array(z.string()),
+  })),
+});
+
 export async function scorerRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  app.get('/api/v1/scorers', { config: { role: 'reader' } }, async () => ({ scorers: listScorers() }));
+  app.get('/api/v1/scorers', { config: { role: 'reader' }, ...documented({ response: { 200: scorerCatalogJson } }) }, async () => ({ scorers: listScorers() }));
 
   // Runs judges, which costs money: writers only.
   app.post('/api/v1/scorers/run', { config: { role: 'writer' }, ...documented({ body: runBody }) }, async (request, reply) => {

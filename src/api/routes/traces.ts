@@ -27,10 +27,13 @@ const traceQuery = z.object({
   format: z.enum(['assay', 'mlflow'], { error: "must be 'assay' or 'mlflow'" }).default('assay'),
 });
 
+/** What an ingest wrote: traces and spans counted, and each trace's id in the order sent. */
+const ingestJson = z.object({ traces: z.number(), spans: z.number(), trace_ids: z.array(z.string()) });
+
 export async function traceRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   app.post<{ Params: { id: string } }>(
     '/api/v1/experiments/:id/traces',
-    { config: { role: 'writer' } },
+    { config: { role: 'writer' }, ...documented({ response: { 200: ingestJson } }) },
     async (request, reply) => {
       try {
         const incoming = parseMlflowPayload(request.body);

@@ -178,7 +178,7 @@ export const trendsJson = z.object({
     low: z.number().nullable(),
     high: z.number().nullable(),
   })),
-  /** A statement over the results table that reads the same hourly numbers. */
+  /** A statement over the results view that reads the same numbers (per run or per hour, within the range). */
   sql: z.string().nullable(),
 });
 

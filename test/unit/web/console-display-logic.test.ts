@@ -5,7 +5,7 @@ import { formatNumber, verdictOf } from '../../../src/web/src/lib/feedback.ts';
 import { fieldErrors } from '../../../src/web/src/lib/field-errors.ts';
 import { parseSearch, stringifySearch } from '../../../src/web/src/lib/search-params.ts';
 import { spanTypeLabel } from '../../../src/web/src/lib/span-type.ts';
-import { tickLabel, timeTicks } from '../../../src/web/src/lib/time-ticks.ts';
+import { axisTicks, tickLabel, timeTicks } from '../../../src/web/src/lib/time-ticks.ts';
 import { sessionCountLabel, traceCountLabel } from '../../../src/web/src/lib/trace-count.ts';
 
 describe('scores', () => {
@@ -61,6 +61,15 @@ describe('waterfall ticks', () => {
     expect(timeTicks(45_000, 4)).toEqual([0, 20_000, 40_000]);
     expect(timeTicks(0)).toEqual([0]);
     expect(timeTicks(Number.NaN)).toEqual([0]);
+  });
+  it('fit the narrow waterfall axis: at most two past 0, none at the total written beside it', () => {
+    // 0, 100, 200, 300, 400 overlapped on a 140 px axis, the last one beside "400 ms".
+    expect(axisTicks(400)).toEqual([0, 200]);
+    expect(axisTicks(900)).toEqual([0, 500]);
+    expect(axisTicks(1000)).toEqual([0, 500]);
+    // 100 would sit at 91% of 110: a finer step keeps one tick past 0.
+    expect(axisTicks(110)).toEqual([0, 50]);
+    expect(axisTicks(0)).toEqual([0]);
   });
   it('label ticks in the unit their step needs', () => {
     expect(tickLabel(0, 200)).toBe('0');

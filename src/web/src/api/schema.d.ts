@@ -408,7 +408,13 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            traces: number;
+                            spans: number;
+                            trace_ids: string[];
+                        };
+                    };
                 };
             };
         };
@@ -555,7 +561,79 @@ export interface paths {
                 };
                 cookie?: never;
             };
-            requestBody?: never;
+            requestBody: {
+                content: {
+                    "application/json": {
+                        assessment_id?: string | null;
+                        assessment_name?: string | null;
+                        name?: string | null;
+                        trace_id?: string | null;
+                        span_id?: string | null;
+                        source?: {
+                            source_type: string;
+                            source_id?: string | null;
+                        } | null;
+                        create_time?: (string | number) | null;
+                        last_update_time?: (string | number) | null;
+                        feedback?: {
+                            value?: unknown;
+                            error?: {
+                                error_code: string;
+                                error_message?: string | null;
+                                stack_trace?: string | null;
+                            } | null;
+                        } | null;
+                        expectation?: {
+                            value?: unknown;
+                            serialized_value?: {
+                                serialization_format?: string | null;
+                                value: string;
+                            } | null;
+                        } | null;
+                        rationale?: string | null;
+                        metadata?: {
+                            [key: string]: string;
+                        } | null;
+                        overrides?: string | null;
+                        valid?: boolean | null;
+                    } | {
+                        assessment: {
+                            assessment_id?: string | null;
+                            assessment_name?: string | null;
+                            name?: string | null;
+                            trace_id?: string | null;
+                            span_id?: string | null;
+                            source?: {
+                                source_type: string;
+                                source_id?: string | null;
+                            } | null;
+                            create_time?: (string | number) | null;
+                            last_update_time?: (string | number) | null;
+                            feedback?: {
+                                value?: unknown;
+                                error?: {
+                                    error_code: string;
+                                    error_message?: string | null;
+                                    stack_trace?: string | null;
+                                } | null;
+                            } | null;
+                            expectation?: {
+                                value?: unknown;
+                                serialized_value?: {
+                                    serialization_format?: string | null;
+                                    value: string;
+                                } | null;
+                            } | null;
+                            rationale?: string | null;
+                            metadata?: {
+                                [key: string]: string;
+                            } | null;
+                            overrides?: string | null;
+                            valid?: boolean | null;
+                        };
+                    };
+                };
+            };
             responses: {
                 /** @description Default Response */
                 201: {
@@ -891,7 +969,70 @@ export interface paths {
                 };
                 cookie?: never;
             };
-            requestBody?: never;
+            requestBody: {
+                content: {
+                    "application/json": {
+                        results_schema: string;
+                        /** @default 1 */
+                        sample?: number;
+                        /** @default false */
+                        paused?: boolean;
+                        /** @default 15 */
+                        interval_minutes?: number;
+                        filter_string?: string;
+                        /** @default 900 */
+                        session_idle_seconds?: number;
+                        scorers: ({
+                            sample_rate?: number;
+                            filter_string?: string;
+                            name: string;
+                            type?: string;
+                        } & {
+                            [key: string]: unknown;
+                        })[];
+                        alerts?: {
+                            name: string;
+                            scorer?: string;
+                            /** @enum {string} */
+                            metric: "pass_rate" | "mean" | "judge_error_rate" | "trace_count" | "deferred_pairs";
+                            /** @enum {string} */
+                            op: "<" | ">";
+                            threshold: number;
+                            window: {
+                                runs: number;
+                            } | {
+                                minutes: number;
+                            };
+                            /** @default 0.95 */
+                            confidence?: number;
+                            /** @default 1 */
+                            for_evaluations?: number;
+                            /** @default [] */
+                            webhooks?: string[];
+                        }[];
+                        webhooks?: {
+                            name: string;
+                            url: string;
+                            /**
+                             * @default generic
+                             * @enum {string}
+                             */
+                            format?: "generic" | "slack";
+                            secret_env?: string;
+                        }[];
+                        budget?: {
+                            /**
+                             * @default day
+                             * @enum {string}
+                             */
+                            period?: "day";
+                            max_judge_calls?: number;
+                            max_tokens?: number;
+                            max_cost_usd?: number;
+                        };
+                    };
+                };
+            };
             responses: {
                 /** @description Default Response */
                 200: {
@@ -1165,6 +1306,8 @@ export interface paths {
             parameters: {
                 query?: {
                     max_results?: number;
+                    start_time?: string;
+                    end_time?: string;
                 };
                 header?: never;
                 path: {
@@ -3250,7 +3393,18 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            scorers: {
+                                name: string;
+                                /** @enum {string} */
+                                kind: "llm_judge" | "code";
+                                description: string;
+                                required_fields: string[];
+                                aliases: string[];
+                            }[];
+                        };
+                    };
                 };
             };
         };

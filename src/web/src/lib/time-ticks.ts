@@ -10,6 +10,16 @@ export function timeTicks(totalMs: number, max = 5): number[] {
   return ticks;
 }
 
+/**
+ * Ticks for the waterfall's narrow axis (a third of the page or less): at most two past 0, and none
+ * so near the end that its label runs into the total written beside the axis.
+ */
+export function axisTicks(totalMs: number): number[] {
+  const fit = (max: number) => timeTicks(totalMs, max).filter((t) => t === 0 || t <= totalMs * 0.85);
+  const few = fit(2);
+  return few.length > 1 ? few : fit(4);
+}
+
 /** A tick's label: ms below a second, seconds with as few decimals as the step needs above. */
 export function tickLabel(ms: number, stepMs: number): string {
   if (ms === 0) return '0';

@@ -10,7 +10,8 @@ import { useScorerCatalogue, type Monitor, type MonitorConfig, type MonitorScore
 
 const NEW_CONFIG: MonitorConfig = { results_schema: 'monitoring', sample: 1, paused: false, interval_minutes: 15, scorers: [{ name: 'safety' }] };
 
-export function ConfigEditor({ experimentId, monitor, onDraft }: { experimentId: string; monitor: Monitor | null; onDraft(c: MonitorConfig): void }) {
+/** `readOnly`: the same form for a role that may read the monitor but not change it. */
+export function ConfigEditor({ experimentId, monitor, onDraft, readOnly = false }: { experimentId: string; monitor: Monitor | null; onDraft(c: MonitorConfig): void; readOnly?: boolean }) {
   const client = useQueryClient();
   const [draft, setDraftState] = useState<MonitorConfig>(monitor?.config ?? NEW_CONFIG);
   const [tab, setTab] = useState<'form' | 'json'>('form');
@@ -23,6 +24,7 @@ export function ConfigEditor({ experimentId, monitor, onDraft }: { experimentId:
     mutationFn: async (config: MonitorConfig) =>
       ok(await api.PUT('/api/v1/experiments/{id}/monitor', {
         params: { path: { id: experimentId } },
+        // The GET answer types alerts loosely; the document goes back whole, and the API checks it.
         body: config as never,
         headers: monitor ? { 'if-match': monitor.etag } : {},
       })),
@@ -84,10 +86,12 @@ export function ConfigEditor({ experimentId, monitor, onDraft }: { experimentId:
           <button type="button" className="link" onClick={reload}>Load the current version</button>
         </div>
       )}
+      {readOnly && <p className="muted small">Read only: an admin can change the monitor.</p>}
+      <fieldset className="bare" disabled={readOnly && tab === 'form'}>
       {tab === 'json' ? (
         <>
           <label htmlFor="config-json" className="visually-hidden">Monitor config JSON</label>
-          <textarea id="config-json" className="mono json-edit" rows={18} value={json} onChange={(e) => setJson(e.target.value)} spellCheck={false} />
+          <textarea id="config-json" className="mono json-edit" rows={18} value={json} readOnly={readOnly} onChange={(e) => setJson(e.target.value)} spellCheck={false} />
           {jsonError && <p className="field-error" role="alert">{jsonError}</p>}
         </>
       ) : (
@@ -119,16 +123,19 @@ export function ConfigEditor({ experimentId, monitor, onDraft }: { experimentId:
         </div>
       )}
       {tab === 'form' && (
-        <Scorers scorers={draft.scorers} defaultRate={draft.sample} update={updateScorer} errorsAt={at}
+        <Scorers scorers={draft.scorers} defaultRate={draft.sample} update={updateScorer} errorsAt={at} readOnly={readOnly}
           remove={(i) => setDraft({ ...draft, scorers: draft.scorers.filter((_, j) => j !== i) })}
           add={(s) => setDraft({ ...draft, scorers: [...draft.scorers, s] })} />
       )}
+      </fieldset>
       {errors && errors.unplaced.length > 0 && <FieldError messages={errors.unplaced} />}
       {tab === 'json' && errors && <FieldError messages={errors.all} />}
       {save.isSuccess && !save.isPending && <p className="success" role="status">Saved (version {save.data.version}).</p>}
-      <div className="actions">
-        <button type="submit" className="primary" disabled={save.isPending}>{monitor ? 'Save' : 'Create monitor'}</button>
-      </div>
+      {!readOnly && (
+        <div className="actions">
+          <button type="submit" className="primary" disabled={save.isPending}>{monitor ? 'Save' : 'Create monitor'}</button>
+        </div>
+      )}
     </form>
   );
 }
@@ -140,6 +147,7 @@ function Scorers(props: {
   remove(i: number): void;
   add(s: MonitorScorer): void;
   errorsAt(path: string): string[] | undefined;
+  readOnly: boolean;
 }) {
   const catalogue = useScorerCatalogue();
   const [adding, setAdding] = useState('');
@@ -155,7 +163,7 @@ function Scorers(props: {
             <div className="scorer-head">
               <strong>{s.name}</strong>
               {s.type && s.type !== s.name && <span className="muted">({s.type})</span>}
-              <button type="button" className="link danger" onClick={() => props.remove(i)} aria-label={`Remove scorer ${s.name}`}>Remove</button>
+              {!props.readOnly && <button type="button" className="link danger" onClick={() => props.remove(i)} aria-label={`Remove scorer ${s.name}`}>Remove</button>}
             </div>
             {/* The scorer's own problems here; a field's next to that field. */}
             <FieldError messages={scorerLevel(props.errorsAt(`scorers[${i}]`), i)} />
@@ -196,7 +204,7 @@ function Scorers(props: {
           </div>
         );
       })}
-      <div className="add-scorer">
+      {!props.readOnly && <div className="add-scorer">
         <label htmlFor="add-scorer">Add a scorer</label>
         <select id="add-scorer" value={adding} onChange={(e) => setAdding(e.target.value)}>
           <option value="">Choose…</option>
@@ -209,7 +217,7 @@ function Scorers(props: {
           props.add(name === adding ? { name } : { name, type: adding });
           setAdding('');
         }}>Add</button>
-      </div>
+      </div>}
     </fieldset>
   );
 }

@@ -2,6 +2,7 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useSearch } from '@tanstack/react-router';
 import { useEffect, useRef, useState } from 'react';
+import { rangeBounds, stableNow } from '../lib/time-range';
 import type { MonitorSearch } from '../router';
 import { useCan } from '../shell/session';
 import { ConfigEditor } from './config-editor';
@@ -14,7 +15,8 @@ export function MonitorPage() {
   const search = useSearch({ from: '/monitor' }) as MonitorSearch;
   const experimentId = search.exp ?? '';
   const monitor = useMonitor(experimentId);
-  const runs = useRuns(experimentId);
+  const bounds = rangeBounds(search, stableNow(Date.now()));
+  const runs = useRuns(experimentId, bounds);
   const isAdmin = useCan('admin');
   const [draft, setDraft] = useState<MonitorConfig | null>(null);
   const client = useQueryClient();
@@ -41,7 +43,7 @@ export function MonitorPage() {
           {isAdmin ? (
             <ConfigEditor key={`${experimentId}:${m?.etag ?? 'new'}`} experimentId={experimentId} monitor={m} onDraft={setDraft} />
           ) : m ? (
-            <section className="card"><h2>Configuration</h2><pre className="mono">{JSON.stringify(m.config, null, 2)}</pre></section>
+            <ConfigEditor key={`${experimentId}:${m.etag}`} experimentId={experimentId} monitor={m} onDraft={setDraft} readOnly />
           ) : null}
           {m && isAdmin && <Preflight experimentId={experimentId} draft={draft ?? m.config} />}
           {m && isAdmin && <RunControls experimentId={experimentId} active={active} />}
@@ -51,7 +53,7 @@ export function MonitorPage() {
         </div>
       </div>
       {/* Full width: twelve columns do not fit beside the form; narrower windows scroll the table. */}
-      {m && <RunHistory runs={runs.data ?? []} />}
+      {m && <RunHistory runs={runs.data ?? []} ranged={bounds.from !== undefined || bounds.to !== undefined} />}
     </div>
   );
 }

@@ -21,10 +21,21 @@ export type Monitor = NonNullable<NonNullable<ReturnType<typeof useMonitor>['dat
 export type MonitorConfig = Monitor['config'];
 export type MonitorScorer = MonitorConfig['scorers'][number];
 
-export function useRuns(experimentId: string) {
+/** The latest 50 runs started within the page's time range. */
+export function useRuns(experimentId: string, bounds: { from?: number; to?: number }) {
   return useQuery({
-    queryKey: ['monitor-runs', experimentId],
-    queryFn: async () => ok(await api.GET('/api/v1/experiments/{id}/monitor/runs', { params: { path: { id: experimentId }, query: { max_results: 50 } } })).runs,
+    queryKey: ['monitor-runs', experimentId, bounds.from, bounds.to],
+    queryFn: async () =>
+      ok(await api.GET('/api/v1/experiments/{id}/monitor/runs', {
+        params: {
+          path: { id: experimentId },
+          query: {
+            max_results: 50,
+            ...(bounds.from !== undefined ? { start_time: new Date(bounds.from).toISOString() } : {}),
+            ...(bounds.to !== undefined ? { end_time: new Date(bounds.to).toISOString() } : {}),
+          },
+        },
+      })).runs,
     enabled: Boolean(experimentId),
     // Live while a run is active.
     refetchInterval: (query) => (query.state.data?.some((r) => r.status === 'queued' || r.status === 'running') ? 1500 : false),
@@ -56,7 +67,7 @@ export function useTrends(experimentId: string, bucket: 'run' | 'hour', bounds: 
 export function useScorerCatalogue() {
   return useQuery({
     queryKey: ['scorers'],
-    queryFn: async () => (ok(await api.GET('/api/v1/scorers')) as unknown as { scorers?: Array<{ name: string; description?: string }> }).scorers ?? [],
+    queryFn: async () => ok(await api.GET('/api/v1/scorers')).scorers,
     staleTime: Infinity,
   });
 }

@@ -2,11 +2,11 @@
 import { formatCost, formatDuration } from '../lib/feedback';
 import type { Run } from './queries';
 
-export function RunHistory({ runs }: { runs: Run[] }) {
+export function RunHistory({ runs, ranged }: { runs: Run[]; ranged: boolean }) {
   return (
     <section className="card" aria-labelledby="runs-title">
       <h2 id="runs-title">Runs</h2>
-      {runs.length === 0 ? <p className="muted">No runs yet.</p> : (
+      {runs.length === 0 ? <p className="muted">{ranged ? 'No runs started in this time range.' : 'No runs yet.'}</p> : (
         <div className="table-wrap" tabIndex={0} role="region" aria-label="Run history table">
           <table className="grid runs">
             <thead>

@@ -13,6 +13,8 @@ export interface TrendSeries {
   lows: Array<number | null>;
   highs: Array<number | null>;
   ns: number[];
+  /** Failed judge calls per point, where known. */
+  errors?: number[];
 }
 
 const BLUE = '#2563eb';

@@ -89,6 +89,9 @@ export function AddToDataset({ selection, experimentId, onClose }: { selection: 
         {add.data && (
           <p className="success" role="status">
             Read {add.data.traces_read} trace{add.data.traces_read === 1 ? '' : 's'}: added {add.data.inserted} record{add.data.inserted === 1 ? '' : 's'} and merged {add.data.updated} into <strong>{add.data.dataset}</strong> (version {add.data.version}).
+            {add.data.traces_read > add.data.inserted + add.data.updated && (
+              <span className="muted"> Traces with the same inputs make one record.</span>
+            )}
           </p>
         )}
         <div className="actions">

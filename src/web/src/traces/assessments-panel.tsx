@@ -5,7 +5,11 @@ import { api, ApiError, ok } from '../api/client';
 import { VerdictChip } from '../components/verdict-chip';
 import { JsonView } from '../components/json-view';
 import { useCan } from '../shell/session';
+import type { paths } from '../api/schema';
 import type { Assessment } from './queries';
+
+/** The body of a new assessment, as the API documents it. */
+type NewAssessment = NonNullable<paths['/api/v1/traces/{traceId}/assessments']['post']['requestBody']>['content']['application/json'];
 
 const EXPECTATIONS = ['expected_response', 'expected_facts', 'guidelines'] as const;
 
@@ -54,8 +58,8 @@ export function AssessmentsPanel({ traceId, assessments }: { traceId: string; as
 function useLogAssessment(traceId: string) {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: async (body: Record<string, unknown>) =>
-      ok(await api.POST('/api/v1/traces/{traceId}/assessments', { params: { path: { traceId } }, body: body as never })),
+    mutationFn: async (body: NewAssessment) =>
+      ok(await api.POST('/api/v1/traces/{traceId}/assessments', { params: { path: { traceId } }, body })),
     onSuccess: () => {
       void client.invalidateQueries({ queryKey: ['trace', traceId] });
       void client.invalidateQueries({ queryKey: ['traces'] });

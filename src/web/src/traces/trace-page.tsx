@@ -4,7 +4,7 @@ import { useMemo, useRef, type KeyboardEvent } from 'react';
 import { formatCost, formatDuration } from '../lib/feedback';
 import { spanTree } from '../lib/span-tree';
 import { spanTypeLabel } from '../lib/span-type';
-import { tickLabel, timeTicks } from '../lib/time-ticks';
+import { axisTicks, tickLabel } from '../lib/time-ticks';
 import { AssessmentsPanel } from './assessments-panel';
 import { useTrace } from './queries';
 import { SpanDetail } from './span-detail';
@@ -45,8 +45,9 @@ export function TracePage() {
         <span className={`state state-${info.state}`}>{info.state}</span>
         <span className="muted">{new Date(info.request_time).toLocaleString()}</span>
         <span>{formatDuration(info.execution_duration_ms)}</span>
-        <span>{info.token_usage?.total_tokens?.toLocaleString('en-US') ?? '—'} tokens</span>
-        <span>{formatCost(info.cost)}</span>
+        <span>{info.token_usage?.total_tokens == null ? 'tokens unknown' : `${info.token_usage.total_tokens.toLocaleString('en-US')} tokens`}</span>
+        {/* A bare dash beside the figures reads as nothing: say which figure is missing. */}
+        <span>{info.cost === null || info.cost === undefined ? 'cost unknown' : `cost ${formatCost(info.cost)}`}</span>
       </div>
       <div className="trace-layout">
         <section className="span-tree" aria-labelledby="spans-title">
@@ -61,6 +62,7 @@ export function TracePage() {
                   <button
                     type="button"
                     data-span={row.span.span_id}
+                    title={`${row.span.name} · ${spanTypeLabel(row.span.span_type)}`}
                     className={`span-row${isSelected ? ' selected' : ''}${status === 'ERROR' ? ' error' : ''}`}
                     aria-current={isSelected ? 'true' : undefined}
                     tabIndex={isSelected ? 0 : -1}
@@ -89,7 +91,7 @@ export function TracePage() {
 
 /** The waterfall's time axis: round offsets from the trace's start, over the bars' column. */
 function TimeAxis({ totalMs }: { totalMs: number }) {
-  const ticks = timeTicks(totalMs, 4);
+  const ticks = axisTicks(totalMs);
   const step = ticks[1] ?? totalMs;
   return (
     <div className="waterfall-axis" aria-hidden="true">

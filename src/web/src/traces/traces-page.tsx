@@ -51,7 +51,7 @@ export function TracesPage() {
             value={draft}
             onChange={(e) => setDraft(e.target.value)}
             aria-invalid={filterError ? true : undefined}
-            aria-describedby={filterError ? 'filter-error' : 'filter-help'}
+            aria-describedby={filterError ? 'filter-error filter-help' : 'filter-help'}
             spellCheck={false}
           />
           <button type="submit">Apply</button>
@@ -61,11 +61,9 @@ export function TracesPage() {
         </form>
       </div>
       {query.error && !filterError && <p className="page-error" role="alert">{query.error.message}</p>}
-      {filterError ? (
-        <p id="filter-error" className="field-error" role="alert">{filterError}</p>
-      ) : (
-        <p id="filter-help" className="muted small">MLflow filter language: <code>tags.k = 'v'</code>, <code>feedback.name = 'no'</code>, <code>execution_time_ms &gt; 1000</code>, joined with AND.</p>
-      )}
+      {filterError && <p id="filter-error" className="field-error" role="alert">{filterError}</p>}
+      {/* Kept under a refused filter too: that is when the syntax is needed. */}
+      <p id="filter-help" className="muted small">MLflow filter language: <code>tags.k = 'v'</code>, <code>feedback.name = 'no'</code>, <code>execution_time_ms &gt; 1000</code>, joined with AND.</p>
       <div className="toolbar" aria-live="polite">
         {/* A filter the server refused matched nothing: no count rather than "0 traces". */}
         {!filterError && (
@@ -85,6 +83,7 @@ export function TracesPage() {
           </>
         )}
       </div>
+      {filterError && <p className="muted">No traces are listed until the filter parses.</p>}
       {!query.error && (
         <TraceTable
           traces={traces}
