@@ -19,6 +19,7 @@ import * as timePartitions from './migrations/018-time-partitions.ts';
 import * as overviewRollup from './migrations/020-overview-rollup.ts';
 import * as sessionDeferrals from './migrations/021-session-deferrals.ts';
 import * as backfillBudgets from './migrations/022-backfill-budgets.ts';
+import * as traceCopyRows from './migrations/023-trace-copy-rows.ts';
 import { ensurePartitions } from './partitions.ts';
 import type { Db } from './connect.ts';
 
@@ -39,6 +40,7 @@ const migrations: Record<string, Migration> = {
   '020-overview-rollup': overviewRollup,
   '021-session-deferrals': sessionDeferrals,
   '022-backfill-budgets': backfillBudgets,
+  '023-trace-copy-rows': traceCopyRows,
 };
 
 export interface MigrateOptions {

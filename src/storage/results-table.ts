@@ -93,12 +93,8 @@ export async function ensureResultsTable(db: Executor, schema: string, experimen
 
 /**
  * Copies traces (with their valid assessments) into the results table; a trace copied before is
- * replaced. Each id is looked up in `assay.trace_key` for its partition key (retention class,
- * first-arrival time), and its trace row and assessments are then read by the full key: one index
- * probe per id, in the one time partition that holds it (run-time pruning), whatever the
- * statistics say. The lateral subqueries (kept as such by `offset 0`) are what holds that plan: read
- * by `trace_id = any(…)`, unanalyzed partitions were planned as a scan of every partition per
- * chunk, and both sides had to be planned over every time partition.
+ * replaced. The rows come from `assay.trace_copy_rows` (migration 023): one index probe per id in
+ * the one time partition that holds it, planned once per connection rather than per chunk.
  */
 export async function copyTraces(db: Executor, schema: string, experimentId: number, traceIds: readonly string[]): Promise<number> {
   if (traceIds.length === 0) return 0;
@@ -111,26 +107,10 @@ export async function copyTraces(db: Executor, schema: string, experimentId: num
       trace_id, experiment_id, client_request_id, request_time, execution_duration_ms, state, request, response,
       request_preview, response_preview, trace_metadata, tags, input_tokens, output_tokens, total_tokens, cost,
       assessments, copied_at, trace_version)
-    select t.trace_id, t.experiment_id::text, t.client_request_id, to_timestamp(t.request_time / 1000.0),
-           t.execution_duration_ms, t.state, t.request, t.response, t.request_preview, t.response_preview,
-           t.trace_metadata, t.tags, t.input_tokens, t.output_tokens, t.total_tokens, t.cost,
-           coalesce(a.list, '[]'::jsonb), now(), t.change_xid::text
-    from unnest(${ids}::text[]) as u(trace_id)
-    cross join lateral (select k.* from assay.trace_key k where k.trace_id = u.trace_id offset 0) k
-    cross join lateral (
-      select t.* from assay.trace t
-      where t.trace_id = k.trace_id and t.retention_class = k.retention_class and t.created_at = k.created_at
-      offset 0
-    ) t
-    left join lateral (
-      select jsonb_agg(jsonb_build_object(
-               'assessment_id', x.assessment_id, 'name', x.name, 'kind', x.kind, 'value', x.value,
-               'rationale', x.rationale, 'source_type', x.source_type, 'source_id', x.source_id,
-               'error', x.error, 'span_id', x.span_id, 'metadata', x.metadata, 'create_time', x.create_time)
-             order by x.create_time, x.assessment_id) as list
-      from assay.assessment x
-      where x.trace_id = k.trace_id and x.retention_class = k.retention_class and x.trace_created_at = k.created_at and x.valid
-    ) a on true
+    select r.trace_id, r.experiment_id, r.client_request_id, r.request_time, r.execution_duration_ms, r.state,
+           r.request, r.response, r.request_preview, r.response_preview, r.trace_metadata, r.tags,
+           r.input_tokens, r.output_tokens, r.total_tokens, r.cost, r.assessments, now(), r.trace_version
+    from assay.trace_copy_rows(${ids}::text[]) r
     on conflict (trace_id) do update set
       client_request_id = excluded.client_request_id, request_time = excluded.request_time,
       execution_duration_ms = excluded.execution_duration_ms, state = excluded.state,
