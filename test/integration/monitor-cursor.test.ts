@@ -13,6 +13,8 @@ import { ingestSamples, newExperiment, startMonitorRun } from '../support/monito
 import { jobHandlers } from '../../workers/index.ts';
 import { ingestTraces } from '../../src/services/ingest.ts';
 
+const MAX_CONCURRENT_TRACES = 2_000;
+
 describe.each(['in-process', 'bullmq'] as const)('monitor cursor on the %s queue', (queue) => {
   let t: TestApp;
   let sql: pg.Client;
@@ -76,11 +78,14 @@ describe.each(['in-process', 'bullmq'] as const)('monitor cursor on the %s queue
     const id = await newExperiment(t.ctx);
     await monitor(id);
     let ingesting = true;
+    // A steady writer (20 traces, then a breath) that runs while the runs do, up to a bound: unpaced
+    // and unbounded, it wrote 15,000 traces that the later runs then had to judge.
     const writer = (async () => {
       let from = 0;
-      while (ingesting) {
+      while (ingesting && from < MAX_CONCURRENT_TRACES) {
         await ingestSamples(t.ctx, id, 20, { seed: 'concurrent', from });
         from += 20;
+        await new Promise((resolve) => setTimeout(resolve, 10));
       }
       return from;
     })();
