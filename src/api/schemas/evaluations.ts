@@ -13,7 +13,7 @@ const runHeader = {
   status: runStatus,
   dataset: z.object({ name: z.string(), version: z.number().int().nullable() }).nullable(),
   /** The target called for outputs (credential header values hidden); null: the records' own outputs. */
-  target: jsonObject.nullable(),
+  target: z.looseObject({ type: z.string(), model: z.string().optional(), url: z.string().optional(), base_url: z.string().optional() }).nullable(),
 };
 
 /** A run in a list: the counts stored when it finished. */
@@ -29,7 +29,8 @@ export const runSummaryJson = z.object({
 /** A run with live progress counts. */
 export const runViewJson = z.object({
   ...runHeader,
-  scorers: z.array(jsonValue).nullable(),
+  /** The scorers as given (names become `{name}`); null: the default judges. */
+  scorers: z.array(z.looseObject({ name: z.string() })).nullable(),
   concurrency: z.number().int(),
   progress: z.object({
     rows: z.number().int(),
