@@ -5,6 +5,8 @@ import { registerAuth } from './auth.ts';
 import { recordedRoutes, recordRoutes } from './route-table.ts';
 import { describeRoute } from './openapi-docs.ts';
 import { openApiSpec } from './openapi-spec.ts';
+import { documented } from './openapi-schema.ts';
+import { openApiJson } from './schemas/common.ts';
 import type { AppContext } from './context.ts';
 import { errorResponse } from './error-status.ts';
 import { parseJsonBody } from './json-body.ts';
@@ -85,7 +87,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   for (const routes of ROUTES) await routes(app, ctx);
   // Built on the first request: a start does not pay for the document (or for @fastify/swagger).
   let spec: Promise<Record<string, unknown>> | undefined;
-  app.get('/api/v1/openapi.json', { config: { role: 'public' } }, async () => {
+  app.get('/api/v1/openapi.json', { config: { role: 'public' }, ...documented({ response: { 200: openApiJson } }) }, async () => {
     spec ??= openApiSpec(recordedRoutes(app)).catch((error: unknown) => {
       spec = undefined;
       throw error;

@@ -1,7 +1,7 @@
 /**
  * What the OpenAPI document says about each route: a tag (the resource) and a one-line summary,
- * with the role it needs. Request bodies are validated with zod in the routes, so the document
- * describes them in words here rather than as a second schema that could drift.
+ * with the role it needs. The request and response schemas come from the zod schemas the routes
+ * are documented with (`documented` in openapi-schema.ts), not from here.
  */
 import type { RouteOptions } from 'fastify';
 

@@ -6,13 +6,28 @@
  */
 import type { FastifySchema, RouteShorthandOptions } from 'fastify';
 import { z } from 'zod';
+import { errorBody } from './schemas/common.ts';
+
+/** A body that is not (only) JSON: its schema per media type, e.g. OTLP's protobuf and JSON. */
+export interface Media {
+  media: Record<string, z.ZodType>;
+}
 
 export interface RouteSchemas {
-  body?: z.ZodType;
+  /** The request body; `null`: the route takes none. */
+  body?: z.ZodType | Media | null;
   querystring?: z.ZodType;
-  /** Response bodies by status code. */
-  response?: Record<number, z.ZodType>;
+  /**
+   * Response bodies by status code; `null`: no content (204). Every route answers its 4xx with
+   * the JSON error shape (`errorBody`); a route lists a 4xx code only to say when it happens.
+   */
+  response?: Record<number, z.ZodType | Media | null>;
 }
+
+/** A binary body, documented as an opaque string of bytes. */
+export const binaryBody = z.string().meta({ format: 'binary' });
+
+const isMedia = (value: unknown): value is Media => typeof value === 'object' && value !== null && 'media' in value;
 
 /** JSON Schema of a zod schema as OpenAPI 3.0 understands it. */
 export function jsonSchemaOf(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
@@ -51,11 +66,29 @@ export function documented(schemas: RouteSchemas): Pick<RouteShorthandOptions, '
 export function withJsonSchemas(schema: FastifySchema): FastifySchema {
   const schemas = (schema as DocumentedSchema | undefined)?.[ZOD_SCHEMAS];
   if (!schemas) return schema;
-  const out: FastifySchema = { ...schema };
-  if (schemas.body) out.body = jsonSchemaOf(schemas.body, 'input');
+  const out: FastifySchema & Record<string, unknown> = { ...schema };
+  if (schemas.body === null) out['x-request-body'] = 'none';
+  else if (schemas.body) out.body = isMedia(schemas.body) ? mediaSchema(schemas.body, 'input') : jsonSchemaOf(schemas.body, 'input');
   if (schemas.querystring) out.querystring = jsonSchemaOf(schemas.querystring, 'input');
-  if (schemas.response) {
-    out.response = Object.fromEntries(Object.entries(schemas.response).map(([status, s]) => [status, jsonSchemaOf(s, 'output')]));
-  }
+  out.response = Object.fromEntries(
+    Object.entries(responsesOf(schemas)).map(([status, s]) => [
+      status,
+      s === null ? { type: 'null', description: 'No content' } : isMedia(s) ? mediaSchema(s, 'output') : jsonSchemaOf(s, 'output'),
+    ]),
+  );
   return out;
+}
+
+/** A route's documented responses with the JSON error shape for every 4xx it does not list. */
+export function responsesOf(schemas: RouteSchemas): Record<string, z.ZodType | Media | null> {
+  return { ...schemas.response, '4xx': errorBody };
+}
+
+/** The zod schemas a route was documented with (undefined for a route without `documented`). */
+export function routeSchemasOf(schema: FastifySchema | undefined): RouteSchemas | undefined {
+  return (schema as DocumentedSchema | undefined)?.[ZOD_SCHEMAS];
+}
+
+function mediaSchema(body: Media, io: 'input' | 'output'): Record<string, unknown> {
+  return { content: Object.fromEntries(Object.entries(body.media).map(([type, s]) => [type, { schema: jsonSchemaOf(s, io) }])) };
 }

@@ -99,6 +99,13 @@ const traceSchema = z.object(
   { error: 'must be an MLflow trace object {info, data: {spans}}' },
 );
 
+/**
+ * What `parseMlflowPayload` accepts, for the API's documentation: one trace or `{traces: [...]}`.
+ * The parser checks each trace with `traceSchema` and adds what a schema cannot say (trace ids
+ * resolved from spans, duplicates, request_time required without spans).
+ */
+export const mlflowPayloadSchema = z.union([traceSchema, z.object({ traces: z.array(traceSchema) })]);
+
 type ParsedSpan = z.output<typeof spanSchema>;
 type ParsedInfo = z.output<typeof infoSchema>;
 

@@ -140,7 +140,7 @@ export async function assessmentRoutes(app: FastifyInstance, ctx: AppContext): P
 
   app.delete<{ Params: Params }>(
     '/api/v1/traces/:traceId/assessments/:assessmentId',
-    { config: { role: 'writer' } },
+    { config: { role: 'writer' }, ...documented({ response: { 204: null } }) },
     async (request, reply) => {
       const { assessmentId } = request.params;
       const traceId = traceIdParam(request.params.traceId);

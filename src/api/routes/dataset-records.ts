@@ -18,14 +18,7 @@ import { decodePageToken, encodePageToken } from '../page-token.ts';
 import { documented } from '../openapi-schema.ts';
 import { parseWith } from '../validate.ts';
 import { traceIdParam } from '../trace-id-param.ts';
-
-const mergeJson = z.object({
-  inserted: z.number(),
-  updated: z.number(),
-  version: z.number(),
-  /** Traces read from `trace_ids` and `search`; traces with the same inputs make one record. */
-  traces_read: z.number(),
-});
+import { mergeJson, recordDeleteJson, recordPageJson, recordUpdateJson, versionListJson } from '../schemas/datasets.ts';
 
 function mergeBody(maxRecords: number) {
   const limit = `the limit is ${maxRecords} records per dataset (ASSAY_DATASET_MAX_RECORDS)`;
@@ -86,7 +79,7 @@ export async function datasetRecordRoutes(app: FastifyInstance, ctx: AppContext)
     });
   });
 
-  app.get<NameParams>('/api/v1/datasets/:name/records', { config: { role: 'reader' }, ...documented({ querystring: pageQuery }) }, async (request) => {
+  app.get<NameParams>('/api/v1/datasets/:name/records', { config: { role: 'reader' }, ...documented({ querystring: pageQuery, response: { 200: recordPageJson } }) }, async (request) => {
     const query = parseWith(pageQuery, request.query);
     const cursor = query.page_token ? decodePageToken(query.page_token, recordCursor) : undefined;
     if (cursor && query.version !== undefined && cursor.v !== query.version) {
@@ -106,7 +99,7 @@ export async function datasetRecordRoutes(app: FastifyInstance, ctx: AppContext)
     };
   });
 
-  app.get<NameParams>('/api/v1/datasets/:name/versions', { config: { role: 'reader' } }, async (request) => {
+  app.get<NameParams>('/api/v1/datasets/:name/versions', { config: { role: 'reader' }, ...documented({ response: { 200: versionListJson } }) }, async (request) => {
     const row = await getDatasetRow(ctx.db, parseDatasetName(request.params.name).full);
     const versions = await listVersions(ctx.db, row.dataset_id);
     return {
@@ -114,7 +107,7 @@ export async function datasetRecordRoutes(app: FastifyInstance, ctx: AppContext)
     };
   });
 
-  app.patch<RecordParams>('/api/v1/datasets/:name/records/:recordId', { config: { role: 'writer' }, ...documented({ body: recordPatch }) }, async (request) => {
+  app.patch<RecordParams>('/api/v1/datasets/:name/records/:recordId', { config: { role: 'writer' }, ...documented({ body: recordPatch, response: { 200: recordUpdateJson } }) }, async (request) => {
     const name = parseDatasetName(request.params.name).full;
     const body = parseWith(recordPatch, request.body);
     const { record, version } = await updateDatasetRecord(
@@ -127,13 +120,13 @@ export async function datasetRecordRoutes(app: FastifyInstance, ctx: AppContext)
     return { record: recordToJson(record), version };
   });
 
-  app.delete<RecordParams>('/api/v1/datasets/:name/records/:recordId', { config: { role: 'writer' } }, async (request) => {
+  app.delete<RecordParams>('/api/v1/datasets/:name/records/:recordId', { config: { role: 'writer' }, ...documented({ response: { 200: recordDeleteJson } }) }, async (request) => {
     const name = parseDatasetName(request.params.name).full;
     const result = await deleteDatasetRecords(ctx.db, name, [request.params.recordId], { user: request.principal.name, limits });
     return { deleted: result.deleted, version: result.version };
   });
 
-  app.post<NameParams>('/api/v1/datasets/:name/records/delete', { config: { role: 'writer' }, ...documented({ body: deleteBody }) }, async (request) => {
+  app.post<NameParams>('/api/v1/datasets/:name/records/delete', { config: { role: 'writer' }, ...documented({ body: deleteBody, response: { 200: recordDeleteJson } }) }, async (request) => {
     const name = parseDatasetName(request.params.name).full;
     const body = parseWith(deleteBody, request.body);
     const result = await deleteDatasetRecords(ctx.db, name, body.dataset_record_ids, { user: request.principal.name, limits });

@@ -4,6 +4,8 @@ import { z } from 'zod';
 import { parseDatasetName } from '../../domain/dataset-name.ts';
 import { synthesizeDatasetRecords } from '../../services/synthesize-dataset.ts';
 import type { AppContext } from '../context.ts';
+import { documented } from '../openapi-schema.ts';
+import { synthesisJson } from '../schemas/datasets.ts';
 import { parseWith } from '../validate.ts';
 
 /** Most records one synthesis request may ask for: each is part of a judge answer. */
@@ -23,7 +25,7 @@ const body = z
 type NameParams = { Params: { name: string } };
 
 export async function datasetSynthesisRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  app.post<NameParams>('/api/v1/datasets/:name/synthesize', { config: { role: 'writer' } }, async (request, reply) => {
+  app.post<NameParams>('/api/v1/datasets/:name/synthesize', { config: { role: 'writer' }, ...documented({ body, response: { 200: synthesisJson } }) }, async (request, reply) => {
     const name = parseDatasetName(request.params.name).full;
     const parsed = parseWith(body, request.body);
     const { judge } = ctx.judge;

@@ -12,6 +12,7 @@ import type { AppContext } from '../context.ts';
 import { decodePageToken, encodePageToken } from '../page-token.ts';
 import { documented } from '../openapi-schema.ts';
 import { datasetJson } from '../schemas/common.ts';
+import { datasetRunRefJson } from '../schemas/datasets.ts';
 import { parseWith } from '../validate.ts';
 import { datasetDiffRoutes } from './dataset-diff.ts';
 import { datasetRecordRoutes } from './dataset-records.ts';
@@ -85,7 +86,7 @@ export async function datasetRoutes(app: FastifyInstance, ctx: AppContext): Prom
   });
 
   // `{dataset}` leaves room for siblings such as the evaluation runs that used it.
-  app.get<NameParams>('/api/v1/datasets/:name', { config: { role: 'reader' }, ...documented({ response: { 200: z.object({ dataset: datasetJson, evaluation_runs: z.array(z.unknown()) }) } }) }, async (request) => ({
+  app.get<NameParams>('/api/v1/datasets/:name', { config: { role: 'reader' }, ...documented({ response: { 200: z.object({ dataset: datasetJson, evaluation_runs: z.array(datasetRunRefJson) }) } }) }, async (request) => ({
     dataset: await getDataset(ctx.db, request.params.name),
     evaluation_runs: await runsUsingDataset(ctx.db, parseDatasetName(request.params.name).full),
   }));
@@ -104,7 +105,7 @@ export async function datasetRoutes(app: FastifyInstance, ctx: AppContext): Prom
     return { dataset: toDataset(row) };
   });
 
-  app.delete<NameParams>('/api/v1/datasets/:name', { config: { role: 'writer' } }, async (request, reply) => {
+  app.delete<NameParams>('/api/v1/datasets/:name', { config: { role: 'writer' }, ...documented({ response: { 204: null } }) }, async (request, reply) => {
     const name = parseDatasetName(request.params.name).full;
     await ctx.db.transaction().execute((trx) => deleteDataset(trx, name));
     return reply.code(204).send();

@@ -12,6 +12,7 @@ import { notFound } from '../../domain/errors.ts';
 import type { AppContext } from '../context.ts';
 import { decodePageToken, encodePageToken } from '../page-token.ts';
 import { documented } from '../openapi-schema.ts';
+import { comparisonJson, rowListJson, runListJson, runResponseJson } from '../schemas/evaluations.ts';
 import { parseWith } from '../validate.ts';
 
 const BASE = '/api/v1/evaluations';
@@ -40,13 +41,13 @@ const offsetCursor = z.object({ o: z.number().int().min(0) });
 const rowCursor = z.object({ r: z.number().int().min(-1) });
 
 export async function evaluationRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  app.post(BASE, { config: { role: 'writer' }, ...documented({ body: createEvaluationBody }) }, async (request, reply) => {
+  app.post(BASE, { config: { role: 'writer' }, ...documented({ body: createEvaluationBody, response: { 202: runResponseJson } }) }, async (request, reply) => {
     const body = parseWith(createEvaluationBody, request.body ?? {});
     const run = await createEvaluation(ctx, body, request.principal.name);
     return reply.code(202).send({ run: await runView(ctx, run) });
   });
 
-  app.get(BASE, { config: { role: 'reader' }, ...documented({ querystring: listQuery }) }, async (request) => {
+  app.get(BASE, { config: { role: 'reader' }, ...documented({ querystring: listQuery, response: { 200: runListJson } }) }, async (request) => {
     const query = parseWith(listQuery, request.query);
     const offset = query.page_token ? decodePageToken(query.page_token, offsetCursor).o : 0;
     const experimentId = query.experiment_id === undefined ? undefined : parseExperimentId(query.experiment_id);
@@ -59,14 +60,14 @@ export async function evaluationRoutes(app: FastifyInstance, ctx: AppContext): P
   });
 
   // Before `/:id`, though find-my-way prefers the static segment anyway.
-  app.get(`${BASE}/compare`, { config: { role: 'reader' }, ...documented({ querystring: compareQuery }) }, async (request) => {
+  app.get(`${BASE}/compare`, { config: { role: 'reader' }, ...documented({ querystring: compareQuery, response: { 200: comparisonJson } }) }, async (request) => {
     const { run_ids } = parseWith(compareQuery, request.query);
     return compareRuns(ctx, run_ids.split(',').map((s) => s.trim()).filter(Boolean));
   });
 
-  app.get<P>(`${BASE}/:id`, { config: { role: 'reader' } }, async (request) => ({ run: await runView(ctx, await getRun(ctx, request.params.id)) }));
+  app.get<P>(`${BASE}/:id`, { config: { role: 'reader' }, ...documented({ response: { 200: runResponseJson } }) }, async (request) => ({ run: await runView(ctx, await getRun(ctx, request.params.id)) }));
 
-  app.get<P>(`${BASE}/:id/rows`, { config: { role: 'reader' }, ...documented({ querystring: rowsQuery }) }, async (request) => {
+  app.get<P>(`${BASE}/:id/rows`, { config: { role: 'reader' }, ...documented({ querystring: rowsQuery, response: { 200: rowListJson } }) }, async (request) => {
     const query = parseWith(rowsQuery, request.query);
     await getRun(ctx, request.params.id);
     const after = query.page_token ? decodePageToken(query.page_token, rowCursor).r : -1;
@@ -78,7 +79,7 @@ export async function evaluationRoutes(app: FastifyInstance, ctx: AppContext): P
     };
   });
 
-  app.delete<P>(`${BASE}/:id`, { config: { role: 'writer' } }, async (request, reply) => {
+  app.delete<P>(`${BASE}/:id`, { config: { role: 'writer' }, ...documented({ response: { 204: null } }) }, async (request, reply) => {
     if (!(await deleteRun(ctx.db, request.params.id))) throw notFound(`run_id: evaluation run '${request.params.id}' does not exist`);
     return reply.code(204).send();
   });

@@ -99,7 +99,7 @@ export async function labelingSessionRoutes(app: FastifyInstance, ctx: AppContex
     return sessionView(ctx.db, updated);
   });
 
-  app.delete<P>(`${BASE}/:id`, { config: { role: 'writer' } }, async (request, reply) => {
+  app.delete<P>(`${BASE}/:id`, { config: { role: 'writer' }, ...documented({ response: { 204: null } }) }, async (request, reply) => {
     if (!(await deleteSessionRow(ctx.db, request.params.id))) throw notFound(`labeling_session_id: labeling session '${request.params.id}' does not exist`);
     return reply.code(204).send();
   });
@@ -119,7 +119,7 @@ export async function labelingSessionRoutes(app: FastifyInstance, ctx: AppContex
     return { traces, ...(last && traces.length === query.max_results ? { next_page_token: encodePageToken({ p: last.position }) } : {}) };
   });
 
-  app.delete<{ Params: { id: string; traceId: string } }>(`${BASE}/:id/traces/:traceId`, { config: { role: 'writer' } }, async (request, reply) => {
+  app.delete<{ Params: { id: string; traceId: string } }>(`${BASE}/:id/traces/:traceId`, { config: { role: 'writer' }, ...documented({ response: { 204: null } }) }, async (request, reply) => {
     const row = await getSessionRow(ctx.db, request.params.id);
     if (!(await removeSessionTrace(ctx.db, row.labeling_session_id, request.params.traceId))) {
       throw notFound(`trace_id: trace '${request.params.traceId}' is not in labeling session '${request.params.id}'`);

@@ -72,12 +72,12 @@ export async function monitorRoutes(app: FastifyInstance, ctx: AppContext): Prom
     return reply.code(201).header('etag', view.etag).send({ ...view, existing_traces: await existingTraces(ctx, view.experiment_id) });
   });
 
-  app.delete<P>(BASE, { config: { role: 'admin' } }, async (request, reply) => {
+  app.delete<P>(BASE, { config: { role: 'admin' }, ...documented({ response: { 204: null } }) }, async (request, reply) => {
     await removeMonitor(ctx, request.params.id);
     return reply.code(204).send();
   });
 
-  app.post<P>(`${BASE}/run`, { config: { role: 'admin' }, ...documented({ response: { 202: z.object({ run: runJson }) } }) }, async (request, reply) => {
+  app.post<P>(`${BASE}/run`, { config: { role: 'admin' }, ...documented({ body: null, response: { 202: z.object({ run: runJson }) } }) }, async (request, reply) => {
     const run = await startRunNow(ctx, request.params.id);
     return reply.code(202).send({ run: runView(run) });
   });

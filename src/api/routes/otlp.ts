@@ -4,12 +4,29 @@
  * header, else from the resource attribute `assay.experiment_id`; the header wins.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { z } from 'zod';
 import { bodyEncodingOf, decompressedBody } from '../body-encoding.ts';
 import type { encodeExportResponse } from '../otlp-decode.ts';
 import { ingestRejected } from '../../observability/metrics.ts';
 import { ingestOtlpExport, type OtlpExportResult } from '../../services/otlp-ingest.ts';
 import type { AppContext } from '../context.ts';
 import { errorResponse } from '../error-status.ts';
+import { binaryBody, documented } from '../openapi-schema.ts';
+
+/**
+ * The OTLP ExportTraceServiceRequest, for the documentation: protobuf bytes, or its JSON mapping
+ * (`resourceSpans`, each with `scopeSpans` of `spans`). The OTLP decoder validates it, not this.
+ */
+const exportRequestJson = z.looseObject({ resourceSpans: z.array(z.looseObject({})).optional() });
+
+/** The ExportTraceServiceResponse: `partialSuccess` names spans refused and why; `spans` counts those stored. */
+const exportResponseJson = z.object({
+  partialSuccess: z.object({ rejectedSpans: z.number().int().optional(), errorMessage: z.string().optional() }),
+  spans: z.number().int(),
+});
+
+const otlpBody = { media: { 'application/x-protobuf': binaryBody, 'application/json': exportRequestJson } };
+const otlpResponse = { media: { 'application/x-protobuf': binaryBody, 'application/json': exportResponseJson } };
 
 export async function otlpRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   // Encapsulated, so the protobuf parser applies here only, and any other media type gets the 415
@@ -31,7 +48,7 @@ async function otlpRoute(app: FastifyInstance, ctx: AppContext): Promise<void> {
     return encoding === 'identity' ? payload : decompressedBody(payload, encoding, ctx.config.bodyLimitBytes);
   });
 
-  app.post('/v1/traces', { config: { role: 'writer' } }, async (request, reply) => {
+  app.post('/v1/traces', { config: { role: 'writer' }, ...documented({ body: otlpBody, response: { 200: otlpResponse } }) }, async (request, reply) => {
     try {
       // Loaded on the first export: the OTLP message definitions are many modules a start can skip.
       const { decodeOtlpRequest, encodeExportResponse } = await import('../otlp-decode.ts');

@@ -68,11 +68,33 @@ const scorerCatalogJson = z.object({
   })),
 });
 
+const feedbackDraftJson = z.object({
+  assessment_name: z.string(),
+  span_id: z.string().nullable(),
+  source: z.object({ source_type: z.string(), source_id: z.string().nullable() }),
+  feedback: z.object({ value: z.unknown(), error: z.object({ error_code: z.string(), error_message: z.string() }).nullable() }),
+  rationale: z.string().nullable(),
+  metadata: z.record(z.string(), z.string()),
+});
+
+/** Each trace's or record's outcome per scorer: its feedback, or why the scorer does not apply. */
+const runResultJson = z.object({
+  results: z.array(z.object({
+    /** The trace scored, or (for `records`) the record's index. */
+    trace_id: z.string().optional(),
+    record_index: z.number().int().optional(),
+    scorers: z.array(z.union([
+      z.object({ name: z.string(), type: z.string(), applies: z.literal(true), feedback: z.array(feedbackDraftJson) }),
+      z.object({ name: z.string(), type: z.string(), applies: z.literal(false), reason: z.string() }),
+    ])),
+  })),
+});
+
 export async function scorerRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   app.get('/api/v1/scorers', { config: { role: 'reader' }, ...documented({ response: { 200: scorerCatalogJson } }) }, async () => ({ scorers: listScorers() }));
 
   // Runs judges, which costs money: writers only.
-  app.post('/api/v1/scorers/run', { config: { role: 'writer' }, ...documented({ body: runBody }) }, async (request, reply) => {
+  app.post('/api/v1/scorers/run', { config: { role: 'writer' }, ...documented({ body: runBody, response: { 200: runResultJson } }) }, async (request, reply) => {
     const body = parseWith(runBody, request.body ?? {});
     const entries = body.scorers.map((s) => (typeof s === 'string' ? { name: s } : s));
     const problems = validateScorerEntries(entries);

@@ -55,7 +55,7 @@ export async function tokenRoutes(app: FastifyInstance, ctx: AppContext): Promis
 
   app.delete<{ Params: { name: string } }>(
     '/api/v1/tokens/:name',
-    { config: { role: 'admin' }, ...documented({ response: { 204: z.null(), 404: errorBody, 409: errorBody } }) },
+    { config: { role: 'admin' }, ...documented({ response: { 204: null, 404: errorBody, 409: errorBody } }) },
     async (request, reply) => {
       const tokens = await listTokens(ctx.db);
       const admins = tokens.filter((t) => t.role === 'admin' && t.revoked_at === null);

@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { notFound } from '../../domain/errors.ts';
-import { parseMlflowPayload } from '../../domain/mlflow-trace.ts';
+import { mlflowPayloadSchema, parseMlflowPayload } from '../../domain/mlflow-trace.ts';
 import { ingestRejected } from '../../observability/metrics.ts';
 import { ingestTraces } from '../../services/ingest.ts';
 import { getExperiment } from '../../storage/experiment-repository.ts';
@@ -33,7 +33,7 @@ const ingestJson = z.object({ traces: z.number(), spans: z.number(), trace_ids: 
 export async function traceRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   app.post<{ Params: { id: string } }>(
     '/api/v1/experiments/:id/traces',
-    { config: { role: 'writer' }, ...documented({ response: { 200: ingestJson } }) },
+    { config: { role: 'writer' }, ...documented({ body: mlflowPayloadSchema, response: { 200: ingestJson } }) },
     async (request, reply) => {
       try {
         const incoming = parseMlflowPayload(request.body);

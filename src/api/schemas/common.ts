@@ -1,7 +1,8 @@
 /** Response shapes shared by several resources, for the OpenAPI document. */
 import { z } from 'zod';
 
-export const errorBody = z.object({ error_code: z.string(), message: z.string() });
+/** Every error's body: a stable code, a message naming the field and the reason, and sometimes details (e.g. `problems`, one per field). */
+export const errorBody = z.object({ error_code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()).optional() });
 
 export const tagMap = z.record(z.string(), z.string());
 
@@ -37,3 +38,6 @@ export const whoamiJson = z.object({
   /** False when no token exists: everyone acts as the admin 'anonymous'. */
   auth_required: z.boolean(),
 });
+
+/** The OpenAPI 3 document itself (its paths and schemas are left open here). */
+export const openApiJson = z.looseObject({ openapi: z.string(), info: z.looseObject({}), paths: z.record(z.string(), z.unknown()) });

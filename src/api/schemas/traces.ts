@@ -21,6 +21,8 @@ export const assessmentJson = z.object({
 export const traceInfoJson = z.object({
   trace_id: z.string(),
   experiment_id: z.string(),
+  /** MLflow 3's form of the experiment the trace belongs to. */
+  trace_location: z.object({ type: z.literal('MLFLOW_EXPERIMENT'), mlflow_experiment: z.object({ experiment_id: z.string() }) }),
   request_time: z.string(),
   execution_duration_ms: z.number().nullable(),
   state: z.string(),

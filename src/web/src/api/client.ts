@@ -24,6 +24,20 @@ const auth: Middleware = {
   },
 };
 
+/** The JSON body a route answers with for a status (200 unless given), as the OpenAPI document says. */
+export type ResponseOf<P extends keyof paths, M extends keyof paths[P], S extends number = 200> = paths[P][M] extends {
+  responses: { [K in S]: { content: { 'application/json': infer B } } };
+}
+  ? B
+  : never;
+
+/** The JSON body a route takes, as the OpenAPI document says. */
+export type RequestOf<P extends keyof paths, M extends keyof paths[P]> = paths[P][M] extends {
+  requestBody?: { content: { 'application/json': infer B } };
+}
+  ? B
+  : never;
+
 export const api = createClient<paths>({ baseUrl: window.location.origin });
 api.use(auth);
 

@@ -29,7 +29,27 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            status: "ok";
+                        };
+                    };
+                };
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error_code: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
                 };
             };
         };
@@ -66,7 +86,43 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            status: "ready" | "shutting_down" | "database_unreachable";
+                            database?: string;
+                            queue?: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            status: "ready" | "shutting_down" | "database_unreachable";
+                            database?: string;
+                            queue?: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error_code: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
                 };
             };
         };
@@ -103,7 +159,24 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "text/plain": string;
+                    };
+                };
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error_code: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
                 };
             };
         };
@@ -157,6 +230,21 @@ export interface paths {
                         };
                     };
                 };
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error_code: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
             };
         };
         put?: never;
@@ -198,6 +286,21 @@ export interface paths {
                             created_by: string | null;
                             creation_time: string;
                             retention_days: number | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error_code: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
                         };
                     };
                 };
@@ -249,6 +352,21 @@ export interface paths {
                         };
                     };
                 };
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error_code: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
             };
         };
         put?: never;
@@ -295,6 +413,21 @@ export interface paths {
                         };
                     };
                 };
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error_code: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
             };
         };
         trace?: never;
@@ -334,6 +467,13 @@ export interface paths {
                             traces: {
                                 trace_id: string;
                                 experiment_id: string;
+                                trace_location: {
+                                    /** @enum {string} */
+                                    type: "MLFLOW_EXPERIMENT";
+                                    mlflow_experiment: {
+                                        experiment_id: string;
+                                    };
+                                };
                                 request_time: string;
                                 execution_duration_ms: number | null;
                                 state: string;
@@ -385,6 +525,21 @@ export interface paths {
                         };
                     };
                 };
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error_code: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
             };
         };
         put?: never;
@@ -401,7 +556,113 @@ export interface paths {
                 };
                 cookie?: never;
             };
-            requestBody?: never;
+            requestBody: {
+                content: {
+                    "application/json": {
+                        info?: {
+                            trace_id?: string | null;
+                            request_id?: string | null;
+                            trace_location?: {
+                                mlflow_experiment?: {
+                                    experiment_id?: (string | number) | null;
+                                } | null;
+                            } | null;
+                            experiment_id?: (string | number) | null;
+                            request_time?: (string | number) | null;
+                            execution_duration_ms?: (number | string) | null;
+                            /** @enum {string|null} */
+                            state?: "OK" | "ERROR" | "IN_PROGRESS" | "STATE_UNSPECIFIED" | null;
+                            request_preview?: string | null;
+                            response_preview?: string | null;
+                            client_request_id?: string | null;
+                            trace_metadata?: {
+                                [key: string]: string;
+                            } | null;
+                            tags?: {
+                                [key: string]: string;
+                            } | null;
+                            assessments?: unknown[] | null;
+                        } | null;
+                        data?: {
+                            spans?: {
+                                trace_id?: string | null;
+                                span_id: string;
+                                parent_span_id?: string | null;
+                                name: string;
+                                start_time_unix_nano: number | string | unknown;
+                                end_time_unix_nano?: (number | string | unknown) | null;
+                                status?: {
+                                    code?: string | null;
+                                    message?: string | null;
+                                } | null;
+                                events?: {
+                                    name: string;
+                                    time_unix_nano?: (number | string | unknown) | null;
+                                    timestamp?: (number | string | unknown) | null;
+                                    attributes?: {
+                                        [key: string]: unknown;
+                                    } | null;
+                                }[] | null;
+                                attributes?: {
+                                    [key: string]: unknown;
+                                } | null;
+                            }[] | null;
+                        } | null;
+                    } | {
+                        traces: {
+                            info?: {
+                                trace_id?: string | null;
+                                request_id?: string | null;
+                                trace_location?: {
+                                    mlflow_experiment?: {
+                                        experiment_id?: (string | number) | null;
+                                    } | null;
+                                } | null;
+                                experiment_id?: (string | number) | null;
+                                request_time?: (string | number) | null;
+                                execution_duration_ms?: (number | string) | null;
+                                /** @enum {string|null} */
+                                state?: "OK" | "ERROR" | "IN_PROGRESS" | "STATE_UNSPECIFIED" | null;
+                                request_preview?: string | null;
+                                response_preview?: string | null;
+                                client_request_id?: string | null;
+                                trace_metadata?: {
+                                    [key: string]: string;
+                                } | null;
+                                tags?: {
+                                    [key: string]: string;
+                                } | null;
+                                assessments?: unknown[] | null;
+                            } | null;
+                            data?: {
+                                spans?: {
+                                    trace_id?: string | null;
+                                    span_id: string;
+                                    parent_span_id?: string | null;
+                                    name: string;
+                                    start_time_unix_nano: number | string | unknown;
+                                    end_time_unix_nano?: (number | string | unknown) | null;
+                                    status?: {
+                                        code?: string | null;
+                                        message?: string | null;
+                                    } | null;
+                                    events?: {
+                                        name: string;
+                                        time_unix_nano?: (number | string | unknown) | null;
+                                        timestamp?: (number | string | unknown) | null;
+                                        attributes?: {
+                                            [key: string]: unknown;
+                                        } | null;
+                                    }[] | null;
+                                    attributes?: {
+                                        [key: string]: unknown;
+                                    } | null;
+                                }[] | null;
+                            } | null;
+                        }[];
+                    };
+                };
+            };
             responses: {
                 /** @description Default Response */
                 200: {
@@ -413,6 +674,21 @@ export interface paths {
                             traces: number;
                             spans: number;
                             trace_ids: string[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error_code: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
                         };
                     };
                 };
@@ -458,6 +734,13 @@ export interface paths {
                             info: {
                                 trace_id: string;
                                 experiment_id: string;
+                                trace_location: {
+                                    /** @enum {string} */
+                                    type: "MLFLOW_EXPERIMENT";
+                                    mlflow_experiment: {
+                                        experiment_id: string;
+                                    };
+                                };
                                 request_time: string;
                                 execution_duration_ms: number | null;
                                 state: string;
@@ -525,6 +808,21 @@ export interface paths {
                                     };
                                     events: unknown[];
                                 }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error_code: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
                             };
                         };
                     };
@@ -673,6 +971,21 @@ export interface paths {
                         };
                     };
                 };
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error_code: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
             };
         };
         delete?: never;
@@ -742,6 +1055,21 @@ export interface paths {
                         };
                     };
                 };
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error_code: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
             };
         };
         put?: never;
@@ -762,12 +1090,27 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
-                200: {
+                /** @description No content */
+                204: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content?: never;
+                };
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error_code: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
                 };
             };
         };
@@ -849,6 +1192,21 @@ export interface paths {
                         };
                     };
                 };
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error_code: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
             };
         };
         trace?: never;
@@ -873,14 +1231,49 @@ export interface paths {
                 path?: never;
                 cookie?: never;
             };
-            requestBody?: never;
+            requestBody: {
+                content: {
+                    "application/x-protobuf": string;
+                    "application/json": {
+                        resourceSpans?: {
+                            [key: string]: unknown;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             responses: {
                 /** @description Default Response */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/x-protobuf": string;
+                        "application/json": {
+                            partialSuccess: {
+                                rejectedSpans?: number;
+                                errorMessage?: string;
+                            };
+                            spans: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error_code: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
                 };
             };
         };
@@ -951,6 +1344,21 @@ export interface paths {
                             created_by: string | null;
                             creation_time: string;
                             last_update_time: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error_code: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
                         };
                     };
                 };
@@ -1171,6 +1579,21 @@ export interface paths {
                         };
                     };
                 };
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error_code: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
             };
         };
         post?: never;
@@ -1189,12 +1612,27 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
-                200: {
+                /** @description No content */
+                204: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content?: never;
+                };
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error_code: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
                 };
             };
         };
@@ -1279,6 +1717,21 @@ export interface paths {
                                         cost_usd: number;
                                     };
                                 } | null;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error_code: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
                             };
                         };
                     };
@@ -1373,6 +1826,21 @@ export interface paths {
                         };
                     };
                 };
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error_code: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
             };
         };
         put?: never;
@@ -1460,6 +1928,21 @@ export interface paths {
                                     error: unknown;
                                 }[];
                             }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error_code: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
                         };
                     };
                 };
@@ -1707,6 +2190,21 @@ export interface paths {
                         };
                     };
                 };
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error_code: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
             };
         };
         delete?: never;
@@ -1764,6 +2262,21 @@ export interface paths {
                                 high: number | null;
                             }[];
                             sql: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error_code: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
                         };
                     };
                 };
@@ -1858,6 +2371,21 @@ export interface paths {
                                     feedback_turns: number | null;
                                 } | null;
                             }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error_code: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
                         };
                     };
                 };
@@ -1957,6 +2485,21 @@ export interface paths {
                         };
                     };
                 };
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error_code: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
             };
         };
         put?: never;
@@ -2039,6 +2582,21 @@ export interface paths {
                         };
                     };
                 };
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error_code: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
             };
         };
         put?: never;
@@ -2090,6 +2648,21 @@ export interface paths {
                             };
                             deferred_pairs: number;
                             deferred_for_backfill: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error_code: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
                         };
                     };
                 };
@@ -2147,6 +2720,13 @@ export interface paths {
                             traces: {
                                 trace_id: string;
                                 experiment_id: string;
+                                trace_location: {
+                                    /** @enum {string} */
+                                    type: "MLFLOW_EXPERIMENT";
+                                    mlflow_experiment: {
+                                        experiment_id: string;
+                                    };
+                                };
                                 request_time: string;
                                 execution_duration_ms: number | null;
                                 state: string;
@@ -2201,6 +2781,21 @@ export interface paths {
                         };
                     };
                 };
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error_code: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
             };
         };
         delete?: never;
@@ -2249,6 +2844,21 @@ export interface paths {
                         "application/json": {
                             count: number;
                             more: boolean;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error_code: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
                         };
                     };
                 };
@@ -2334,6 +2944,21 @@ export interface paths {
                         };
                     };
                 };
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error_code: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
             };
         };
         put?: never;
@@ -2386,6 +3011,21 @@ export interface paths {
                         "application/json": {
                             count: number;
                             more: boolean;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error_code: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
                         };
                     };
                 };
@@ -2467,6 +3107,13 @@ export interface paths {
                             traces: {
                                 trace_id: string;
                                 experiment_id: string;
+                                trace_location: {
+                                    /** @enum {string} */
+                                    type: "MLFLOW_EXPERIMENT";
+                                    mlflow_experiment: {
+                                        experiment_id: string;
+                                    };
+                                };
                                 request_time: string;
                                 execution_duration_ms: number | null;
                                 state: string;
@@ -2521,6 +3168,21 @@ export interface paths {
                                 assistant: string | null;
                             }[];
                             next_page_token?: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error_code: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
                         };
                     };
                 };
@@ -2614,6 +3276,21 @@ export interface paths {
                         };
                     };
                 };
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error_code: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
             };
         };
         put?: never;
@@ -2702,6 +3379,21 @@ export interface paths {
                         };
                     };
                 };
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error_code: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
             };
         };
         put?: never;
@@ -2765,6 +3457,21 @@ export interface paths {
                         };
                     };
                 };
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error_code: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
             };
         };
         put?: never;
@@ -2812,6 +3519,21 @@ export interface paths {
                                 created_by: string | null;
                                 last_update_time: string;
                                 last_updated_by: string | null;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error_code: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
                             };
                         };
                     };
@@ -2868,7 +3590,29 @@ export interface paths {
                                 last_update_time: string;
                                 last_updated_by: string | null;
                             };
-                            evaluation_runs: unknown[];
+                            evaluation_runs: {
+                                run_id: string;
+                                name: string;
+                                /** @enum {string} */
+                                status: "queued" | "running" | "succeeded" | "failed";
+                                dataset_version: number;
+                                created_at: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error_code: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
                         };
                     };
                 };
@@ -2891,12 +3635,27 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
-                200: {
+                /** @description No content */
+                204: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content?: never;
+                };
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error_code: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
                 };
             };
         };
@@ -2947,6 +3706,21 @@ export interface paths {
                                 created_by: string | null;
                                 last_update_time: string;
                                 last_updated_by: string | null;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error_code: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
                             };
                         };
                     };
@@ -3043,6 +3817,21 @@ export interface paths {
                         };
                     };
                 };
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error_code: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
             };
         };
         delete?: never;
@@ -3083,7 +3872,58 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            version: number;
+                            records: {
+                                dataset_record_id: string;
+                                inputs: {
+                                    [key: string]: unknown;
+                                };
+                                outputs: unknown;
+                                expectations: {
+                                    [key: string]: unknown;
+                                };
+                                tags: {
+                                    [key: string]: string;
+                                };
+                                source: ({
+                                    human: {
+                                        user_name: string;
+                                    };
+                                } | {
+                                    document: {
+                                        doc_uri: string;
+                                        content?: string;
+                                    };
+                                } | {
+                                    trace: {
+                                        trace_id: string;
+                                    };
+                                }) | null;
+                                create_time: string;
+                                created_by: string | null;
+                                last_update_time: string;
+                                last_updated_by: string | null;
+                            }[];
+                            next_page_token?: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error_code: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
                 };
             };
         };
@@ -3122,7 +3962,36 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            versions: {
+                                version: number;
+                                operation: string;
+                                created_time: string;
+                                created_by: string | null;
+                                inserted: number;
+                                updated: number;
+                                deleted: number;
+                                record_count: number;
+                                digest: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error_code: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
                 };
             };
         };
@@ -3165,7 +4034,27 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            deleted: number;
+                            version: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error_code: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
                 };
             };
         };
@@ -3214,7 +4103,57 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            record: {
+                                dataset_record_id: string;
+                                inputs: {
+                                    [key: string]: unknown;
+                                };
+                                outputs: unknown;
+                                expectations: {
+                                    [key: string]: unknown;
+                                };
+                                tags: {
+                                    [key: string]: string;
+                                };
+                                source: ({
+                                    human: {
+                                        user_name: string;
+                                    };
+                                } | {
+                                    document: {
+                                        doc_uri: string;
+                                        content?: string;
+                                    };
+                                } | {
+                                    trace: {
+                                        trace_id: string;
+                                    };
+                                }) | null;
+                                create_time: string;
+                                created_by: string | null;
+                                last_update_time: string;
+                                last_updated_by: string | null;
+                            };
+                            version: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error_code: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
                 };
             };
         };
@@ -3255,7 +4194,27 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            deleted: number;
+                            version: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error_code: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
                 };
             };
         };
@@ -3287,14 +4246,49 @@ export interface paths {
                 };
                 cookie?: never;
             };
-            requestBody?: never;
+            requestBody: {
+                content: {
+                    "application/json": {
+                        documents: {
+                            doc_uri: string;
+                            content: string;
+                        }[];
+                        num_records?: number;
+                        guidance?: string;
+                    };
+                };
+            };
             responses: {
                 /** @description Default Response */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            inserted: number;
+                            updated: number;
+                            version: number;
+                            traces_read: number;
+                            synthesized: number;
+                            judge_model: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error_code: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
                 };
             };
         };
@@ -3358,6 +4352,21 @@ export interface paths {
                         };
                     };
                 };
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error_code: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
             };
         };
         put?: never;
@@ -3403,6 +4412,21 @@ export interface paths {
                                 required_fields: string[];
                                 aliases: string[];
                             }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error_code: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
                         };
                     };
                 };
@@ -3460,7 +4484,60 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            results: {
+                                trace_id?: string;
+                                record_index?: number;
+                                scorers: ({
+                                    name: string;
+                                    type: string;
+                                    /** @enum {boolean} */
+                                    applies: true;
+                                    feedback: {
+                                        assessment_name: string;
+                                        span_id: string | null;
+                                        source: {
+                                            source_type: string;
+                                            source_id: string | null;
+                                        };
+                                        feedback: {
+                                            value: unknown;
+                                            error: {
+                                                error_code: string;
+                                                error_message: string;
+                                            } | null;
+                                        };
+                                        rationale: string | null;
+                                        metadata: {
+                                            [key: string]: string;
+                                        };
+                                    }[];
+                                } | {
+                                    name: string;
+                                    type: string;
+                                    /** @enum {boolean} */
+                                    applies: false;
+                                    reason: string;
+                                })[];
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error_code: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
                 };
             };
         };
@@ -3500,7 +4577,58 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            runs: {
+                                run_id: string;
+                                name: string;
+                                experiment_id: string;
+                                /** @enum {string} */
+                                status: "queued" | "running" | "succeeded" | "failed";
+                                dataset: {
+                                    name: string;
+                                    version: number | null;
+                                } | null;
+                                target: ({
+                                    type: string;
+                                    model?: string;
+                                    url?: string;
+                                    base_url?: string;
+                                } & {
+                                    [key: string]: unknown;
+                                }) | null;
+                                rows: number;
+                                counts: {
+                                    rows?: number;
+                                    done?: number;
+                                    errored?: number;
+                                    passed?: number;
+                                    failed?: number;
+                                };
+                                metrics: {
+                                    [key: string]: number;
+                                };
+                                create_time: string;
+                                end_time: string | null;
+                            }[];
+                            next_page_token?: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error_code: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
                 };
             };
         };
@@ -3557,11 +4685,71 @@ export interface paths {
             };
             responses: {
                 /** @description Default Response */
-                200: {
+                202: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            run: {
+                                run_id: string;
+                                name: string;
+                                experiment_id: string;
+                                /** @enum {string} */
+                                status: "queued" | "running" | "succeeded" | "failed";
+                                dataset: {
+                                    name: string;
+                                    version: number | null;
+                                } | null;
+                                target: ({
+                                    type: string;
+                                    model?: string;
+                                    url?: string;
+                                    base_url?: string;
+                                } & {
+                                    [key: string]: unknown;
+                                }) | null;
+                                scorers: ({
+                                    name: string;
+                                } & {
+                                    [key: string]: unknown;
+                                })[] | null;
+                                concurrency: number;
+                                progress: {
+                                    rows: number;
+                                    done: number;
+                                    errored: number;
+                                    passed: number;
+                                    failed: number;
+                                    pending: number;
+                                    finished: number;
+                                };
+                                metrics: {
+                                    [key: string]: number;
+                                };
+                                error: string | null;
+                                created_by: string | null;
+                                create_time: string;
+                                start_time: string | null;
+                                end_time: string | null;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error_code: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
                 };
             };
         };
@@ -3598,7 +4786,90 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            runs: {
+                                run_id: string;
+                                name: string;
+                                experiment_id: string;
+                                /** @enum {string} */
+                                status: "queued" | "running" | "succeeded" | "failed";
+                                dataset: {
+                                    name: string;
+                                    version: number | null;
+                                } | null;
+                                target: ({
+                                    type: string;
+                                    model?: string;
+                                    url?: string;
+                                    base_url?: string;
+                                } & {
+                                    [key: string]: unknown;
+                                }) | null;
+                                rows: number;
+                                counts: {
+                                    rows?: number;
+                                    done?: number;
+                                    errored?: number;
+                                    passed?: number;
+                                    failed?: number;
+                                };
+                                metrics: {
+                                    [key: string]: number;
+                                };
+                                create_time: string;
+                                end_time: string | null;
+                            }[];
+                            metrics: {
+                                metric: string;
+                                values: (number | null)[];
+                                delta: number | null;
+                            }[];
+                            rows: {
+                                matched: number;
+                                only_in_a: number;
+                                only_in_b: number;
+                                regressions: {
+                                    /** @enum {string} */
+                                    kind: "regression" | "improvement" | "unchanged";
+                                    inputs: {
+                                        [key: string]: unknown;
+                                    };
+                                    row_indexes: (number)[];
+                                    passed: ((boolean | null) | (boolean | null))[];
+                                    failing_judges: (string[] | string[])[];
+                                }[];
+                                improvements: {
+                                    /** @enum {string} */
+                                    kind: "regression" | "improvement" | "unchanged";
+                                    inputs: {
+                                        [key: string]: unknown;
+                                    };
+                                    row_indexes: (number)[];
+                                    passed: ((boolean | null) | (boolean | null))[];
+                                    failing_judges: (string[] | string[])[];
+                                }[];
+                                unchanged: number;
+                                regression_count: number;
+                                improvement_count: number;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error_code: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
                 };
             };
         };
@@ -3637,7 +4908,67 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            run: {
+                                run_id: string;
+                                name: string;
+                                experiment_id: string;
+                                /** @enum {string} */
+                                status: "queued" | "running" | "succeeded" | "failed";
+                                dataset: {
+                                    name: string;
+                                    version: number | null;
+                                } | null;
+                                target: ({
+                                    type: string;
+                                    model?: string;
+                                    url?: string;
+                                    base_url?: string;
+                                } & {
+                                    [key: string]: unknown;
+                                }) | null;
+                                scorers: ({
+                                    name: string;
+                                } & {
+                                    [key: string]: unknown;
+                                })[] | null;
+                                concurrency: number;
+                                progress: {
+                                    rows: number;
+                                    done: number;
+                                    errored: number;
+                                    passed: number;
+                                    failed: number;
+                                    pending: number;
+                                    finished: number;
+                                };
+                                metrics: {
+                                    [key: string]: number;
+                                };
+                                error: string | null;
+                                created_by: string | null;
+                                create_time: string;
+                                start_time: string | null;
+                                end_time: string | null;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error_code: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
                 };
             };
         };
@@ -3658,12 +4989,27 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
-                200: {
+                /** @description No content */
+                204: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content?: never;
+                };
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error_code: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
                 };
             };
         };
@@ -3704,7 +5050,65 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            rows: {
+                                row_index: number;
+                                request_id: string | null;
+                                /** @enum {string} */
+                                status: "pending" | "done" | "errored";
+                                inputs: {
+                                    [key: string]: unknown;
+                                };
+                                outputs: unknown;
+                                expectations: {
+                                    [key: string]: unknown;
+                                };
+                                retrieved_context: unknown[] | null;
+                                trace_id: string | null;
+                                latency_ms: number | null;
+                                tokens: {
+                                    input: number | null;
+                                    output: number | null;
+                                    total: number | null;
+                                };
+                                cost: number | null;
+                                error: string | null;
+                                passed: boolean | null;
+                                failing_judges: string[];
+                                verdicts: {
+                                    name: string;
+                                    scorer: string;
+                                    value: unknown;
+                                    rationale: string | null;
+                                    error: {
+                                        error_code: string;
+                                        error_message: string;
+                                    } | null;
+                                    source: {
+                                        source_type: string;
+                                        source_id: string | null;
+                                    };
+                                }[];
+                            }[];
+                            next_page_token?: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error_code: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
                 };
             };
         };
@@ -3777,6 +5181,21 @@ export interface paths {
                                 };
                             }[];
                             next_page_token?: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error_code: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
                         };
                     };
                 };
@@ -3855,6 +5274,21 @@ export interface paths {
                         };
                     };
                 };
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error_code: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
             };
         };
         delete?: never;
@@ -3922,6 +5356,21 @@ export interface paths {
                         };
                     };
                 };
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error_code: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
             };
         };
         put?: never;
@@ -3941,12 +5390,27 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
-                200: {
+                /** @description No content */
+                204: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content?: never;
+                };
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error_code: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
                 };
             };
         };
@@ -4024,6 +5488,21 @@ export interface paths {
                         };
                     };
                 };
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error_code: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
             };
         };
         trace?: never;
@@ -4083,6 +5562,21 @@ export interface paths {
                         };
                     };
                 };
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error_code: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
             };
         };
         put?: never;
@@ -4123,6 +5617,21 @@ export interface paths {
                         };
                     };
                 };
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error_code: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
             };
         };
         delete?: never;
@@ -4157,12 +5666,27 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
-                200: {
+                /** @description No content */
+                204: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content?: never;
+                };
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error_code: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
                 };
             };
         };
@@ -4213,6 +5737,21 @@ export interface paths {
                             records_merged: number;
                             version: number;
                             dataset_created: boolean;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error_code: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
                         };
                     };
                 };
@@ -4295,6 +5834,21 @@ export interface paths {
                         };
                     };
                 };
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error_code: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
             };
         };
         put?: never;
@@ -4342,6 +5896,21 @@ export interface paths {
                                 /** @description Recorded at most once a minute */
                                 last_used_at: string | null;
                             }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error_code: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
                         };
                     };
                 };
@@ -4400,6 +5969,24 @@ export interface paths {
                         "application/json": {
                             error_code: string;
                             message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error_code: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
                         };
                     };
                 };
@@ -4436,14 +6023,12 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description No content */
                 204: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content: {
-                        "application/json": null;
-                    };
+                    content?: never;
                 };
                 /** @description Default Response */
                 404: {
@@ -4454,6 +6039,9 @@ export interface paths {
                         "application/json": {
                             error_code: string;
                             message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
                         };
                     };
                 };
@@ -4466,6 +6054,24 @@ export interface paths {
                         "application/json": {
                             error_code: string;
                             message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error_code: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
                         };
                     };
                 };
@@ -4510,6 +6116,21 @@ export interface paths {
                         };
                     };
                 };
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error_code: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
             };
         };
         put?: never;
@@ -4545,7 +6166,34 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            openapi: string;
+                            info: {
+                                [key: string]: unknown;
+                            };
+                            paths: {
+                                [key: string]: unknown;
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error_code: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
                 };
             };
         };

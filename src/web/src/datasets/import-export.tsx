@@ -66,7 +66,7 @@ export function ExportButton({ dataset, version }: { dataset: string; version: n
       let token: string | undefined;
       let pinned = version;
       do {
-        const page = ok(await api.GET('/api/v1/datasets/{name}/records', { params: { path: { name: dataset }, query: { max_results: 10_000, ...(pinned !== undefined ? { version: pinned } : {}), ...(token ? { page_token: token } : {}) } } })) as unknown as { version: number; records: DatasetRecord[]; next_page_token?: string };
+        const page = ok(await api.GET('/api/v1/datasets/{name}/records', { params: { path: { name: dataset }, query: { max_results: 10_000, ...(pinned !== undefined ? { version: pinned } : {}), ...(token ? { page_token: token } : {}) } } }));
         records.push(...page.records);
         pinned = page.version;
         token = page.next_page_token;

@@ -1,26 +1,9 @@
 /** Dataset queries: the list, one dataset, a version's records (paged, searchable), versions and diffs. */
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
-import { api, ok } from '../api/client';
+import { api, ok, type ResponseOf } from '../api/client';
 
-export interface DatasetRecord {
-  dataset_record_id: string;
-  inputs: Record<string, unknown>;
-  outputs?: unknown;
-  expectations?: Record<string, unknown>;
-  tags?: Record<string, string>;
-  source?: { human?: { user_name: string }; document?: { doc_uri: string }; trace?: { trace_id: string } } | null;
-  create_time: string;
-  created_by: string | null;
-  last_update_time: string;
-  last_updated_by: string | null;
-}
-
-export interface RunUsingDataset {
-  run_id: string;
-  name: string | null;
-  dataset_version: number | null;
-  status: string;
-}
+export type DatasetRecord = ResponseOf<'/api/v1/datasets/{name}/records', 'get'>['records'][number];
+export type RunUsingDataset = ResponseOf<'/api/v1/datasets/{name}', 'get'>['evaluation_runs'][number];
 
 export function useDatasets() {
   return useQuery({
@@ -34,7 +17,7 @@ export function useDataset(name: string) {
     queryKey: ['dataset', name],
     queryFn: async () => {
       const data = ok(await api.GET('/api/v1/datasets/{name}', { params: { path: { name } } }));
-      return { dataset: data.dataset, runs: data.evaluation_runs as RunUsingDataset[] };
+      return { dataset: data.dataset, runs: data.evaluation_runs };
     },
   });
 }
@@ -46,29 +29,19 @@ export function useRecords(name: string, version: number | undefined, search: st
     queryFn: async ({ pageParam }) => {
       const data = ok(await api.GET('/api/v1/datasets/{name}/records', {
         params: { path: { name }, query: { max_results: 500, ...(version !== undefined ? { version } : {}), ...(search ? { search } : {}), ...(pageParam ? { page_token: pageParam } : {}) } },
-      })) as unknown as { version: number; records: DatasetRecord[]; next_page_token?: string };
+      }));
       return data;
     },
     getNextPageParam: (last) => last.next_page_token,
   });
 }
 
-export interface DatasetVersion {
-  version: number;
-  operation: string;
-  created_time: string;
-  created_by: string | null;
-  inserted: number;
-  updated: number;
-  deleted: number;
-  record_count: number;
-  digest: string;
-}
+export type DatasetVersion = ResponseOf<'/api/v1/datasets/{name}/versions', 'get'>['versions'][number];
 
 export function useVersions(name: string) {
   return useQuery({
     queryKey: ['dataset-versions', name],
-    queryFn: async () => (ok(await api.GET('/api/v1/datasets/{name}/versions', { params: { path: { name } } })) as unknown as { versions: DatasetVersion[] }).versions,
+    queryFn: async () => ok(await api.GET('/api/v1/datasets/{name}/versions', { params: { path: { name } } })).versions,
   });
 }
 
@@ -89,10 +62,9 @@ export function useDiff(name: string, from: number | undefined, to: number | und
 export function sourceOf(r: Pick<DatasetRecord, 'source'>): { label: string; traceId?: string; href?: string } {
   const s = r.source;
   if (!s) return { label: '—' };
-  if (s.trace) return { label: s.trace.trace_id, traceId: s.trace.trace_id };
-  if (s.document) return { label: s.document.doc_uri, ...(/^https?:/.test(s.document.doc_uri) ? { href: s.document.doc_uri } : {}) };
-  if (s.human) return { label: `by ${s.human.user_name}` };
-  return { label: '—' };
+  if ('trace' in s) return { label: s.trace.trace_id, traceId: s.trace.trace_id };
+  if ('document' in s) return { label: s.document.doc_uri, ...(/^https?:/.test(s.document.doc_uri) ? { href: s.document.doc_uri } : {}) };
+  return { label: `by ${s.human.user_name}` };
 }
 
 export const compact = (v: unknown) => (v === undefined || v === null ? '' : typeof v === 'string' ? v : JSON.stringify(v));

@@ -35,10 +35,10 @@ export function RecordEditor({ dataset, record, onDone }: { dataset: string; rec
       const values = Object.fromEntries(FIELDS.map((f) => [f, parseField(f, texts[f])]).filter(([, v]) => v !== undefined));
       if (record) {
         const { inputs: _inputs, ...patch } = values;
-        const result = ok(await api.PATCH('/api/v1/datasets/{name}/records/{recordId}', { params: { path: { name: dataset, recordId: record.dataset_record_id } }, body: patch as never }));
-        return `Saved ${record.dataset_record_id} (version ${(result as unknown as { version: number }).version})`;
+        const result = ok(await api.PATCH('/api/v1/datasets/{name}/records/{recordId}', { params: { path: { name: dataset, recordId: record.dataset_record_id } }, body: patch }));
+        return `Saved ${record.dataset_record_id} (version ${result.version})`;
       }
-      const result = ok(await api.POST('/api/v1/datasets/{name}/merge', { params: { path: { name: dataset } }, body: { records: [values as never] } }));
+      const result = ok(await api.POST('/api/v1/datasets/{name}/merge', { params: { path: { name: dataset } }, body: { records: [values] } }));
       return result.inserted ? `Added a record (version ${result.version})` : `Merged into the record with the same inputs (version ${result.version})`;
     },
     onSuccess: (message) => {

@@ -82,7 +82,7 @@ function Changes({ title, changes, runs }: { title: string; changes: RowChange[]
             <button type="button" className="link change" aria-expanded={open === i} onClick={() => setOpen(open === i ? null : i)}>
               {JSON.stringify(ch.inputs).slice(0, 160)}
             </button>
-            <span className="muted small"> failing now: {ch.failing_judges[1].join(', ') || '—'}</span>
+            <span className="muted small"> failing now: {ch.failing_judges[1]?.join(', ') || '—'}</span>
             {open === i && <SideBySide change={ch} runs={runs} />}
           </li>
         ))}
@@ -92,7 +92,7 @@ function Changes({ title, changes, runs }: { title: string; changes: RowChange[]
 }
 
 async function firstRows(runId: string): Promise<RowView[]> {
-  return (ok(await api.GET('/api/v1/evaluations/{id}/rows', { params: { path: { id: runId }, query: { max_results: 1000 } } })) as unknown as { rows: RowView[] }).rows;
+  return ok(await api.GET('/api/v1/evaluations/{id}/rows', { params: { path: { id: runId }, query: { max_results: 1000 } } })).rows;
 }
 
 /** The two rows: answers and verdicts, read from each run's rows. */

@@ -2,7 +2,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useNavigate } from '@tanstack/react-router';
 import { useState, type FormEvent } from 'react';
-import { api, ApiError, ok } from '../api/client';
+import { api, ApiError, ok, type RequestOf } from '../api/client';
 import { useDatasets } from '../datasets/queries';
 import { useScorerCatalogue } from '../monitors/queries';
 
@@ -22,14 +22,14 @@ export function StartRun({ experimentId, onClose }: { experimentId: string; onCl
   const [judges, setJudges] = useState<string[]>([]);
   const start = useMutation({
     mutationFn: async () => {
-      const body: Record<string, unknown> = {
+      const body: RequestOf<'/api/v1/evaluations', 'post'> = {
         experiment_id: experimentId,
         data: { name: dataset, ...(version.trim() ? { version: Number(version) } : {}) },
         ...(name.trim() ? { name: name.trim() } : {}),
         ...(judges.length ? { scorers: judges } : {}),
         ...(target === 'openai_chat' ? { target: { type: 'openai_chat', base_url: url, model } } : target === 'http' ? { target: { type: 'http', url } } : {}),
       };
-      return (ok(await api.POST('/api/v1/evaluations', { body: body as never })) as unknown as { run: { run_id: string } }).run;
+      return ok(await api.POST('/api/v1/evaluations', { body })).run;
     },
     onSuccess: (run) => {
       void client.invalidateQueries({ queryKey: ['evaluations'] });

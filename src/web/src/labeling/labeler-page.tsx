@@ -90,9 +90,9 @@ function Labeler({ trace, index, total, schemas, me, canWrite, sessionId, onMove
         const body = s.kind === 'feedback' ? { feedback: { value } } : { expectation: { value } };
         // A labeler changes their own label; another labeler's stays as it is.
         if (own) {
-          ok(await api.PATCH('/api/v1/traces/{traceId}/assessments/{assessmentId}', { params: { path: { traceId: trace.trace_id, assessmentId: own.assessment_id } }, body: body as never }));
+          ok(await api.PATCH('/api/v1/traces/{traceId}/assessments/{assessmentId}', { params: { path: { traceId: trace.trace_id, assessmentId: own.assessment_id } }, body }));
         } else {
-          ok(await api.POST('/api/v1/traces/{traceId}/assessments', { params: { path: { traceId: trace.trace_id } }, body: { assessment_name: s.name, ...body } as never }));
+          ok(await api.POST('/api/v1/traces/{traceId}/assessments', { params: { path: { traceId: trace.trace_id } }, body: { assessment_name: s.name, ...body } }));
         }
       }
     },

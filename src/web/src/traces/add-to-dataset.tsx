@@ -34,14 +34,22 @@ export function AddToDataset({ selection, experimentId, onClose }: { selection: 
       const body = selection.kind === 'ids'
         ? { trace_ids: selection.traceIds }
         : { search: { experiment_ids: [selection.experimentId], ...(selection.filter ? { filter_string: selection.filter } : {}), max_results: 1_000_000 } };
-      const result = ok(await api.POST('/api/v1/datasets/{name}/merge', { params: { path: { name: target } }, body }));
-      return { ...result, dataset: target };
+      try {
+        const result = ok(await api.POST('/api/v1/datasets/{name}/merge', { params: { path: { name: target } }, body }));
+        return { ...result, dataset: target };
+      } catch (error) {
+        // A refused merge would leave the new dataset empty behind it, and a retry would then be told the name is taken.
+        if (mode === 'new') await api.DELETE('/api/v1/datasets/{name}', { params: { path: { name: target } } });
+        throw error;
+      }
     },
-    onSuccess: () => void client.invalidateQueries({ queryKey: ['datasets'] }),
+    onSettled: () => void client.invalidateQueries({ queryKey: ['datasets'] }),
   });
 
   const error = add.error instanceof ApiError ? add.error.message : add.error ? String(add.error) : null;
   const nameError = mode === 'new' && error && /^name/.test(error) ? error : null;
+  // The merge names the selection's field (`search` or `trace_ids`) when it refuses the traces.
+  const selectionError = error && /^(search|trace_ids)\b/.test(error) ? error : null;
   const count = selection.kind === 'ids'
     ? `${selection.traceIds.length} selected trace${selection.traceIds.length === 1 ? '' : 's'}`
     : matching.data
@@ -58,7 +66,10 @@ export function AddToDataset({ selection, experimentId, onClose }: { selection: 
     <dialog ref={dialog} className="dialog" aria-labelledby="add-title" onClose={onClose}>
       <form onSubmit={submit}>
         <h2 id="add-title">Add to evaluation dataset</h2>
-        <p className="muted">Adds {count} as records (inputs, outputs, expectations). Records of traces already in the dataset are merged.</p>
+        <p className="muted" id="selection-count" aria-describedby={selectionError ? 'selection-error' : undefined}>
+          Adds {count} as records (inputs, outputs, expectations). Records of traces already in the dataset are merged.
+        </p>
+        {selectionError && <p id="selection-error" className="field-error" role="alert">{selectionError}</p>}
         <fieldset>
           <legend>Dataset</legend>
           <label className="radio">
@@ -85,7 +96,7 @@ export function AddToDataset({ selection, experimentId, onClose }: { selection: 
             </>
           )}
         </fieldset>
-        {error && !nameError && <p className="field-error" role="alert">{error}</p>}
+        {error && !nameError && !selectionError && <p className="field-error" role="alert">{error}</p>}
         {add.data && (
           <p className="success" role="status">
             Read {add.data.traces_read} trace{add.data.traces_read === 1 ? '' : 's'}: added {add.data.inserted} record{add.data.inserted === 1 ? '' : 's'} and merged {add.data.updated} into <strong>{add.data.dataset}</strong> (version {add.data.version}).
