@@ -32,9 +32,10 @@ describe('dataset views as security barriers', () => {
     await sql`grant select on shared.mine to ${sql.id(role)}`.execute(t.ctx.db);
   });
   afterAll(async () => {
-    await sql`drop owned by ${sql.id(role)}`.execute(t.ctx.db).catch(() => {});
+    // The role is the cluster's, not the test database's: it goes before the database's pool closes.
+    await sql`drop owned by ${sql.id(role)}`.execute(t.ctx.db);
+    await sql`drop role if exists ${sql.id(role)}`.execute(t.ctx.db);
     await t?.close();
-    await sql`drop role if exists ${sql.id(role)}`.execute(t.ctx.db).catch(() => {});
   });
 
   /** What a cheap, leaky function sees when the role filters its one view with it. */

@@ -23,6 +23,7 @@ const name = `assay_lp_${randomBytes(5).toString('hex')}`;
 
 describe('least-privilege database role (docker-compose)', () => {
   let t: TestApp;
+  let dropAll: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
     const script = readFileSync(join(ROOT, 'docker/postgres-init.sh'), 'utf8');
@@ -37,19 +38,19 @@ describe('least-privilege database role (docker-compose)', () => {
     url.password = 'lp-pw';
     const handle = await connectDatabase({ databaseUrl: url.toString(), poolSize: 4 });
     await migrateToLatest(handle.db);
-    t = await startTestApp({
-      reuseDatabase: {
-        ...handle,
-        drop: async () => {
-          await handle.close();
-          await adminQuery(`drop database if exists ${name} with (force)`);
-          await adminQuery(`drop role if exists ${name}`);
-        },
-      },
-    });
+    // An app given a database leaves it when it closes: the role and its database go here.
+    dropAll = async () => {
+      await handle.close();
+      await adminQuery(`drop database if exists ${name} with (force)`);
+      await adminQuery(`drop role if exists ${name}`);
+    };
+    t = await startTestApp({ reuseDatabase: { ...handle, drop: dropAll } });
     await t.ctx.queue.startWorker(jobHandlers(t.ctx), { concurrency: 2 });
   });
-  afterAll(async () => t?.close());
+  afterAll(async () => {
+    await t?.close();
+    await dropAll?.();
+  });
 
   it('is what docker-compose connects as', () => {
     const compose = readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8');
