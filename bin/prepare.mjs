@@ -7,6 +7,10 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
 const root = new URL('..', import.meta.url);
+// The first `npx assay` in a checkout links the checkout into npx's cache, and npm runs this script
+// for the link (npm_command is then `exec`): the checkout's own `npm ci` built everything already,
+// and building again took half a minute and emptied dist/web under a running Assay.
+if (process.env.npm_command === 'exec') process.exit(0);
 if (!existsSync(new URL('src/web/vite.config.ts', root))) {
   console.log('sources not present; skipping the build');
   process.exit(0);

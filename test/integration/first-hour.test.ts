@@ -5,7 +5,7 @@
  * README's trace and a SQL result, so the README cannot drift from what Assay does.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeJudge, type FakeJudge } from '../support/fake-judge.ts';
@@ -42,6 +42,9 @@ function bash(script: string, env: NodeJS.ProcessEnv): Promise<{ code: number | 
 
 describe("the README's first hour", () => {
   const dir = tempDataDir();
+  // npm's cache of its own, as on a machine where `npx assay` never ran in this checkout: the first
+  // call links the checkout into npx's cache and npm runs the checkout's prepare script for the link.
+  const npmCache = tempDataDir();
   let judge: FakeJudge;
   let p: AssayProcess;
   let url: string;
@@ -85,7 +88,7 @@ describe("the README's first hour", () => {
       { timeoutMs: 120_000, intervalMs: 100, what: 'assay start to answer /healthz' },
     );
     // The user's terminal: the CLI finds Assay through ASSAY_PORT (and the SQL port), no ASSAY_URL.
-    env = userEnv({ ASSAY_PORT: String(port), ASSAY_SQL_PORT: String(sqlPort) });
+    env = userEnv({ ASSAY_PORT: String(port), ASSAY_SQL_PORT: String(sqlPort), npm_config_cache: npmCache.dir });
   }, TIMEOUT_MS);
 
   afterAll(async () => {
@@ -95,11 +98,15 @@ describe("the README's first hour", () => {
     }
     await judge?.close();
     dir.cleanup();
+    npmCache.cleanup();
   });
 
   it('ends with feedback on the trace it sent and a SQL result over it', { timeout: TIMEOUT_MS }, async () => {
     const blocks = firstHourBlocks();
     expect(blocks.length).toBe(5);
+    // What `npm ci` built stays as it is: a first `npx assay` rebuilt it all (30 s), emptying the
+    // console's files under the running Assay.
+    const built = ['dist/web/index.html', 'dist/src/bundle/main.js'].map((file) => statSync(join(ROOT, file)).mtimeMs);
     const outputs: string[] = [];
     for (const block of blocks) {
       const script = block.replaceAll('localhost:5050', url.replace('http://', ''));
@@ -109,6 +116,7 @@ describe("the README's first hour", () => {
       // The user watches the runs until one has succeeded; so does the test.
       if (/monitor run \d/.test(block)) await runsSucceeded('1', 1);
     }
+    expect(['dist/web/index.html', 'dist/src/bundle/main.js'].map((file) => statSync(join(ROOT, file)).mtimeMs)).toEqual(built);
     const [created, monitor, ingested, , results] = outputs as [string, string, string, string, string];
     expect(created.trim()).toBe('1');
     expect(JSON.parse(monitor)).toMatchObject({ experiment_id: '1', existing_traces: { count: 0 } });
