@@ -6,6 +6,8 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isSampled } from '../../src/domain/sampling.ts';
+import { silentLogger } from '../../src/observability/logger.ts';
+import { BullmqQueue } from '../../src/queue/bullmq-queue.ts';
 import { sampleTraces } from '../../src/samples/sample-traces.ts';
 import { createTestDatabase, REDIS_URL, testQueuePrefix, type TestDatabase } from '../support/database.ts';
 import { startFakeJudge, type FakeJudge } from '../support/fake-judge.ts';
@@ -14,6 +16,8 @@ import { freePort, spawnAssay, type AssayProcess } from '../support/spawn-assay.
 import { waitFor } from '../support/wait-for.ts';
 
 const N = 240;
+/** The queue prefixes the spawned processes use: their jobs go from Redis with the test. */
+const prefixes = [testQueuePrefix(), testQueuePrefix()];
 
 describe('metrics from every role', () => {
   let database: TestDatabase;
@@ -34,7 +38,7 @@ describe('metrics from every role', () => {
     const env = {
       DATABASE_URL: database.url!,
       REDIS_URL,
-      ASSAY_QUEUE_PREFIX: testQueuePrefix(),
+      ASSAY_QUEUE_PREFIX: prefixes[0]!,
       ASSAY_PORT: String(ports.api),
       ASSAY_JUDGE_BASE_URL: `${judge.url}/v1`,
       ASSAY_JUDGE_API_KEY: 'test-key',
@@ -57,6 +61,11 @@ describe('metrics from every role', () => {
   afterAll(async () => {
     for (const c of children) c.child.kill('SIGTERM');
     await Promise.all(children.map((c) => c.exited));
+    for (const prefix of prefixes) {
+      const queue = new BullmqQueue(REDIS_URL, prefix, silentLogger);
+      await queue.obliterate().catch(() => {});
+      await queue.close();
+    }
     await sql?.end();
     await judge?.close();
     await database?.drop();
@@ -155,7 +164,7 @@ describe('metrics from every role', () => {
     const taken = spawnAssay(['worker'], {
       DATABASE_URL: database.url!,
       REDIS_URL,
-      ASSAY_QUEUE_PREFIX: testQueuePrefix(),
+      ASSAY_QUEUE_PREFIX: prefixes[1]!,
       ASSAY_METRICS_PORT: String(ports.worker),
       ASSAY_LOG_LEVEL: 'warn',
     });
