@@ -13,7 +13,8 @@ const recorded = JSON.parse(readFileSync(new URL('../file-durations.json', impor
 
 export class SlowFirstSequencer extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
-    const seconds = (spec: TestSpecification) => recorded[relative(this.ctx.config.root, spec.moduleId)] ?? Number.POSITIVE_INFINITY;
+    // Unknown files rank above every recorded one, and keep their order among themselves.
+    const seconds = (spec: TestSpecification) => recorded[relative(this.ctx.config.root, spec.moduleId)] ?? Number.MAX_SAFE_INTEGER;
     return [...files].sort((a, b) => seconds(b) - seconds(a));
   }
 }
