@@ -1,9 +1,10 @@
 /**
  * Monitoring benchmarks, each beside a baseline measured in the same run:
- * - `monitor.judge`: judge calls/s during a 20,000-trace run (a worker process, fake judge at
- *   100 ms and 64 concurrent) vs the ideal 64 ÷ the latency the fake really gave during the run
+ * - `monitor.judge`: judge calls/s during a 20,000-trace run (a worker process running four chunks
+ *   at a time, logging at info as by default, up before the run starts as a daemon is; fake judge
+ *   at 100 ms and 64 concurrent) vs the ideal 64 ÷ the latency the fake really gave during the run
  *   (arrival to answer, as it measures it: on a loaded machine its timers fire late); the nominal
- *   ideal 64 / 0.1 s and the ratio to it stay in params;
+ *   ideal 64 / 0.1 s, the ratio to it and the mean number of calls in flight stay in params;
  * - `monitor.copy`: our copy into the results table (`copyTraces`, a chunk of 500 trace ids at a
  *   time, as a run's chunks copy them) vs the same work written by hand in one statement over the
  *   whole experiment: the same columns, the same assessment aggregation (valid ones, in order), the
@@ -76,7 +77,7 @@ function workerEnv(url: string, prefix: string, judgeUrl: string): Record<string
     ASSAY_JUDGE_CONCURRENCY: String(CONCURRENCY),
     ASSAY_WORKER_CONCURRENCY: '4',
     ASSAY_MONITOR_CHUNK_SIZE: '500',
-    ASSAY_LOG_LEVEL: 'warn',
+    ASSAY_LOG_LEVEL: 'info',
   };
 }
 
@@ -95,12 +96,18 @@ async function judgeRun(ctx: AppContext, url: string, prefix: string, fake: Remo
   let peakKb = 0;
   const sampler = setInterval(() => (peakKb = Math.max(peakKb, rssKb(worker.child.pid))), 250);
   try {
+    // A worker is a daemon, up before a run starts: its start-up is measured by bench/startup.
+    await workerStarted(worker);
     const before = (await fake.stats()).answered;
     const cpuBefore = cpuSeconds(worker.child.pid);
     const started = performance.now();
+    // The judge's calls in flight, sampled through the run: what the ratio loses, and when.
+    const inFlight: number[] = [];
+    const occupancy = setInterval(() => void fake.stats().then((s) => inFlight.push(s.inFlight)), 100);
     const run = await startRunNow(ctx, id);
-    const done = await waitForRun(ctx, run.run_id, 30 * 60_000);
+    const done = await waitForRun(ctx, run.run_id, 30 * 60_000).finally(() => clearInterval(occupancy));
     const seconds = (performance.now() - started) / 1000;
+    if (process.env.BENCH_VERBOSE) console.error('in flight every 100 ms:', inFlight.join(' '));
     peakKb = Math.max(peakKb, peakRssKb(worker.child.pid));
     const calls = done.counts.judge_calls ?? 0;
     const after = (await fake.stats()).answered;
@@ -117,6 +124,7 @@ async function judgeRun(ctx: AppContext, url: string, prefix: string, fake: Remo
       seconds: round(seconds, 1),
       nominal_ideal: nominal,
       ratio_to_nominal: round(perSecond / nominal, 3),
+      mean_in_flight: round(inFlight.reduce((a, b) => a + b, 0) / Math.max(1, inFlight.length), 1),
       worker_cpu_ms_per_call: round((cpuSeconds(worker.child.pid) - cpuBefore) * 1000 / Math.max(1, calls), 2),
     };
     return [
@@ -127,6 +135,14 @@ async function judgeRun(ctx: AppContext, url: string, prefix: string, fake: Remo
     clearInterval(sampler);
     worker.child.kill('SIGTERM');
     await worker.exited;
+  }
+}
+
+async function workerStarted(worker: ReturnType<typeof spawnAssay>): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (!worker.logs().some((line) => line.msg === 'worker started')) {
+    if (worker.child.exitCode !== null || Date.now() > deadline) throw new Error(`the worker did not start: ${worker.stderr()}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
 

@@ -13,6 +13,7 @@ import { backoffMs, redactSecrets } from './judge-backoff.ts';
 import type { classifyFailure, FailureClass } from './judge-failure.ts';
 import { parseJudgeJson } from './judge-output.ts';
 import { acquireRate, createRateLimiter, type RateLimiter } from './rate-limiter.ts';
+import { whenAborted } from './abort-listeners.ts';
 import { abortableDelay, Semaphore } from './semaphore.ts';
 import { emptyStats, type JudgeAttempt, type JudgeStats } from './judge-stats.ts';
 import { offlineFetch } from './offline-judge.ts';
@@ -224,8 +225,8 @@ export class JudgeClient {
     request.signal?.throwIfAborted();
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(new Error('judge deadline')), this.options.timeoutMs);
-    const onCallerAbort = () => deadline.abort(request.signal?.reason);
-    request.signal?.addEventListener('abort', onCallerAbort, { once: true });
+    const caller = request.signal;
+    const stopListening = caller ? whenAborted(caller, () => deadline.abort(caller.reason)) : () => {};
     const signal = deadline.signal;
     try {
       const completion = await openai.chat.completions.create(
@@ -253,7 +254,7 @@ export class JudgeClient {
       return { ok: false as const, failure };
     } finally {
       clearTimeout(timer);
-      request.signal?.removeEventListener('abort', onCallerAbort);
+      stopListening();
     }
   }
 

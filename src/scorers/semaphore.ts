@@ -1,7 +1,12 @@
-/** A counting semaphore whose waiters can give up through an AbortSignal. */
+import { whenAborted } from './abort-listeners.ts';
+
+/**
+ * A counting semaphore whose waiters can give up through an AbortSignal. Waiters are served by
+ * priority (lower first), in arrival order within one priority.
+ */
 export class Semaphore {
   private available: number;
-  private readonly waiters: Array<{ grant: () => void }> = [];
+  private readonly waiters: Array<{ grant: () => void; priority: number }> = [];
 
   constructor(readonly size: number) {
     this.available = size;
@@ -13,7 +18,7 @@ export class Semaphore {
   }
 
   /** Resolves with a release function once a slot is free; rejects with the signal's reason on abort. */
-  acquire(signal?: AbortSignal): Promise<() => void> {
+  acquire(signal?: AbortSignal, priority = 0): Promise<() => void> {
     signal?.throwIfAborted();
     if (this.available > 0) {
       this.available--;
@@ -21,19 +26,28 @@ export class Semaphore {
     }
     return new Promise((resolve, reject) => {
       const waiter = {
+        priority,
         grant: () => {
-          signal?.removeEventListener('abort', onAbort);
+          stopListening();
           resolve(this.releaser());
         },
       };
-      const onAbort = () => {
-        const index = this.waiters.indexOf(waiter);
-        if (index >= 0) this.waiters.splice(index, 1);
-        reject(signal?.reason);
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.waiters.push(waiter);
+      const stopListening = signal
+        ? whenAborted(signal, () => {
+            const index = this.waiters.indexOf(waiter);
+            if (index >= 0) this.waiters.splice(index, 1);
+            reject(signal.reason);
+          })
+        : () => {};
+      this.enqueue(waiter);
     });
+  }
+
+  /** After the last waiter of the same or a lower priority (most often the end: no search). */
+  private enqueue(waiter: { grant: () => void; priority: number }): void {
+    let at = this.waiters.length;
+    while (at > 0 && this.waiters[at - 1]!.priority > waiter.priority) at--;
+    this.waiters.splice(at, 0, waiter);
   }
 
   private releaser(): () => void {
@@ -54,13 +68,14 @@ export function abortableDelay(ms: number, signal?: AbortSignal): Promise<void> 
   signal?.throwIfAborted();
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
+      stopListening();
       resolve();
     }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
+    const stopListening = signal
+      ? whenAborted(signal, () => {
+          clearTimeout(timer);
+          reject(signal.reason);
+        })
+      : () => {};
   });
 }

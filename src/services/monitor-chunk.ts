@@ -11,13 +11,10 @@ import type { AppContext } from '../services/context.ts';
 import type { FeedbackDraft } from '../domain/assessment.ts';
 import { traceFeedbackKey } from '../domain/feedback-key.ts';
 import { scorerRate, type MonitorConfig } from '../domain/monitor-config.ts';
-import type { ScorerEntry } from '../domain/scorer-entry.ts';
 import { isSampled } from '../domain/sampling.ts';
-import type { StoredTrace } from '../domain/trace.ts';
 import { monitorChunkDuration, monitorFeedbackLag, monitorJudgeCalls, monitorTracesCopied } from '../observability/monitor-metrics.ts';
 import type { JudgeAttempt } from '../scorers/judge-client.ts';
-import { buildScorer, scorerLevel, type Scorer } from '../scorers/registry.ts';
-import { scorerInputFromTrace, type ScorerInput } from '../scorers/scorer-input.ts';
+import { buildScorer, scorerLevel } from '../scorers/registry.ts';
 import { feedbackWrite, insertAssessments, newAssessmentId, storedIdempotencyKeys, type AssessmentWrite } from '../storage/assessment-repository.ts';
 import { insertRunCalls, lockRunningShared, recordRunCalls, type RunCall } from '../storage/monitor-run-calls.ts';
 import { BatchWriter } from './batch-writer.ts';
@@ -26,29 +23,14 @@ import type { MonitorRunRow } from '../storage/monitor-repository.ts';
 import { findBackfillBudget } from '../storage/backfill-budget-repository.ts';
 import { chunkDone, chunkTraceIds, markChunkDone } from '../storage/monitor-run-repository.ts';
 import { copyTraces } from '../storage/results-table.ts';
-import { loadStoredTraces } from '../storage/trace-repository.ts';
-import { chunkBudget, type ChunkBudget } from './monitor-budget.ts';
+import { chunkBudget } from './monitor-budget.ts';
 import { tracesMatching } from './monitor-filters.ts';
 import { emptyScorerCounts } from './monitor-counts.ts';
 import { scoreSessionChunk } from './monitor-sessions.ts';
 import { pendingRunCalls } from './pending-run-calls.ts';
 import { runPoolFrom } from './pool.ts';
-import { Semaphore } from '../scorers/semaphore.ts';
+import { slottedTasks, TaskSource, type MonitorScorerPlan, type Task } from './monitor-tasks.ts';
 
-interface Task {
-  trace: StoredTrace;
-  input: ScorerInput;
-  scorer: Scorer;
-  entry: ScorerEntry;
-}
-
-/** Whole traces a chunk loads at a time (a chunk has up to ASSAY_MONITOR_CHUNK_SIZE of them). */
-const TRACE_BATCH = 100;
-
-interface MonitorScorerPlan {
-  entry: ScorerEntry;
-  scorer: Scorer;
-}
 
 /** Scores and copies one chunk of a running run; a chunk already done (or not in the run) is left alone. */
 export async function runChunk(ctx: AppContext, run: MonitorRunRow, chunk: number, signal: AbortSignal): Promise<void> {
@@ -71,7 +53,7 @@ export async function runChunk(ctx: AppContext, run: MonitorRunRow, chunk: numbe
     const writer = new BatchWriter<FeedbackItem>((items) => writeBatch(ctx, runId, items, counts));
     try {
       const lanes = ctx.config.judge.concurrency * 2;
-      await runPoolFrom(slotted(taskSlots(ctx), taskSource(ctx, pairs, counts, budget), signal), lanes, signal, async ({ task, release }) => {
+      await runPoolFrom(slottedTasks(ctx, new TaskSource(ctx, pairs, counts, budget), signal), lanes, signal, async ({ task, release }) => {
         try {
           await scoreTask(task);
         } finally {
@@ -120,36 +102,6 @@ export async function runChunk(ctx: AppContext, run: MonitorRunRow, chunk: numbe
   ctx.log.info({ run_id: runId, chunk, traces: traceIds.length, judge_calls: counts.judge_calls }, 'monitor chunk done');
 }
 
-/**
- * Tasks in hand per process, whatever the number of chunks it runs: twice the judge's concurrency,
- * so the judge always has a call waiting while answers are written. Taken before a task is, so a
- * chunk does not pull traces and build prompts only to park them behind the judge's limit: parked
- * for most of a second, they outlived V8's young generation and grew the old one (a 20,000-trace
- * run's worker peaked about 15 MB higher when each of its four chunks held 128 of its own).
- */
-const slotsByJudge = new WeakMap<object, Semaphore>();
-
-function taskSlots(ctx: AppContext): Semaphore {
-  let slots = slotsByJudge.get(ctx.judge);
-  if (!slots) slotsByJudge.set(ctx.judge, (slots = new Semaphore(ctx.config.judge.concurrency * 2)));
-  return slots;
-}
-
-/** `next`'s items, each taken with a slot that the caller releases once done with it. */
-function slotted<T>(slots: Semaphore, next: () => Promise<T | undefined>, signal: AbortSignal) {
-  return async (): Promise<{ task: T; release: () => void } | undefined> => {
-    const release = await slots.acquire(signal);
-    try {
-      const task = await next();
-      if (task === undefined) release();
-      return task === undefined ? undefined : { task, release };
-    } catch (error) {
-      release();
-      throw error;
-    }
-  };
-}
-
 /** Which (trace, scorer) pairs to score: filters, coordinated sample, not already stored (by trace id, in the chunk's order). */
 async function planPairs(
   ctx: AppContext,
@@ -180,44 +132,6 @@ async function planPairs(
     if (left.length) pending.set(traceId, left);
   }
   return pending;
-}
-
-/**
- * The pairs' applicable tasks, one at a time, in the chunk's order. Whole traces (spans and all) are
- * loaded TRACE_BATCH at a time when the last batch is handed out, and let go once scored, so a chunk
- * holds a bounded number of them rather than all its traces; each batch's judge tasks are added to
- * what the budget may be asked for.
- */
-function taskSource(ctx: AppContext, pairs: Map<string, MonitorScorerPlan[]>, counts: RunCounts, budget: ChunkBudget): () => Promise<Task | undefined> {
-  const ids = [...pairs.keys()];
-  let loaded = 0;
-  let ready: Task[] = [];
-  let loading: Promise<void> | undefined;
-  const load = async () => {
-    const batch = ids.slice(loaded, loaded + TRACE_BATCH);
-    loaded += batch.length;
-    const tasks: Task[] = [];
-    for (const trace of await loadStoredTraces(ctx.db, batch)) {
-      const input = scorerInputFromTrace(trace);
-      for (const { entry, scorer } of pairs.get(trace.info.trace_id) ?? []) {
-        if (!scorer.applicability(input).applies) {
-          counts.scorers![entry.name]!.not_applicable += 1;
-          monitorJudgeCalls.inc({ scorer: entry.name, outcome: 'not_applicable' });
-          continue;
-        }
-        tasks.push({ trace, input, scorer, entry });
-      }
-    }
-    budget.expect(tasks.filter((t) => t.scorer.kind === 'llm_judge').length);
-    ready = tasks.reverse();
-  };
-  return async () => {
-    while (ready.length === 0 && loaded < ids.length) {
-      loading ??= load().finally(() => (loading = undefined));
-      await loading;
-    }
-    return ready.pop();
-  };
 }
 
 async function storedKeys(ctx: AppContext, keys: string[]): Promise<Set<string>> {

@@ -3,6 +3,7 @@ import { backoffMs, redactSecrets, retryAfterMs } from '../../../src/scorers/jud
 import { parseJudgeJson, stripFences } from '../../../src/scorers/judge-output.ts';
 import { LocalRateLimiter } from '../../../src/scorers/rate-limiter.ts';
 import { Semaphore } from '../../../src/scorers/semaphore.ts';
+import { whenAborted } from '../../../src/scorers/abort-listeners.ts';
 
 describe('judge output parsing', () => {
   it('strips fences and finds the object inside prose', () => {
@@ -106,5 +107,51 @@ describe('Semaphore', () => {
     expect(semaphore.inUse).toBe(1);
     releaseNext();
     expect(semaphore.inUse).toBe(0);
+  });
+
+  it('serves waiters by priority, in arrival order within one priority', async () => {
+    const semaphore = new Semaphore(1);
+    const release = await semaphore.acquire();
+    const served: string[] = [];
+    const waiting = (
+      [
+        ['late chunk a', 5],
+        ['old chunk a', 1],
+        ['late chunk b', 5],
+        ['oldest', 0],
+        ['old chunk b', 1],
+      ] as const
+    ).map(([name, priority]) =>
+      semaphore.acquire(undefined, priority).then((next) => {
+        served.push(name);
+        next();
+      }),
+    );
+    release();
+    await Promise.all(waiting);
+    expect(served).toEqual(['oldest', 'old chunk a', 'old chunk b', 'late chunk a', 'late chunk b']);
+    expect(semaphore.inUse).toBe(0);
+  });
+});
+
+describe('whenAborted', () => {
+  it('calls each registration still on when the signal aborts, once', async () => {
+    const controller = new AbortController();
+    const calls: string[] = [];
+    const shared = () => calls.push('shared');
+    whenAborted(controller.signal, shared);
+    const second = whenAborted(controller.signal, shared);
+    const gone = whenAborted(controller.signal, () => calls.push('gone'));
+    gone();
+    second();
+    whenAborted(controller.signal, () => calls.push('other'));
+    controller.abort();
+    controller.abort();
+    expect(calls).toEqual(['shared', 'other']);
+    // Already aborted: called all the same, after the caller has its undo in hand.
+    whenAborted(controller.signal, () => calls.push('late'));
+    expect(calls).toEqual(['shared', 'other']);
+    await Promise.resolve();
+    expect(calls).toEqual(['shared', 'other', 'late']);
   });
 });
