@@ -70,7 +70,14 @@ describe('SQL port of the embedded database', () => {
 
   it('serves the results table and its assessment view to pg and to assay sql while Assay runs', { timeout: SPAWN_TIMEOUT_MS }, async () => {
     expect(p.logs().find((l) => l.msg === 'sql port listening (psql, pg, BI tools)')?.url).toBe(`postgres://postgres@127.0.0.1:${sqlPort}/postgres`);
-    const monitor = await api('PUT', `/api/v1/experiments/${experimentId}/monitor`, { results_schema: 'sqlport', sample: 1, scorers: [{ name: 'safety' }] });
+    // Paused: the scheduler would start the new monitor's first run at its next tick, and a tick
+    // between this PUT and the POST below made that POST a 409. The manual run is the one looked at.
+    const monitor = await api('PUT', `/api/v1/experiments/${experimentId}/monitor`, {
+      results_schema: 'sqlport',
+      sample: 1,
+      paused: true,
+      scorers: [{ name: 'safety' }],
+    });
     expect(monitor.status).toBe(201);
     const { hex } = await ingest();
     const run = await api('POST', `/api/v1/experiments/${experimentId}/monitor/run`);
