@@ -1,6 +1,6 @@
 /**
  * A real browser for end-to-end tests: Debian's Chromium driven by playwright-core, an axe-core
- * check of each page, and screenshots in scratch/screens (not committed) to look at.
+ * check of each page, and screenshots in scratch/screens (not committed) to look at when asked for.
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -40,7 +40,13 @@ export async function seriousViolations(page: Page): Promise<string[]> {
     .map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
 }
 
+/**
+ * Saves what the page shows as scratch/screens/NAME.png when ASSAY_SCREENSHOTS is set (to look at
+ * after a change to the console): they check nothing, and encoding 48 full-size PNGs cost the suite
+ * more CPU than several of its test files.
+ */
 export async function screenshot(page: Page, name: string): Promise<void> {
+  if (!process.env.ASSAY_SCREENSHOTS) return;
   mkdirSync(SCREENS, { recursive: true });
   await page.screenshot({ path: join(SCREENS, `${name}.png`), fullPage: false });
 }
