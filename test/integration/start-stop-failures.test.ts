@@ -51,9 +51,13 @@ describe('start and stop failures', () => {
       ASSAY_LOG_LEVEL: 'info',
     });
     try {
-      // Up, and failing to reach Redis.
-      await waitFor(async () => (worker.stdout().includes('"starting"') ? true : undefined), { timeoutMs: 30_000, intervalMs: 100, what: 'worker start' });
-      await new Promise((r) => setTimeout(r, 500));
+      // Up, and failing to reach Redis (a fixed wait after "starting" was too short on a loaded
+      // machine: the signal came before the worker had set its handler).
+      await waitFor(async () => (worker.logs().some((l) => l.msg === 'redis connection error') ? true : undefined), {
+        timeoutMs: 60_000,
+        intervalMs: 100,
+        what: 'the worker failing to reach Redis',
+      });
       worker.child.kill('SIGTERM');
       const code = await Promise.race([worker.exited, new Promise((r) => setTimeout(() => r('still running'), 20_000))]);
       expect(code).not.toBe('still running');
