@@ -31,7 +31,6 @@ import { pendingRunCalls } from './pending-run-calls.ts';
 import { runPoolFrom } from './pool.ts';
 import { slottedTasks, TaskSource, type MonitorScorerPlan, type Task } from './monitor-tasks.ts';
 
-
 /** Scores and copies one chunk of a running run; a chunk already done (or not in the run) is left alone. */
 export async function runChunk(ctx: AppContext, run: MonitorRunRow, chunk: number, signal: AbortSignal): Promise<void> {
   const runId = run.run_id;
