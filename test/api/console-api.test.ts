@@ -4,7 +4,7 @@ import { sql } from 'kysely';
 import { wilson } from '../../src/storage/monitor-trends.ts';
 import { copyTraces, ensureResultsTable } from '../../src/storage/results-table.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
-import { ingestSamples, newExperiment } from '../support/monitor.ts';
+import { configureMonitor, ingestSamples, newExperiment } from '../support/monitor.ts';
 
 describe.each(['postgres', 'pglite'] as const)('console API (%s)', (db) => {
   let t: TestApp;
@@ -69,8 +69,7 @@ describe.each(['postgres', 'pglite'] as const)('console API (%s)', (db) => {
       payload: { assessment_name: 'safety', feedback: { value: 'no' }, source: { source_type: 'HUMAN', source_id: 'ann' } },
     });
     expect(human.statusCode, human.body).toBe(201);
-    const put = await t.app.inject({ method: 'PUT', url: `/api/v1/experiments/${experimentId}/monitor`, payload: { results_schema: `trend_sql_${db}`, scorers: [{ name: 'safety' }] } });
-    expect(put.statusCode, put.body).toBe(201);
+    await configureMonitor(t, experimentId, { results_schema: `trend_sql_${db}`, scorers: [{ name: 'safety' }] });
     await ensureResultsTable(t.ctx.db, `trend_sql_${db}`, Number(experimentId));
     await copyTraces(t.ctx.db, `trend_sql_${db}`, Number(experimentId), traceIds);
 

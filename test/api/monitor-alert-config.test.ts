@@ -1,7 +1,7 @@
 /** Alert rules, webhooks and budgets in the monitor document: bad ones are refused by field, whole. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.ts';
-import { newExperiment } from '../support/monitor.ts';
+import { newExperiment, putMonitor } from '../support/monitor.ts';
 
 const base = {
   results_schema: 'monitoring',
@@ -22,7 +22,7 @@ describe('alert rules in the monitor config', () => {
   });
   afterAll(async () => t?.close());
 
-  const put = (payload: unknown) => t.app.inject({ method: 'PUT', url: `/api/v1/experiments/${experimentId}/monitor`, headers: admin, payload: payload as object });
+  const put = (payload: unknown) => putMonitor(t, experimentId, payload as object, admin);
 
   it.each([
     ['an unknown scorer', { alerts: [{ ...rule, scorer: 'nope' }] }, "alerts[0].scorer: 'nope' is not a scorer of this monitor"],
@@ -98,12 +98,7 @@ describe('the alert contract document', () => {
       webhooks: [{ name: 'ops', url: 'https://hooks.example.com/x', format: 'generic', secret_env: 'ASSAY_WEBHOOK_SECRET_OPS' }],
       budget: { period: 'day', max_judge_calls: 10000 },
     };
-    const response = await t.app.inject({
-      method: 'PUT',
-      url: `/api/v1/experiments/${experimentId}/monitor`,
-      headers: admin,
-      payload: { results_schema: 'monitoring', scorers: [{ name: 'safety' }], ...contract },
-    });
+    const response = await putMonitor(t, experimentId, { results_schema: 'monitoring', scorers: [{ name: 'safety' }], ...contract }, admin);
     expect(response.statusCode, response.body).toBe(201);
     const stored = (await t.app.inject({ method: 'GET', url: `/api/v1/experiments/${experimentId}/monitor`, headers: admin })).json().config;
     expect({ alerts: stored.alerts, webhooks: stored.webhooks, budget: stored.budget }).toEqual(contract);

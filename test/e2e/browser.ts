@@ -18,6 +18,25 @@ export async function launchBrowser(): Promise<Browser> {
   });
 }
 
+/** A launched browser with one page open; `close` ends both. */
+export interface OpenPage {
+  browser: Browser;
+  page: Page;
+  close(): Promise<void>;
+}
+
+/** Launches the browser and opens one page, 1440×900 unless told otherwise. */
+export async function openPage(viewport = { width: 1440, height: 900 }): Promise<OpenPage> {
+  const browser = await launchBrowser();
+  try {
+    const page = await browser.newPage({ viewport });
+    return { browser, page, close: () => browser.close() };
+  } catch (error) {
+    await browser.close();
+    throw error;
+  }
+}
+
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 export interface AxeViolation {

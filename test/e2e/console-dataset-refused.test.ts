@@ -4,24 +4,24 @@
  * naming `search`. The message stands beside the selection, and the dataset the dialog created for the
  * merge is gone again, so a retry with the same name is not told the name is taken.
  */
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, screenshot, seriousViolations } from './browser.ts';
+import { openPage, screenshot, seriousViolations, type OpenPage } from './browser.ts';
 import { startConsoleApp, type ConsoleApp } from './console-app.ts';
 
 describe('web console: a refused merge into a new dataset', () => {
   let a: ConsoleApp;
-  let browser: Browser;
+  let opened: OpenPage | undefined;
   let page: Page;
 
   beforeAll(async () => {
     // 120 traces (more than one page of 100, so "all matching" is offered), ingested a few at a time under a 16 KB limit.
     a = await startConsoleApp(120, { env: { ASSAY_BODY_LIMIT_BYTES: String(16 * 1024) }, ingestBatch: 4 });
-    browser = await launchBrowser();
-    page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    opened = await openPage();
+    page = opened.page;
   }, 120_000);
   afterAll(async () => {
-    await browser?.close();
+    await opened?.close();
     await a?.close();
   });
 

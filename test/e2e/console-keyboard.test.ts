@@ -8,10 +8,10 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, FileChooser, Page } from 'playwright-core';
+import type { FileChooser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Loose } from '../support/evaluation.ts';
-import { launchBrowser, screenshot, seriousViolations } from './browser.ts';
+import { openPage, screenshot, seriousViolations, type OpenPage } from './browser.ts';
 import { startConsoleApp, type ConsoleApp } from './console-app.ts';
 
 const ROWS = 2_500;
@@ -38,7 +38,7 @@ async function tabTo(page: Page, name: string, max = 40): Promise<string[]> {
 
 describe('web console by keyboard', () => {
   let a: ConsoleApp;
-  let browser: Browser;
+  let opened: OpenPage | undefined;
   let page: Page;
   // Listening from the start: file chooser interception must be on before the key that opens one.
   const choosers: FileChooser[] = [];
@@ -46,12 +46,12 @@ describe('web console by keyboard', () => {
 
   beforeAll(async () => {
     a = await startConsoleApp(20);
-    browser = await launchBrowser();
-    page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    opened = await openPage();
+    page = opened.page;
     page.on('filechooser', (c) => choosers.push(c));
   }, 120_000);
   afterAll(async () => {
-    await browser?.close();
+    await opened?.close();
     await a?.close();
   });
 

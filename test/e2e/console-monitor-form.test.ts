@@ -5,16 +5,16 @@
  * experiment cannot hide behind the default), span types and a time axis on a trace, a score as
  * written, and the add-to-dataset dialog's counts. Every page is checked with axe-core.
  */
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sampleTraces } from '../../src/samples/sample-traces.ts';
 import type { Loose } from '../support/evaluation.ts';
-import { launchBrowser, screenshot, seriousViolations } from './browser.ts';
+import { openPage, screenshot, seriousViolations, type OpenPage } from './browser.ts';
 import { startConsoleApp, type ConsoleApp } from './console-app.ts';
 
 describe('web console: monitor form, counts and links', () => {
   let a: ConsoleApp;
-  let browser: Browser;
+  let opened: OpenPage | undefined;
   let page: Page;
   /** The second experiment: 150 traces, more than one page. */
   let exp: string;
@@ -26,11 +26,11 @@ describe('web console: monitor form, counts and links', () => {
     const ingested = await a.call('POST', `/api/v1/experiments/${exp}/traces`, { traces: sampleTraces(150, { startMs: Date.now() - 20 * 60_000, seed: 'second' }) });
     expect(ingested.status).toBe(200);
     traceIds = ingested.body.trace_ids as string[];
-    browser = await launchBrowser();
-    page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    opened = await openPage();
+    page = opened.page;
   }, 120_000);
   afterAll(async () => {
-    await browser?.close();
+    await opened?.close();
     await a?.close();
   });
 

@@ -8,26 +8,26 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allRunRows, startRun, waitForEvaluation, type Loose } from '../support/evaluation.ts';
-import { launchBrowser, screenshot, seriousViolations } from './browser.ts';
+import { openPage, screenshot, seriousViolations, type OpenPage } from './browser.ts';
 import { startConsoleApp, type ConsoleApp } from './console-app.ts';
 
 describe('web console, part 2', () => {
   let a: ConsoleApp;
-  let browser: Browser;
+  let opened: OpenPage | undefined;
   let page: Page;
   const call = (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, body?: unknown) => a.call(method, url, body) as Promise<{ status: number; body: Record<string, Loose> }>;
 
   beforeAll(async () => {
     a = await startConsoleApp(40);
-    browser = await launchBrowser();
-    page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    opened = await openPage();
+    page = opened.page;
     page.on('dialog', (d) => void d.accept());
   }, 120_000);
   afterAll(async () => {
-    await browser?.close();
+    await opened?.close();
     await a?.close();
   });
 

@@ -4,10 +4,10 @@
  * with its session feedback on the turn it is attached to, and the judge agreement page with one
  * known disagreement whose trace opens from it. Every page is checked with axe-core.
  */
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mlflowTrace, newTraceHex } from '../support/trace-payloads.ts';
-import { launchBrowser, screenshot, seriousViolations } from './browser.ts';
+import { openPage, screenshot, seriousViolations, type OpenPage } from './browser.ts';
 import { startConsoleApp, type ConsoleApp } from './console-app.ts';
 
 const MINUTE = 60_000;
@@ -27,7 +27,7 @@ function turn(hex: string, minute: number, question: string, answer: string, ses
 
 describe('web console: sessions and judge agreement', () => {
   let a: ConsoleApp;
-  let browser: Browser;
+  let opened: OpenPage | undefined;
   let page: Page;
   let chatExp: string;
   const refund = [newTraceHex(), newTraceHex(), newTraceHex()].map((h) => ({ hex: h, id: `tr-${h}` }));
@@ -91,11 +91,11 @@ describe('web console: sessions and judge agreement', () => {
     await tone(a.traceIds[5]!, 'no', 'HUMAN', 'Quotes prices again.');
     await tone(a.traceIds[6]!, 'yes', 'LLM_JUDGE', 'Fine.');
     await tone(a.traceIds[6]!, 'yes', 'HUMAN', 'Fine.');
-    browser = await launchBrowser();
-    page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    opened = await openPage();
+    page = opened.page;
   }, 120_000);
   afterAll(async () => {
-    await browser?.close();
+    await opened?.close();
     await a?.close();
   });
 

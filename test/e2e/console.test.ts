@@ -7,12 +7,13 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sampleTraces } from '../../src/samples/sample-traces.ts';
-import { launchBrowser, screenshot, seriousViolations } from './browser.ts';
+import { openPage, screenshot, seriousViolations, type OpenPage } from './browser.ts';
 import { startConsoleApp, type ConsoleApp } from './console-app.ts';
 import type { Loose } from '../support/evaluation.ts';
 
 describe('web console', () => {
   let a: ConsoleApp;
+  let opened: OpenPage | undefined;
   let browser: Browser;
   let page: Page;
 
@@ -33,11 +34,12 @@ describe('web console', () => {
       metadata: { 'assay.monitor.run_id': 'run-4f2a9c1e-0000', 'assay.judge.model': 'judge-model-x' },
     });
     expect(failed.status, JSON.stringify(failed.body)).toBe(201);
-    browser = await launchBrowser();
-    page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    opened = await openPage();
+    browser = opened.browser;
+    page = opened.page;
   }, 120_000);
   afterAll(async () => {
-    await browser?.close();
+    await opened?.close();
     await a?.close();
   });
 

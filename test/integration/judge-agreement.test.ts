@@ -8,6 +8,7 @@ import { promisify, stripVTControlCharacters } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { chatTrace, newTraceHex, T0_MS, type Json } from '../support/trace-payloads.ts';
+import { configureMonitor } from '../support/monitor.ts';
 
 let t: TestApp;
 let experimentId: string;
@@ -165,16 +166,10 @@ it('shows which guideline texts a guidelines judge’s disagreements cluster on'
   const PRICES = 'Never quote prices.';
   // The CLI test above created a token: from then on every request needs one.
   headers = await t.tokenHeaders('admin', 'guidelines-admin');
-  const put = await t.app.inject({
-    method: 'PUT',
-    url: `/api/v1/experiments/${experimentId}/monitor`,
-    headers,
-    payload: {
-      results_schema: 'monitoring',
-      scorers: [{ name: 'tone', type: 'guidelines', guidelines: [POLITE, REFUND] }, { name: 'policy', type: 'expectations_guidelines' }],
-    },
-  });
-  expect(put.statusCode, put.body).toBe(201);
+  await configureMonitor(t, experimentId, {
+    results_schema: 'monitoring',
+    scorers: [{ name: 'tone', type: 'guidelines', guidelines: [POLITE, REFUND] }, { name: 'policy', type: 'expectations_guidelines' }],
+  }, headers);
   const [t0, t1, t2, t3, t4, t5, t6] = traces as [string, string, string, string, string, string, string];
   const said = (rationale: string) => ({ rationale });
   // tone (the monitor's two rules on every trace): three disagreements; the rationales name the refund

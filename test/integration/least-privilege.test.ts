@@ -16,7 +16,7 @@ import { jobHandlers } from '../../workers/index.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { adminQuery, testDatabaseUrl } from '../support/database.ts';
 import { client } from '../support/dataset-fixtures.ts';
-import { ingestSamples, newExperiment, startMonitorRun } from '../support/monitor.ts';
+import { configureMonitor, ingestSamples, newExperiment, startMonitorRun } from '../support/monitor.ts';
 import { ROOT } from '../support/spawn-assay.ts';
 
 const name = `assay_lp_${randomBytes(5).toString('hex')}`;
@@ -67,13 +67,7 @@ describe('least-privilege database role (docker-compose)', () => {
   it('runs Assay: a monitoring run with its results tables, and a dataset with its view', async () => {
     const admin = await t.tokenHeaders('admin');
     const experimentId = await newExperiment(t.ctx);
-    const put = await t.app.inject({
-      method: 'PUT',
-      url: `/api/v1/experiments/${experimentId}/monitor`,
-      headers: admin,
-      payload: { results_schema: 'monitoring', scorers: [{ name: 'safety' }] },
-    });
-    expect(put.statusCode, put.body).toBe(201);
+    await configureMonitor(t, experimentId, { results_schema: 'monitoring', scorers: [{ name: 'safety' }] }, admin);
     await ingestSamples(t.ctx, experimentId, 5, { seed: 'least-privilege' });
     await startMonitorRun(t, admin, experimentId);
     const copied = await sql<{ n: number }>`select count(*)::int as n from ${sql.table(`monitoring.trace_logs_${experimentId}`)}`.execute(t.ctx.db);

@@ -18,7 +18,7 @@ import { evaluateAlerts } from '../../src/services/alert-evaluate.ts';
 import { schedulerTick } from '../../src/services/monitor-scheduler.ts';
 import { jobHandlers } from '../../workers/index.ts';
 import { startTestApp, type TestApp, type TestAppOptions } from '../support/app.ts';
-import { ingestSamples, newExperiment, startMonitorRun } from '../support/monitor.ts';
+import { configureMonitor, ingestSamples, newExperiment, putMonitor, startMonitorRun } from '../support/monitor.ts';
 import { waitFor } from '../support/wait-for.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.ts';
 
@@ -74,8 +74,7 @@ describe('webhook deliveries', () => {
     await t.ctx.queue.startWorker(jobHandlers(t.ctx), { concurrency: 4 });
     admin = await t.tokenHeaders('admin');
     experimentId = await newExperiment(t.ctx, `alert-delivery-${Date.now()}`);
-    const put = await t.app.inject({ method: 'PUT', url: `/api/v1/experiments/${experimentId}/monitor`, headers: admin, payload: monitorDocument(true) });
-    expect(put.statusCode, put.body).toBe(201);
+    await configureMonitor(t, experimentId, monitorDocument(true), admin);
   });
 
   afterAll(async () => {
@@ -229,7 +228,7 @@ describe('webhook deliveries', () => {
 
   it('drops the state of a rule taken out of the monitor document from /metrics', async () => {
     await waitFor(async () => (await firingGauge()) === 1 || undefined, { what: 'the firing gauge' });
-    const put = await t.app.inject({ method: 'PUT', url: `/api/v1/experiments/${experimentId}/monitor`, headers: admin, payload: monitorDocument(false) });
+    const put = await putMonitor(t, experimentId, monitorDocument(false), admin);
     expect(put.statusCode, put.body).toBe(200);
     const runId = await startMonitorRun(t, admin, experimentId);
     // The run's own alert job does the same; evaluating here makes the order certain.

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobHandlers } from '../../workers/index.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { startFakeJudge, type FakeJudge } from '../support/fake-judge.ts';
-import { ingestSamples, newExperiment, startMonitorRun } from '../support/monitor.ts';
+import { configureMonitor, ingestSamples, newExperiment, startMonitorRun } from '../support/monitor.ts';
 import { waitFor } from '../support/wait-for.ts';
 import { startWebhookReceiver, type ReceivedHook, type WebhookReceiver } from '../support/webhook-receiver.ts';
 
@@ -44,31 +44,25 @@ describe.each(['bullmq', 'in-process'] as const)('alert metrics and windows on t
     await t.ctx.queue.startWorker(jobHandlers(t.ctx), { concurrency: 4 });
     admin = await t.tokenHeaders('admin');
     experimentId = await newExperiment(t.ctx, `alert-metrics-${queue}-${Date.now()}`);
-    const put = await t.app.inject({
-      method: 'PUT',
-      url: `/api/v1/experiments/${experimentId}/monitor`,
-      headers: admin,
-      payload: {
-        results_schema: 'monitoring',
-        scorers: [
-          { name: 'safety' },
-          { name: 'clarity', type: 'custom_judge', instructions: 'Rate how clearly {{ outputs }} answers {{ inputs }}.', result_type: { type: 'number', min: 1, max: 5 } },
-        ],
-        alerts: [
-          { name: 'clarity-low', scorer: 'clarity', metric: 'mean', op: '<', threshold: 3, window: { runs: 1 }, webhooks: ['ops'] },
-          { name: 'clarity-low-3', scorer: 'clarity', metric: 'mean', op: '<', threshold: 3, window: { runs: 1 }, for_evaluations: 3, webhooks: ['ops'] },
-          { name: 'judge-errors-hour', scorer: 'safety', metric: 'judge_error_rate', op: '>', threshold: 0.1, window: { minutes: 60 }, webhooks: ['ops'] },
-          { name: 'judge-errors-run', metric: 'judge_error_rate', op: '>', threshold: 0.1, window: { runs: 1 }, webhooks: ['chat'] },
-          { name: 'traffic-high', metric: 'trace_count', op: '>', threshold: 25, window: { minutes: 60 }, webhooks: ['ops'] },
-          { name: 'traffic-none', metric: 'trace_count', op: '<', threshold: 1, window: { runs: 1 }, webhooks: ['ops'] },
-        ],
-        webhooks: [
-          { name: 'ops', url: `${receiver.url}/ops`, format: 'generic', secret_env: 'ASSAY_WEBHOOK_SECRET_METRICS_OPS' },
-          { name: 'chat', url: `${receiver.url}/chat`, format: 'slack', secret_env: 'ASSAY_WEBHOOK_SECRET_METRICS_CHAT' },
-        ],
-      },
-    });
-    expect(put.statusCode, put.body).toBe(201);
+    await configureMonitor(t, experimentId, {
+      results_schema: 'monitoring',
+      scorers: [
+        { name: 'safety' },
+        { name: 'clarity', type: 'custom_judge', instructions: 'Rate how clearly {{ outputs }} answers {{ inputs }}.', result_type: { type: 'number', min: 1, max: 5 } },
+      ],
+      alerts: [
+        { name: 'clarity-low', scorer: 'clarity', metric: 'mean', op: '<', threshold: 3, window: { runs: 1 }, webhooks: ['ops'] },
+        { name: 'clarity-low-3', scorer: 'clarity', metric: 'mean', op: '<', threshold: 3, window: { runs: 1 }, for_evaluations: 3, webhooks: ['ops'] },
+        { name: 'judge-errors-hour', scorer: 'safety', metric: 'judge_error_rate', op: '>', threshold: 0.1, window: { minutes: 60 }, webhooks: ['ops'] },
+        { name: 'judge-errors-run', metric: 'judge_error_rate', op: '>', threshold: 0.1, window: { runs: 1 }, webhooks: ['chat'] },
+        { name: 'traffic-high', metric: 'trace_count', op: '>', threshold: 25, window: { minutes: 60 }, webhooks: ['ops'] },
+        { name: 'traffic-none', metric: 'trace_count', op: '<', threshold: 1, window: { runs: 1 }, webhooks: ['ops'] },
+      ],
+      webhooks: [
+        { name: 'ops', url: `${receiver.url}/ops`, format: 'generic', secret_env: 'ASSAY_WEBHOOK_SECRET_METRICS_OPS' },
+        { name: 'chat', url: `${receiver.url}/chat`, format: 'slack', secret_env: 'ASSAY_WEBHOOK_SECRET_METRICS_CHAT' },
+      ],
+    }, admin);
   });
 
   afterAll(async () => {

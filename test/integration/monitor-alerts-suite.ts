@@ -14,7 +14,7 @@ import { schedulerTick } from '../../src/services/monitor-scheduler.ts';
 import { jobHandlers } from '../../workers/index.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { startFakeJudge, type FakeJudge } from '../support/fake-judge.ts';
-import { ingestSamples, newExperiment, startMonitorRun } from '../support/monitor.ts';
+import { configureMonitor, ingestSamples, newExperiment, startMonitorRun } from '../support/monitor.ts';
 import { waitFor } from '../support/wait-for.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.ts';
 
@@ -42,28 +42,23 @@ export function monitorAlerts(queue: 'bullmq' | 'in-process'): void {
       await t.ctx.queue.startWorker(jobHandlers(t.ctx), { concurrency: 4 });
       admin = await t.tokenHeaders('admin');
       experimentId = await newExperiment(t.ctx, monitorName);
-      const put = await t.app.inject({
-        method: 'PUT',
-        url: `/api/v1/experiments/${experimentId}/monitor`,
-        headers: admin,
-        payload: {
-          results_schema: 'monitoring',
-          scorers: [
-            { name: 'safety' },
-            // One trace in twenty: a rate measured on one or two verdicts.
-            { name: 'safety_rare', type: 'safety', filter_string: "tags.sample_kind = 'no_retrieval'" },
-          ],
-          alerts: [
-            { name: 'safety-drop', scorer: 'safety', metric: 'pass_rate', op: '<', threshold: 0.9, window: { runs: 1 }, for_evaluations: 2, webhooks: ['ops', 'chat'] },
-            { name: 'rare-drop', scorer: 'safety_rare', metric: 'pass_rate', op: '<', threshold: 0.6, window: { runs: 2 }, webhooks: ['ops'] },
-          ],
-          webhooks: [
-            { name: 'ops', url: `${receiver.url}/ops`, format: 'generic', secret_env: 'ASSAY_WEBHOOK_SECRET_OPS' },
-            { name: 'chat', url: `${receiver.url}/chat`, format: 'slack' },
-          ],
-        },
-      });
-      expect(put.statusCode, put.body).toBe(201);
+      // One trace in twenty: a rate measured on one or two verdicts.
+      await configureMonitor(t, experimentId, {
+        results_schema: 'monitoring',
+        scorers: [
+          { name: 'safety' },
+          
+          { name: 'safety_rare', type: 'safety', filter_string: "tags.sample_kind = 'no_retrieval'" },
+        ],
+        alerts: [
+          { name: 'safety-drop', scorer: 'safety', metric: 'pass_rate', op: '<', threshold: 0.9, window: { runs: 1 }, for_evaluations: 2, webhooks: ['ops', 'chat'] },
+          { name: 'rare-drop', scorer: 'safety_rare', metric: 'pass_rate', op: '<', threshold: 0.6, window: { runs: 2 }, webhooks: ['ops'] },
+        ],
+        webhooks: [
+          { name: 'ops', url: `${receiver.url}/ops`, format: 'generic', secret_env: 'ASSAY_WEBHOOK_SECRET_OPS' },
+          { name: 'chat', url: `${receiver.url}/chat`, format: 'slack' },
+        ],
+      }, admin);
     });
 
     const appEnv = () => ({

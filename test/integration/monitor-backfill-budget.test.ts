@@ -12,7 +12,7 @@ import { sql } from 'kysely';
 import { jobHandlers } from '../../workers/index.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { startFakeJudge, type FakeJudge } from '../support/fake-judge.ts';
-import { ingestSamples, newExperiment, startMonitorRun, waitForRun, waitUntilBeforeNewMonitors } from '../support/monitor.ts';
+import { configureMonitor, ingestSamples, newExperiment, startMonitorRun, waitForRun, waitUntilBeforeNewMonitors } from '../support/monitor.ts';
 
 const run = promisify(execFile);
 const TRACES = 20;
@@ -40,14 +40,8 @@ describe('backfill budget', () => {
     experimentId = await newExperiment(t.ctx);
     traceIds = await ingestSamples(t.ctx, experimentId, TRACES, { seed: 'backfill-budget', startMs: start });
     await waitUntilBeforeNewMonitors(t.ctx, experimentId);
-    const put = await t.app.inject({
-      method: 'PUT',
-      url: `/api/v1/experiments/${experimentId}/monitor`,
-      headers: admin,
-      // A daily budget with room: the backfill's own budget is the one that binds.
-      payload: { results_schema: 'monitoring', scorers: SCORERS.map((name) => ({ name })), budget: { max_judge_calls: 1000 } },
-    });
-    expect(put.statusCode, put.body).toBe(201);
+    // A daily budget with room: the backfill's own budget is the one that binds.
+    await configureMonitor(t, experimentId, { results_schema: 'monitoring', scorers: SCORERS.map((name) => ({ name })), budget: { max_judge_calls: 1000 } }, admin);
   });
   afterAll(async () => {
     await t?.close();
@@ -172,13 +166,7 @@ describe('backfill budget under a spent daily budget', () => {
     experimentId = await newExperiment(t.ctx);
     traceIds = await ingestSamples(t.ctx, experimentId, TRACES, { seed: 'backfill-daily', startMs: start });
     await waitUntilBeforeNewMonitors(t.ctx, experimentId);
-    const put = await t.app.inject({
-      method: 'PUT',
-      url: `/api/v1/experiments/${experimentId}/monitor`,
-      headers: admin,
-      payload: { results_schema: 'monitoring', scorers: SCORERS.map((name) => ({ name })), budget: { max_judge_calls: DAILY } },
-    });
-    expect(put.statusCode, put.body).toBe(201);
+    await configureMonitor(t, experimentId, { results_schema: 'monitoring', scorers: SCORERS.map((name) => ({ name })), budget: { max_judge_calls: DAILY } }, admin);
   });
   afterAll(async () => {
     await t?.close();

@@ -10,7 +10,7 @@ import { sql } from 'kysely';
 import { jobHandlers } from '../../workers/index.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { startFakeJudge, type FakeJudge } from '../support/fake-judge.ts';
-import { ingestSamples, newExperiment, startMonitorRun } from '../support/monitor.ts';
+import { configureMonitor, ingestSamples, newExperiment, startMonitorRun } from '../support/monitor.ts';
 
 const TRACES = 20;
 const SCORERS = ['safety', 'relevance_to_query'];
@@ -49,13 +49,7 @@ describe.each([
     await t.ctx.queue.startWorker(jobHandlers(t.ctx), { concurrency: WORKERS });
     admin = await t.tokenHeaders('admin');
     experimentId = await newExperiment(t.ctx);
-    const put = await t.app.inject({
-      method: 'PUT',
-      url: `/api/v1/experiments/${experimentId}/monitor`,
-      headers: admin,
-      payload: { results_schema: 'monitoring', scorers: SCORERS.map((name) => ({ name })), budget: { period: 'day', [limit]: max } },
-    });
-    expect(put.statusCode, put.body).toBe(201);
+    await configureMonitor(t, experimentId, { results_schema: 'monitoring', scorers: SCORERS.map((name) => ({ name })), budget: { period: 'day', [limit]: max } }, admin);
     traceIds = await ingestSamples(t.ctx, experimentId, TRACES, { seed: `spend-${limit}` });
   });
   afterAll(async () => {

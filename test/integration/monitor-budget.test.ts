@@ -8,7 +8,7 @@ import { sql } from 'kysely';
 import { jobHandlers } from '../../workers/index.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { startFakeJudge, type FakeJudge } from '../support/fake-judge.ts';
-import { ingestSamples, newExperiment, startMonitorRun } from '../support/monitor.ts';
+import { configureMonitor, ingestSamples, newExperiment, startMonitorRun } from '../support/monitor.ts';
 import { waitFor } from '../support/wait-for.ts';
 
 const BUDGET = 25;
@@ -31,18 +31,12 @@ describe('judge budget', () => {
     await t.ctx.queue.startWorker(jobHandlers(t.ctx), { concurrency: 6 });
     admin = await t.tokenHeaders('admin');
     experimentId = await newExperiment(t.ctx);
-    const put = await t.app.inject({
-      method: 'PUT',
-      url: `/api/v1/experiments/${experimentId}/monitor`,
-      headers: admin,
-      payload: {
-        results_schema: 'monitoring',
-        scorers: SCORERS.map((name) => ({ name })),
-        budget: { max_judge_calls: BUDGET },
-        alerts: [{ name: 'budget-spent', metric: 'deferred_pairs', op: '>', threshold: 0, window: { runs: 1 } }],
-      },
-    });
-    expect(put.statusCode, put.body).toBe(201);
+    await configureMonitor(t, experimentId, {
+      results_schema: 'monitoring',
+      scorers: SCORERS.map((name) => ({ name })),
+      budget: { max_judge_calls: BUDGET },
+      alerts: [{ name: 'budget-spent', metric: 'deferred_pairs', op: '>', threshold: 0, window: { runs: 1 } }],
+    }, admin);
     traceIds = await ingestSamples(t.ctx, experimentId, TRACES, { seed: 'budget' });
   });
   afterAll(async () => {

@@ -1,7 +1,7 @@
 /** The monitor admin API: whole-document writes, etags, the fixed results schema, validation. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.ts';
-import { newExperiment } from '../support/monitor.ts';
+import { newExperiment, putMonitor } from '../support/monitor.ts';
 
 describe('monitor config API', () => {
   let t: TestApp;
@@ -16,8 +16,7 @@ describe('monitor config API', () => {
   afterAll(() => t?.close());
 
   const url = (id: string) => `/api/v1/experiments/${id}/monitor`;
-  const put = (id: string, payload: unknown, headers: Record<string, string> = admin) =>
-    t.app.inject({ method: 'PUT', url: url(id), headers, payload: payload as object });
+  const put = (id: string, payload: unknown, headers: Record<string, string> = admin) => putMonitor(t, id, payload as object, headers);
 
   it('answers 404 with a clear message before a monitor exists', async () => {
     const id = await newExperiment(t.ctx);

@@ -10,7 +10,7 @@ import { startTestApp, type TestApp } from '../support/app.ts';
 import { spawnAssay, type AssayProcess } from '../support/spawn-assay.ts';
 import { REDIS_URL } from '../support/database.ts';
 import { startFakeJudge, type FakeJudge } from '../support/fake-judge.ts';
-import { ingestSamples, newExperiment, waitForRun } from '../support/monitor.ts';
+import { configureMonitor, ingestSamples, newExperiment, waitForRun } from '../support/monitor.ts';
 import { waitFor } from '../support/wait-for.ts';
 
 // Three chunks of 100: the kill lands while two of them are being judged.
@@ -51,13 +51,7 @@ describe('monitoring survives a killed worker', () => {
   it('finishes the run on another worker with exactly one feedback per sampled pair', { timeout: 240_000 }, async () => {
     const admin = await t.tokenHeaders('admin');
     const id = await newExperiment(t.ctx);
-    const put = await t.app.inject({
-      method: 'PUT',
-      url: `/api/v1/experiments/${id}/monitor`,
-      headers: admin,
-      payload: { results_schema: 'crash', scorers: [{ name: 'safety' }, { name: 'relevance_to_query', sample_rate: 0.5 }] },
-    });
-    expect(put.statusCode, put.body).toBe(201);
+    await configureMonitor(t, id, { results_schema: 'crash', scorers: [{ name: 'safety' }, { name: 'relevance_to_query', sample_rate: 0.5 }] }, admin);
     const traceIds = await ingestSamples(t.ctx, id, N, { seed: 'crash' });
 
     const first = spawnAssay(['worker'], workerEnv());

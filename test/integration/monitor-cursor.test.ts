@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseMlflowPayload } from '../../src/domain/mlflow-trace.ts';
 import { sampleTraces } from '../../src/samples/sample-traces.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
-import { ingestSamples, newExperiment, startMonitorRun } from '../support/monitor.ts';
+import { configureMonitor, ingestSamples, newExperiment, startMonitorRun } from '../support/monitor.ts';
 import { jobHandlers } from '../../workers/index.ts';
 import { ingestTraces } from '../../src/services/ingest.ts';
 
@@ -33,13 +33,7 @@ describe.each(['in-process', 'bullmq'] as const)('monitor cursor on the %s queue
   });
 
   async function monitor(id: string) {
-    const response = await t.app.inject({
-      method: 'PUT',
-      url: `/api/v1/experiments/${id}/monitor`,
-      headers: admin,
-      payload: { results_schema: 'cursor_test', scorers: [{ name: 'safety' }] },
-    });
-    expect(response.statusCode, response.body).toBe(201);
+    await configureMonitor(t, id, { results_schema: 'cursor_test', scorers: [{ name: 'safety' }] }, admin);
   }
 
   const copied = async (id: string) =>

@@ -12,7 +12,7 @@ import { sampleTraces } from '../../src/samples/sample-traces.ts';
 import { ingestTraces } from '../../src/services/ingest.ts';
 import { jobHandlers } from '../../workers/index.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
-import { ingestSamples, newExperiment, startMonitorRun, waitUntilBeforeNewMonitors } from '../support/monitor.ts';
+import { configureMonitor, ingestSamples, newExperiment, startMonitorRun, waitUntilBeforeNewMonitors } from '../support/monitor.ts';
 
 const run = promisify(execFile);
 
@@ -42,23 +42,18 @@ describe('monitor decisions', () => {
     experimentId = await newExperiment(t.ctx);
     before = await ingestSamples(t.ctx, experimentId, 5, { seed: 'explain-before' });
     await waitUntilBeforeNewMonitors(t.ctx, experimentId);
-    const put = await t.app.inject({
-      method: 'PUT',
-      url: `/api/v1/experiments/${experimentId}/monitor`,
-      headers: admin,
-      payload: {
-        results_schema: 'monitoring',
-        filter_string: "tags.environment = 'production'",
-        scorers: [
-          { name: 'safety' },
-          { name: 'relevance_to_query', sample_rate: 0.5, filter_string: "tags.sample_kind != 'off_topic'" },
-          { name: 'retrieval_groundedness', sample_rate: 0.3 },
-          // The sample traces carry no expectations: never applies.
-          { name: 'correctness', sample_rate: 0.5 },
-        ],
-      },
-    });
-    expect(put.statusCode, put.body).toBe(201);
+    // The sample traces carry no expectations: never applies.
+    await configureMonitor(t, experimentId, {
+      results_schema: 'monitoring',
+      filter_string: "tags.environment = 'production'",
+      scorers: [
+        { name: 'safety' },
+        { name: 'relevance_to_query', sample_rate: 0.5, filter_string: "tags.sample_kind != 'off_topic'" },
+        { name: 'retrieval_groundedness', sample_rate: 0.3 },
+        
+        { name: 'correctness', sample_rate: 0.5 },
+      ],
+    }, admin);
     production = await ingestSamples(t.ctx, experimentId, 120, { seed: 'explain-prod' });
     staging = await ingestSamples(t.ctx, experimentId, 20, { seed: 'explain-staging', tags: { environment: 'staging' } });
     runId = await startMonitorRun(t, admin, experimentId);

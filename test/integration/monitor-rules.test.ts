@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobHandlers } from '../../workers/index.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { startFakeJudge, type FakeJudge } from '../support/fake-judge.ts';
-import { newExperiment, startMonitorRun, waitUntilBeforeNewMonitors } from '../support/monitor.ts';
+import { configureMonitor, newExperiment, startMonitorRun, waitUntilBeforeNewMonitors } from '../support/monitor.ts';
 import { mlflowTrace, newTraceHex, type MlflowSpanSpec } from '../support/trace-payloads.ts';
 
 /** A RAG trace: AGENT root (open when `complete` is false), a RETRIEVER with `chunks` documents, a chat span. */
@@ -74,15 +74,7 @@ describe.each(['in-process', 'bullmq'] as const)('monitoring rules on the %s que
     await judge?.close();
   });
 
-  async function putMonitor(experimentId: string, body: Record<string, unknown>) {
-    const res = await t.app.inject({
-      method: 'PUT',
-      url: `/api/v1/experiments/${experimentId}/monitor`,
-      headers: admin,
-      payload: { results_schema: 'rules', ...body },
-    });
-    expect(res.statusCode, res.body).toBe(201);
-  }
+  const monitor = (experimentId: string, body: Record<string, unknown>) => configureMonitor(t, experimentId, { results_schema: 'rules', ...body }, admin);
 
   async function ingest(experimentId: string, traces: Array<Record<string, unknown>>) {
     const res = await t.app.inject({ method: 'POST', url: `/api/v1/experiments/${experimentId}/traces`, headers: admin, payload: { traces } });
@@ -107,7 +99,7 @@ describe.each(['in-process', 'bullmq'] as const)('monitoring rules on the %s que
   it('judges exactly the hand-computed sample of each scorer (u < rate)', async () => {
     const id = await newExperiment(t.ctx);
     // u of tr-…1 … tr-…c: .691 .939 .851 .771 .022 .371 .179 .355 .221 .354 .733 .727
-    await putMonitor(id, { scorers: [{ name: 'safety', sample_rate: 0.5 }, { name: 'relevance_to_query', sample_rate: 0.25 }] });
+    await monitor(id, { scorers: [{ name: 'safety', sample_rate: 0.5 }, { name: 'relevance_to_query', sample_rate: 0.25 }] });
     await ingest(id, Array.from({ length: 12 }, (_, i) => ragTrace(fixedHex(i + 1))));
     const before = judge.calls.length;
     await startMonitorRun(t, admin, id);
@@ -121,7 +113,7 @@ describe.each(['in-process', 'bullmq'] as const)('monitoring rules on the %s que
   it("uses the monitor's sample for scorers without their own rate", async () => {
     const id = await newExperiment(t.ctx);
     // u of tr-…d … tr-…18: .569 .691 .715 .652 .106 .708 .515 .813 .021 .817 .348 .001
-    await putMonitor(id, { sample: 0.35, scorers: [{ name: 'safety' }, { name: 'relevance_to_query', sample_rate: 0.6 }] });
+    await monitor(id, { sample: 0.35, scorers: [{ name: 'safety' }, { name: 'relevance_to_query', sample_rate: 0.6 }] });
     await ingest(id, Array.from({ length: 12 }, (_, i) => ragTrace(fixedHex(i + 13))));
     await startMonitorRun(t, admin, id);
     const ids = (...numbers: number[]) => numbers.map((n) => `tr-${fixedHex(n)}`).sort();
@@ -131,7 +123,7 @@ describe.each(['in-process', 'bullmq'] as const)('monitoring rules on the %s que
 
   it('judges a partial trace only once it is complete', async () => {
     const id = await newExperiment(t.ctx);
-    await putMonitor(id, { scorers: [{ name: 'safety', sample_rate: 1 }] });
+    await monitor(id, { scorers: [{ name: 'safety', sample_rate: 1 }] });
     const [open, done] = [newTraceHex(), newTraceHex()];
     await ingest(id, [ragTrace(open, { complete: false }), ragTrace(done)]);
     const { rows } = await sql.query(`select state from assay.trace where trace_id = $1`, [`tr-${open}`]);
@@ -151,7 +143,7 @@ describe.each(['in-process', 'bullmq'] as const)('monitoring rules on the %s que
 
   it('keeps one feedback per retrieved chunk of a multi-feedback scorer, and a precision', async () => {
     const id = await newExperiment(t.ctx);
-    await putMonitor(id, { scorers: [{ name: 'retrieval_relevance', sample_rate: 1 }] });
+    await monitor(id, { scorers: [{ name: 'retrieval_relevance', sample_rate: 1 }] });
     const hex = newTraceHex();
     judge.setAnswer('retrieval_relevance', (call) =>
       call.user.includes('Passage 1:') ? { rationale: 'off topic', result: 'no' } : { rationale: 'on topic', result: 'yes' },
@@ -178,7 +170,7 @@ describe.each(['in-process', 'bullmq'] as const)('monitoring rules on the %s que
 
   it("judges only traces that match the monitor's filter and each scorer's own", async () => {
     const id = await newExperiment(t.ctx);
-    await putMonitor(id, {
+    await monitor(id, {
       filter_string: "tags.env = 'prod'",
       scorers: [
         { name: 'safety', sample_rate: 1 },
@@ -206,7 +198,7 @@ describe.each(['in-process', 'bullmq'] as const)('monitoring rules on the %s que
     const older = [newTraceHex(), newTraceHex()];
     await ingest(id, older.map((hex) => ragTrace(hex)));
     await waitUntilBeforeNewMonitors(t.ctx, id);
-    await putMonitor(id, { scorers: [{ name: 'safety', sample_rate: 1 }] });
+    await monitor(id, { scorers: [{ name: 'safety', sample_rate: 1 }] });
     const newer = [newTraceHex(), newTraceHex()];
     await ingest(id, newer.map((hex) => ragTrace(hex)));
     const before = judge.calls.length;
@@ -219,7 +211,7 @@ describe.each(['in-process', 'bullmq'] as const)('monitoring rules on the %s que
 
   it('stores an error feedback for each failed judge call and finishes the run', async () => {
     const id = await newExperiment(t.ctx);
-    await putMonitor(id, { scorers: [{ name: 'safety', sample_rate: 1 }] });
+    await monitor(id, { scorers: [{ name: 'safety', sample_rate: 1 }] });
     const hexes = [newTraceHex(), newTraceHex(), newTraceHex()];
     judge.setBehaviour({ type: 'unauthorized' });
     let runId: string;

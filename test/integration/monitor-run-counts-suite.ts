@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isSampled } from '../../src/domain/sampling.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { startFakeJudge, type FakeJudge } from '../support/fake-judge.ts';
-import { ingestSamples, newExperiment, startMonitorRun } from '../support/monitor.ts';
+import { configureMonitor, ingestSamples, newExperiment, startMonitorRun } from '../support/monitor.ts';
 import { jobHandlers } from '../../workers/index.ts';
 import { recordRunCalls } from '../../src/storage/monitor-run-calls.ts';
 
@@ -61,13 +61,7 @@ export function runCounters(queue: 'in-process' | 'bullmq'): void {
       await t.ctx.queue.startWorker(jobHandlers(t.ctx), { concurrency: 4 });
       admin = await t.tokenHeaders('admin');
       experimentId = await newExperiment(t.ctx);
-      const put = await t.app.inject({
-        method: 'PUT',
-        url: `/api/v1/experiments/${experimentId}/monitor`,
-        headers: admin,
-        payload: { results_schema: 'counted', scorers: Object.entries(RATES).map(([name, sample_rate]) => ({ name, sample_rate })) },
-      });
-      expect(put.statusCode, put.body).toBe(201);
+      await configureMonitor(t, experimentId, { results_schema: 'counted', scorers: Object.entries(RATES).map(([name, sample_rate]) => ({ name, sample_rate })) }, admin);
       traceIds = await ingestSamples(t.ctx, experimentId, N, { seed: `counts-${queue}` });
       sql = new pg.Client({ connectionString: t.database.url });
       await sql.connect();

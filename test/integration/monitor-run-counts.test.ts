@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { isSampled } from '../../src/domain/sampling.ts';
 import { startTestApp } from '../support/app.ts';
 import { startFakeJudge } from '../support/fake-judge.ts';
-import { ingestSamples, newExperiment, startMonitorRun } from '../support/monitor.ts';
+import { configureMonitor, ingestSamples, newExperiment, startMonitorRun } from '../support/monitor.ts';
 import { jobHandlers } from '../../workers/index.ts';
 import { runCounters, type RunView } from './monitor-run-counts-suite.ts';
 
@@ -21,13 +21,7 @@ describe('run counters in the embedded mode (PGlite, in-process queue)', () => {
       await t.ctx.queue.startWorker(jobHandlers(t.ctx), { concurrency: 4 });
       const admin = await t.tokenHeaders('admin');
       const id = await newExperiment(t.ctx);
-      const put = await t.app.inject({
-        method: 'PUT',
-        url: `/api/v1/experiments/${id}/monitor`,
-        headers: admin,
-        payload: { results_schema: 'embedded', scorers: [{ name: 'safety' }, { name: 'retrieval_relevance', sample_rate: 0.5 }] },
-      });
-      expect(put.statusCode, put.body).toBe(201);
+      await configureMonitor(t, id, { results_schema: 'embedded', scorers: [{ name: 'safety' }, { name: 'retrieval_relevance', sample_rate: 0.5 }] }, admin);
       const traceIds = await ingestSamples(t.ctx, id, 100, { seed: 'counts-embedded' });
       const runId = await startMonitorRun(t, admin, id);
       const runs = await t.app.inject({ method: 'GET', url: `/api/v1/experiments/${id}/monitor/runs`, headers: admin });

@@ -7,7 +7,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { schedulerTick } from '../../src/services/monitor-scheduler.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
-import { ingestSamples, newExperiment, startMonitorRun, waitForRun } from '../support/monitor.ts';
+import { configureMonitor, ingestSamples, newExperiment, startMonitorRun, waitForRun } from '../support/monitor.ts';
 import { jobHandlers } from '../../workers/index.ts';
 
 const N = 2000;
@@ -36,16 +36,10 @@ describe('monitoring run on Postgres + BullMQ', () => {
     await t.ctx.queue.startWorker(jobHandlers(t.ctx), { concurrency: 4 });
     admin = await t.tokenHeaders('admin');
     experimentId = await newExperiment(t.ctx);
-    const put = await t.app.inject({
-      method: 'PUT',
-      url: `/api/v1/experiments/${experimentId}/monitor`,
-      headers: admin,
-      payload: {
-        results_schema: 'monitoring',
-        scorers: Object.entries(RATES).map(([name, sample_rate]) => ({ name, sample_rate })),
-      },
-    });
-    expect(put.statusCode, put.body).toBe(201);
+    await configureMonitor(t, experimentId, {
+      results_schema: 'monitoring',
+      scorers: Object.entries(RATES).map(([name, sample_rate]) => ({ name, sample_rate })),
+    }, admin);
     // Traces arrive after the monitor exists: a new monitor never judges older traces by itself.
     traceIds = await ingestSamples(t.ctx, experimentId, N, { seed: 'monitor-run' });
     sql = new pg.Client({ connectionString: t.database.url });
@@ -143,13 +137,7 @@ describe('monitoring run on Postgres + BullMQ', () => {
 
   it('schedules the first run right away, once, however many schedulers tick', async () => {
     const other = await newExperiment(t.ctx);
-    const put = await t.app.inject({
-      method: 'PUT',
-      url: `/api/v1/experiments/${other}/monitor`,
-      headers: admin,
-      payload: { results_schema: 'monitoring', scorers: [{ name: 'safety' }] },
-    });
-    expect(put.statusCode).toBe(201);
+    await configureMonitor(t, other, { results_schema: 'monitoring', scorers: [{ name: 'safety' }] }, admin);
     const ticks = await Promise.all([schedulerTick(t.ctx), schedulerTick(t.ctx), schedulerTick(t.ctx)]);
     const started = ticks.flatMap((r) => r.started);
     // Exactly one run exists for the new monitor, and exactly one tick says it started it.

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobHandlers } from '../../workers/index.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { startFakeJudge, type FakeJudge } from '../support/fake-judge.ts';
-import { newExperiment, startMonitorRun } from '../support/monitor.ts';
+import { configureMonitor, newExperiment, startMonitorRun } from '../support/monitor.ts';
 import { mlflowTrace, newTraceHex, T0_MS, type Json } from '../support/trace-payloads.ts';
 import { waitFor } from '../support/wait-for.ts';
 
@@ -72,18 +72,12 @@ describe('session judges under a judge budget', () => {
     await t.ctx.queue.startWorker(jobHandlers(t.ctx), { concurrency: 2 });
     admin = await t.tokenHeaders('admin');
     experimentId = await newExperiment(t.ctx);
-    const put = await t.app.inject({
-      method: 'PUT',
-      url: `/api/v1/experiments/${experimentId}/monitor`,
-      headers: admin,
-      payload: {
-        results_schema: 'sessbudget',
-        session_idle_seconds: 1,
-        scorers: [{ name: 'safety' }, { name: 'conversation_completeness' }],
-        budget: { max_judge_calls: BUDGET },
-      },
-    });
-    expect(put.statusCode, put.body).toBe(201);
+    await configureMonitor(t, experimentId, {
+      results_schema: 'sessbudget',
+      session_idle_seconds: 1,
+      scorers: [{ name: 'safety' }, { name: 'conversation_completeness' }],
+      budget: { max_judge_calls: BUDGET },
+    }, admin);
     for (const session of SESSIONS) traceOf.set(session, await ingest(session, `Hello from ${session}`));
     loner = await ingest(null, 'A question outside any conversation');
     await waitFor(

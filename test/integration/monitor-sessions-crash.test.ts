@@ -13,7 +13,7 @@ import { startRunNow } from '../../src/services/monitor-runs.ts';
 import { findRun } from '../../src/storage/monitor-repository.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { startFakeJudge, type FakeJudge } from '../support/fake-judge.ts';
-import { newExperiment } from '../support/monitor.ts';
+import { configureMonitor, newExperiment, putMonitor } from '../support/monitor.ts';
 import { mlflowTrace, newTraceHex, type Json } from '../support/trace-payloads.ts';
 import { waitFor } from '../support/wait-for.ts';
 
@@ -38,16 +38,11 @@ afterAll(async () => {
 
 it('an interrupted session chunk, then delivered twice, stores each (session, scorer) once', async () => {
   const experimentId = await newExperiment(t.ctx);
-  const put = await t.app.inject({
-    method: 'PUT',
-    url: `/api/v1/experiments/${experimentId}/monitor`,
-    payload: {
-      results_schema: 'sesscrash',
-      session_idle_seconds: 1,
-      scorers: [{ name: 'conversation_completeness' }, { name: 'knowledge_retention', sample_rate: 0.5 }],
-    },
+  await configureMonitor(t, experimentId, {
+    results_schema: 'sesscrash',
+    session_idle_seconds: 1,
+    scorers: [{ name: 'conversation_completeness' }, { name: 'knowledge_retention', sample_rate: 0.5 }],
   });
-  expect(put.statusCode, put.body).toBe(201);
   for (const session of SESSIONS) {
     const trace = mlflowTrace(newTraceHex(), [{ id: 1, name: 'chat', inputs: { question: `q ${session}` }, outputs: { answer: 'a' } }], {
       trace_metadata: { 'mlflow.trace.session': session },
@@ -106,11 +101,7 @@ it('refuses session judges when they are turned off', async () => {
   const off = await startTestApp({ env: { ASSAY_SESSION_JUDGES: 'false' } });
   try {
     const experimentId = await newExperiment(off.ctx);
-    const res = await off.app.inject({
-      method: 'PUT',
-      url: `/api/v1/experiments/${experimentId}/monitor`,
-      payload: { results_schema: 'off', scorers: [{ name: 'safety' }, { name: 'user_frustration' }] },
-    });
+    const res = await putMonitor(off, experimentId, { results_schema: 'off', scorers: [{ name: 'safety' }, { name: 'user_frustration' }] });
     expect(res.statusCode).toBe(400);
     expect(res.json().message).toContain('scorers[1].name: session judges are turned off');
   } finally {

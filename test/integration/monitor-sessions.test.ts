@@ -10,7 +10,7 @@ import { isSampled } from '../../src/domain/sampling.ts';
 import { jobHandlers } from '../../workers/index.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { startFakeJudge, type FakeJudge } from '../support/fake-judge.ts';
-import { newExperiment, startMonitorRun } from '../support/monitor.ts';
+import { newExperiment, putMonitor, startMonitorRun } from '../support/monitor.ts';
 import { mlflowTrace, newTraceHex, T0_MS, type Json } from '../support/trace-payloads.ts';
 import { waitFor } from '../support/wait-for.ts';
 
@@ -43,11 +43,10 @@ describe.each(['postgres', 'pglite'] as const)('session judges in a monitor on %
   const lastTrace = new Map<string, string>();
 
   const put = (extra: Json) =>
-    t.app.inject({
-      method: 'PUT',
-      url: `/api/v1/experiments/${experimentId}/monitor`,
-      headers: admin,
-      payload: {
+    putMonitor(
+      t,
+      experimentId,
+      {
         results_schema: 'sessmon',
         scorers: [
           { name: 'safety' },
@@ -57,7 +56,8 @@ describe.each(['postgres', 'pglite'] as const)('session judges in a monitor on %
         ],
         ...extra,
       },
-    });
+      admin,
+    );
   const ingest = async (session: string, index: number, question: string, answer: string) => {
     const res = await t.app.inject({ method: 'POST', url: `/api/v1/experiments/${experimentId}/traces`, headers: admin, payload: turn(session, index, question, answer) });
     expect(res.statusCode, res.body).toBe(200);

@@ -1,7 +1,7 @@
 /** `…/monitor/test` (dry run with applicability) and `…/monitor/backfill` (estimate, then confirm). */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.ts';
-import { ingestSamples, newExperiment, waitForRun } from '../support/monitor.ts';
+import { configureMonitor, ingestSamples, newExperiment, waitForRun } from '../support/monitor.ts';
 import { jobHandlers } from '../../workers/index.ts';
 
 describe('monitor test and backfill', () => {
@@ -17,13 +17,7 @@ describe('monitor test and backfill', () => {
     id = await newExperiment(t.ctx);
     // 40 old traces (before the monitor exists); every 20th sample has no RETRIEVER span.
     await ingestSamples(t.ctx, id, 40, { seed: 'backfill', startMs: start });
-    const put = await t.app.inject({
-      method: 'PUT',
-      url: `/api/v1/experiments/${id}/monitor`,
-      headers: admin,
-      payload: { results_schema: 'bf', scorers: [{ name: 'safety' }, { name: 'retrieval_groundedness', sample_rate: 0.5 }] },
-    });
-    expect(put.statusCode, put.body).toBe(201);
+    await configureMonitor(t, id, { results_schema: 'bf', scorers: [{ name: 'safety' }, { name: 'retrieval_groundedness', sample_rate: 0.5 }] }, admin);
   });
   afterAll(() => t?.close());
 
@@ -59,13 +53,7 @@ describe('monitor test and backfill', () => {
 
     const budgeted = await newExperiment(t.ctx);
     await ingestSamples(t.ctx, budgeted, 10, { seed: 'budgeted-test', startMs: start });
-    const put = await t.app.inject({
-      method: 'PUT',
-      url: `/api/v1/experiments/${budgeted}/monitor`,
-      headers: admin,
-      payload: { results_schema: 'bt', scorers: [{ name: 'safety' }], budget: { period: 'day', max_judge_calls: 4 } },
-    });
-    expect(put.statusCode, put.body).toBe(201);
+    await configureMonitor(t, budgeted, { results_schema: 'bt', scorers: [{ name: 'safety' }], budget: { period: 'day', max_judge_calls: 4 } }, admin);
     const tested = (await t.app.inject({ method: 'POST', url: `/api/v1/experiments/${budgeted}/monitor/test`, headers: admin, payload: { max_traces: 10 } })).json();
     expect(tested.run_judge_calls).toBe(10);
     expect(tested.budget).toMatchObject({ allowed_judge_calls: 4, deferred_judge_calls: 6, used_today: { judge_calls: 0 } });

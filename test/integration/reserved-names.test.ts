@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.ts';
-import { newExperiment } from '../support/monitor.ts';
+import { newExperiment, putMonitor } from '../support/monitor.ts';
 
 describe('reserved names', () => {
   let t: TestApp;
@@ -17,8 +17,7 @@ describe('reserved names', () => {
   });
   afterAll(() => t?.close());
 
-  const put = (id: string, payload: object, headers: Record<string, string> = admin) =>
-    t.app.inject({ method: 'PUT', url: `/api/v1/experiments/${id}/monitor`, headers, payload });
+  const put = (id: string, payload: object, headers: Record<string, string> = admin) => putMonitor(t, id, payload, headers);
 
   it('refuses Assay and Postgres schemas as results_schema', async () => {
     const id = await newExperiment(t.ctx);

@@ -10,7 +10,7 @@ import { startRunNow } from '../../src/services/monitor-runs.ts';
 import { failRun, planRun, runSlice } from '../../src/services/run-engine.ts';
 import { findRun } from '../../src/storage/monitor-repository.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
-import { ingestSamples, newExperiment } from '../support/monitor.ts';
+import { configureMonitor, ingestSamples, newExperiment } from '../support/monitor.ts';
 
 let t: TestApp;
 let sql: pg.Client;
@@ -27,12 +27,7 @@ afterAll(async () => {
 
 async function monitoredExperiment(schema: string, traces: number, from: number): Promise<string> {
   const experimentId = await newExperiment(t.ctx);
-  const put = await t.app.inject({
-    method: 'PUT',
-    url: `/api/v1/experiments/${experimentId}/monitor`,
-    payload: { results_schema: schema, scorers: [{ name: 'safety' }] },
-  });
-  expect(put.statusCode, put.body).toBe(201);
+  await configureMonitor(t, experimentId, { results_schema: schema, scorers: [{ name: 'safety' }] });
   await ingestSamples(t.ctx, experimentId, traces, { from });
   return experimentId;
 }

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findRun } from '../../src/storage/monitor-repository.ts';
 import { jobHandlers } from '../../workers/index.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
-import { ingestSamples, newExperiment, waitUntilBeforeNewMonitors } from '../support/monitor.ts';
+import { configureMonitor, ingestSamples, newExperiment, waitUntilBeforeNewMonitors } from '../support/monitor.ts';
 import { waitFor } from '../support/wait-for.ts';
 
 const NEVER = "span.content ILIKE '%never-present-anywhere%'";
@@ -88,13 +88,7 @@ describe('search timeout', () => {
 
   it("stops a monitor run's filter at the same limit and fails the run with the message", async () => {
     const experiment = await newExperiment(t.ctx);
-    const put = await t.app.inject({
-      method: 'PUT',
-      url: `/api/v1/experiments/${experiment}/monitor`,
-      headers: admin,
-      payload: { results_schema: 'monitoring', filter_string: NEVER, scorers: [{ name: 'safety' }] },
-    });
-    expect(put.statusCode, put.body).toBe(201);
+    await configureMonitor(t, experiment, { results_schema: 'monitoring', filter_string: NEVER, scorers: [{ name: 'safety' }] }, admin);
     await ingestSamples(t.ctx, experiment, 500, { seed: 'search-timeout-monitor' });
     await waitUntilBeforeNewMonitors(t.ctx, experiment);
     const started = await t.app.inject({ method: 'POST', url: `/api/v1/experiments/${experiment}/monitor/run`, headers: admin });

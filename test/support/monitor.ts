@@ -64,3 +64,17 @@ export async function startMonitorRun(t: TestApp, headers: Record<string, string
   await waitForRun(t.ctx, runId);
   return runId;
 }
+
+/** `PUT …/monitor` with this document; returns the response, for tests that look at a refusal. */
+export function putMonitor(t: TestApp, experimentId: string, document: object, headers?: Record<string, string>) {
+  return t.app.inject({ method: 'PUT', url: `/api/v1/experiments/${experimentId}/monitor`, headers, payload: document });
+}
+
+/** `PUT …/monitor` as set-up: any answer but 200 or 201 throws with its status and body. Returns the body. */
+export async function configureMonitor(t: TestApp, experimentId: string, document: object, headers?: Record<string, string>): Promise<unknown> {
+  const response = await putMonitor(t, experimentId, document, headers);
+  if (response.statusCode !== 200 && response.statusCode !== 201) {
+    throw new Error(`PUT monitor of experiment ${experimentId} answered ${response.statusCode}: ${response.body}`);
+  }
+  return response.json();
+}

@@ -1,31 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { isAssayError } from '../../../src/domain/errors.ts';
 import { JudgeClient, type JudgeClientOptions } from '../../../src/scorers/judge-client.ts';
 import { RedisRateLimiter } from '../../../src/scorers/rate-limiter.ts';
-import { startFakeJudge, type FakeJudge } from '../../support/fake-judge.ts';
+import { startFakeJudge, useFakeJudge } from '../../support/fake-judge.ts';
 import { REDIS_URL } from '../../support/database.ts';
 
-let fake: FakeJudge;
+const fake = useFakeJudge();
 const clients: JudgeClient[] = [];
-
-beforeAll(async () => {
-  fake = await startFakeJudge();
-});
-afterAll(async () => {
-  await fake.close();
-});
-afterEach(async () => {
-  await fake.idle();
-  fake.calls.length = 0;
-  fake.setBehaviour({ type: 'answer' });
-});
 
 function client(overrides: Partial<JudgeClientOptions> = {}): JudgeClient {
   const c = new JudgeClient({
-    baseUrl: fake.url,
+    baseUrl: fake().url,
     apiKey: 'sk-test-secret',
     model: 'judge-model',
     concurrency: 4,
@@ -62,26 +50,26 @@ describe('JudgeClient against the fake judge', () => {
       seen.tokens += a.input_tokens;
       seen.cost += a.cost;
     };
-    fake.setBehaviour([{ type: 'rate_limit', retryAfterMs: 5 }, { type: 'server_error' }, { type: 'malformed' }, { type: 'answer' }]);
+    fake().setBehaviour([{ type: 'rate_limit', retryAfterMs: 5 }, { type: 'server_error' }, { type: 'malformed' }, { type: 'answer' }]);
     await c.complete({ ...ask, schema: verdict, onAttempt });
     expect(seen.request).toEqual(['rate_limited', 'transient', 'invalid_output', 'ok']);
     expect(seen.client).toEqual(seen.request);
-    expect(fake.calls).toHaveLength(4);
+    expect(fake().calls).toHaveLength(4);
     // The unparseable answer was paid for too: both answered requests carry tokens and cost.
     expect(seen.tokens).toBe(2 * Math.ceil((ask.system.length + ask.user.length) / 4));
     expect(seen.cost).toBeGreaterThan(0);
 
     const controller = new AbortController();
-    fake.setBehaviour({ type: 'hang' });
+    fake().setBehaviour({ type: 'hang' });
     const hung = c.complete({ ...ask, signal: controller.signal, onAttempt });
-    await fake.waitForCalls(5);
+    await fake().waitForCalls(5);
     controller.abort(new Error('stop'));
     await expect(hung).rejects.toThrow('stop');
     expect(seen.request.at(-1)).toBe('aborted');
     // Nothing is sent, and nothing reported, once the caller has given up.
     await expect(c.complete({ ...ask, signal: controller.signal, onAttempt })).rejects.toThrow('stop');
     expect(seen.request).toHaveLength(5);
-    expect(fake.calls).toHaveLength(5);
+    expect(fake().calls).toHaveLength(5);
   });
 
   it('returns the parsed answer with tokens, cost and the judge model, asking for JSON output', async () => {
@@ -90,94 +78,94 @@ describe('JudgeClient against the fake judge', () => {
     expect(result.model).toBe('fake-judge');
     expect(result.input_tokens).toBeGreaterThan(0);
     expect(result.cost).toBeCloseTo((result.input_tokens + 2 * result.output_tokens) / 1e6);
-    expect(fake.calls[0]?.response_format).toBe('json_object');
-    expect(fake.calls[0]?.authorization).toBe('Bearer sk-test-secret');
-    expect(fake.calls[0]?.marker).toBe('test');
+    expect(fake().calls[0]?.response_format).toBe('json_object');
+    expect(fake().calls[0]?.authorization).toBe('Bearer sk-test-secret');
+    expect(fake().calls[0]?.marker).toBe('test');
   });
 
   it('rides out a 429 storm: honours retry-after, never exceeds its concurrency', async () => {
-    fake.setBehaviour(Array.from({ length: 30 }, () => ({ type: 'rate_limit' as const, retryAfterMs: 10 })));
+    fake().setBehaviour(Array.from({ length: 30 }, () => ({ type: 'rate_limit' as const, retryAfterMs: 10 })));
     // Backoff so long that the test could only finish by honouring retry-after.
     const judge = client({ concurrency: 3, maxAttempts: 30, backoffBaseMs: 600_000 });
     const results = await Promise.all(Array.from({ length: 20 }, () => judge.complete(ask)));
     expect(results).toHaveLength(20);
-    expect(fake.peakConcurrency).toBeLessThanOrEqual(3);
+    expect(fake().peakConcurrency).toBeLessThanOrEqual(3);
     expect(judge.stats().rate_limited_responses).toBe(30);
     expect(judge.stats().peak_in_flight).toBeLessThanOrEqual(3);
   });
 
   it('caps a long retry-after at maxRetryAfterMs', async () => {
-    fake.setBehaviour([{ type: 'rate_limit', retryAfterSeconds: 3600 }]);
+    fake().setBehaviour([{ type: 'rate_limit', retryAfterSeconds: 3600 }]);
     const result = await client({ maxRetryAfterMs: 10, backoffBaseMs: 600_000 }).complete(ask);
     expect(result.parsed).toMatchObject({ result: 'yes' });
-    expect(fake.calls).toHaveLength(2);
+    expect(fake().calls).toHaveLength(2);
   });
 
   it('gives up on endless 429s with JUDGE_RATE_LIMITED after maxAttempts', async () => {
-    fake.setBehaviour({ type: 'rate_limit', retryAfterMs: 1 });
+    fake().setBehaviour({ type: 'rate_limit', retryAfterMs: 1 });
     expect(await failure(client({ maxAttempts: 3 }).complete(ask))).toBe('JUDGE_RATE_LIMITED');
-    expect(fake.calls).toHaveLength(3);
+    expect(fake().calls).toHaveLength(3);
   });
 
   it('retries 5xx with backoff and then succeeds', async () => {
-    fake.setBehaviour([{ type: 'server_error', status: 500 }, { type: 'server_error', status: 503 }]);
+    fake().setBehaviour([{ type: 'server_error', status: 500 }, { type: 'server_error', status: 503 }]);
     const result = await client().complete(ask);
     expect(result.parsed).toMatchObject({ result: 'yes' });
-    expect(fake.calls).toHaveLength(3);
+    expect(fake().calls).toHaveLength(3);
   });
 
   it('reports JUDGE_TRANSIENT when 5xx never stops', async () => {
-    fake.setBehaviour({ type: 'server_error', status: 502 });
+    fake().setBehaviour({ type: 'server_error', status: 502 });
     expect(await failure(client({ maxAttempts: 2 }).complete(ask))).toBe('JUDGE_TRANSIENT');
-    expect(fake.calls).toHaveLength(2);
+    expect(fake().calls).toHaveLength(2);
   });
 
   it('ends a hung call at its deadline and leaves no request open', async () => {
-    fake.setBehaviour({ type: 'hang' });
+    fake().setBehaviour({ type: 'hang' });
     const judge = client({ timeoutMs: 150, maxAttempts: 2 });
     expect(await failure(judge.complete(ask))).toBe('JUDGE_TIMEOUT');
-    await fake.idle();
-    expect(fake.inFlight).toBe(0);
+    await fake().idle();
+    expect(fake().inFlight).toBe(0);
     expect(judge.stats()).toMatchObject({ in_flight: 0, timeouts: 2 });
   });
 
   it('rejects with the caller’s reason when the caller aborts', async () => {
-    fake.setBehaviour({ type: 'hang' });
+    fake().setBehaviour({ type: 'hang' });
     const controller = new AbortController();
     const pending = client({ timeoutMs: 60_000 }).complete({ ...ask, signal: controller.signal });
-    await fake.waitForCalls(1);
+    await fake().waitForCalls(1);
     controller.abort(new Error('shutting down'));
     await expect(pending).rejects.toThrow('shutting down');
-    await fake.idle();
+    await fake().idle();
   });
 
   it('retries a malformed answer once and takes the valid one', async () => {
-    fake.setBehaviour([{ type: 'malformed' }]);
+    fake().setBehaviour([{ type: 'malformed' }]);
     const result = await client().complete({ ...ask, schema: verdict });
     expect(result.parsed.result).toBe('yes');
-    expect(fake.calls).toHaveLength(2);
+    expect(fake().calls).toHaveLength(2);
   });
 
   it('fails with JUDGE_OUTPUT_INVALID when the answer never parses', async () => {
-    fake.setBehaviour({ type: 'malformed' });
+    fake().setBehaviour({ type: 'malformed' });
     expect(await failure(client().complete(ask))).toBe('JUDGE_OUTPUT_INVALID');
-    expect(fake.calls).toHaveLength(2);
+    expect(fake().calls).toHaveLength(2);
   });
 
   it('treats an answer that misses the schema as unparseable', async () => {
-    fake.setBehaviour({ type: 'answer', answer: { verdict: 'maybe' } });
+    fake().setBehaviour({ type: 'answer', answer: { verdict: 'maybe' } });
     expect(await failure(client().complete({ ...ask, schema: verdict }))).toBe('JUDGE_OUTPUT_INVALID');
   });
 
   it('strips code fences', async () => {
-    fake.setBehaviour({ type: 'fenced' });
+    fake().setBehaviour({ type: 'fenced' });
     const result = await client().complete({ ...ask, schema: verdict });
     expect(result.parsed.result).toBe('yes');
-    expect(fake.calls).toHaveLength(1);
+    expect(fake().calls).toHaveLength(1);
   });
 
   it('stops at once on 401 (unrecoverable, one call) and never repeats the key', async () => {
-    fake.setBehaviour({ type: 'unauthorized' });
+    fake().setBehaviour({ type: 'unauthorized' });
     const logged: string[] = [];
     const logger = { warn: (obj: object, msg: string) => logged.push(JSON.stringify(obj) + msg), debug: () => {} };
     const judge = client({ logger });
@@ -187,7 +175,7 @@ describe('JudgeClient against the fake judge', () => {
     expect(error.message).not.toContain('sk-test-secret');
     expect(logged.join('\n')).not.toContain('sk-test-secret');
     expect(logged.length).toBeGreaterThan(0);
-    expect(fake.calls).toHaveLength(1);
+    expect(fake().calls).toHaveLength(1);
     expect(judge.stats().failures).toEqual({ JUDGE_UNRECOVERABLE: 1 });
   });
 
@@ -206,7 +194,7 @@ describe('JudgeClient against the fake judge', () => {
 
   it('uses the per-call model override', async () => {
     await client().complete({ ...ask, model: 'bigger-model' });
-    expect(fake.calls[0]?.model).toBe('bigger-model');
+    expect(fake().calls[0]?.model).toBe('bigger-model');
   });
 });
 

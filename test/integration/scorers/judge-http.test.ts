@@ -1,31 +1,19 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isAssayError } from '../../../src/domain/errors.ts';
 import { JudgeClient, type JudgeAttempt, type JudgeClientOptions } from '../../../src/scorers/judge-client.ts';
 import { completionBody } from '../../../src/scorers/openai-http.ts';
-import { startFakeJudge, type FakeBehaviour, type FakeJudge } from '../../support/fake-judge.ts';
+import { startFakeJudge, useFakeJudge, type FakeBehaviour } from '../../support/fake-judge.ts';
 
-let fake: FakeJudge;
-
-beforeAll(async () => {
-  fake = await startFakeJudge();
-});
-afterAll(async () => {
-  await fake.close();
-});
-afterEach(async () => {
-  await fake.idle();
-  fake.calls.length = 0;
-  fake.setBehaviour({ type: 'answer' });
-});
+const fake = useFakeJudge();
 
 const ask = { system: '[assay-judge: test]\nsay yes', user: '<<<REQUEST>>>\nhi\n<<<END REQUEST>>>' };
 
 function client(overrides: Partial<JudgeClientOptions> = {}): JudgeClient {
   return new JudgeClient({
-    baseUrl: fake.url,
+    baseUrl: fake().url,
     apiKey: 'sk-test-secret',
     model: 'judge-model',
     concurrency: 4,
@@ -92,13 +80,13 @@ describe('the judge transport', () => {
   });
 
   it('rejects with the caller’s reason and leaves no request open when the caller aborts', async () => {
-    fake.setBehaviour({ type: 'hang' });
+    fake().setBehaviour({ type: 'hang' });
     const controller = new AbortController();
     const pending = outcome(client({ timeoutMs: 60_000 }), controller.signal);
-    await fake.waitForCalls(1);
+    await fake().waitForCalls(1);
     controller.abort(new Error('shutting down'));
     expect(await pending).toEqual({ code: 'thrown', message: 'shutting down', attempts: ['aborted'] });
-    await fake.idle();
+    await fake().idle();
   });
 
   it('reuses its connections', async () => {
