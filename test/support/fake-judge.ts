@@ -5,7 +5,6 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, afterEach, beforeAll } from 'vitest';
 import type { JsonValue } from '../../src/domain/trace.ts';
 import { messageText, readJsonBody, sendCompletion, sendError, type ChatRequestBody } from '../../src/scorers/openai-http.ts';
 import { markerOf, parseSections } from '../../src/scorers/prompt.ts';
@@ -227,29 +226,5 @@ export async function startFakeJudge(options: FakeJudgeOptions = {}): Promise<Fa
         server.closeAllConnections();
         server.close((error) => (error ? reject(error) : resolve()));
       }),
-  };
-}
-
-/**
- * One fake judge for the enclosing file or `describe`: started before its tests, closed after them,
- * and after each test left idle, with no calls recorded, answering again. Read it through the
- * returned function inside hooks and tests.
- */
-export function useFakeJudge(options: FakeJudgeOptions = {}): () => FakeJudge {
-  let judge: FakeJudge | undefined;
-  beforeAll(async () => {
-    judge = await startFakeJudge(options);
-  });
-  afterAll(async () => {
-    await judge?.close();
-  });
-  afterEach(async () => {
-    await judge?.idle();
-    if (judge) judge.calls.length = 0;
-    judge?.setBehaviour({ type: 'answer' });
-  });
-  return () => {
-    if (!judge) throw new Error('the fake judge starts in beforeAll: read it inside hooks and tests');
-    return judge;
   };
 }

@@ -5,7 +5,8 @@ import { z } from 'zod';
 import { isAssayError } from '../../../src/domain/errors.ts';
 import { JudgeClient, type JudgeClientOptions } from '../../../src/scorers/judge-client.ts';
 import { RedisRateLimiter } from '../../../src/scorers/rate-limiter.ts';
-import { startFakeJudge, useFakeJudge } from '../../support/fake-judge.ts';
+import { startFakeJudge } from '../../support/fake-judge.ts';
+import { useFakeJudge } from '../../support/fake-judge-fixture.ts';
 import { REDIS_URL } from '../../support/database.ts';
 
 const fake = useFakeJudge();

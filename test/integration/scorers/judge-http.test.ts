@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { isAssayError } from '../../../src/domain/errors.ts';
 import { JudgeClient, type JudgeAttempt, type JudgeClientOptions } from '../../../src/scorers/judge-client.ts';
 import { completionBody } from '../../../src/scorers/openai-http.ts';
-import { startFakeJudge, useFakeJudge, type FakeBehaviour } from '../../support/fake-judge.ts';
+import { startFakeJudge, type FakeBehaviour } from '../../support/fake-judge.ts';
+import { useFakeJudge } from '../../support/fake-judge-fixture.ts';
 
 const fake = useFakeJudge();
 

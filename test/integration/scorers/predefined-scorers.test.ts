@@ -5,7 +5,7 @@ import { JudgeClient } from '../../../src/scorers/judge-client.ts';
 import { buildScorer, type ScorerEntry } from '../../../src/scorers/registry.ts';
 import { scorerInputFromRecord, scorerInputFromTrace, type ScorerInput } from '../../../src/scorers/scorer-input.ts';
 import { agentTrace, chatTrace, ragTrace } from '../../fixtures/scorer-traces.ts';
-import { useFakeJudge } from '../../support/fake-judge.ts';
+import { useFakeJudge } from '../../support/fake-judge-fixture.ts';
 
 const fake = useFakeJudge();
 let judge: JudgeClient;
