@@ -101,11 +101,19 @@ async function judgeRun(ctx: AppContext, url: string, prefix: string, fake: Remo
     const before = (await fake.stats()).answered;
     const cpuBefore = cpuSeconds(worker.child.pid);
     const started = performance.now();
-    // The judge's calls in flight, sampled through the run: what the ratio loses, and when.
+    // The judge's calls in flight, sampled through the run: what the ratio loses, and when. One
+    // question to the fake at a time, finished before the last one below (its answers are not labelled).
     const inFlight: number[] = [];
-    const occupancy = setInterval(() => void fake.stats().then((s) => inFlight.push(s.inFlight)), 100);
+    let sampling = true;
+    const occupancy = (async () => {
+      while (sampling) {
+        inFlight.push((await fake.stats()).inFlight);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    })();
     const run = await startRunNow(ctx, id);
-    const done = await waitForRun(ctx, run.run_id, 30 * 60_000).finally(() => clearInterval(occupancy));
+    const done = await waitForRun(ctx, run.run_id, 30 * 60_000).finally(() => (sampling = false));
+    await occupancy;
     const seconds = (performance.now() - started) / 1000;
     if (process.env.BENCH_VERBOSE) console.error('in flight every 100 ms:', inFlight.join(' '));
     peakKb = Math.max(peakKb, peakRssKb(worker.child.pid));

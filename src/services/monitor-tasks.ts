@@ -56,8 +56,7 @@ export class TaskSource {
   /** Resolves once a task is ready to take, or every task has been taken (then false). */
   async waitReady(): Promise<boolean> {
     while (this.ready.length === 0 && (this.upcoming || this.loaded < this.ids.length)) {
-      this.loadNext();
-      const batch = this.upcoming!;
+      const batch = (this.upcoming ??= this.load(this.nextIds()));
       const tasks = await batch;
       // The first caller back takes the batch; the others find it ready.
       if (this.upcoming === batch) {
@@ -73,13 +72,10 @@ export class TaskSource {
     return this.ready.pop();
   }
 
-  private loadNext(): void {
-    if (this.upcoming || this.loaded >= this.ids.length) return;
+  private nextIds(): string[] {
     const batch = this.ids.slice(this.loaded, this.loaded + TRACE_BATCH);
     this.loaded += batch.length;
-    this.upcoming = this.load(batch);
-    // Awaited by whoever needs it next; a failure reaches them, never the process.
-    this.upcoming.catch(() => {});
+    return batch;
   }
 
   private async load(batch: string[]): Promise<Task[]> {
