@@ -15,8 +15,9 @@ import { isSampled } from '../domain/sampling.ts';
 import { monitorChunkDuration, monitorFeedbackLag, monitorJudgeCalls, monitorTracesCopied } from '../observability/monitor-metrics.ts';
 import type { JudgeAttempt } from '../scorers/judge-client.ts';
 import { buildScorer, scorerLevel } from '../scorers/registry.ts';
-import { feedbackWrite, insertAssessments, newAssessmentId, storedIdempotencyKeys, type AssessmentWrite } from '../storage/assessment-repository.ts';
-import { insertRunCalls, lockRunningShared, recordRunCalls, type RunCall } from '../storage/monitor-run-calls.ts';
+import { feedbackWrite, newAssessmentId, storedIdempotencyKeys } from '../storage/assessment-repository.ts';
+import { recordRunCalls, type RunCall } from '../storage/monitor-run-calls.ts';
+import { writeRunFeedback, type RunFeedbackItem } from '../storage/monitor-feedback-write.ts';
 import { BatchWriter } from './batch-writer.ts';
 import type { RunCounts } from '../storage/monitor-schema.ts';
 import type { MonitorRunRow } from '../storage/monitor-repository.ts';
@@ -49,7 +50,7 @@ export async function runChunk(ctx: AppContext, run: MonitorRunRow, chunk: numbe
     // and a retried write of the same record does not.
     const attemptId = randomUUID();
     const pending = pendingRunCalls(ctx);
-    const writer = new BatchWriter<FeedbackItem>((items) => writeBatch(ctx, runId, items, counts));
+    const writer = new BatchWriter<RunFeedbackItem>((items) => writeBatch(ctx, runId, items, counts));
     try {
       const lanes = ctx.config.judge.concurrency * 2;
       await runPoolFrom(slottedTasks(ctx, new TaskSource(ctx, pairs, counts, budget), signal), lanes, signal, async ({ task, release }) => {
@@ -137,26 +138,9 @@ async function storedKeys(ctx: AppContext, keys: string[]): Promise<Set<string>>
   return storedIdempotencyKeys(ctx.db, keys);
 }
 
-/** One (trace, scorer) pair's feedback and the judge calls that paid for it, committed together. */
-interface FeedbackItem {
-  writes: AssessmentWrite[];
-  call: RunCall;
-}
-
-async function writeBatch(ctx: AppContext, runId: string, items: FeedbackItem[], counts: RunCounts): Promise<void> {
-  const late = await ctx.db.transaction().execute(async (trx) => {
-    // Shared lock: the run cannot end between this check and the commit, so these rows are summed.
-    const running = await lockRunningShared(trx, runId);
-    const written = new Set(await insertAssessments(trx, items.flatMap((i) => i.writes)));
-    // A pair whose insert found its feedback already stored was judged again for nothing.
-    const calls = items
-      .map((i) => ({ ...i.call, stored: i.writes.length === 0 || written.has(i.writes[0]!.assessment_id!) }))
-      .filter((c) => c.judge_calls > 0);
-    counts.assessments_written! += written.size;
-    if (!running) return calls;
-    await insertRunCalls(trx, calls);
-    return [];
-  });
+async function writeBatch(ctx: AppContext, runId: string, items: RunFeedbackItem[], counts: RunCounts): Promise<void> {
+  const { written, late } = await writeRunFeedback(ctx.db, runId, items);
+  counts.assessments_written! += written.size;
   // A straggler of an attempt that failed, committing after its run ended: counted all the same.
   if (late.length > 0) await recordRunCalls(ctx.db, late);
 }
@@ -169,7 +153,7 @@ function addAttempt(call: RunCall, attempt: JudgeAttempt): void {
 }
 
 async function writeFeedback(
-  writer: BatchWriter<FeedbackItem>,
+  writer: BatchWriter<RunFeedbackItem>,
   experimentId: number,
   runId: string,
   task: Task,

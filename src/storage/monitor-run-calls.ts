@@ -18,17 +18,8 @@ export interface RunCallTotals {
   cost: number;
 }
 
-/**
- * Locks the run row against its finish (shared: writers do not wait for each other) and says
- * whether it is still running, i.e. whether call rows written now will be summed.
- */
-export async function lockRunningShared(trx: Executor, runId: string): Promise<boolean> {
-  const run = await trx.selectFrom('assay.monitor_run').select('status').where('run_id', '=', runId).forShare().executeTakeFirst();
-  return run?.status === 'running';
-}
-
 /** Inserts call rows; a row already recorded (a retried write) is left alone. */
-export async function insertRunCalls(trx: Executor, calls: readonly RunCall[]): Promise<void> {
+async function insertRunCalls(trx: Executor, calls: readonly RunCall[]): Promise<void> {
   for (let i = 0; i < calls.length; i += 500) {
     await trx
       .insertInto('assay.monitor_run_call')

@@ -15,6 +15,9 @@ import { startFakeJudge, type FakeJudge } from '../support/fake-judge.ts';
 import { configureMonitor, ingestSamples, newExperiment, startMonitorRun } from '../support/monitor.ts';
 import { jobHandlers } from '../../workers/index.ts';
 import { recordRunCalls } from '../../src/storage/monitor-run-calls.ts';
+import { writeRunFeedback } from '../../src/storage/monitor-feedback-write.ts';
+import { feedbackWrite, newAssessmentId } from '../../src/storage/assessment-repository.ts';
+import { traceFeedbackKey } from '../../src/domain/feedback-key.ts';
 
 // Five chunks of 40, four at a time: their feedback batches commit side by side.
 const N = 200;
@@ -192,6 +195,59 @@ export function runCounters(queue: 'in-process' | 'bullmq'): void {
       const { rows } = await sql.query(`select count(*)::int as n from assay.monitor_run_call where run_id = $1`, [runId]);
       expect(rows[0].n).toBe(1);
       await t.ctx.db.updateTable('assay.monitor_run').set({ status: 'succeeded' }).where('run_id', '=', runId).execute();
+    });
+
+    it('writes a feedback batch once, marks repeated work, and counts a batch that commits after its run ended', async () => {
+      const runId = await startMonitorRun(t, admin, experimentId);
+      const before = await runView(runId);
+      const exp = Number(experimentId);
+      const pair = (traceId: string, scorer: string, attempt: string, calls: number) => {
+        const draft = { name: scorer, value: 'yes', rationale: 'ĩ fine', error: null, source: { source_type: 'LLM_JUDGE' as const, source_id: 'fake-judge' }, metadata: { 'assay.monitor.run_id': runId } };
+        const write = { ...feedbackWrite(traceId, draft, traceFeedbackKey(exp, scorer, traceId)), assessment_id: newAssessmentId() };
+        const call = { run_id: runId, scorer, trace_id: traceId, attempt_id: attempt, judge_calls: calls, input_tokens: 100, output_tokens: 10, cost: 0.5, stored: false };
+        return { writes: [write], call };
+      };
+      // A pair nobody judged yet ("extra" is no scorer of the monitor), one the run already stored,
+      // one on a trace that does not exist, one that made no call.
+      const fresh = pair(traceIds[1]!, 'extra', 'a1', 1);
+      const again = pair(traceIds[0]!, 'safety', 'a1', 2);
+      const missing = pair('tr-missing', 'extra', 'a1', 1);
+      const free = pair(traceIds[2]!, 'extra', 'a1', 0);
+
+      await t.ctx.db.updateTable('assay.monitor_run').set({ status: 'running' }).where('run_id', '=', runId).execute();
+      const first = await writeRunFeedback(t.ctx.db, runId, [fresh, again, missing, free]);
+      expect(first).toEqual({ written: new Set([fresh.writes[0]!.assessment_id, free.writes[0]!.assessment_id]), late: [] });
+      const { rows: calls } = await sql.query(`select trace_id, judge_calls, stored from assay.monitor_run_call where run_id = $1 order by judge_calls, trace_id`, [runId]);
+      expect(calls).toEqual(
+        [
+          { trace_id: traceIds[1], judge_calls: 1, stored: true },
+          { trace_id: 'tr-missing', judge_calls: 1, stored: false },
+          { trace_id: traceIds[0], judge_calls: 2, stored: false },
+        ].sort((a, b) => a.judge_calls - b.judge_calls || (a.trace_id! < b.trace_id! ? -1 : 1)),
+      );
+      const { rows: feedback } = await sql.query(`select value, rationale, kind, source_type, valid from assay.assessment where assessment_id = $1`, [fresh.writes[0]!.assessment_id]);
+      expect(feedback).toEqual([{ value: 'yes', rationale: 'ĩ fine', kind: 'feedback', source_type: 'LLM_JUDGE', valid: true }]);
+
+      // The same batch again (a retried write): nothing new.
+      expect(await writeRunFeedback(t.ctx.db, runId, [fresh, again])).toEqual({ written: new Set(), late: [] });
+      const { rows: count } = await sql.query(`select count(*)::int as n from assay.monitor_run_call where run_id = $1`, [runId]);
+      expect(count[0].n).toBe(3);
+      await sql.query(`delete from assay.monitor_run_call where run_id = $1`, [runId]);
+
+      // After the run ended (a straggler of a failed attempt: the run stored every pair), the calls
+      // come back to be counted on their own, as repeated work.
+      await t.ctx.db.updateTable('assay.monitor_run').set({ status: 'succeeded' }).where('run_id', '=', runId).execute();
+      const straggler = pair(traceIds[3]!, 'safety', 'a2', 3);
+      const late = await writeRunFeedback(t.ctx.db, runId, [straggler, fresh]);
+      expect(late.written).toEqual(new Set());
+      expect(late.late.map((c) => [c.trace_id, c.judge_calls, c.stored])).toEqual([
+        [traceIds[3], 3, false],
+        [traceIds[1], 1, false],
+      ]);
+      await recordRunCalls(t.ctx.db, late.late);
+      const after = await runView(runId);
+      expect(after.judge_calls).toBe(before.judge_calls + 4);
+      expect(after.repeated_judge_calls).toBe(before.repeated_judge_calls + 4);
     });
   });
 }
