@@ -15,7 +15,7 @@ import {
   type CurrentRecord,
   type RecordVersionWrite,
 } from '../storage/dataset-record-repository.ts';
-import { getDatasetRow, setDatasetVersion, type DatasetRow } from '../storage/dataset-repository.ts';
+import { getDatasetRow, insertDataset, setDatasetVersion, type DatasetRow } from '../storage/dataset-repository.ts';
 import type { Database } from '../storage/schema.ts';
 
 /** Configurable dataset limits (config `datasets`). */
@@ -47,15 +47,27 @@ export interface ChangeResult {
   version: number;
 }
 
-/** Runs `plan` under the dataset's row lock and applies the change it returns as one new version. */
+/** A dataset to create in the change's own transaction: a refused change then leaves none behind. */
+export interface NewDataset {
+  /** Checked to exist (`checkExperiments`). */
+  experiment_ids: string[];
+  tags: Record<string, string>;
+}
+
+/**
+ * Runs `plan` under the dataset's row lock and applies the change it returns as one new version.
+ * With `create`, the dataset is created first, in the same transaction (409 when the name is taken).
+ */
 export async function changeDataset(
   db: Db,
   name: string,
   user: string,
   limits: DatasetLimits,
   plan: (trx: Transaction<Database>, dataset: DatasetRow) => Promise<RecordChange | null>,
+  create?: NewDataset,
 ): Promise<ChangeResult> {
   return db.transaction().execute(async (trx) => {
+    if (create) await insertDataset(trx, parseDatasetName(name), { ...create, user });
     // The lock serializes writers of one dataset, so versions are consecutive and none is lost.
     const dataset = await getDatasetRow(trx, parseDatasetName(name).full, { forUpdate: true });
     const change = await plan(trx, dataset);

@@ -7,7 +7,7 @@ import { parseDatasetName } from '../domain/dataset-name.ts';
 import { invalid, isAssayError } from '../domain/errors.ts';
 import type { LabelSchema } from '../domain/labeling-session.ts';
 import type { Db } from '../storage/connect.ts';
-import { deleteDataset, findDatasetRow } from '../storage/dataset-repository.ts';
+import { findDatasetRow } from '../storage/dataset-repository.ts';
 import { getExperiment } from '../storage/experiment-repository.ts';
 import {
   addSessionTraces,
@@ -23,7 +23,6 @@ import {
 import { listTokens } from '../storage/token-repository.ts';
 import { MAX_RESULTS_LIMIT } from '../storage/trace-search.ts';
 import type { DatasetLimits } from './dataset-change.ts';
-import { createDataset } from './datasets.ts';
 import { mergeDatasetRecords } from './merge-dataset.ts';
 import { searchTracesRequest } from './search-traces.ts';
 
@@ -203,18 +202,9 @@ export async function syncSession(
   const name = parseDatasetName(datasetName, 'dataset_name').full;
   const ids = await sessionTraceIds(db, session.labeling_session_id);
   if (ids.length === 0) throw invalid('labeling_session_id: the session has no traces to sync');
-  let created = false;
-  if (!(await findDatasetRow(db, name))) {
-    await createDataset(db, { name, experiment_ids: [String(session.experiment_id)], user: options.user });
-    created = true;
-  }
-  let result: Awaited<ReturnType<typeof mergeDatasetRecords>>;
-  try {
-    result = await mergeDatasetRecords(db, name, { trace_ids: ids }, { ...options, traceIdsField: 'labeling_session_id' });
-  } catch (error) {
-    // A refused sync leaves nothing behind: not even the empty dataset it created for itself.
-    if (created) await db.transaction().execute((trx) => deleteDataset(trx, name));
-    throw error;
-  }
+  // A missing dataset is created with the first sync, in its transaction: a refused sync leaves none behind.
+  const create = (await findDatasetRow(db, name)) ? undefined : { experiment_ids: [String(session.experiment_id)], tags: {} };
+  const result = await mergeDatasetRecords(db, name, { trace_ids: ids }, { ...options, traceIdsField: 'labeling_session_id', create });
+  const created = create !== undefined;
   return { dataset_name: name, records_added: result.inserted, records_merged: result.updated, version: result.version, dataset_created: created };
 }

@@ -6,13 +6,15 @@
 import { randomBytes } from 'node:crypto';
 import { contentHash, collapseBatch, mergeRecord, traceToRecordInput } from '../domain/dataset-merge.ts';
 import { expectationsSchema, recordIdFor, type RecordInput } from '../domain/dataset-record.ts';
-import { invalid, isAssayError } from '../domain/errors.ts';
+import { alreadyExists, invalid, isAssayError } from '../domain/errors.ts';
+import { parseDatasetName } from '../domain/dataset-name.ts';
+import { findDatasetRow } from '../storage/dataset-repository.ts';
 import type { Db } from '../storage/connect.ts';
 import { allocateRecordSeqs, closeCurrentByHashes, type RecordVersionWrite } from '../storage/dataset-record-repository.ts';
 import { MAX_RESULTS_LIMIT } from '../storage/trace-search.ts';
 import { loadStoredTraces } from '../storage/trace-repository.ts';
 import { searchTracesRequest } from './search-traces.ts';
-import { changeDataset, checkExpectationCount, type DatasetLimits } from './dataset-change.ts';
+import { changeDataset, checkExpectationCount, type DatasetLimits, type NewDataset } from './dataset-change.ts';
 
 /** A trace search, exactly as `POST /api/v1/traces/search` takes it. */
 export interface TraceSearchSpec {
@@ -52,6 +54,11 @@ export interface MergeOptions {
   maxTraceBytes?: number | undefined;
   /** The field a refusal names for `trace_ids` (a labeling session's sync names its session). Default 'trace_ids'. */
   traceIdsField?: string | undefined;
+  /**
+   * Creates the dataset with the merge, in its transaction: a refused merge leaves no dataset
+   * behind. The name must be free (409 otherwise).
+   */
+  create?: NewDataset | undefined;
 }
 
 export async function mergeDatasetRecords(
@@ -61,6 +68,10 @@ export async function mergeDatasetRecords(
   options: MergeOptions,
 ): Promise<MergeResult> {
   const { user, limits } = options;
+  // A name already taken is told before any trace is read (the insert in the transaction decides).
+  if (options.create && (await findDatasetRow(db, parseDatasetName(name).full))) {
+    throw alreadyExists(`name: a dataset named '${parseDatasetName(name).full}' already exists`);
+  }
   const records = request.records ?? [];
   records.forEach((r, i) => checkExpectationCount(`records[${i}].expectations`, r.expectations, limits));
   // Traces are read before the transaction: on embedded PGlite a transaction holds the only connection.
@@ -105,7 +116,7 @@ export async function mergeDatasetRecords(
       updated: existing.length,
       deleted: 0,
     };
-  });
+  }, options.create);
   return { inserted: result.inserted, updated: result.updated, version: result.version, traces_read: fromTraces.length };
 }
 

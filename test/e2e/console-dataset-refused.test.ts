@@ -1,8 +1,9 @@
 /**
  * The console in a real browser when adding traces to a new dataset is refused: every trace matching
  * the filter holds more bytes of records than ASSAY_BODY_LIMIT_BYTES allows, so the merge gets a 400
- * naming `search`. The message stands beside the selection, and the dataset the dialog created for the
- * merge is gone again, so a retry with the same name is not told the name is taken.
+ * naming `search`. The message stands beside the selection, and there is no dataset: the dialog creates
+ * it with its records in one request, which the refusal undoes whole, so a retry with the same name is
+ * not told the name is taken.
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,7 +26,7 @@ describe('web console: a refused merge into a new dataset', () => {
     await a?.close();
   });
 
-  it('shows the merge error beside the selection and deletes the dataset it created', async () => {
+  it('shows the merge error beside the selection and leaves no dataset behind', async () => {
     await page.goto(`${a.url}/traces?exp=${a.experimentId}`);
     const rows = page.locator('table.traces tbody tr[data-index]');
     await rows.first().waitFor();
@@ -35,6 +36,10 @@ describe('web console: a refused merge into a new dataset', () => {
     await page.getByRole('button', { name: 'Add to evaluation dataset' }).click();
     await page.getByLabel('New dataset').check();
     await page.fill('#dataset-name', 'evals.too_big');
+    const writes: string[] = [];
+    page.on('request', (request) => {
+      if (request.method() !== 'GET') writes.push(`${request.method()} ${new URL(request.url()).pathname}`);
+    });
     await page.getByRole('button', { name: 'Add', exact: true }).click();
 
     await page.locator('#selection-error').waitFor();
@@ -44,7 +49,8 @@ describe('web console: a refused merge into a new dataset', () => {
     expect(await seriousViolations(page)).toEqual([]);
     await screenshot(page, 'add-to-dataset-refused');
 
-    // The dataset made for the merge is gone: the API does not know it, and the list does not hold it.
+    // One request, nothing to undo: the API does not know the dataset, and the list does not hold it.
+    expect(writes).toEqual(['POST /api/v1/datasets']);
     const dataset = await a.call('GET', '/api/v1/datasets/evals.too_big');
     expect(dataset.status).toBe(404);
     const list = await a.call('GET', '/api/v1/datasets');

@@ -83,4 +83,32 @@ describe.each(['postgres', 'pglite'] as const)('dataset administration (%s)', (d
     expect(again.body.dataset).toMatchObject({ record_count: 0, current_version: 0 });
     expect((await ann('GET', '/api/v1/datasets/edge.cases/records')).body.records).toEqual([]);
   });
+
+  it('creates a dataset with its first records in one request, or not at all when they are refused', async () => {
+    const made = await ann('POST', '/api/v1/datasets', { name: 'New.Seeded', experiment_ids: [experimentId], records: [{ inputs: { q: 1 } }, { inputs: { q: 2 } }] });
+    expect(made.status, JSON.stringify(made.body)).toBe(201);
+    expect(made.body.dataset).toMatchObject({ name: 'new.seeded', experiment_ids: [experimentId], record_count: 2, current_version: 1, created_by: 'ann' });
+    expect(made.body.merge).toEqual({ inserted: 2, updated: 0, version: 1, traces_read: 0 });
+
+    // Refused before anything is written (an unknown trace), and inside the transaction that created
+    // the dataset (one record merged from two would hold more expectations than the limit): no dataset.
+    const unknown = await ann('POST', '/api/v1/datasets', { name: 'new.refused', trace_ids: ['tr-missing'] });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.message).toMatch(/^trace_ids: unknown trace ids: tr-missing/);
+    const many = (prefix: string) => Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`${prefix}${i}`, i]));
+    const overfull = await ann('POST', '/api/v1/datasets', { name: 'new.refused', records: [{ inputs: { q: 'd' }, expectations: many('a') }, { inputs: { q: 'd' }, expectations: many('b') }] });
+    expect(overfull.status).toBe(400);
+    expect(overfull.body.message).toMatch(/^records: .*120 expectations; the limit is 100/);
+    expect((await ann('GET', '/api/v1/datasets/new.refused')).status).toBe(404);
+    expect(names((await ann('GET', '/api/v1/datasets?name=new.%25')).body)).toEqual(['new.seeded']);
+
+    // A taken name is a 409 on the name, and the dataset that has it is left as it was.
+    const taken = await ben('POST', '/api/v1/datasets', { name: 'new.seeded', records: [{ inputs: { q: 3 } }] });
+    expect(taken.status).toBe(409);
+    expect(taken.body.message).toMatch(/^name: a dataset named 'new.seeded' already exists/);
+    expect((await ann('GET', '/api/v1/datasets/new.seeded')).body.dataset).toMatchObject({ record_count: 2, current_version: 1 });
+
+    // The refused name is free.
+    expect((await ann('POST', '/api/v1/datasets', { name: 'new.refused', records: [{ inputs: { q: 1 } }] })).status).toBe(201);
+  });
 });

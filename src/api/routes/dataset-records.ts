@@ -20,22 +20,27 @@ import { parseWith } from '../validate.ts';
 import { traceIdParam } from '../trace-id-param.ts';
 import { mergeJson, recordDeleteJson, recordPageJson, recordUpdateJson, versionListJson } from '../schemas/datasets.ts';
 
-function mergeBody(maxRecords: number) {
+/** What a merge may bring (records, trace ids, a trace search): also what a new dataset may start with. */
+export function mergeFields(maxRecords: number) {
   const limit = `the limit is ${maxRecords} records per dataset (ASSAY_DATASET_MAX_RECORDS)`;
+  return {
+    records: z.array(recordInputSchema).max(maxRecords, limit).optional(),
+    trace_ids: z.array(z.string().min(1).transform(traceIdParam)).max(maxRecords, limit).optional(),
+    search: z
+      .object({
+        experiment_ids: z.array(z.union([z.string(), z.number()]).transform(String)).min(1),
+        filter_string: z.string().optional(),
+        order_by: z.array(z.string()).optional(),
+        max_results: z.number().int().min(1).max(maxRecords, limit).default(1000),
+      })
+      .strict()
+      .optional(),
+  };
+}
+
+function mergeBody(maxRecords: number) {
   return z
-    .object({
-      records: z.array(recordInputSchema).max(maxRecords, limit).optional(),
-      trace_ids: z.array(z.string().min(1).transform(traceIdParam)).max(maxRecords, limit).optional(),
-      search: z
-        .object({
-          experiment_ids: z.array(z.union([z.string(), z.number()]).transform(String)).min(1),
-          filter_string: z.string().optional(),
-          order_by: z.array(z.string()).optional(),
-          max_results: z.number().int().min(1).max(maxRecords, limit).default(1000),
-        })
-        .strict()
-        .optional(),
-    })
+    .object(mergeFields(maxRecords))
     .strict()
     .refine((b) => b.records !== undefined || b.trace_ids !== undefined || b.search !== undefined, {
       message: 'give records, trace_ids or search',

@@ -12,21 +12,26 @@ import type { AppContext } from '../context.ts';
 import { decodePageToken, encodePageToken } from '../page-token.ts';
 import { documented } from '../openapi-schema.ts';
 import { datasetJson } from '../schemas/common.ts';
-import { datasetRunRefJson } from '../schemas/datasets.ts';
+import { datasetRunRefJson, mergeJson } from '../schemas/datasets.ts';
+import { mergeDatasetRecords } from '../../services/merge-dataset.ts';
 import { parseWith } from '../validate.ts';
 import { datasetDiffRoutes } from './dataset-diff.ts';
-import { datasetRecordRoutes } from './dataset-records.ts';
+import { datasetRecordRoutes, mergeFields } from './dataset-records.ts';
 import { datasetSynthesisRoutes } from './dataset-synthesis.ts';
 
 const tagMap = z.record(z.string().min(1), z.string({ error: 'tag values must be strings' }));
 
-const createBody = z
-  .object({
-    name: z.string({ error: "must be a string '<schema>.<table>'" }),
-    experiment_ids: z.array(z.union([z.string(), z.number()]).transform(String)).optional(),
-    tags: tagMap.optional(),
-  })
-  .strict();
+/** A new dataset, optionally with its first records (as a merge brings them): one transaction. */
+function createBody(maxRecords: number) {
+  return z
+    .object({
+      name: z.string({ error: "must be a string '<schema>.<table>'" }),
+      experiment_ids: z.array(z.union([z.string(), z.number()]).transform(String)).optional(),
+      tags: tagMap.optional(),
+      ...mergeFields(maxRecords),
+    })
+    .strict();
+}
 
 const patchBody = z
   .object({
@@ -54,10 +59,25 @@ const offsetCursor = z.object({ o: z.number().int().min(0) });
 type NameParams = { Params: { name: string } };
 
 export async function datasetRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  app.post('/api/v1/datasets', { config: { role: 'writer' }, ...documented({ body: createBody, response: { 201: z.object({ dataset: datasetJson }) } }) }, async (request, reply) => {
-    const body = parseWith(createBody, request.body);
-    const dataset = await createDataset(ctx.db, { ...body, user: request.principal.name });
-    return reply.code(201).send({ dataset });
+  const create = createBody(ctx.config.datasets.maxRecords);
+  // With records, trace_ids or search the dataset is created with them, or not at all: a refused
+  // merge (unknown traces, limits) leaves no empty dataset behind. `merge` then says what it added.
+  const created = z.object({ dataset: datasetJson, merge: mergeJson.optional() });
+  app.post('/api/v1/datasets', { config: { role: 'writer' }, ...documented({ body: create, response: { 201: created } }) }, async (request, reply) => {
+    const { records, trace_ids, search, ...body } = parseWith(create, request.body);
+    const user = request.principal.name;
+    if (records === undefined && trace_ids === undefined && search === undefined) {
+      return reply.code(201).send({ dataset: await createDataset(ctx.db, { ...body, user }) });
+    }
+    const experimentIds = await checkExperiments(ctx.db, body.experiment_ids ?? []);
+    const merge = await mergeDatasetRecords(ctx.db, body.name, { records, trace_ids, search }, {
+      user,
+      limits: ctx.config.datasets,
+      searchTimeoutMs: ctx.config.searchTimeoutMs,
+      maxTraceBytes: ctx.config.bodyLimitBytes,
+      create: { experiment_ids: experimentIds, tags: body.tags ?? {} },
+    });
+    return reply.code(201).send({ dataset: await getDataset(ctx.db, body.name), merge });
   });
 
   // Tags filter as `tag.<key>=<value>`; every given tag must match.

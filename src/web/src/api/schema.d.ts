@@ -3494,6 +3494,51 @@ export interface paths {
                         tags?: {
                             [key: string]: string;
                         };
+                        records?: {
+                            inputs: unknown;
+                            outputs?: unknown;
+                            expectations?: {
+                                expected_response?: string;
+                                expected_facts?: string[];
+                                guidelines?: string[];
+                                expected_retrieved_context?: ({
+                                    doc_uri: string;
+                                    content?: string;
+                                } & {
+                                    [key: string]: unknown;
+                                })[];
+                            } & {
+                                [key: string]: unknown;
+                            };
+                            tags?: {
+                                [key: string]: string;
+                            };
+                            source?: {
+                                human?: {
+                                    user_name: string;
+                                };
+                                document?: {
+                                    doc_uri: string;
+                                    content?: string;
+                                };
+                                trace?: {
+                                    trace_id: string;
+                                };
+                            } | null;
+                            dataset_record_id?: string;
+                            create_time?: unknown;
+                            created_by?: unknown;
+                            last_update_time?: unknown;
+                            last_updated_by?: unknown;
+                        }[];
+                        trace_ids?: string[];
+                        search?: {
+                            experiment_ids: (string | number)[];
+                            filter_string?: string;
+                            order_by?: string[];
+                            /** @default 1000 */
+                            max_results?: number;
+                        };
                     };
                 };
             };
@@ -3519,6 +3564,12 @@ export interface paths {
                                 created_by: string | null;
                                 last_update_time: string;
                                 last_updated_by: string | null;
+                            };
+                            merge?: {
+                                inserted: number;
+                                updated: number;
+                                version: number;
+                                traces_read: number;
                             };
                         };
                     };

@@ -26,22 +26,17 @@ export function AddToDataset({ selection, experimentId, onClose }: { selection: 
 
   const add = useMutation({
     mutationFn: async () => {
-      let target = existing;
-      if (mode === 'new') {
-        const created = ok(await api.POST('/api/v1/datasets', { body: { name: name.trim(), experiment_ids: [experimentId] } }));
-        target = created.dataset.name;
-      }
       const body = selection.kind === 'ids'
         ? { trace_ids: selection.traceIds }
         : { search: { experiment_ids: [selection.experimentId], ...(selection.filter ? { filter_string: selection.filter } : {}), max_results: 1_000_000 } };
-      try {
-        const result = ok(await api.POST('/api/v1/datasets/{name}/merge', { params: { path: { name: target } }, body }));
-        return { ...result, dataset: target };
-      } catch (error) {
-        // A refused merge would leave the new dataset empty behind it, and a retry would then be told the name is taken.
-        if (mode === 'new') await api.DELETE('/api/v1/datasets/{name}', { params: { path: { name: target } } });
-        throw error;
+      if (mode === 'new') {
+        // Created with its records in one request: a refused merge leaves no empty dataset behind.
+        const created = ok(await api.POST('/api/v1/datasets', { body: { name: name.trim(), experiment_ids: [experimentId], ...body } }));
+        if (!created.merge) throw new Error('the dataset was created without the merge of its records');
+        return { ...created.merge, dataset: created.dataset.name };
       }
+      const result = ok(await api.POST('/api/v1/datasets/{name}/merge', { params: { path: { name: existing } }, body }));
+      return { ...result, dataset: existing };
     },
     onSettled: () => void client.invalidateQueries({ queryKey: ['datasets'] }),
   });
