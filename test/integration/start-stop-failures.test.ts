@@ -61,7 +61,11 @@ describe('start and stop failures', () => {
       worker.child.kill('SIGTERM');
       const code = await Promise.race([worker.exited, new Promise((r) => setTimeout(() => r('still running'), 20_000))]);
       expect(code).not.toBe('still running');
-      expect(worker.stdout()).toContain('ASSAY_SHUTDOWN_TIMEOUT_MS');
+      // Either closing found nothing stuck yet (a clean stop), or it hung on Redis and the deadline
+      // ended it, saying which setting bounds the wait; which one depends on how far the start got.
+      const messages = worker.logs().map((l) => String(l.msg));
+      if (code === 0) expect(messages).toContain('stopped');
+      else expect({ code, said: messages.some((m) => m.includes('ASSAY_SHUTDOWN_TIMEOUT_MS')) }).toEqual({ code: 1, said: true });
     } finally {
       worker.child.kill('SIGKILL');
     }
