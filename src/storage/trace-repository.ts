@@ -6,7 +6,7 @@ import type { Assessment } from '../domain/assessment.ts';
 import type { Span, SpanStatusCode, StoredTrace, TraceInfo, TraceState, TraceSummary } from '../domain/trace.ts';
 import type { Executor } from './connect.ts';
 import { rowToAssessment } from './assessment-repository.ts';
-import type { TraceTable } from './schema.ts';
+import type { AssessmentTable, TraceTable } from './schema.ts';
 
 export type { Executor };
 
@@ -189,30 +189,48 @@ function spanToRow(s: Span) {
   };
 }
 
-/** Spans of the given traces, ordered by start time. */
+/**
+ * `from` clause: each of the trace ids (once) with its partition key from `assay.trace_key` (`u.id`,
+ * `k.retention_class`, `k.created_at`), for reads that then find a trace's rows by the full key: one
+ * index probe per id, in the one partition that holds it. Sought by trace id alone, the rows were
+ * looked for in every partition, and in a partition whose statistics were not gathered yet (a new
+ * one, or any while autovacuum is behind the ingest) the planner scanned the partition whole: 170 ms
+ * for the spans of 50 traces in a 20,000-trace monitor run, against about 1 ms by key.
+ */
+function keyedIds(traceIds: readonly string[]) {
+  return sql`unnest(${[...new Set(traceIds)]}::text[]) as u(id)
+    cross join lateral (select k.retention_class, k.created_at from assay.trace_key k where k.trace_id = u.id offset 0) k`;
+}
+
+interface SpanRow {
+  trace_id: string;
+  span_id: string;
+  parent_span_id: string | null;
+  name: string;
+  span_type: string;
+  status_code: string;
+  status_message: string;
+  start_ns: string;
+  end_ns: string | null;
+  inputs: Span['inputs'];
+  outputs: Span['outputs'];
+  attributes: Span['attributes'];
+  events: Span['events'];
+}
+
+/** Spans of the given traces, ordered by trace id and start time. */
 export async function loadSpans(db: Executor, traceIds: readonly string[]): Promise<Span[]> {
   if (traceIds.length === 0) return [];
-  const rows = await db
-    .selectFrom('assay.span')
-    .select([
-      'trace_id',
-      'span_id',
-      'parent_span_id',
-      'name',
-      'span_type',
-      'status_code',
-      'status_message',
-      sql<string>`start_time_ns::text`.as('start_ns'),
-      sql<string | null>`end_time_ns::text`.as('end_ns'),
-      'inputs',
-      'outputs',
-      'attributes',
-      'events',
-    ])
-    .where('trace_id', 'in', traceIds)
-    .orderBy('trace_id')
-    .orderBy('start_time_ns')
-    .execute();
+  const { rows } = await sql<SpanRow>`
+    select s.trace_id, s.span_id, s.parent_span_id, s.name, s.span_type, s.status_code, s.status_message,
+           s.start_time_ns::text as start_ns, s.end_time_ns::text as end_ns, s.inputs, s.outputs, s.attributes, s.events
+    from ${keyedIds(traceIds)}
+    cross join lateral (
+      select * from assay.span s
+      where s.trace_id = u.id and s.retention_class = k.retention_class and s.trace_created_at = k.created_at
+      offset 0
+    ) s
+    order by s.trace_id, s.start_time_ns`.execute(db);
   return rows.map((r) => ({
     trace_id: r.trace_id,
     span_id: r.span_id,
@@ -259,7 +277,15 @@ export function rowToInfo(r: InfoRow): StoredTrace['info'] {
 /** Trace headers by id, in the order asked (missing ids skipped). */
 export async function loadTraceInfos(db: Executor, traceIds: readonly string[]): Promise<StoredTrace['info'][]> {
   if (traceIds.length === 0) return [];
-  const rows = await db.selectFrom('assay.trace').select(INFO_COLUMNS).where('trace_id', 'in', traceIds).execute();
+  const columns = sql.join(INFO_COLUMNS.map((column) => sql.ref(`t.${column}`)));
+  const { rows } = await sql<InfoRow>`
+    select ${columns}
+    from ${keyedIds(traceIds)}
+    cross join lateral (
+      select * from assay.trace t
+      where t.trace_id = u.id and t.retention_class = k.retention_class and t.created_at = k.created_at
+      offset 0
+    ) t`.execute(db);
   const byId = new Map(rows.map((r) => [r.trace_id, rowToInfo(r)]));
   return traceIds.flatMap((id) => byId.get(id) ?? []);
 }
@@ -281,13 +307,15 @@ export async function loadStoredTraces(db: Executor, traceIds: readonly string[]
 
 export async function loadAssessments(db: Executor, traceIds: readonly string[]): Promise<Assessment[]> {
   if (traceIds.length === 0) return [];
-  const rows = await db
-    .selectFrom('assay.assessment')
-    .selectAll()
-    .where('trace_id', 'in', traceIds)
-    .orderBy('create_time')
-    .orderBy('assessment_id')
-    .execute();
+  const { rows } = await sql<Selectable<AssessmentTable>>`
+    select x.*
+    from ${keyedIds(traceIds)}
+    cross join lateral (
+      select * from assay.assessment x
+      where x.trace_id = u.id and x.retention_class = k.retention_class and x.trace_created_at = k.created_at
+      offset 0
+    ) x
+    order by x.create_time, x.assessment_id`.execute(db);
   return rows.map(rowToAssessment);
 }
 
