@@ -395,6 +395,15 @@ export async function lockTraceIds(db: Executor, traceIds: readonly string[]): P
 /** The experiment of each of these trace ids that is stored. */
 export async function traceExperiments(db: Executor, traceIds: readonly string[]): Promise<Array<{ trace_id: string; experiment_id: number }>> {
   if (traceIds.length === 0) return [];
-  const rows = await db.selectFrom('assay.trace').select(['trace_id', 'experiment_id']).where('trace_id', 'in', traceIds).execute();
+  // By key, like the whole-trace reads: every ingest request asks this of all its trace ids, most of
+  // them new, which one probe of trace_key answers.
+  const { rows } = await sql<{ trace_id: string; experiment_id: string | number }>`
+    select t.trace_id, t.experiment_id
+    from ${keyedIds(traceIds)}
+    cross join lateral (
+      select t.trace_id, t.experiment_id from assay.trace t
+      where t.trace_id = u.id and t.retention_class = k.retention_class and t.created_at = k.created_at
+      offset 0
+    ) t`.execute(db);
   return rows.map((r) => ({ trace_id: r.trace_id, experiment_id: Number(r.experiment_id) }));
 }
