@@ -12,7 +12,7 @@ export default defineConfig({
     pool: 'forks',
     maxWorkers: 3,
     reporters: ['default'],
-    // Slowest files first (test/file-durations.json), whatever their project: see the sequencer.
+    // One project after another, slowest files first within each (test/file-durations.json): see the sequencer.
     sequence: { sequencer: SlowFirstSequencer },
     // Loading the sources again for every file was half of a file's time. A worker keeps its imported
     // modules from one file to the next: each file still has its own database, queue prefix, app and
