@@ -101,6 +101,7 @@ async function judgeRun(ctx: AppContext, url: string, prefix: string, fake: Remo
     const before = (await fake.stats()).answered;
     const cpuBefore = cpuSeconds(worker.child.pid);
     const started = performance.now();
+    const startedEpoch = Date.now();
     // The judge's calls in flight, sampled through the run: what the ratio loses, and when. One
     // question to the fake at a time, finished before the last one below (its answers are not labelled).
     const inFlight: number[] = [];
@@ -116,6 +117,12 @@ async function judgeRun(ctx: AppContext, url: string, prefix: string, fake: Remo
     await occupancy;
     const seconds = (performance.now() - started) / 1000;
     if (process.env.BENCH_VERBOSE) console.error('in flight every 100 ms:', inFlight.join(' '));
+    // The worker's own account, in ms since the run was asked for: when it planned, each chunk's end, the finish.
+    if (process.env.BENCH_VERBOSE) {
+      for (const line of worker.logs().filter((l) => Number(l.time) >= startedEpoch)) {
+        console.error(`${Number(line.time) - startedEpoch} ms: ${String(line.msg)}${line.chunk === undefined ? '' : ` ${String(line.chunk)}`}`);
+      }
+    }
     peakKb = Math.max(peakKb, peakRssKb(worker.child.pid));
     const calls = done.counts.judge_calls ?? 0;
     const after = (await fake.stats()).answered;

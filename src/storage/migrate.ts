@@ -20,6 +20,7 @@ import * as overviewRollup from './migrations/020-overview-rollup.ts';
 import * as sessionDeferrals from './migrations/021-session-deferrals.ts';
 import * as backfillBudgets from './migrations/022-backfill-budgets.ts';
 import * as traceCopyRows from './migrations/023-trace-copy-rows.ts';
+import * as chunkTraceLists from './migrations/024-chunk-trace-lists.ts';
 import { ensurePartitions } from './partitions.ts';
 import type { Db } from './connect.ts';
 
@@ -41,6 +42,7 @@ const migrations: Record<string, Migration> = {
   '021-session-deferrals': sessionDeferrals,
   '022-backfill-budgets': backfillBudgets,
   '023-trace-copy-rows': traceCopyRows,
+  '024-chunk-trace-lists': chunkTraceLists,
 };
 
 export interface MigrateOptions {

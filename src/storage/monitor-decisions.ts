@@ -49,12 +49,12 @@ export async function copyStanding(db: Executor, schema: string, experimentId: n
 /** The active run whose window holds the trace, if any. */
 export async function activeRunHolding(db: Executor, experimentId: number, traceId: string): Promise<{ run_id: string; status: string } | undefined> {
   return db
-    .selectFrom('assay.monitor_run_trace as w')
+    .selectFrom('assay.monitor_run_chunk as w')
     .innerJoin('assay.monitor_run as r', 'r.run_id', 'w.run_id')
     .select(['r.run_id', 'r.status'])
     .where('r.experiment_id', '=', experimentId)
     .where('r.status', 'in', ['queued', 'running'])
-    .where('w.trace_id', '=', traceId)
+    .where(sql<boolean>`${traceId} = any(w.trace_ids)`)
     .executeTakeFirst();
 }
 

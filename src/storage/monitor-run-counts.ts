@@ -30,9 +30,10 @@ export async function storedRunFeedback(db: Executor, runId: string, experimentI
                    a.trace_id,
                    bool_or(a.error is not null) as errored,
                    count(*) as drafts
-              from assay.monitor_run_trace t
+              from assay.monitor_run_chunk c
+             cross join unnest(c.trace_ids) as t(trace_id)
               join assay.assessment a on a.trace_id = t.trace_id
-             where t.run_id = ${runId}
+             where c.run_id = ${runId}
                and a.kind = 'feedback'
                and a.idempotency_key like ${`${prefix}%`}
                and a.metadata ->> 'assay.monitor.run_id' = ${runId}

@@ -56,29 +56,30 @@ export async function selectRunWindow(db: Db, run: MonitorRunRow, options: Windo
           ? window.where((eb) => eb.or([fresh, eb('trace_id', 'in', eb.selectFrom('assay.monitor_deferred').select('trace_id').where('experiment_id', '=', run.experiment_id).where('cause', '=', 'day'))]))
           : window.where(fresh);
       }
-      await trx
-        .insertInto('assay.monitor_run_trace')
-        .columns(['run_id', 'chunk', 'trace_id'])
-        .expression(
-          trx
-            .selectFrom(window.as('w'))
-            .select([
-              sql.lit(run.run_id).as('run_id'),
-              // Dealt round-robin over as many chunks as `chunkSize` traces a chunk make.
-              sliceSql(sql<number>`row_number() over (order by w.seq, w.trace_id) - 1`, sql<number>`ceil(count(*) over () / ${chunkSize}::numeric)::int`).as('chunk'),
-              'w.trace_id',
-            ]),
-        )
-        .execute();
+      // Dealt round-robin over as many chunks as `chunkSize` traces a chunk make; each chunk's list
+      // in sequence order.
+      const dealt = trx
+        .selectFrom(window.as('w'))
+        .select([
+          'w.trace_id',
+          sql<number>`row_number() over (order by w.seq, w.trace_id)`.as('position'),
+          sliceSql(sql<number>`row_number() over (order by w.seq, w.trace_id) - 1`, sql<number>`ceil(count(*) over () / ${chunkSize}::numeric)::int`).as('chunk'),
+        ]);
       const { rows: stats } = await sql<{ traces: number; chunks: number }>`
-        select count(*)::int as traces, coalesce(max(chunk) + 1, 0)::int as chunks
-        from assay.monitor_run_trace where run_id = ${run.run_id}`.execute(trx);
+        with lists as (
+          insert into assay.monitor_run_chunk (run_id, chunk, trace_ids)
+          select ${run.run_id}, d.chunk, array_agg(d.trace_id order by d.position)
+            from ${dealt} d
+           group by d.chunk
+          returning chunk, cardinality(trace_ids) as traces)
+        select coalesce(sum(traces), 0)::int as traces, count(*)::int as chunks from lists`.execute(trx);
       const { traces } = stats[0]!;
+      const traceChunks = stats[0]!.chunks;
       // Idle sessions, for session judges, get chunks of their own after the traces' chunks.
-      const chunks = stats[0]!.chunks + (await options.planSessions(trx, stats[0]!.chunks));
-      if (chunks > 0) {
+      const chunks = traceChunks + (await options.planSessions(trx, traceChunks));
+      if (chunks > traceChunks) {
         await sql`insert into assay.monitor_run_chunk (run_id, chunk)
-                  select ${run.run_id}, g from generate_series(0, ${chunks - 1}) g`.execute(trx);
+                  select ${run.run_id}, g from generate_series(${traceChunks}::int, ${chunks - 1}::int) g`.execute(trx);
       }
       return trx
         .updateTable('assay.monitor_run')
@@ -123,7 +124,7 @@ export async function markRunSucceeded(trx: Executor, run: MonitorRunRow, counts
       .where('experiment_id', '=', run.experiment_id)
       .execute();
   }
-  await trx.deleteFrom('assay.monitor_run_trace').where('run_id', '=', run.run_id).execute();
+  await trx.updateTable('assay.monitor_run_chunk').set({ trace_ids: sql<string[]>`'{}'::text[]` }).where('run_id', '=', run.run_id).execute();
   await trx.deleteFrom('assay.monitor_run_session').where('run_id', '=', run.run_id).execute();
 }
 
@@ -133,10 +134,10 @@ export async function chunkDone(db: Executor, runId: string, chunk: number): Pro
   return row?.done;
 }
 
-/** The traces the run's window put in this chunk. */
+/** The traces the run's window put in this chunk, in sequence order. */
 export async function chunkTraceIds(db: Executor, runId: string, chunk: number): Promise<string[]> {
-  const rows = await db.selectFrom('assay.monitor_run_trace').select('trace_id').where('run_id', '=', runId).where('chunk', '=', chunk).execute();
-  return rows.map((r) => r.trace_id);
+  const row = await db.selectFrom('assay.monitor_run_chunk').select('trace_ids').where('run_id', '=', runId).where('chunk', '=', chunk).executeTakeFirst();
+  return row?.trace_ids ?? [];
 }
 
 export async function markChunkDone(trx: Executor, runId: string, chunk: number, counts: RunCounts): Promise<void> {

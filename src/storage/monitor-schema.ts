@@ -38,15 +38,11 @@ export interface MonitorRunTable {
   finished_at: Date | null;
 }
 
-export interface MonitorRunTraceTable {
-  run_id: string;
-  chunk: number;
-  trace_id: string;
-}
-
 export interface MonitorRunChunkTable {
   run_id: string;
   chunk: number;
+  /** The chunk's traces, in sequence order (migration 024); emptied when the run succeeds. */
+  trace_ids: ColumnType<string[], string[] | undefined, string[]>;
   done: Generated<boolean>;
   counts: ColumnType<RunCounts, string | undefined, string>;
   finished_at: Date | null;

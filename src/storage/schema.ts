@@ -123,7 +123,6 @@ import type {
   MonitorRunChunkTable,
   MonitorRunSessionTable,
   MonitorRunTable,
-  MonitorRunTraceTable,
   MonitorTable,
 } from './monitor-schema.ts';
 
@@ -136,7 +135,6 @@ export interface Database {
   'assay.api_token': ApiTokenTable;
   'assay.monitor': MonitorTable;
   'assay.monitor_run': MonitorRunTable;
-  'assay.monitor_run_trace': MonitorRunTraceTable;
   'assay.monitor_run_chunk': MonitorRunChunkTable;
   'assay.monitor_run_session': MonitorRunSessionTable;
   'assay.monitor_run_call': MonitorRunCallTable;

@@ -5,6 +5,7 @@
  */
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { explainTrace } from '../../src/services/monitor-explain.ts';
 import { monitorRuns } from '../../src/services/monitor-run-kind.ts';
 import { startRunNow } from '../../src/services/monitor-runs.ts';
 import { failRun, planRun, runSlice } from '../../src/services/run-engine.ts';
@@ -40,16 +41,30 @@ it('deals the window round-robin into chunks and finishes a run whose chunks all
 
   const { rows } = await sql.query(
     `select c.chunk, count(*)::int as traces,
-            array_agg(((row_number - 1) % 3)::int order by row_number) as dealt
-       from (select r.chunk, row_number() over (order by t.seq, t.trace_id) as row_number
-               from assay.monitor_run_trace r join assay.trace t using (trace_id)
+            array_agg(((row_number - 1) % 3)::int order by row_number) as dealt,
+            array_agg(row_number::int order by listed) as positions
+       from (select r.chunk, u.listed, row_number() over (order by t.seq, t.trace_id) as row_number
+               from assay.monitor_run_chunk r
+              cross join unnest(r.trace_ids) with ordinality as u(trace_id, listed)
+               join assay.trace t using (trace_id)
               where r.run_id = $1) c
       group by c.chunk order by c.chunk`,
     [run.run_id],
   );
   // 10 traces at 4 a chunk make 3 chunks of 4, 3 and 3, each trace in chunk (position mod 3).
   expect(rows.map((r: { traces: number }) => r.traces)).toEqual([4, 3, 3]);
-  for (const r of rows as Array<{ chunk: number; dealt: number[] }>) expect(new Set(r.dealt)).toEqual(new Set([r.chunk]));
+  for (const r of rows as Array<{ chunk: number; dealt: number[]; positions: number[] }>) {
+    expect(new Set(r.dealt)).toEqual(new Set([r.chunk]));
+    // Each chunk lists its traces in sequence order, the order its judge tasks are taken in.
+    expect(r.positions).toEqual([...r.positions].sort((a, b) => a - b));
+  }
+
+  // While the run is active, a trace in its window says so.
+  const { rows: listed } = await sql.query(`select trace_ids[1] as trace_id from assay.monitor_run_chunk where run_id = $1 and chunk = 2`, [run.run_id]);
+  const inWindow = (listed[0] as { trace_id: string }).trace_id;
+  const pending = await explainTrace(t.ctx, inWindow, experimentId);
+  expect(pending.coverage).toBe('in_active_run');
+  expect(pending.coverage_reason).toContain(run.run_id);
 
   // Every chunk's work ends, as if the worker died before the last one could finish the run.
   const planned = (await findRun(t.ctx.db, run.run_id))!;
@@ -66,6 +81,10 @@ it('deals the window round-robin into chunks and finishes a run whose chunks all
   expect(finished?.status).toBe('succeeded');
   expect(finished?.traces_seen).toBe(10);
   expect(finished?.counts.traces_copied).toBe(10);
+  // The finished run's work lists are emptied (its chunks keep their counts), and the trace is no longer in a run.
+  const { rows: left } = await sql.query(`select count(*)::int as chunks, sum(cardinality(trace_ids))::int as ids from assay.monitor_run_chunk where run_id = $1`, [run.run_id]);
+  expect(left[0]).toEqual({ chunks: 3, ids: 0 });
+  expect((await explainTrace(t.ctx, inWindow, experimentId)).coverage).not.toBe('in_active_run');
   expect(finished?.counts.scorers?.safety?.scored).toBe(10);
 
   // A run that ended stays as it ended.
