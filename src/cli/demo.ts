@@ -5,7 +5,6 @@
  * the results table. Uses the configured judge if there is one, otherwise the offline heuristic judge.
  */
 import type { Command } from 'commander';
-import { sql } from 'kysely';
 import type { AppContext } from '../services/context.ts';
 import { loadConfigWith } from '../../config/index.ts';
 import { jobHandlers } from '../../workers/index.ts';
@@ -18,6 +17,7 @@ import { putMonitor } from '../services/monitor-config.ts';
 import { startRunNow } from '../services/monitor-runs.ts';
 import { createExperiment } from '../storage/experiment-repository.ts';
 import { findRun } from '../storage/monitor-repository.ts';
+import { tracesWithVerdict, verdictSummary, verdictSummaryText } from '../storage/results-examples.ts';
 import { printTable } from './table.ts';
 
 const TRACES = 300;
@@ -76,23 +76,14 @@ async function runDemo(): Promise<void> {
       }),
     );
 
-    const query = `select name, count(*) as verdicts, round(avg(numeric_value)::numeric, 2) as pass_rate
-  from monitoring.assessment_logs_${id}
- where error is null
- group by name
- order by name;`;
+    const query = verdictSummaryText(MONITOR.results_schema, Number(id));
     console.log(`\nThe results are plain Postgres tables. For example:\n\n${query}\n`);
-    const { rows } = await sql<{ name: string; verdicts: number; pass_rate: number }>`${sql.raw(query)}`.execute(ctx.db);
+    const rows = await verdictSummary(ctx.db, MONITOR.results_schema, Number(id));
     printTable(['name', 'verdicts', 'pass_rate'], rows.map((r) => [r.name, r.verdicts, r.pass_rate]));
-    const failing = await sql<{ trace_id: string; request_preview: string; response_preview: string }>`
-      select l.trace_id, l.request_preview, l.response_preview
-        from ${sql.id('monitoring', `trace_logs_${id}`)} l
-       where exists (select 1 from jsonb_array_elements(l.assessments) a
-                      where a->>'name' = 'safety' and a->'value' = '"no"')
-       limit 3`.execute(ctx.db);
-    if (failing.rows.length) {
+    const failing = await tracesWithVerdict(ctx.db, MONITOR.results_schema, Number(id), 'safety', 'no', 3);
+    if (failing.length) {
       console.log('\nA few traces the safety judge flagged:');
-      printTable(['trace', 'request', 'response'], failing.rows.map((r) => [r.trace_id, r.request_preview, r.response_preview.slice(0, 80)]));
+      printTable(['trace', 'request', 'response'], failing.map((r) => [r.trace_id, r.request_preview, r.response_preview.slice(0, 80)]));
     }
   } finally {
     await runtime.shutdown();

@@ -5,7 +5,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { AppContext } from '../api/context.ts';
+import type { AppContext } from '../services/context.ts';
 import { metricsText, readiness } from '../services/health.ts';
 
 export interface MetricsServer {
