@@ -61,9 +61,14 @@ export async function connectDatabase(options: ConnectOptions): Promise<Database
   const { PGlite } = await import('@electric-sql/pglite');
   const dataDir = options.dataDir ?? './.assay';
   let location = dataDir;
-  // An in-memory database may start from a migrated dump (the tests' template); a data directory
-  // on disk starts from the build's template, unpacked in place, when it has no database yet.
-  const template = dataDir.startsWith('memory://') ? options.fromTemplate : undefined;
+  // An in-memory database starts from a migrated dump (the tests' own, or the build's template, as
+  // `assay demo` does); a data directory on disk from the build's template, unpacked in place, when
+  // it has no database yet. Without a template PGlite runs initdb and the migrations follow.
+  let template = dataDir.startsWith('memory://') ? options.fromTemplate : undefined;
+  if (dataDir.startsWith('memory://') && !template) {
+    const [{ templateDump }, { migrationNames }] = await Promise.all([import('./pglite-template.ts'), import('./migrate.ts')]);
+    template = templateDump(migrationNames());
+  }
   if (!dataDir.startsWith('memory://')) {
     location = resolve(dataDir, 'pgdata');
     mkdirSync(location, { recursive: true });

@@ -74,6 +74,17 @@ export function unpackTemplate(knownMigrations: readonly string[], location: str
   return true;
 }
 
+/** The template as PGlite's `loadDataDir` takes it (an in-memory database), when there is one fit to use. */
+export function templateDump(knownMigrations: readonly string[]): Blob | undefined {
+  const path = usableTemplateArchive(knownMigrations);
+  if (!path) return undefined;
+  try {
+    return new Blob([readFileSync(path)]);
+  } catch {
+    return undefined;
+  }
+}
+
 /** A fresh in-memory PGlite with every migration applied: its data directory as a gzipped tarball. */
 export async function migratedDataDir(): Promise<Blob> {
   const { PGlite } = await import('@electric-sql/pglite');
