@@ -6,6 +6,7 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { AlertWindow } from '../domain/alert-rules.ts';
 import type { Executor } from './connect.ts';
+import { feedbackScore, isPassFailFeedback } from './feedback-score-sql.ts';
 
 export interface VerdictStats {
   /** Verdicts with a value (errors excluded). */
@@ -58,14 +59,8 @@ export async function verdictStats(
   const { rows } = await sql<{ n: string; pass_fail: string; passes: string; mean: number | null; sd: number | null; errors: string; total: string }>`
     with v as (
       select a.error is not null as failed,
-             case
-               when a.error is not null then null
-               when jsonb_typeof(a.value) = 'number' then (a.value #>> '{}')::double precision
-               when jsonb_typeof(a.value) = 'boolean' then case when (a.value #>> '{}') = 'true' then 1 else 0 end
-               when jsonb_typeof(a.value) = 'string' then case lower(a.value #>> '{}') when 'yes' then 1 when 'no' then 0 end
-             end as score,
-             a.error is null and (jsonb_typeof(a.value) = 'boolean'
-               or (jsonb_typeof(a.value) = 'string' and lower(a.value #>> '{}') in ('yes', 'no'))) as is_pass_fail
+             ${feedbackScore('a')} as score,
+             ${isPassFailFeedback('a')} as is_pass_fail
       from assay.assessment a
       where a.kind = 'feedback' and a.valid and ${scope} ${byName}
     )

@@ -7,6 +7,7 @@
 import { sql } from 'kysely';
 import { wilsonInterval } from '../domain/alert-stats.ts';
 import type { Executor } from './connect.ts';
+import { feedbackScore, isPassFailFeedback } from './feedback-score-sql.ts';
 
 export type TrendBucket = 'run' | 'hour';
 
@@ -46,14 +47,8 @@ export async function scoreTrends(
     with v as (
       select ${bucketExpr} as bucket, a.name as scorer, a.error is not null as failed,
              t.request_time,
-             case
-               when a.error is not null then null
-               when jsonb_typeof(a.value) = 'number' then (a.value #>> '{}')::double precision
-               when jsonb_typeof(a.value) = 'boolean' then case when (a.value #>> '{}') = 'true' then 1 else 0 end
-               when jsonb_typeof(a.value) = 'string' then case lower(a.value #>> '{}') when 'yes' then 1 when 'no' then 0 end
-             end as score,
-             a.error is null and (jsonb_typeof(a.value) = 'boolean'
-               or (jsonb_typeof(a.value) = 'string' and lower(a.value #>> '{}') in ('yes', 'no'))) as is_pass_fail
+             ${feedbackScore('a')} as score,
+             ${isPassFailFeedback('a')} as is_pass_fail
       from assay.assessment a
       join assay.trace t on t.trace_id = a.trace_id
       where t.experiment_id = ${experimentId}

@@ -7,6 +7,7 @@
  */
 import { sql, type RawBuilder } from 'kysely';
 import type { Executor } from './connect.ts';
+import { valueScore } from './feedback-score-sql.ts';
 
 export function traceLogsTable(schema: string, experimentId: number): RawBuilder<unknown> {
   return sql.id(schema, `trace_logs_${experimentId}`);
@@ -77,11 +78,7 @@ export async function ensureResultsTable(db: Executor, schema: string, experimen
   await sql`
     create or replace view ${view} as
     select l.trace_id, l.request_time, a.assessment_id, a.name, a.kind, a.value,
-           case jsonb_typeof(a.value)
-             when 'number' then (a.value #>> '{}')::double precision
-             when 'boolean' then case when (a.value #>> '{}') = 'true' then 1 else 0 end
-             when 'string' then case lower(a.value #>> '{}') when 'yes' then 1 when 'no' then 0 end
-           end as numeric_value,
+           ${valueScore(sql.ref('a.value'))} as numeric_value,
            a.rationale, a.source_type, a.source_id, a.error, a.span_id, a.create_time,
            -- Last, so that create or replace extends a view made before them.
            a.metadata, a.metadata ->> 'assay.monitor.run_id' as run_id

@@ -119,20 +119,25 @@ describe('monitoring run on Postgres + BullMQ', () => {
     for (const id of fresh) expect(safety.has(id)).toBe(true);
     // The human label reached the copy, and the SQL view a user would query.
     const view = await sql.query(
-      `select name, value, rationale from monitoring.assessment_logs_${experimentId} where trace_id = $1 and name = 'expert_label'`,
+      `select name, value, numeric_value, rationale from monitoring.assessment_logs_${experimentId} where trace_id = $1 and name = 'expert_label'`,
       [changed],
     );
-    expect(view.rows).toEqual([{ name: 'expert_label', value: 'no', rationale: 'wrong document' }]);
+    expect(view.rows).toEqual([{ name: 'expert_label', value: 'no', numeric_value: 0, rationale: 'wrong document' }]);
   });
 
   it('answers the user SQL a dashboard would run', async () => {
     const { rows } = await sql.query(
-      `select name, count(*)::int as n, round(avg(numeric_value)::numeric, 3) as pass_rate
+      `select name, count(*)::int as n, round(avg(numeric_value)::numeric, 3) as pass_rate,
+              round(count(*) filter (where value #>> '{}' = 'yes') / count(*)::numeric, 3) as yes_share
          from monitoring.assessment_logs_${experimentId}
-        where source_type = 'LLM_JUDGE' group by name order by name`,
+        where source_type = 'LLM_JUDGE' and error is null group by name order by name`,
     );
     expect(rows.map((r: { name: string }) => r.name)).toEqual(['relevance_to_query', 'retrieval_groundedness', 'safety']);
-    for (const row of rows) expect(Number(row.pass_rate)).toBeGreaterThan(0);
+    // A judge's pass rate is the share of its verdicts that said yes.
+    for (const row of rows) {
+      expect(Number(row.pass_rate)).toBeGreaterThan(0);
+      expect(row.pass_rate).toBe(row.yes_share);
+    }
   });
 
   it('schedules the first run right away, once, however many schedulers tick', async () => {
