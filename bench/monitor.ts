@@ -17,6 +17,8 @@
  * - `monitor.rss`: the worker's peak resident memory during the 20,000-trace run (the compiled
  *   worker, as the Docker image runs it).
  * Run alone with `npx tsx bench/monitor.ts`; sizes from BENCH_MONITOR_TRACES and BENCH_MONITOR_OLD;
+ * BENCH_VERBOSE=1 prints the calls in flight and the worker's timeline (planned, each chunk's end,
+ * finished); BENCH_WARM=N runs N traces through the worker first, unmeasured, to see a warm worker;
  * `BENCH_MONITOR_ONLY=copy` runs the copy alone, over traces given one judge feedback each as the
  * judge run would leave them; `judge,copy` skips the incremental run (any comma-separated subset).
  */
@@ -98,6 +100,13 @@ async function judgeRun(ctx: AppContext, url: string, prefix: string, fake: Remo
   try {
     // A worker is a daemon, up before a run starts: its start-up is measured by bench/startup.
     await workerStarted(worker);
+    // Opt-in: a first, unmeasured run of BENCH_WARM traces, so the measured one finds the worker's
+    // code already compiled, as a daemon's later runs do (the recorded figure is the cold run's).
+    if (process.env.BENCH_WARM) {
+      const warm = await monitored(ctx, [{ name: 'safety' }]);
+      await ingestSamples(ctx, warm, Number(process.env.BENCH_WARM), { seed: 'bench-warm' });
+      await startRunNow(ctx, warm).then((r) => waitForRun(ctx, r.run_id, 30 * 60_000));
+    }
     const before = (await fake.stats()).answered;
     const cpuBefore = cpuSeconds(worker.child.pid);
     const started = performance.now();
