@@ -6,6 +6,7 @@ import type { Assessment } from '../domain/assessment.ts';
 import type { Span, SpanStatusCode, StoredTrace, TraceInfo, TraceState, TraceSummary } from '../domain/trace.ts';
 import type { Executor } from './connect.ts';
 import { rowToAssessment } from './assessment-repository.ts';
+import { TIME_COLUMN } from './partitions.ts';
 import type { AssessmentTable, SpanTable, TraceTable } from './schema.ts';
 
 export type { Executor };
@@ -189,9 +190,6 @@ function spanToRow(s: Span) {
   };
 }
 
-/** Each partitioned table's column holding the trace's first-arrival time, its partition key. */
-const ARRIVAL_COLUMN = { trace: 'created_at', span: 'trace_created_at', assessment: 'trace_created_at' } as const;
-
 /**
  * `from` clause: the rows of `assay.<table>` (as `alias`) of these traces, each trace's found by its
  * full key: the class and arrival time from `assay.trace_key`, then one index probe in the one
@@ -200,13 +198,13 @@ const ARRIVAL_COLUMN = { trace: 'created_at', span: 'trace_created_at', assessme
  * behind the ingest) the planner scanned the partition whole: 170 ms for the spans of 50 traces in a
  * 20,000-trace monitor run, against 0.7 ms by key.
  */
-function rowsOfTraces(table: keyof typeof ARRIVAL_COLUMN, alias: string, traceIds: readonly string[]) {
+function rowsOfTraces(table: keyof typeof TIME_COLUMN, alias: string, traceIds: readonly string[]) {
   const row = (column: string) => sql.ref(`${alias}.${column}`);
   return sql`unnest(${[...new Set(traceIds)]}::text[]) as u(id)
     cross join lateral (select k.retention_class, k.created_at from assay.trace_key k where k.trace_id = u.id offset 0) k
     cross join lateral (
       select * from ${sql.table(`assay.${table}`)} as ${sql.id(alias)}
-      where ${row('trace_id')} = u.id and ${row('retention_class')} = k.retention_class and ${row(ARRIVAL_COLUMN[table])} = k.created_at
+      where ${row('trace_id')} = u.id and ${row('retention_class')} = k.retention_class and ${row(TIME_COLUMN[table])} = k.created_at
       offset 0
     ) as ${sql.id(alias)}`;
 }
