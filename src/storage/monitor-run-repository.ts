@@ -56,21 +56,21 @@ export async function selectRunWindow(db: Db, run: MonitorRunRow, options: Windo
           ? window.where((eb) => eb.or([fresh, eb('trace_id', 'in', eb.selectFrom('assay.monitor_deferred').select('trace_id').where('experiment_id', '=', run.experiment_id).where('cause', '=', 'day'))]))
           : window.where(fresh);
       }
-      // Dealt round-robin over as many chunks as `chunkSize` traces a chunk make; each chunk's list
-      // in sequence order.
-      const dealt = trx
+      // Each trace's place in sequence order, and the chunks that `chunkSize` traces a chunk make.
+      const placed = trx
         .selectFrom(window.as('w'))
         .select([
           'w.trace_id',
-          sql<number>`row_number() over (order by w.seq, w.trace_id)`.as('position'),
-          sliceSql(sql<number>`row_number() over (order by w.seq, w.trace_id) - 1`, sql<number>`ceil(count(*) over () / ${chunkSize}::numeric)::int`).as('chunk'),
+          sql<number>`row_number() over (order by w.seq, w.trace_id) - 1`.as('position'),
+          sql<number>`ceil(count(*) over () / ${chunkSize}::numeric)::int`.as('slices'),
         ]);
+      // Dealt round-robin over the chunks; each chunk's list in sequence order.
       const { rows: stats } = await sql<{ traces: number; chunks: number }>`
         with lists as (
           insert into assay.monitor_run_chunk (run_id, chunk, trace_ids)
-          select ${run.run_id}, d.chunk, array_agg(d.trace_id order by d.position)
-            from ${dealt} d
-           group by d.chunk
+          select ${run.run_id}, ${sliceSql(sql<number>`d.position`, sql<number>`d.slices`)}, array_agg(d.trace_id order by d.position)
+            from ${placed} d
+           group by 2
           returning chunk, cardinality(trace_ids) as traces)
         select coalesce(sum(traces), 0)::int as traces, count(*)::int as chunks from lists`.execute(trx);
       const { traces } = stats[0]!;
