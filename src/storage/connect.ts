@@ -32,7 +32,7 @@ const NUMERIC = 1700;
 
 export interface ConnectOptions {
   databaseUrl?: string | undefined;
-  /** Directory for PGlite; `memory://` keeps it in memory (tests). */
+  /** Directory for PGlite; `memory://` keeps it in memory (tests, `assay demo`). */
   dataDir?: string;
   poolSize?: number;
   /**
@@ -64,12 +64,13 @@ export async function connectDatabase(options: ConnectOptions): Promise<Database
   // An in-memory database starts from a migrated dump (the tests' own, or the build's template, as
   // `assay demo` does); a data directory on disk from the build's template, unpacked in place, when
   // it has no database yet. Without a template PGlite runs initdb and the migrations follow.
-  let template = dataDir.startsWith('memory://') ? options.fromTemplate : undefined;
-  if (dataDir.startsWith('memory://') && !template) {
+  const inMemory = dataDir.startsWith('memory://');
+  let template = inMemory ? options.fromTemplate : undefined;
+  if (inMemory && !template) {
     const [{ templateDump }, { migrationNames }] = await Promise.all([import('./pglite-template.ts'), import('./migrate.ts')]);
     template = templateDump(migrationNames());
   }
-  if (!dataDir.startsWith('memory://')) {
+  if (!inMemory) {
     location = resolve(dataDir, 'pgdata');
     mkdirSync(location, { recursive: true });
     // A first start: unpack the ready-made database rather than run initdb and every migration.

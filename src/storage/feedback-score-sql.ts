@@ -16,7 +16,7 @@ export function valueScore(value: RawBuilder<unknown>): RawBuilder<number | null
 }
 
 /** Whether the value is a pass/fail verdict (true/false, yes/no). */
-export function isPassFailValue(value: RawBuilder<unknown>): RawBuilder<boolean> {
+function isPassFailValue(value: RawBuilder<unknown>): RawBuilder<boolean> {
   return sql<boolean>`(jsonb_typeof(${value}) = 'boolean' or (jsonb_typeof(${value}) = 'string' and lower(${value} #>> '{}') in ('yes', 'no')))`;
 }
 

@@ -16,8 +16,8 @@ export interface StoredRunFeedback {
 /**
  * The feedback a run wrote on its window's traces: rows keyed `monitor:<experiment>:<scorer>:<trace>[#n]`
  * and stamped with the run's id (session feedback, stamped `assay.session.turns`, is counted by
- * `storedSessionRunFeedback`). Read while the window's trace list still exists (before the finish
- * deletes it).
+ * `storedSessionRunFeedback`). Read while the chunks still list the window's traces (before the
+ * finish empties the lists).
  */
 export async function storedRunFeedback(db: Executor, runId: string, experimentId: number): Promise<StoredRunFeedback> {
   const prefix = feedbackScope('monitor', experimentId);

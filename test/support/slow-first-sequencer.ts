@@ -7,7 +7,8 @@
  * slot and project. The browser files go first: they are among the slowest. The durations are the
  * ones `npm run test:durations` recorded on this kind of machine (test/file-durations.json);
  * vitest's own cache of them is empty on a fresh clone, where it would order files by size and
- * start a small but slow file (the README's first hour) near the end. Files not in the record (new ones) go first: their time is not known yet.
+ * start a small but slow file (the README's first hour) near the end. Files not in the record (new
+ * ones) go first: their time is not known yet.
  */
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
