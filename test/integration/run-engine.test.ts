@@ -34,7 +34,10 @@ async function monitoredExperiment(schema: string, traces: number, from: number)
 }
 
 it('deals the window round-robin into chunks and finishes a run whose chunks all ended when it is planned again', async () => {
-  const experimentId = await monitoredExperiment('engine_a', 10, 0);
+  // Two requests: within one, traces are stored in trace id order, so the window's sequence order
+  // differs from trace id order only across them.
+  const experimentId = await monitoredExperiment('engine_a', 5, 0);
+  await ingestSamples(t.ctx, experimentId, 5, { from: 5 });
   // No worker runs here: the test plays the worker's part.
   const run = await startRunNow(t.ctx, experimentId);
   await planRun(t.ctx, monitorRuns, run.run_id);
