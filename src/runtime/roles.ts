@@ -66,6 +66,7 @@ export async function startRoles(runtime: Runtime, roles: readonly ProcessRole[]
     const { jobHandlers } = await import('../../workers/index.ts');
     await ctx.queue.startWorker(jobHandlers(ctx), { concurrency: ctx.config.workerConcurrency });
     ctx.log.info({ concurrency: ctx.config.workerConcurrency, queue: ctx.queue.kind }, 'worker started');
+    ctx.judge.judge.prepare().catch((err: unknown) => ctx.log.warn({ err }, 'cannot load the judge client ahead of its first call'));
   }
   if (roles.includes('scheduler') && !ctx.lifecycle.shuttingDown) {
     const { startScheduler } = await import('../services/monitor-scheduler.ts');
