@@ -14,6 +14,7 @@ import {
   type EnqueueOptions,
   type JobHandlers,
   type JobQueue,
+  type JobRequest,
   type QueueCounts,
 } from './queue.ts';
 
@@ -45,15 +46,13 @@ export class BullmqQueue implements JobQueue {
   }
 
   async enqueue(name: string, payload: unknown, options: EnqueueOptions = {}): Promise<{ jobId: string }> {
-    const job = await this.queue.add(name, payload, {
-      ...(options.jobId ? { jobId: toBullmqId(options.jobId) } : {}),
-      ...(options.delayMs ? { delay: options.delayMs } : {}),
-      attempts: options.attempts ?? DEFAULT_ATTEMPTS,
-      backoff: { type: 'exponential', delay: options.backoffMs ?? DEFAULT_BACKOFF_MS, jitter: 0.5 },
-      removeOnComplete: { age: 3600, count: 1000 },
-      removeOnFail: { age: 7 * 24 * 3600 },
-    });
+    const job = await this.queue.add(name, payload, jobOptions(options));
     return { jobId: options.jobId ?? job.id ?? '' };
+  }
+
+  async enqueueAll(jobs: readonly JobRequest[]): Promise<void> {
+    if (jobs.length === 0) return;
+    await this.queue.addBulk(jobs.map(({ name, payload, options = {} }) => ({ name, data: payload, opts: jobOptions(options) })));
   }
 
   async startWorker(handlers: JobHandlers, options: { concurrency: number }): Promise<void> {
@@ -141,6 +140,18 @@ export class BullmqQueue implements JobQueue {
  * BullMQ refuses custom ids that contain ':' or look like integers, which the in-process queue
  * accepts. Ids are escaped reversibly so the same deterministic id works on both queues.
  */
+/** A job's BullMQ options: its id, delay, attempts with jittered exponential backoff, how long it is kept. */
+function jobOptions(options: EnqueueOptions) {
+  return {
+    ...(options.jobId ? { jobId: toBullmqId(options.jobId) } : {}),
+    ...(options.delayMs ? { delay: options.delayMs } : {}),
+    attempts: options.attempts ?? DEFAULT_ATTEMPTS,
+    backoff: { type: 'exponential', delay: options.backoffMs ?? DEFAULT_BACKOFF_MS, jitter: 0.5 },
+    removeOnComplete: { age: 3600, count: 1000 },
+    removeOnFail: { age: 7 * 24 * 3600 },
+  };
+}
+
 export function toBullmqId(id: string): string {
   const escaped = id.replaceAll('%', '%25').replaceAll(':', '%3A');
   return String(parseInt(escaped, 10)) === escaped ? `%i${escaped}` : escaped;

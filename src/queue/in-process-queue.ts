@@ -14,6 +14,7 @@ import {
   type EnqueueOptions,
   type JobHandlers,
   type JobQueue,
+  type JobRequest,
   type QueueCounts,
 } from './queue.ts';
 
@@ -67,6 +68,10 @@ export class InProcessQueue implements JobQueue {
     };
     this.schedule(job, options.delayMs ?? 0);
     return { jobId: id };
+  }
+
+  async enqueueAll(jobs: readonly JobRequest[]): Promise<void> {
+    for (const { name, payload, options } of jobs) await this.enqueue(name, payload, options);
   }
 
   async startWorker(handlers: JobHandlers, options: { concurrency: number }): Promise<void> {

@@ -15,8 +15,8 @@ export async function enqueueMonitorRun(queue: JobQueue, runId: string): Promise
   await queue.enqueue(JOB_MONITOR_RUN, { run_id: runId }, { jobId: runId });
 }
 
-export async function enqueueMonitorChunk(queue: JobQueue, runId: string, chunk: number): Promise<void> {
-  await queue.enqueue(JOB_MONITOR_CHUNK, { run_id: runId, chunk }, { jobId: chunkJobId(runId, chunk) });
+export async function enqueueMonitorChunks(queue: JobQueue, runId: string, chunks: readonly number[]): Promise<void> {
+  await queue.enqueueAll(chunks.map((chunk) => ({ name: JOB_MONITOR_CHUNK, payload: { run_id: runId, chunk }, options: { jobId: chunkJobId(runId, chunk) } })));
 }
 
 /** Plans an evaluation run and enqueues its row slices. Payload `{run_id}`. */
@@ -30,8 +30,8 @@ export async function enqueueEvaluationRun(queue: JobQueue, runId: string): Prom
   await queue.enqueue(JOB_EVALUATION_RUN, { run_id: runId }, { jobId: runId });
 }
 
-export async function enqueueEvaluationRows(queue: JobQueue, runId: string, slice: number): Promise<void> {
-  await queue.enqueue(JOB_EVALUATION_ROWS, { run_id: runId, slice }, { jobId: rowsJobId(runId, slice) });
+export async function enqueueEvaluationRows(queue: JobQueue, runId: string, slices: readonly number[]): Promise<void> {
+  await queue.enqueueAll(slices.map((slice) => ({ name: JOB_EVALUATION_ROWS, payload: { run_id: runId, slice }, options: { jobId: rowsJobId(runId, slice) } })));
 }
 
 /** Evaluates a monitor's alert rules after one of its runs. Payload `{run_id}`. */

@@ -29,6 +29,13 @@ export interface EnqueueOptions {
   backoffMs?: number;
 }
 
+/** One job to enqueue, as `enqueue`'s arguments. */
+export interface JobRequest {
+  name: string;
+  payload: unknown;
+  options?: EnqueueOptions;
+}
+
 export interface QueueCounts {
   waiting: number;
   active: number;
@@ -42,6 +49,8 @@ export interface JobQueue {
   /** The Redis connection the queue holds, shared with the judges' rate limit (none in-process). */
   readonly redis: Redis | undefined;
   enqueue(name: string, payload: unknown, options?: EnqueueOptions): Promise<{ jobId: string }>;
+  /** Enqueues several jobs at once (one round trip to Redis), each as `enqueue` would. */
+  enqueueAll(jobs: readonly JobRequest[]): Promise<void>;
   /** Starts taking jobs; `concurrency` jobs at most at a time in this process. */
   startWorker(handlers: JobHandlers, options: { concurrency: number }): Promise<void>;
   counts(): Promise<QueueCounts>;

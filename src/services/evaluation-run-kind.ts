@@ -23,7 +23,7 @@ export const evaluationRuns: RunUser<'assay.evaluation_run', { counts: RunCounts
 
   pendingSlices: (ctx, run) => pendingSlices(ctx.db, run.run_id, slicing(run).slices),
 
-  enqueueSlice: (ctx, runId, slice) => enqueueEvaluationRows(ctx.queue, runId, slice),
+  enqueueSlices: (ctx, runId, slices) => enqueueEvaluationRows(ctx.queue, runId, slices),
 
   describePlan: (run) => ({ rows: run.rows_total, slices: slicing(run).slices }),
 

@@ -13,7 +13,7 @@
  * holds, so it is skipped unless it changed (and feedback is unique per trace and scorer anyway).
  */
 import { monitorRunsTotal } from '../observability/monitor-metrics.ts';
-import { enqueueAlertEvaluation, enqueueMonitorChunk } from '../queue/jobs.ts';
+import { enqueueAlertEvaluation, enqueueMonitorChunks } from '../queue/jobs.ts';
 import type { Executor } from '../storage/connect.ts';
 import { findRun, type MonitorRunRow } from '../storage/monitor-repository.ts';
 import { takeRunCallTotals } from '../storage/monitor-run-calls.ts';
@@ -45,7 +45,7 @@ export const monitorRuns: RunUser<'assay.monitor_run', { counts: RunCounts }> = 
 
   pendingSlices: (ctx, run) => pendingChunks(ctx.db, run.run_id),
 
-  enqueueSlice: (ctx, runId, chunk) => enqueueMonitorChunk(ctx.queue, runId, chunk),
+  enqueueSlices: (ctx, runId, chunks) => enqueueMonitorChunks(ctx.queue, runId, chunks),
 
   describePlan: (run) => ({ experiment_id: run.experiment_id, kind: run.kind, chunks: run.chunks, traces: run.traces_seen }),
 

@@ -31,8 +31,8 @@ export interface RunUser<T extends RunTable, S> {
   plan(ctx: AppContext, runId: string): Promise<RunRow<T> | undefined>;
   /** The slices that still have work left. */
   pendingSlices(ctx: AppContext, run: RunRow<T>): Promise<number[]>;
-  /** Enqueues one slice's job (deterministic id: enqueueing twice is one job). */
-  enqueueSlice(ctx: AppContext, runId: string, slice: number): Promise<void>;
+  /** Enqueues these slices' jobs at once (deterministic ids: enqueueing twice is one job each). */
+  enqueueSlices(ctx: AppContext, runId: string, slices: readonly number[]): Promise<void>;
   /** Facts about a planned run for the log. */
   describePlan(run: RunRow<T>): Record<string, unknown>;
   /** Processes what is left of one slice of a running run; safe to run again after a crash. */
@@ -55,7 +55,7 @@ export async function planRun<T extends RunTable, S>(ctx: AppContext, user: RunU
   const run = await user.plan(ctx, runId);
   if (!run) return;
   const pending = await user.pendingSlices(ctx, run);
-  for (const slice of pending) await user.enqueueSlice(ctx, runId, slice);
+  await user.enqueueSlices(ctx, runId, pending);
   ctx.log.info({ run_id: runId, ...user.describePlan(run), pending_slices: pending.length }, `${user.name} run planned`);
   // Nothing to do, or every slice ended before a crash let the run finish: finish it here.
   if (pending.length === 0) await finishRunIfDone(ctx, user, runId);

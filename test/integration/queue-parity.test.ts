@@ -112,6 +112,32 @@ describe.each<Kind>(['in-process', 'bullmq'])('queue on %s', (kind) => {
     expect(seen.filter((id) => id === 'monitor:7:window:1')).toHaveLength(1);
   });
 
+  it('enqueues a list of jobs at once, each with its payload, options and deterministic id', async () => {
+    const seen: Array<{ jobId: string; payload: unknown; max: number }> = [];
+    await queue.enqueue('record', { n: 0 }, { jobId: 'run-1.chunk-0' });
+    // One of them is already queued: it stays one job, with the payload it was enqueued with.
+    await queue.enqueueAll([
+      { name: 'record', payload: { n: 1 }, options: { jobId: 'run-1.chunk-0', attempts: 2 } },
+      { name: 'record', payload: { n: 2 }, options: { jobId: 'run-1.chunk-1', attempts: 2 } },
+      { name: 'record', payload: { n: 3 }, options: { jobId: 'run-1.chunk-2', attempts: 3 } },
+    ]);
+    await queue.enqueueAll([]);
+    await queue.startWorker(
+      {
+        record: async (payload, ctx) => {
+          seen.push({ jobId: ctx.jobId, payload, max: ctx.maxAttempts });
+        },
+      },
+      { concurrency: 1 },
+    );
+    await waitFor(async () => (await counts()).completed === 3, { what: 'three jobs to complete' });
+    expect(seen.sort((a, b) => a.jobId.localeCompare(b.jobId))).toEqual([
+      { jobId: 'run-1.chunk-0', payload: { n: 0 }, max: 5 },
+      { jobId: 'run-1.chunk-1', payload: { n: 2 }, max: 2 },
+      { jobId: 'run-1.chunk-2', payload: { n: 3 }, max: 3 },
+    ]);
+  });
+
   it('lets a running job finish within the grace period on stopWorker', async () => {
     const started = deferred();
     const release = deferred();
