@@ -12,7 +12,7 @@ export default defineConfig({
     pool: 'forks',
     maxWorkers: 3,
     reporters: ['default'],
-    // One project after another, slowest files first within each (test/file-durations.json): see the sequencer.
+    // Slowest files first (test/file-durations.json): see the sequencer.
     sequence: { sequencer: SlowFirstSequencer },
     // Loading the sources again for every file was half of a file's time. A worker keeps its imported
     // modules from one file to the next: each file still has its own database, queue prefix, app and
@@ -20,18 +20,10 @@ export default defineConfig({
     // is reset before each file. The browser tests do the same (a fresh process per file cost them
     // 176 CPU-seconds where this costs 157).
     isolate: false,
-    projects: [
-      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
-      {
-        extends: true,
-        test: {
-          name: 'database',
-          include: ['test/api/**/*.test.ts', 'test/integration/**/*.test.ts'],
-          globalSetup: databases,
-          setupFiles: ['test/support/fresh-metrics.ts'],
-        },
-      },
-      { extends: true, test: { name: 'browser', include: ['test/e2e/**/*.test.ts'], globalSetup: databases, setupFiles: ['test/support/fresh-metrics.ts'] } },
-    ],
+    // One project for browser, database and unit files, so the forks and their loaded modules serve
+    // all of them (three projects replaced each fork twice).
+    include: ['test/e2e/**/*.test.ts', 'test/api/**/*.test.ts', 'test/integration/**/*.test.ts', 'test/unit/**/*.test.ts'],
+    globalSetup: databases,
+    setupFiles: ['test/support/fresh-metrics.ts'],
   },
 });
