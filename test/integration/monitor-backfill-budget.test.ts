@@ -8,11 +8,10 @@ import { execFile } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sql } from 'kysely';
 import { jobHandlers } from '../../workers/index.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { startFakeJudge, type FakeJudge } from '../support/fake-judge.ts';
-import { configureMonitor, ingestSamples, newExperiment, startMonitorRun, waitForRun, waitUntilBeforeNewMonitors } from '../support/monitor.ts';
+import { configureMonitor, ingestSamples, newExperiment, startMonitorRun, waitForRun, waitUntilBeforeNewMonitors, turnBudgetDay } from '../support/monitor.ts';
 
 const run = promisify(execFile);
 const TRACES = 20;
@@ -179,7 +178,7 @@ describe('backfill budget under a spent daily budget', () => {
     await waitForRun(t.ctx, response.json().run.run_id);
     return response.json().run.run_id as string;
   };
-  const turnTheDay = () => sql`update assay.monitor_budget_usage set period_start = period_start - interval '1 day' where experiment_id = ${experimentId}`.execute(t.database.db);
+  const turnTheDay = () => turnBudgetDay(t.database.db, experimentId);
   const feedback = () => t.database.db.selectFrom('assay.assessment').select(['trace_id', 'name']).where('kind', '=', 'feedback').execute();
   const waitingPair = async () => {
     const judged = new Set((await feedback()).map((f) => `${f.trace_id}/${f.name}`));

@@ -6,11 +6,10 @@
  * next days take the deferred pairs up until every pair is judged once, none twice, none lost.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sql } from 'kysely';
 import { jobHandlers } from '../../workers/index.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { startFakeJudge, type FakeJudge } from '../support/fake-judge.ts';
-import { configureMonitor, ingestSamples, newExperiment, startMonitorRun } from '../support/monitor.ts';
+import { configureMonitor, ingestSamples, newExperiment, startMonitorRun, turnBudgetDay } from '../support/monitor.ts';
 
 const TRACES = 20;
 const SCORERS = ['safety', 'relevance_to_query'];
@@ -88,7 +87,7 @@ describe.each([
       expect(day, 'days needed to judge every pair').toBeLessThan(6);
       if (day > 0) {
         // The day turns: today's use becomes yesterday's.
-        await sql`update assay.monitor_budget_usage set period_start = period_start - interval '1 day' where experiment_id = ${experimentId}`.execute(t.database.db);
+        await turnBudgetDay(t.database.db, experimentId);
       }
       await startMonitorRun(t, admin, experimentId);
       const rows = await feedback();

@@ -4,11 +4,10 @@
  * next period, with no pair judged twice and none lost.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sql } from 'kysely';
 import { jobHandlers } from '../../workers/index.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { startFakeJudge, type FakeJudge } from '../support/fake-judge.ts';
-import { configureMonitor, ingestSamples, newExperiment, startMonitorRun } from '../support/monitor.ts';
+import { configureMonitor, ingestSamples, newExperiment, startMonitorRun, turnBudgetDay } from '../support/monitor.ts';
 import { waitFor } from '../support/wait-for.ts';
 
 const BUDGET = 25;
@@ -109,7 +108,7 @@ describe('judge budget', () => {
 
   it('judges the deferred pairs in the next period, each once', async () => {
     // The day turns: today's use becomes yesterday's.
-    await sql`update assay.monitor_budget_usage set period_start = period_start - interval '1 day' where experiment_id = ${experimentId}`.execute(t.database.db);
+    await turnBudgetDay(t.database.db, experimentId);
     const runId = await startMonitorRun(t, admin, experimentId);
     expect(await alertAfter(runId)).toMatchObject({ state: 'ok', value: 0 });
     const rows = await feedback();

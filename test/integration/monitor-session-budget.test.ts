@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobHandlers } from '../../workers/index.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { startFakeJudge, type FakeJudge } from '../support/fake-judge.ts';
-import { configureMonitor, newExperiment, startMonitorRun } from '../support/monitor.ts';
+import { configureMonitor, newExperiment, startMonitorRun, turnBudgetDay } from '../support/monitor.ts';
 import { mlflowTrace, newTraceHex, T0_MS, type Json } from '../support/trace-payloads.ts';
 import { waitFor } from '../support/wait-for.ts';
 
@@ -123,7 +123,7 @@ describe('session judges under a judge budget', () => {
   });
 
   it('judges every deferred session once when the day turns', async () => {
-    await sql`update assay.monitor_budget_usage set period_start = period_start - interval '1 day' where experiment_id = ${experimentId}`.execute(t.ctx.db);
+    await turnBudgetDay(t.ctx.db, experimentId);
     await startMonitorRun(t, admin, experimentId);
     const rows = await sessionFeedback();
     expect(rows.map((r) => r.session)).toEqual(SESSIONS);

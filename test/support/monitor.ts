@@ -2,6 +2,7 @@
 import { sql } from 'kysely';
 import { expect } from 'vitest';
 import type { AppContext } from '../../src/services/context.ts';
+import type { Executor } from '../../src/storage/connect.ts';
 import type { TestApp } from './app.ts';
 import { sampleTraces, type SampleOptions } from '../../src/samples/sample-traces.ts';
 import { parseMlflowPayload } from '../../src/domain/mlflow-trace.ts';
@@ -9,6 +10,16 @@ import { ingestTraces } from '../../src/services/ingest.ts';
 import { createExperiment } from '../../src/storage/experiment-repository.ts';
 import { findRun } from '../../src/storage/monitor-repository.ts';
 import { waitFor } from './wait-for.ts';
+
+/**
+ * The day turns for an experiment's daily judge budget: each day's use moves one day back. In two
+ * steps: moved one day at once, a row can land on the day of another that has not moved yet (the
+ * primary key is checked row by row, in the order the rows lie on disk) and the update fails.
+ */
+export async function turnBudgetDay(db: Executor, experimentId: string): Promise<void> {
+  await sql`update assay.monitor_budget_usage set period_start = period_start - interval '100000 days' where experiment_id = ${experimentId}`.execute(db);
+  await sql`update assay.monitor_budget_usage set period_start = period_start + interval '99999 days' where experiment_id = ${experimentId}`.execute(db);
+}
 
 export async function newExperiment(ctx: AppContext, name = `exp-${Math.random().toString(36).slice(2)}`): Promise<string> {
   return (await createExperiment(ctx.db, { name })).experiment_id;
