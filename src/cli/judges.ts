@@ -1,24 +1,12 @@
 /** `assay judges agreement`: how often each judge agrees with people on the same traces. */
 import type { Command } from 'commander';
+import type { z } from 'zod';
+import type { judgeAgreementJson } from '../api/schemas/judges.ts';
 import { apiRequest } from './api-client.ts';
 import { printTable } from './table.ts';
 
-interface AgreementJson {
-  name: string;
-  value_type: 'categorical' | 'numeric';
-  pairs: number;
-  agreement: number | null;
-  kappa: number | null;
-  kappa_ci: [number, number] | null;
-  labels: string[];
-  confusion: Record<string, Record<string, number>>;
-  per_class: Array<{ label: string; precision: number | null; recall: number | null; human_count: number; judge_count: number }>;
-  mae: number | null;
-  correlation: number | null;
-  disagreements: Array<{ trace_id: string; judge_value: unknown; human_value: unknown; judge_rationale: string | null; human_rationale: string | null }>;
-  disagreements_total: number;
-  guideline_clusters?: Array<{ guideline: string; pairs: number; disagreements: number; disagreement_rate: number; named: number }>;
-}
+/** One judge's entry in the API's answer, as its response schema declares it. */
+type AgreementJson = z.infer<typeof judgeAgreementJson>;
 
 export function registerJudges(program: Command): void {
   const judges = program.command('judges').description('judges and the people who check them');
