@@ -136,10 +136,6 @@ export class BullmqQueue implements JobQueue {
   }
 }
 
-/**
- * BullMQ refuses custom ids that contain ':' or look like integers, which the in-process queue
- * accepts. Ids are escaped reversibly so the same deterministic id works on both queues.
- */
 /** A job's BullMQ options: its id, delay, attempts with jittered exponential backoff, how long it is kept. */
 function jobOptions(options: EnqueueOptions) {
   return {
@@ -152,6 +148,10 @@ function jobOptions(options: EnqueueOptions) {
   };
 }
 
+/**
+ * BullMQ refuses custom ids that contain ':' or look like integers, which the in-process queue
+ * accepts. Ids are escaped reversibly so the same deterministic id works on both queues.
+ */
 export function toBullmqId(id: string): string {
   const escaped = id.replaceAll('%', '%25').replaceAll(':', '%3A');
   return String(parseInt(escaped, 10)) === escaped ? `%i${escaped}` : escaped;
