@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobHandlers } from '../../workers/index.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { startFakeJudge, type FakeJudge } from '../support/fake-judge.ts';
-import { configureMonitor, ingestSamples, newExperiment, startMonitorRun, waitForRun, waitUntilBeforeNewMonitors, turnBudgetDay } from '../support/monitor.ts';
+import { configureMonitor, ingestSamples, newExperiment, startMonitorRun, turnBudgetDay, waitForRun, waitUntilBeforeNewMonitors } from '../support/monitor.ts';
 
 const run = promisify(execFile);
 const TRACES = 20;
@@ -178,7 +178,6 @@ describe('backfill budget under a spent daily budget', () => {
     await waitForRun(t.ctx, response.json().run.run_id);
     return response.json().run.run_id as string;
   };
-  const turnTheDay = () => turnBudgetDay(t.database.db, experimentId);
   const feedback = () => t.database.db.selectFrom('assay.assessment').select(['trace_id', 'name']).where('kind', '=', 'feedback').execute();
   const waitingPair = async () => {
     const judged = new Set((await feedback()).map((f) => `${f.trace_id}/${f.name}`));
@@ -193,7 +192,7 @@ describe('backfill budget under a spent daily budget', () => {
     const decision = await explain(await waitingPair());
     expect(decision).toMatchObject({ decision: 'deferred_by_budget', deferred: { run_id: runId, budget: 'backfill' } });
     expect(decision.reason).toContain(`the monitor's daily judge budget ran out during backfill run ${runId} (its own budget (max_judge_calls 30) was not used up)`);
-    await turnTheDay();
+    await turnBudgetDay(t.database.db, experimentId);
     await startMonitorRun(t, admin, experimentId);
     expect(judge.calls).toHaveLength(DAILY);
   });
@@ -205,7 +204,7 @@ describe('backfill budget under a spent daily budget', () => {
     expect(decision).toMatchObject({ decision: 'deferred_by_budget', deferred: { run_id: runId, budget: 'day' } });
     expect(decision.reason).toContain('renews at');
     for (let day = 0; day < 2; day += 1) {
-      await turnTheDay();
+      await turnBudgetDay(t.database.db, experimentId);
       await startMonitorRun(t, admin, experimentId);
     }
     const rows = await feedback();
