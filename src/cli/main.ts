@@ -1,10 +1,14 @@
 /** The `assay` command line. Each command lives in its own file, loaded only when it runs (commands.ts). */
 import { Command } from 'commander';
+import { assayVersion } from '../observability/version.ts';
 import { COMMANDS, commandOf } from './commands.ts';
 
 const program = new Command()
   .name('assay')
   .description('Self-hosted quality monitoring, evaluation datasets and evaluations for GenAI applications')
+  .version(assayVersion(), '-V, --version', 'print the version')
+  // The version flag counts only before a command: `datasets export NAME --version 2` is the dataset's.
+  .enablePositionalOptions()
   .showHelpAfterError();
 
 try {

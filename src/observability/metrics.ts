@@ -1,8 +1,20 @@
 /** Prometheus metrics, one registry per process. */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { assayVersion } from './version.ts';
 
 export const registry = new Registry();
 collectDefaultMetrics({ register: registry, prefix: 'assay_' });
+
+/** Always 1: its labels say which Assay (and Node.js) a process runs, e.g. across a rolling upgrade. */
+export const buildInfo = new Gauge({
+  name: 'assay_build_info',
+  help: 'Always 1, labelled with the running Assay version and Node.js version',
+  labelNames: ['version', 'nodejs'] as const,
+  registers: [registry],
+  collect() {
+    this.set({ version: assayVersion(), nodejs: process.version }, 1);
+  },
+});
 
 export const httpRequests = new Counter({
   name: 'assay_http_requests_total',

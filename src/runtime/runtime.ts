@@ -5,6 +5,7 @@
 import type { Config } from '../../config/index.ts';
 import { modeOf, redactConfig } from '../../config/index.ts';
 import type { Logger } from '../observability/logger.ts';
+import { assayVersion } from '../observability/version.ts';
 import { createQueue, loadQueueModule } from '../queue/create-queue.ts';
 import { createContext, type AppContext } from '../services/context.ts';
 import { connectDatabase, type DatabaseHandle } from '../storage/connect.ts';
@@ -40,7 +41,7 @@ export async function openRuntime(config: Config, log: Logger, options: RuntimeO
   // BullMQ is loaded before 'starting' is logged, as when it was imported statically: the signal
   // handlers come after openRuntime, and a stop sent right after 'starting' must find them.
   if (config.redisUrl) await loadQueueModule();
-  log.info({ config: redactConfig(config), mode: modeOf(config) }, 'starting');
+  log.info({ version: assayVersion(), config: redactConfig(config), mode: modeOf(config) }, 'starting');
   const database: DatabaseHandle = await connectDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   let partitionsAhead: Promise<void> = Promise.resolve();
   if (options.migrate ?? true) {

@@ -5,7 +5,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { startTestApp } from '../support/app.ts';
-import { freePort, runAssay, spawnAssay, tempDataDir, type AssayProcess } from '../support/spawn-assay.ts';
+import { freePort, PACKAGE_VERSION, runAssay, spawnAssay, tempDataDir, type AssayProcess } from '../support/spawn-assay.ts';
 import { chatTrace, newTraceHex } from '../support/trace-payloads.ts';
 import { waitFor } from '../support/wait-for.ts';
 
@@ -84,6 +84,8 @@ describe.concurrent('processes', () => {
       p.child.kill('SIGTERM');
       expect(await p.exited).toBe(0);
       const messages = p.logs().map((l) => l.msg);
+      // The first line says which Assay runs.
+      expect(p.logs()[0]).toMatchObject({ msg: 'starting', version: PACKAGE_VERSION });
       const order = ['signal received', 'shutting down', 'api closed', 'scheduler stopped', 'jobs drained', 'queue closed', 'database closed', 'stopped'];
       const positions = order.map((m) => messages.indexOf(m));
       expect(positions.every((i) => i >= 0), `logged: ${messages.join(' | ')}`).toBe(true);

@@ -12,7 +12,7 @@ import { sampleTraces } from '../../src/samples/sample-traces.ts';
 import { createTestDatabase, REDIS_URL, testQueuePrefix, type TestDatabase } from '../support/database.ts';
 import { startFakeJudge, type FakeJudge } from '../support/fake-judge.ts';
 import { parseMetrics, sumOf, type Sample } from '../support/prometheus.ts';
-import { freePort, spawnAssay, type AssayProcess } from '../support/spawn-assay.ts';
+import { freePort, PACKAGE_VERSION, spawnAssay, type AssayProcess } from '../support/spawn-assay.ts';
 import { waitFor } from '../support/wait-for.ts';
 
 const N = 240;
@@ -145,6 +145,14 @@ describe('metrics from every role', () => {
     const apiMetrics = parseMetrics(await (await fetch(api('/metrics'))).text());
     expect(sumOf(apiMetrics, 'assay_traces_ingested_total', { protocol: 'rest' })).toBe(N);
     expect(sumOf(apiMetrics, 'assay_judge_requests_total')).toBe(0);
+  });
+
+  it('every role says which Assay and Node.js it runs, for a scrape across a rolling upgrade', async () => {
+    expect(PACKAGE_VERSION).toMatch(/^\d+\.\d+\.\d+/);
+    for (const port of [ports.api, ports.worker, ports.scheduler]) {
+      const info = (await scrape(port)).filter((s) => s.name === 'assay_build_info');
+      expect(info).toEqual([{ name: 'assay_build_info', labels: { version: PACKAGE_VERSION, nodejs: process.version }, value: 1 }]);
+    }
   });
 
   it('the scheduler answers /healthz, /readyz and /metrics, and nothing else', async () => {
