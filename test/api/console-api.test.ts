@@ -5,6 +5,7 @@ import { wilson } from '../../src/storage/monitor-trends.ts';
 import { copyTraces, ensureResultsTable } from '../../src/storage/results-table.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { configureMonitor, ingestSamples, newExperiment } from '../support/monitor.ts';
+import { PACKAGE_VERSION } from '../support/spawn-assay.ts';
 
 describe.each(['postgres', 'pglite'] as const)('console API (%s)', (db) => {
   let t: TestApp;
@@ -31,9 +32,9 @@ describe.each(['postgres', 'pglite'] as const)('console API (%s)', (db) => {
     expect(response.statusCode, response.body).toBe(201);
   }
 
-  it('whoami names the caller, its role and whether tokens are required', async () => {
+  it('whoami names the caller, its role, whether tokens are required and the version answering', async () => {
     const open = await t.app.inject({ method: 'GET', url: '/api/v1/whoami' });
-    expect(open.json()).toEqual({ name: 'anonymous', role: 'admin', auth_required: false });
+    expect(open.json()).toEqual({ name: 'anonymous', role: 'admin', auth_required: false, version: PACKAGE_VERSION });
   });
 
   it('trends give each scorer its pass rate or mean per run, with a band that narrows with more traces', async () => {

@@ -10,6 +10,7 @@ import { sampleTraces } from '../../src/samples/sample-traces.ts';
 import { openPage, screenshot, seriousViolations, type OpenPage } from './browser.ts';
 import { startConsoleApp, type ConsoleApp } from './console-app.ts';
 import type { Loose } from '../support/evaluation.ts';
+import { PACKAGE_VERSION } from '../support/spawn-assay.ts';
 
 describe('web console', () => {
   let a: ConsoleApp;
@@ -57,6 +58,8 @@ describe('web console', () => {
     await open(`/traces?exp=${a.experimentId}`);
     await rows().first().waitFor();
     await page.getByText('40 traces').waitFor();
+    // The top bar says which Assay answers.
+    expect(await page.locator('.topbar .version').textContent()).toBe(`v${PACKAGE_VERSION}`);
     await expect.poll(() => page.locator('th', { hasText: 'groundedness' }).count()).toBe(1);
     page.off('request', onRequest);
     expect(requests.filter((r) => r === 'POST /api/v1/traces/search')).toHaveLength(1);

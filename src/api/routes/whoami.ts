@@ -1,5 +1,6 @@
 /** `GET /api/v1/whoami`: who the caller is and what their token may do; the console asks it first. */
 import type { FastifyInstance } from 'fastify';
+import { assayVersion } from '../../observability/version.ts';
 import { anyActiveToken } from '../../storage/token-repository.ts';
 import type { AppContext } from '../context.ts';
 import { documented } from '../openapi-schema.ts';
@@ -10,5 +11,6 @@ export async function whoamiRoutes(app: FastifyInstance, ctx: AppContext): Promi
     name: request.principal.name,
     role: request.principal.role,
     auth_required: await anyActiveToken(ctx.db),
+    version: assayVersion(),
   }));
 }

@@ -37,6 +37,8 @@ export const whoamiJson = z.object({
   role: z.enum(['reader', 'writer', 'admin']),
   /** False when no token exists: everyone acts as the admin 'anonymous'. */
   auth_required: z.boolean(),
+  /** The Assay version answering (`assay --version`). */
+  version: z.string(),
 });
 
 /** The OpenAPI 3 document itself (its paths and schemas are left open here). */

@@ -6164,6 +6164,7 @@ export interface paths {
                             /** @enum {string} */
                             role: "reader" | "writer" | "admin";
                             auth_required: boolean;
+                            version: string;
                         };
                     };
                 };

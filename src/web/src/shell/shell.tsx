@@ -38,10 +38,17 @@ export function Shell() {
     return <p className="page-error" role="alert">Cannot reach Assay: {whoami.error.message}</p>;
   }
   // The page's own requests start alongside whoami rather than after it; a 401 shows the sign-in instead.
-  return <Frame name={whoami.data?.name ?? '…'} role={whoami.data?.role ?? ''} authRequired={whoami.data?.auth_required ?? false} />;
+  return (
+    <Frame
+      name={whoami.data?.name ?? '…'}
+      role={whoami.data?.role ?? ''}
+      authRequired={whoami.data?.auth_required ?? false}
+      version={whoami.data?.version ?? ''}
+    />
+  );
 }
 
-function Frame({ name, role, authRequired }: { name: string; role: string; authRequired: boolean }) {
+function Frame({ name, role, authRequired, version }: { name: string; role: string; authRequired: boolean; version: string }) {
   const search = useSearch({ strict: false }) as { exp?: string };
   const navigate = useNavigate();
   const pathname = useRouterState({ select: (s) => s.location.pathname });
@@ -55,6 +62,7 @@ function Frame({ name, role, authRequired }: { name: string; role: string; authR
     <div className="app">
       <header className="topbar">
         <Link to="/traces" search={keep as never} className="brand">Assay</Link>
+        {version && <span className="version" title={`Assay ${version}`}>v{version}</span>}
         <nav aria-label="Pages">
           {PAGES.filter((p) => !p.admin || role === 'admin').map((p) => (
             <Link key={p.to} to={p.to} search={keep as never} className={pathname.startsWith(p.to) ? 'active' : ''}>{p.label}</Link>
