@@ -64,7 +64,8 @@ export function TraceTable(props: Props) {
     const feedback: ColumnDef<TraceInfo>[] = names.map((name) => ({
       id: `feedback.${name}`,
       header: name,
-      size: 90,
+      // Wide enough for the scorer's name (up to a point: the full name is the header's title).
+      size: Math.min(180, Math.max(90, name.length * 8 + 30)),
       enableSorting: true,
       accessorFn: (t) => {
         const a = latestFeedback(t, name);
@@ -163,7 +164,14 @@ export function TraceTable(props: Props) {
               const sortable = Boolean(SERVER_ORDER[h.id]) || h.id.startsWith('feedback.');
               const sort = ariaSort(h.id);
               return (
-                <th key={h.id} scope="col" style={{ width: h.getSize() }} aria-sort={sort ?? 'none'} className={h.id.startsWith('feedback.') ? 'feedback-col' : ''}>
+                <th
+                  key={h.id}
+                  scope="col"
+                  style={{ width: h.getSize() }}
+                  aria-sort={sort ?? 'none'}
+                  className={h.id.startsWith('feedback.') ? 'feedback-col' : ''}
+                  title={h.id.startsWith('feedback.') ? h.id.slice('feedback.'.length) : undefined}
+                >
                   {sortable ? (
                     <button type="button" className="sort" onClick={() => sortBy(h.id)}>
                       {flexRender(h.column.columnDef.header, h.getContext())}
