@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync
 import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
 import { untarGzip } from './untar.ts';
 
 interface TemplateInfo {
@@ -79,10 +80,18 @@ export function templateDump(knownMigrations: readonly string[]): Blob | undefin
   const path = usableTemplateArchive(knownMigrations);
   if (!path) return undefined;
   try {
-    return new Blob([readFileSync(path)]);
+    return dumpOf(path);
   } catch {
     return undefined;
   }
+}
+
+/**
+ * A gzipped data directory dump as a plain tar for `loadDataDir`: inflated here by zlib in ~60 ms,
+ * where PGlite inflates a gzipped one through a web stream, a third of each database's start.
+ */
+export function dumpOf(archive: string): Blob {
+  return new Blob([gunzipSync(readFileSync(archive))], { type: 'application/x-tar' });
 }
 
 /** A fresh in-memory PGlite with every migration applied: its data directory as a gzipped tarball. */

@@ -8,10 +8,10 @@
  * run's teardown drops whatever is left of its databases.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { connectDatabase, type DatabaseHandle } from '../../src/storage/connect.ts';
 import { migrateToLatest } from '../../src/storage/migrate.ts';
+import { dumpOf } from '../../src/storage/pglite-template.ts';
 
 export const ADMIN_URL = process.env.ASSAY_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 export const REDIS_URL = process.env.ASSAY_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -65,7 +65,7 @@ let pgliteDump: Blob | undefined;
 function pgliteTemplate(): { fromTemplate?: Blob } {
   const path = process.env[TEST_ENV.pgliteTemplate];
   if (!path) return {};
-  pgliteDump ??= new Blob([readFileSync(path)]);
+  pgliteDump ??= dumpOf(path);
   return { fromTemplate: pgliteDump };
 }
 
