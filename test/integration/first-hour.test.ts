@@ -57,14 +57,21 @@ describe("the README's first hour", () => {
     });
     return { status: response.status, body: (await response.json()) as Json };
   };
-  const runsSucceeded = (experimentId: string, n: number) =>
+  /**
+   * Waits until a run of the experiment's monitor that `wanted` picks has succeeded. A new monitor is
+   * due at once, so the scheduler (every 30 s) may finish a run of its own first, with nothing in
+   * its window: waiting for any run would then go on before the one the user started.
+   */
+  const runSucceeded = (experimentId: string, wanted: (run: { run_id: string; kind: string }) => boolean, what: string) =>
     waitFor(
       async () => {
-        const { runs } = (await api('GET', `/api/v1/experiments/${experimentId}/monitor/runs`)).body as { runs: Array<{ status: string }> };
+        const { runs } = (await api('GET', `/api/v1/experiments/${experimentId}/monitor/runs`)).body as {
+          runs: Array<{ run_id: string; kind: string; status: string }>;
+        };
         if (runs.some((r) => r.status === 'failed')) throw new Error('a monitoring run failed');
-        return runs.filter((r) => r.status === 'succeeded').length >= n;
+        return runs.some((r) => r.status === 'succeeded' && wanted(r));
       },
-      { timeoutMs: 120_000, intervalMs: 100, what: `experiment ${experimentId}'s monitoring run` },
+      { timeoutMs: 120_000, intervalMs: 100, what: `experiment ${experimentId}'s ${what}` },
     );
 
   beforeAll(async () => {
@@ -114,7 +121,7 @@ describe("the README's first hour", () => {
       expect(result.code, `${block}\n--- stderr:\n${result.stderr}`).toBe(0);
       outputs.push(result.stdout);
       // The user watches the runs until one has succeeded; so does the test.
-      if (/monitor run \d/.test(block)) await runsSucceeded('1', 1);
+      if (/monitor run \d/.test(block)) await runSucceeded('1', (run) => run.kind === 'manual', 'run started by `assay monitor run`');
     }
     expect(['dist/web/index.html', 'dist/src/bundle/main.js'].map((file) => statSync(join(ROOT, file)).mtimeMs)).toEqual(built);
     const [created, monitor, ingested, , results] = outputs as [string, string, string, string, string];
@@ -152,7 +159,9 @@ describe("the README's first hour", () => {
     const before = judge.calls.length;
     const started = await api('POST', `/api/v1/experiments/${id}/monitor/backfill`, existing.backfill.request);
     expect(started.status).toBe(202);
-    await runsSucceeded(id, 1);
+    const { run } = started.body as { run: { run_id: string; kind: string } };
+    expect(run.kind).toBe('backfill');
+    await runSucceeded(id, (r) => r.run_id === run.run_id, `backfill run ${run.run_id}`);
     expect(judge.calls.length - before).toBe(2);
     for (const hex of hexes) {
       const trace = (await api('GET', `/api/v1/traces/tr-${hex}`)).body as { info: { assessments: Array<{ assessment_name: string }> } };
