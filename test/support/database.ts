@@ -77,13 +77,23 @@ export function testDatabaseUrl(name: string): string {
 }
 
 export async function adminQuery(text: string): Promise<void> {
-  const client = new pg.Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  try {
-    await client.query(text);
-  } finally {
-    await client.end();
-  }
+  admin ??= adminPool();
+  await admin.query(text);
+}
+
+/**
+ * The worker's connections to the server's admin database, shared by the creates and drops of its
+ * files: a connection per statement started a Postgres backend for each, two per test database.
+ * Two, so a drop left running in the background does not hold up the next file's create; closed
+ * when idle, and never what keeps a process alive.
+ */
+let admin: pg.Pool | undefined;
+
+function adminPool(): pg.Pool {
+  const pool = new pg.Pool({ connectionString: ADMIN_URL, max: 2, idleTimeoutMillis: 2_000, allowExitOnIdle: true });
+  // An idle connection the server closed: the next statement opens another.
+  pool.on('error', () => {});
+  return pool;
 }
 
 /** The name of a run's template database. */
