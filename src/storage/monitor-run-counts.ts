@@ -16,8 +16,8 @@ export interface StoredRunFeedback {
 /**
  * The feedback a run wrote on its window's traces: rows keyed `monitor:<experiment>:<scorer>:<trace>[#n]`
  * and stamped with the run's id (session feedback, stamped `assay.session.turns`, is counted by
- * `storedSessionRunFeedback`). Found through the index on the stamp (migration 014): one probe per
- * partition, where a probe per window trace went to every partition (a 20,000-trace finish spent
+ * `storedSessionRunFeedback`). Found through the index on the stamp (migration 014; the `?` condition
+ * is its predicate, so the planner can use it): one probe per partition, where a probe per window trace went to every partition (a 20,000-trace finish spent
  * 220 ms on 400,000 buffer reads over nine partitions, 55 ms this way).
  */
 export async function storedRunFeedback(db: Executor, runId: string, experimentId: number): Promise<StoredRunFeedback> {

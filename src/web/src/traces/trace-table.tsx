@@ -11,7 +11,7 @@ import {
   type SortingState,
 } from '@tanstack/react-table';
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import { Fragment, useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import { VerdictChip } from '../components/verdict-chip';
 import { feedbackNames, formatCost, formatDuration, verdictOf, verdictRank } from '../lib/feedback';
 import { focusRow } from '../lib/focus-row';
@@ -40,6 +40,11 @@ interface Props {
 const TIME = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' });
 const shortTime = (iso: string) => TIME.format(new Date(iso));
 
+/** A name with a line-break opportunity after each `_`, `.` and `-` (`relevance_to_` / `query`). */
+function breakable(name: string) {
+  return name.split(/(?<=[_.-])/).map((part, i) => (i === 0 ? part : <Fragment key={i}><wbr />{part}</Fragment>));
+}
+
 function latestFeedback(t: TraceInfo, name: string) {
   let found: NonNullable<TraceInfo['assessments']>[number] | undefined;
   for (const a of t.assessments ?? []) if (a.valid && a.feedback !== undefined && a.assessment_name === name) found = !found || a.create_time > found.create_time ? a : found;
@@ -63,9 +68,10 @@ export function TraceTable(props: Props) {
     ];
     const feedback: ColumnDef<TraceInfo>[] = names.map((name) => ({
       id: `feedback.${name}`,
-      header: name,
-      // Wide enough for the scorer's name (up to a point: the full name is the header's title).
-      size: Math.min(180, Math.max(90, name.length * 8 + 30)),
+      header: () => <span className="scorer-name">{breakable(name)}</span>,
+      // Wide enough for the longest word of the name; a long name wraps at `_`, `.` and `-`
+      // (three lines at most: the header's title holds the whole name).
+      size: Math.min(140, Math.max(90, Math.max(...name.split(/[_.-]/).map((word) => word.length)) * 8 + 34)),
       enableSorting: true,
       accessorFn: (t) => {
         const a = latestFeedback(t, name);
@@ -161,7 +167,8 @@ export function TraceTable(props: Props) {
               </th>
             )}
             {table.getHeaderGroups()[0]!.headers.map((h) => {
-              const sortable = Boolean(SERVER_ORDER[h.id]) || h.id.startsWith('feedback.');
+              const scorer = h.id.startsWith('feedback.') ? h.id.slice('feedback.'.length) : undefined;
+              const sortable = Boolean(SERVER_ORDER[h.id]) || scorer !== undefined;
               const sort = ariaSort(h.id);
               return (
                 <th
@@ -169,8 +176,8 @@ export function TraceTable(props: Props) {
                   scope="col"
                   style={{ width: h.getSize() }}
                   aria-sort={sort ?? 'none'}
-                  className={h.id.startsWith('feedback.') ? 'feedback-col' : ''}
-                  title={h.id.startsWith('feedback.') ? h.id.slice('feedback.'.length) : undefined}
+                  className={scorer !== undefined ? 'feedback-col' : ''}
+                  title={scorer}
                 >
                   {sortable ? (
                     <button type="button" className="sort" onClick={() => sortBy(h.id)}>
